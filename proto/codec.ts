@@ -1,0 +1,252 @@
+/**
+ * protobuf <-> typed wire objects. This is the only module that touches protobuf bytes;
+ * decoders throw {@link WireDecodeError} on anything malformed, never a protobufjs error.
+ */
+import { portal } from "./gen/portal.js";
+import type {
+  CommandAction,
+  CommandResult,
+  DesiredConfig,
+  DeviceCommand,
+  DeviceState,
+  ReceivedCommand,
+  ResultStatus,
+  Telemetry,
+  TimeSettings,
+} from "./wire.js";
+import { AUTO_TIMEZONE } from "./wire.js";
+
+const pb = portal.mdm.v1;
+
+export class WireDecodeError extends Error {
+  constructor(
+    readonly messageType: string,
+    cause: unknown,
+  ) {
+    super(`malformed ${messageType}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = "WireDecodeError";
+  }
+}
+
+function decodeWith<T>(messageType: string, bytes: Uint8Array, decode: (b: Uint8Array) => T): T {
+  try {
+    return decode(bytes);
+  } catch (err) {
+    throw new WireDecodeError(messageType, err);
+  }
+}
+
+function timeToWire(time: TimeSettings): portal.mdm.v1.TimeSettings.$Properties {
+  return {
+    timezone: time.timezone === AUTO_TIMEZONE ? "" : time.timezone,
+    ntpServer: time.ntpServer ?? "",
+  };
+}
+
+function timeFromWire(time: portal.mdm.v1.TimeSettings.$Properties | null | undefined): TimeSettings {
+  return {
+    timezone: time?.timezone ? time.timezone : AUTO_TIMEZONE,
+    ntpServer: time?.ntpServer ? time.ntpServer : null,
+  };
+}
+
+// ---- commands -------------------------------------------------------------------------------
+
+function actionToWire(action: CommandAction): portal.mdm.v1.Command.$Properties {
+  switch (action.type) {
+    case "lock":
+      return { lock: {} };
+    case "reboot":
+      return { reboot: {} };
+    case "factory_reset":
+      return { factoryReset: {} };
+    case "rename":
+      return { rename: { name: action.name } };
+    case "set_time":
+      return { setTimeSettings: { settings: timeToWire(action) } };
+    case "stop_managing":
+      return { stopManaging: {} };
+    case "deactivate":
+      return { deactivate: {} };
+    case "refresh_state":
+      return { refreshState: {} };
+  }
+}
+
+function actionFromWire(cmd: portal.mdm.v1.Command): CommandAction {
+  switch (cmd.action) {
+    case "lock":
+      return { type: "lock" };
+    case "reboot":
+      return { type: "reboot" };
+    case "factoryReset":
+      return { type: "factory_reset" };
+    case "rename":
+      return { type: "rename", name: cmd.rename?.name ?? "" };
+    case "setTimeSettings":
+      return { type: "set_time", ...timeFromWire(cmd.setTimeSettings?.settings) };
+    case "stopManaging":
+      return { type: "stop_managing" };
+    case "deactivate":
+      return { type: "deactivate" };
+    case "refreshState":
+      return { type: "refresh_state" };
+    default:
+      throw new Error("command has no action");
+  }
+}
+
+/** The bytes that a signature covers. */
+export function encodeCommandBody(command: DeviceCommand): Uint8Array {
+  return pb.Command.encode({
+    id: command.id,
+    deviceId: command.deviceId,
+    seq: command.seq,
+    issuedAtMs: command.issuedAtMs,
+    expiresAtMs: command.expiresAtMs,
+    ...actionToWire(command.action),
+  }).finish();
+}
+
+export function encodeSignedCommand(envelope: {
+  commandBytes: Uint8Array;
+  signature?: Uint8Array;
+  keyId?: string;
+}): Uint8Array {
+  return pb.SignedCommand.encode({
+    command: envelope.commandBytes,
+    signature: envelope.signature ?? new Uint8Array(0),
+    keyId: envelope.keyId ?? "",
+  }).finish();
+}
+
+export function decodeSignedCommand(bytes: Uint8Array): ReceivedCommand {
+  return decodeWith("SignedCommand", bytes, (b) => {
+    const envelope = pb.SignedCommand.decode(b);
+    const commandBytes = envelope.command;
+    const cmd = pb.Command.decode(commandBytes);
+    if (!cmd.id) throw new Error("command has no id");
+    const command: DeviceCommand = {
+      id: cmd.id,
+      deviceId: cmd.deviceId,
+      seq: cmd.seq,
+      issuedAtMs: cmd.issuedAtMs,
+      expiresAtMs: cmd.expiresAtMs,
+      action: actionFromWire(cmd),
+    };
+    return { command, commandBytes, signature: envelope.signature, keyId: envelope.keyId };
+  });
+}
+
+// ---- results --------------------------------------------------------------------------------
+
+const STATUS_TO_WIRE: Record<ResultStatus, portal.mdm.v1.CommandResult.Status> = {
+  accepted: pb.CommandResult.Status.ACCEPTED,
+  succeeded: pb.CommandResult.Status.SUCCEEDED,
+  failed: pb.CommandResult.Status.FAILED,
+  rejected: pb.CommandResult.Status.REJECTED,
+};
+const STATUS_FROM_WIRE = new Map<number, ResultStatus>(
+  Object.entries(STATUS_TO_WIRE).map(([k, v]) => [v, k as ResultStatus]),
+);
+
+export function encodeCommandResult(result: CommandResult): Uint8Array {
+  return pb.CommandResult.encode({
+    commandId: result.commandId,
+    status: STATUS_TO_WIRE[result.status],
+    errorCode: result.errorCode,
+    message: result.message,
+    atMs: result.atMs,
+  }).finish();
+}
+
+export function decodeCommandResult(bytes: Uint8Array): CommandResult {
+  return decodeWith("CommandResult", bytes, (b) => {
+    const r = pb.CommandResult.decode(b);
+    const status = STATUS_FROM_WIRE.get(r.status);
+    if (!status) throw new Error(`unknown status ${r.status}`);
+    if (!r.commandId) throw new Error("result has no command id");
+    return { commandId: r.commandId, status, errorCode: r.errorCode, message: r.message, atMs: r.atMs };
+  });
+}
+
+// ---- desired config -------------------------------------------------------------------------
+
+export function encodeDesiredConfig(config: DesiredConfig): Uint8Array {
+  return pb.DesiredConfig.encode({
+    version: config.version,
+    name: config.name,
+    time: timeToWire(config.time),
+  }).finish();
+}
+
+export function decodeDesiredConfig(bytes: Uint8Array): DesiredConfig {
+  return decodeWith("DesiredConfig", bytes, (b) => {
+    const c = pb.DesiredConfig.decode(b);
+    return { version: c.version, name: c.name, time: timeFromWire(c.time) };
+  });
+}
+
+// ---- reported state -------------------------------------------------------------------------
+
+export function encodeDeviceState(state: DeviceState): Uint8Array {
+  return pb.DeviceState.encode({
+    atMs: state.atMs,
+    name: state.name,
+    locked: state.locked,
+    timezone: state.timezone,
+    timezoneAutomatic: state.timezoneAutomatic,
+    ntpServer: state.ntpServer ?? "",
+    clockOffsetMs: Math.round(state.clockOffsetMs),
+    lastTimeSyncAtMs: state.lastTimeSyncAtMs ?? 0,
+    timeSyncError: state.timeSyncError ?? "",
+    bootTimeMs: state.bootTimeMs,
+    agentVersion: state.agentVersion,
+    appliedConfigVersion: state.appliedConfigVersion,
+    model: state.model,
+    serial: state.serial,
+    telemetry: state.telemetry ?? undefined,
+  }).finish();
+}
+
+function telemetryFromWire(t: portal.mdm.v1.Telemetry.$Properties): Telemetry {
+  return {
+    cpuLoadPercent: t.cpuLoadPercent ?? 0,
+    memoryTotalBytes: t.memoryTotalBytes ?? 0,
+    memoryUsedBytes: t.memoryUsedBytes ?? 0,
+    diskTotalBytes: t.diskTotalBytes ?? 0,
+    diskUsedBytes: t.diskUsedBytes ?? 0,
+    uptimeSeconds: t.uptimeSeconds ?? 0,
+    os: t.os ?? "",
+    osVersion: t.osVersion ?? "",
+    batteryPercent: t.batteryPercent ?? -1,
+    interfaces: (t.interfaces ?? []).map((i) => ({
+      name: i.name ?? "",
+      mac: i.mac ?? "",
+      addresses: [...(i.addresses ?? [])],
+    })),
+  };
+}
+
+export function decodeDeviceState(bytes: Uint8Array): DeviceState {
+  return decodeWith("DeviceState", bytes, (b) => {
+    const s = pb.DeviceState.decode(b);
+    return {
+      atMs: s.atMs,
+      name: s.name,
+      locked: s.locked,
+      timezone: s.timezone,
+      timezoneAutomatic: s.timezoneAutomatic,
+      ntpServer: s.ntpServer || null,
+      clockOffsetMs: s.clockOffsetMs,
+      lastTimeSyncAtMs: s.lastTimeSyncAtMs || null,
+      timeSyncError: s.timeSyncError || null,
+      bootTimeMs: s.bootTimeMs,
+      agentVersion: s.agentVersion,
+      appliedConfigVersion: s.appliedConfigVersion,
+      model: s.model,
+      serial: s.serial,
+      telemetry: s.telemetry ? telemetryFromWire(s.telemetry) : null,
+    };
+  });
+}
