@@ -1,0 +1,103 @@
+/**
+ * The HTTP side: the management API under /api/v1, its OpenAPI document and docs page, and
+ * /healthz. Errors always answer `{error: {code, message}}`.
+ */
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import Fastify, { type FastifyBaseLogger, type FastifyError } from "fastify";
+import Type from "typebox";
+import { ERROR_STATUS, isMdmError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { registerAuth } from "./auth.js";
+import type { ApiServices, App } from "./context.js";
+import { commandRoutes } from "./routes/commands.js";
+import { deviceRoutes } from "./routes/devices.js";
+import { enrollmentRoutes } from "./routes/enrollment.js";
+import { settingsRoutes } from "./routes/settings.js";
+import { ErrorBody } from "./schemas.js";
+
+export const API_PREFIX = "/api/v1";
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface HttpAppOptions {
+  logger: Logger;
+  version: string;
+  health: () => Record<string, unknown>;
+}
+
+export async function buildHttpApp(services: ApiServices, options: HttpAppOptions): Promise<App> {
+  const app: App = Fastify({
+    loggerInstance: options.logger.child({ component: "http" }) as FastifyBaseLogger,
+    bodyLimit: MAX_BODY_BYTES,
+    disableRequestLogging: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (isMdmError(err)) {
+      return reply
+        .code(err.httpStatus)
+        .send({
+          error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
+        });
+    }
+    if (err.validation) {
+      const first = err.validation[0];
+      const path = first?.instancePath?.replace(/^\//, "").replaceAll("/", ".") ?? "";
+      const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+      const field = [path, missing].filter(Boolean).join(".") || err.validationContext || "body";
+      return reply.code(400).send({
+        error: {
+          code: "validation_failed",
+          message: `${err.validationContext ?? "request"}${field ? ` field '${field}'` : ""} ${first?.message ?? "is invalid"}`,
+          details: { field, in: err.validationContext },
+        },
+      });
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      const code = err.statusCode === 413 ? "payload_too_large" : "bad_request";
+      return reply.code(err.statusCode).send({ error: { code, message: err.message } });
+    }
+    request.log.error({ err }, "unhandled error");
+    return reply
+      .code(ERROR_STATUS.internal)
+      .send({ error: { code: "internal", message: "internal server error" } });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send({ error: { code: "not_found", message: `no route ${request.method} ${request.url}` } }),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: "portal-mdm API", version: options.version },
+      components: {
+        securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/api/docs" });
+  app.addSchema(ErrorBody);
+
+  app.get(
+    "/healthz",
+    { schema: { hide: true, response: { 200: Type.Record(Type.String(), Type.Unknown()) } } },
+    async () => ({ status: "ok", ...options.health() }),
+  );
+  app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(
+    async (api) => {
+      registerAuth(api as App, services);
+      deviceRoutes(api as App, services);
+      commandRoutes(api as App, services);
+      enrollmentRoutes(api as App, services);
+      settingsRoutes(api as App, services);
+    },
+    { prefix: API_PREFIX },
+  );
+  return app;
+}

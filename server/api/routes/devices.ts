@@ -1,0 +1,106 @@
+import Type from "typebox";
+import type { CommandType } from "../../../proto/wire.js";
+import type { ApiServices, App } from "../context.js";
+import { Command, CommandBody, Device, DeviceStatusSchema, LimitCursor, Page } from "../schemas.js";
+
+const DeviceParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export function deviceRoutes(app: App, { devices, commands }: ApiServices): void {
+  app.get(
+    "/devices",
+    {
+      config: { right: "devices:read" },
+      schema: {
+        tags: ["devices"],
+        summary: "List devices",
+        querystring: Type.Object({
+          online: Type.Optional(Type.Boolean()),
+          status: Type.Optional(DeviceStatusSchema),
+          model: Type.Optional(Type.String({ maxLength: 128 })),
+          q: Type.Optional(Type.String({ maxLength: 128, description: "substring of name or serial" })),
+          ...LimitCursor,
+        }),
+        response: { 200: Type.Object({ ...Page(Device).properties, total: Type.Integer() }) },
+      },
+    },
+    async (request) => {
+      const { limit = 50, cursor, ...filter } = request.query;
+      return devices.list(filter, limit, cursor ?? null);
+    },
+  );
+
+  app.get(
+    "/devices/:id",
+    {
+      config: { right: "devices:read" },
+      schema: {
+        tags: ["devices"],
+        summary: "One device, desired and reported",
+        params: DeviceParams,
+        response: { 200: Device },
+      },
+    },
+    async (request) => devices.view(await devices.getRow(request.params.id)),
+  );
+
+  app.get(
+    "/devices/:id/state-history",
+    {
+      config: { right: "devices:read" },
+      schema: {
+        tags: ["devices"],
+        summary: "Reported states that changed something, newest first",
+        params: DeviceParams,
+        querystring: Type.Object({
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+        }),
+        response: {
+          200: Type.Object({
+            items: Type.Array(Type.Object({ at: Type.String(), reported: Type.Unknown() })),
+          }),
+        },
+      },
+    },
+    async (request) => ({ items: await devices.stateHistory(request.params.id, request.query.limit ?? 100) }),
+  );
+
+  app.post(
+    "/devices/:id/commands",
+    {
+      // Each command type needs its own right as well (see the catalog); this is the least.
+      config: { right: "devices:command" },
+      schema: {
+        tags: ["commands"],
+        summary: "Send a command to one device",
+        params: DeviceParams,
+        body: CommandBody,
+        response: { 202: Command },
+      },
+    },
+    async (request, reply) => {
+      const { ttlSeconds, ...body } = request.body;
+      const action = commands.parseAction(body as { type: CommandType } & Record<string, unknown>);
+      const command = await commands.issue(request.params.id, action, {
+        ttlSeconds,
+        actor: request.admin?.name ?? null,
+      });
+      return reply.code(202).send(command);
+    },
+  );
+
+  app.get(
+    "/devices/:id/commands",
+    {
+      config: { right: "devices:read" },
+      schema: {
+        tags: ["commands"],
+        summary: "A device's commands, newest first",
+        params: DeviceParams,
+        querystring: Type.Object(LimitCursor),
+        response: { 200: Page(Command) },
+      },
+    },
+    async (request) =>
+      commands.listForDevice(request.params.id, request.query.limit ?? 50, request.query.cursor ?? null),
+  );
+}

@@ -1,0 +1,31 @@
+import type { ApiServices, App } from "../context.js";
+import { TimeSettingsBody, TimeSettingsView } from "../schemas.js";
+
+export function settingsRoutes(app: App, { settings }: ApiServices): void {
+  app.get(
+    "/settings/time",
+    {
+      config: { right: "devices:read" },
+      schema: {
+        tags: ["settings"],
+        summary: "Global date & time, and how many devices run it",
+        response: { 200: TimeSettingsView },
+      },
+    },
+    async () => settings.timeView(),
+  );
+
+  app.put(
+    "/settings/time",
+    {
+      config: { right: "settings:manage" },
+      schema: {
+        tags: ["settings"],
+        summary: "Set date & time for every device",
+        body: TimeSettingsBody,
+        response: { 200: TimeSettingsView },
+      },
+    },
+    async (request) => settings.setTime(request.body),
+  );
+}

@@ -1,0 +1,188 @@
+/**
+ * Request and response schemas of the HTTP API. Validation, serialization and the OpenAPI
+ * document all come from these.
+ */
+import Type, { type TSchema } from "typebox";
+import { COMMAND_TYPES } from "../../proto/wire.js";
+import { COMMAND_STATES } from "../commands/command.js";
+import { DEVICE_STATUSES } from "../devices/device.js";
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const IsoTime = Type.String({ format: "date-time" });
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    }),
+  },
+  { $id: "Error" },
+);
+
+export const DeviceStatusSchema = Type.Enum(DEVICE_STATUSES);
+export const CommandTypeSchema = Type.Enum(COMMAND_TYPES);
+export const CommandStateSchema = Type.Enum(COMMAND_STATES);
+
+export const Telemetry = Type.Object({
+  cpuLoadPercent: Type.Number(),
+  memoryTotalBytes: Type.Number(),
+  memoryUsedBytes: Type.Number(),
+  diskTotalBytes: Type.Number(),
+  diskUsedBytes: Type.Number(),
+  uptimeSeconds: Type.Number(),
+  os: Type.String(),
+  osVersion: Type.String(),
+  batteryPercent: Type.Number({ description: "-1 when the device has no battery" }),
+  interfaces: Type.Array(
+    Type.Object({ name: Type.String(), mac: Type.String(), addresses: Type.Array(Type.String()) }),
+  ),
+});
+
+export const Reported = Type.Object({
+  name: Type.String(),
+  locked: Type.Boolean(),
+  timezone: Type.String(),
+  timezoneAutomatic: Type.Boolean(),
+  ntpServer: Nullable(Type.String()),
+  clockOffsetMs: Type.Number(),
+  lastTimeSyncAt: Nullable(IsoTime),
+  timeSyncError: Nullable(Type.String()),
+  bootTime: IsoTime,
+  agentVersion: Type.String(),
+  appliedConfigVersion: Type.Integer(),
+  telemetry: Nullable(Telemetry),
+  reportedAt: IsoTime,
+});
+
+export const Device = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    serial: Type.String(),
+    model: Type.String(),
+    status: DeviceStatusSchema,
+    online: Type.Boolean(),
+    lastSeenAt: Nullable(IsoTime),
+    enrolledAt: IsoTime,
+    desired: Type.Object({
+      version: Type.Integer(),
+      name: Type.String(),
+      timezone: Type.String(),
+      ntpServer: Nullable(Type.String()),
+    }),
+    reported: Nullable(Reported),
+  },
+  { $id: "Device" },
+);
+
+export const Command = Type.Object(
+  {
+    id: Type.String(),
+    deviceId: Type.String(),
+    batchId: Nullable(Type.String()),
+    seq: Type.Integer(),
+    type: CommandTypeSchema,
+    params: Type.Record(Type.String(), Type.Unknown()),
+    state: CommandStateSchema,
+    errorCode: Nullable(Type.String()),
+    errorMessage: Nullable(Type.String()),
+    createdAt: IsoTime,
+    expiresAt: IsoTime,
+    updatedAt: IsoTime,
+    sentAt: Nullable(IsoTime),
+    acceptedAt: Nullable(IsoTime),
+    finishedAt: Nullable(IsoTime),
+    createdBy: Nullable(Type.String()),
+  },
+  { $id: "Command" },
+);
+
+const TimezoneField = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: "'auto' (from the network) or an IANA zone such as Europe/Paris",
+});
+const NtpServerField = Nullable(
+  Type.String({ maxLength: 260, description: "host or host:port; null for the automatic time source" }),
+);
+
+/** One body for every command type; fields that a type does not use are ignored. */
+export const CommandBody = Type.Object({
+  type: CommandTypeSchema,
+  name: Type.Optional(Type.String({ maxLength: 256, description: "rename: the new name" })),
+  timezone: Type.Optional(TimezoneField),
+  ntpServer: Type.Optional(NtpServerField),
+  ttlSeconds: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 365 * 24 * 3600, description: "default: 7 days" }),
+  ),
+});
+
+export const DeviceFilterSchema = Type.Object(
+  {
+    status: Type.Optional(DeviceStatusSchema),
+    model: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    online: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const BatchTargetSchema = Type.Union([
+  Type.Object(
+    {
+      deviceIds: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 100_000 }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object({ all: Type.Literal(true) }, { additionalProperties: false }),
+  Type.Object({ filter: DeviceFilterSchema }, { additionalProperties: false }),
+]);
+
+export const Batch = Type.Object(
+  {
+    id: Type.String(),
+    type: Type.String(),
+    params: Type.Record(Type.String(), Type.Unknown()),
+    target: Type.Unknown(),
+    total: Type.Integer(),
+    skipped: Type.Integer(),
+    counts: Type.Record(Type.String(), Type.Integer()),
+    done: Type.Boolean(),
+    createdAt: IsoTime,
+    createdBy: Nullable(Type.String()),
+  },
+  { $id: "Batch" },
+);
+
+export const TimeSettingsBody = Type.Object({ timezone: TimezoneField, ntpServer: NtpServerField });
+
+export const TimeSettingsView = Type.Object({
+  timezone: Type.String(),
+  ntpServer: Nullable(Type.String()),
+  updatedAt: Nullable(IsoTime),
+  applied: Type.Integer(),
+  pending: Type.Integer(),
+});
+
+export const Page = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextCursor: Nullable(Type.String()) });
+
+export const LimitCursor = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+  cursor: Type.Optional(Type.String({ maxLength: 128 })),
+};
+
+export const DeviceIdentityBody = Type.Object({
+  serial: Type.String({ minLength: 1, maxLength: 128, pattern: "^[\\x21-\\x7e]+$" }),
+  model: Type.String({ minLength: 1, maxLength: 128 }),
+  agentVersion: Type.String({ minLength: 1, maxLength: 64 }),
+});
+
+export const Credentials = Type.Object({
+  deviceId: Type.String(),
+  secret: Type.String(),
+  mqttUrl: Type.String(),
+  name: Type.String(),
+});

@@ -1,0 +1,119 @@
+/**
+ * Fleet commands: one batch row plus one command per targeted device, created in a single
+ * transaction. Progress is the count of the batch's commands per state.
+ */
+import type { CommandAction } from "../../proto/wire.js";
+import type { DeviceFilter, DeviceService } from "../devices/device-service.js";
+import { MdmError } from "../errors.js";
+import { newTimeOrderedId } from "../ids.js";
+import type { Database } from "../store/database.js";
+import { actionParams, COMMAND_STATES, type CommandState, deviceCommandFromRow } from "./command.js";
+import { commandSpec } from "./command-catalog.js";
+import type { CommandService, IssueOptions } from "./command-service.js";
+
+export type BatchTarget = { deviceIds: string[] } | { all: true } | { filter: DeviceFilter };
+
+export interface BatchView {
+  id: string;
+  type: string;
+  params: Record<string, unknown>;
+  target: BatchTarget;
+  total: number;
+  /** Targeted devices that were not active (reset, unmanaged, deactivated) and got no command. */
+  skipped: number;
+  counts: Record<CommandState, number>;
+  done: boolean;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+interface BatchRow {
+  id: string;
+  type: string;
+  params_json: string;
+  target_json: string;
+  total: number;
+  created_at: number;
+  created_by: string | null;
+}
+
+export class BatchService {
+  constructor(
+    private readonly db: Database,
+    private readonly devices: DeviceService,
+    private readonly commands: CommandService,
+    private readonly clock: () => number,
+  ) {}
+
+  async create(target: BatchTarget, action: CommandAction, options: IssueOptions = {}): Promise<BatchView> {
+    const spec = commandSpec(action.type);
+    const batchId = newTimeOrderedId("bat", this.clock());
+    const rows = await this.db.write(async (tx) => {
+      const targeted = await this.resolveTarget(target);
+      const active = new Set(await this.devices.idsMatching({ status: "active" }, tx));
+      const eligible = targeted.filter((id) => active.has(id));
+      await tx.run(
+        `INSERT INTO batches (id, type, params_json, target_json, total, created_at, created_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        [
+          batchId,
+          action.type,
+          JSON.stringify(actionParams(action)),
+          JSON.stringify({ target, skipped: targeted.length - eligible.length }),
+          eligible.length,
+          this.clock(),
+          options.actor ?? null,
+        ],
+      );
+      const rows = await this.commands.insertCommands(tx, eligible, action, { ...options, batchId });
+      if (spec.onIssued) {
+        for (const deviceId of eligible) await spec.onIssued({ tx, devices: this.devices, deviceId });
+      }
+      return rows;
+    });
+    await Promise.all(rows.map((row) => this.commands.delivery.commandIssued(deviceCommandFromRow(row))));
+    return this.get(batchId);
+  }
+
+  private async resolveTarget(target: BatchTarget): Promise<string[]> {
+    if ("deviceIds" in target) {
+      const unique = [...new Set(target.deviceIds)];
+      const known = new Set(await this.devices.idsMatching({}));
+      const unknown = unique.filter((id) => !known.has(id));
+      if (unknown.length > 0) {
+        throw new MdmError("device_not_found", `unknown device ids: ${unknown.slice(0, 10).join(", ")}`, {
+          field: "target.deviceIds",
+          unknown: unknown.slice(0, 100),
+        });
+      }
+      return unique;
+    }
+    if ("all" in target) return this.devices.idsMatching({});
+    return this.devices.idsMatching(target.filter);
+  }
+
+  async get(batchId: string): Promise<BatchView> {
+    const row = await this.db.get<BatchRow>("SELECT * FROM batches WHERE id = ?", [batchId]);
+    if (!row) throw new MdmError("batch_not_found", `batch '${batchId}' does not exist`);
+    const countRows = await this.db.all<{ state: CommandState; n: number }>(
+      "SELECT state, count(*) AS n FROM commands WHERE batch_id = ? GROUP BY state",
+      [batchId],
+    );
+    const counts = Object.fromEntries(COMMAND_STATES.map((s) => [s, 0])) as Record<CommandState, number>;
+    for (const c of countRows) counts[c.state] = c.n;
+    const open = counts.queued + counts.sent + counts.accepted;
+    const stored = JSON.parse(row.target_json) as { target: BatchTarget; skipped: number };
+    return {
+      id: row.id,
+      type: row.type,
+      params: JSON.parse(row.params_json) as Record<string, unknown>,
+      target: stored.target,
+      total: row.total,
+      skipped: stored.skipped,
+      counts,
+      done: open === 0,
+      createdAt: new Date(row.created_at).toISOString(),
+      createdBy: row.created_by,
+    };
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Gets commands to devices in `seq` order. Publishing for one device is serialized, and each
+ * connection remembers the highest `seq` it has been sent, so the re-send on connect and a
+ * command issued at the same moment never overtake each other.
+ */
+import type { DeviceCommand } from "../../proto/wire.js";
+import type { DeviceGateway } from "../broker/device-gateway.js";
+import type { Logger } from "../logger.js";
+import type { Database } from "../store/database.js";
+import { type CommandRow, deviceCommandFromRow } from "./command.js";
+
+export interface DeliveryListener {
+  /** The command was handed to the broker for the first time on this connection. */
+  published(command: DeviceCommand): void;
+  /** The command's TTL had passed when it was about to be sent. */
+  expiredBeforeSend(commandId: string): void;
+}
+
+export class CommandDelivery {
+  private readonly chainByDevice = new Map<string, Promise<void>>();
+  /** Highest seq published on the device's current connection. */
+  private readonly sentSeqByDevice = new Map<string, number>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly gateway: () => DeviceGateway,
+    private readonly listener: DeliveryListener,
+    private readonly clock: () => number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** A device (re)connected: everything not terminal is sent again, in seq order. */
+  deviceReady(deviceId: string): Promise<void> {
+    this.sentSeqByDevice.set(deviceId, 0);
+    return this.enqueue(deviceId, () => this.sendOpenCommands(deviceId));
+  }
+
+  deviceOffline(deviceId: string): void {
+    this.sentSeqByDevice.delete(deviceId);
+  }
+
+  /** Sends a newly issued command if the device is connected; otherwise it waits for deviceReady. */
+  commandIssued(command: DeviceCommand): Promise<void> {
+    if (!this.sentSeqByDevice.has(command.deviceId)) return Promise.resolve();
+    return this.enqueue(command.deviceId, () => this.publish(command));
+  }
+
+  private enqueue(deviceId: string, step: () => Promise<void>): Promise<void> {
+    const previous = this.chainByDevice.get(deviceId) ?? Promise.resolve();
+    const next = previous.then(step).catch((err: unknown) => {
+      this.logger.error(
+        { err, deviceId },
+        "command delivery failed; it is retried when the device reconnects",
+      );
+    });
+    this.chainByDevice.set(deviceId, next);
+    void next.then(() => {
+      if (this.chainByDevice.get(deviceId) === next) this.chainByDevice.delete(deviceId);
+    });
+    return next;
+  }
+
+  private async sendOpenCommands(deviceId: string): Promise<void> {
+    const rows = await this.db.all<CommandRow>(
+      `SELECT * FROM commands WHERE device_id = ? AND state IN ('queued', 'sent', 'accepted') ORDER BY seq`,
+      [deviceId],
+    );
+    const now = this.clock();
+    for (const row of rows) {
+      if (row.state !== "accepted" && row.expires_at <= now) {
+        this.listener.expiredBeforeSend(row.id);
+        continue;
+      }
+      await this.publish(deviceCommandFromRow(row));
+    }
+  }
+
+  private async publish(command: DeviceCommand): Promise<void> {
+    const sentSeq = this.sentSeqByDevice.get(command.deviceId);
+    if (sentSeq === undefined || command.seq <= sentSeq) return;
+    if (command.expiresAtMs <= this.clock()) {
+      this.listener.expiredBeforeSend(command.id);
+      return;
+    }
+    this.sentSeqByDevice.set(command.deviceId, command.seq);
+    await this.gateway().publishCommand(command);
+    this.listener.published(command);
+  }
+}

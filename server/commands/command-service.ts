@@ -1,0 +1,308 @@
+/**
+ * The command lifecycle on the server: queued → sent → accepted → succeeded | failed, with the
+ * terminal exits rejected, expired and canceled. Every transition is one conditional UPDATE, so
+ * a late or duplicated report can never move a command backwards.
+ */
+import type { CommandAction, CommandResult, CommandType, DeviceCommand } from "../../proto/wire.js";
+import type { DeviceGateway } from "../broker/device-gateway.js";
+import type { DeviceService } from "../devices/device-service.js";
+import { MdmError } from "../errors.js";
+import type { EventBus } from "../events/event-bus.js";
+import type { ServerEvents } from "../events/server-events.js";
+import type { Logger } from "../logger.js";
+import type { Database, WriteContext } from "../store/database.js";
+import type { WriteBatcher } from "../store/write-batcher.js";
+import {
+  actionParams,
+  type CommandRow,
+  type CommandState,
+  type CommandView,
+  commandViewFromRow,
+  deviceCommandFromRow,
+  OPEN_FOR_DEVICE_REPORT,
+} from "./command.js";
+import { type AfterCommit, commandSpec } from "./command-catalog.js";
+import { CommandDelivery } from "./command-delivery.js";
+
+export interface IssueOptions {
+  ttlSeconds?: number;
+  actor?: string | null;
+  batchId?: string | null;
+}
+
+export interface CommandServiceDeps {
+  db: Database;
+  writes: WriteBatcher;
+  devices: DeviceService;
+  gateway: () => DeviceGateway;
+  events: EventBus<ServerEvents>;
+  logger: Logger;
+  clock: () => number;
+  defaultTtlSeconds: number;
+}
+
+const RESULT_TO_STATE: Record<CommandResult["status"], CommandState> = {
+  accepted: "accepted",
+  succeeded: "succeeded",
+  failed: "failed",
+  rejected: "rejected",
+};
+
+const inList = (states: readonly string[]) => states.map((s) => `'${s}'`).join(", ");
+
+export class CommandService {
+  readonly delivery: CommandDelivery;
+
+  constructor(private readonly deps: CommandServiceDeps) {
+    this.delivery = new CommandDelivery(
+      deps.db,
+      deps.gateway,
+      {
+        published: (command) => this.markSent(command),
+        expiredBeforeSend: (commandId) => void this.expire([commandId]),
+      },
+      deps.clock,
+      deps.logger,
+    );
+  }
+
+  /** Parses an API command body into an action (throws MdmError naming the bad field). */
+  parseAction(body: { type: CommandType } & Record<string, unknown>): CommandAction {
+    return commandSpec(body.type).parse(body);
+  }
+
+  ttlMs(ttlSeconds: number | undefined): number {
+    return (ttlSeconds ?? this.deps.defaultTtlSeconds) * 1000;
+  }
+
+  /** Issues one command to one device. */
+  async issue(deviceId: string, action: CommandAction, options: IssueOptions = {}): Promise<CommandView> {
+    const spec = commandSpec(action.type);
+    const { rows, after } = await this.deps.db.write(async (tx) => {
+      const device = await this.deps.devices.getRow(deviceId, tx);
+      if (device.status !== "active") {
+        throw new MdmError("device_not_managed", `device '${deviceId}' is ${device.status}`, {
+          status: device.status,
+        });
+      }
+      const inserted = await this.insertCommands(tx, [deviceId], action, options);
+      const after = (await spec.onIssued?.({ tx, devices: this.deps.devices, deviceId })) ?? {};
+      if (action.type === "deactivate") await this.cancelOpenExcept(tx, deviceId, inserted[0]!.id);
+      return { rows: inserted, after };
+    });
+    await this.afterCommit(deviceId, after);
+    const row = rows[0]!;
+    this.deps.events.emit("command.updated", { command: commandViewFromRow(row) });
+    if (spec.onIssued) await this.deps.devices.emitUpdated(deviceId);
+    await this.delivery.commandIssued(deviceCommandFromRow(row));
+    return commandViewFromRow(await this.getRow(row.id));
+  }
+
+  /**
+   * Inserts one command per device in set-based statements (one INSERT, one UPDATE), so a
+   * fleet command to thousands of devices is one short transaction.
+   */
+  async insertCommands(
+    tx: WriteContext,
+    deviceIds: readonly string[],
+    action: CommandAction,
+    options: IssueOptions,
+  ): Promise<CommandRow[]> {
+    const now = this.deps.clock();
+    const expiresAt = now + this.ttlMs(options.ttlSeconds);
+    const ids = JSON.stringify(deviceIds);
+    const rows = await tx.all<CommandRow>(
+      `INSERT INTO commands (id, device_id, batch_id, seq, type, params_json, state, created_at, expires_at,
+                             updated_at, created_by)
+       SELECT 'cmd_' || ? || lower(hex(randomblob(8))), d.id, ?, d.next_seq, ?, ?, 'queued', ?, ?, ?, ?
+       FROM json_each(?) AS j JOIN devices AS d ON d.id = j.value
+       RETURNING *`,
+      [
+        now.toString(16).padStart(12, "0"),
+        options.batchId ?? null,
+        action.type,
+        JSON.stringify(actionParams(action)),
+        now,
+        expiresAt,
+        now,
+        options.actor ?? null,
+        ids,
+      ],
+    );
+    await tx.run("UPDATE devices SET next_seq = next_seq + 1 WHERE id IN (SELECT value FROM json_each(?))", [
+      ids,
+    ]);
+    return rows;
+  }
+
+  private async cancelOpenExcept(tx: WriteContext, deviceId: string, keepId: string): Promise<void> {
+    const now = this.deps.clock();
+    const canceled = await tx.all<CommandRow>(
+      `UPDATE commands SET state = 'canceled', updated_at = ?, finished_at = ?,
+         error_code = 'device_deactivated', error_message = 'device was permanently deactivated'
+       WHERE device_id = ? AND id != ? AND state = 'queued'
+       RETURNING *`,
+      [now, now, deviceId, keepId],
+    );
+    for (const row of canceled)
+      this.deps.events.emit("command.updated", { command: commandViewFromRow(row) });
+  }
+
+  async get(commandId: string): Promise<CommandView> {
+    return commandViewFromRow(await this.getRow(commandId));
+  }
+
+  private async getRow(commandId: string): Promise<CommandRow> {
+    const row = await this.deps.db.get<CommandRow>("SELECT * FROM commands WHERE id = ?", [commandId]);
+    if (!row) throw new MdmError("command_not_found", `command '${commandId}' does not exist`);
+    return row;
+  }
+
+  async listForDevice(
+    deviceId: string,
+    limit: number,
+    cursor: string | null,
+  ): Promise<{ items: CommandView[]; nextCursor: string | null }> {
+    await this.deps.devices.getRow(deviceId);
+    const rows = await this.deps.db.all<CommandRow>(
+      `SELECT * FROM commands WHERE device_id = ? ${cursor ? "AND seq < ?" : ""} ORDER BY seq DESC LIMIT ?`,
+      cursor ? [deviceId, Number(cursor), limit + 1] : [deviceId, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map(commandViewFromRow),
+      nextCursor: rows.length > limit ? String(page.at(-1)?.seq) : null,
+    };
+  }
+
+  /**
+   * Cancels a command that the device cannot have acted on: still queued, or sent while the
+   * device is offline (sessions are clean, so an undelivered message dies with the connection).
+   */
+  async cancel(commandId: string): Promise<CommandView> {
+    const row = await this.getRow(commandId);
+    const deliverable = row.state === "sent" && !this.deps.gateway().isOnline(row.device_id);
+    if (row.state !== "queued" && !deliverable) {
+      const reason =
+        row.state === "sent" ? "it has been delivered to the online device" : `it is already ${row.state}`;
+      throw new MdmError("command_not_cancelable", `command '${commandId}' cannot be canceled: ${reason}`, {
+        state: row.state,
+      });
+    }
+    const now = this.deps.clock();
+    const updated = await this.deps.db.write((tx) =>
+      tx.all<CommandRow>(
+        `UPDATE commands SET state = 'canceled', updated_at = ?, finished_at = ?
+         WHERE id = ? AND state IN ('queued', 'sent') RETURNING *`,
+        [now, now, commandId],
+      ),
+    );
+    const canceled = updated[0];
+    if (!canceled) return this.cancel(commandId);
+    const view = commandViewFromRow(canceled);
+    this.deps.events.emit("command.updated", { command: view });
+    return view;
+  }
+
+  // ---- transitions reported by the delivery path and by devices ----------------------------
+
+  private markSent(command: DeviceCommand): void {
+    const now = this.deps.clock();
+    let updated: CommandRow | undefined;
+    this.deps.writes
+      .enqueue(async (tx) => {
+        updated = await tx.get<CommandRow>(
+          `UPDATE commands SET state = 'sent', sent_at = ?, updated_at = ? WHERE id = ? AND state = 'queued'
+           RETURNING *`,
+          [now, now, command.id],
+        );
+      })
+      .then(() => {
+        if (updated) this.deps.events.emit("command.updated", { command: commandViewFromRow(updated) });
+      })
+      .catch((err: unknown) => this.deps.logger.error({ err, commandId: command.id }, "marking sent failed"));
+  }
+
+  /** Applies a device's report about one of its commands. Unknown or foreign ids are dropped. */
+  async handleResult(deviceId: string, result: CommandResult): Promise<void> {
+    const state = RESULT_TO_STATE[result.status];
+    const now = this.deps.clock();
+    const terminal = state !== "accepted";
+    let updated: CommandRow | undefined;
+    let after: AfterCommit = {};
+    await this.deps.writes.enqueue(async (tx) => {
+      updated = await tx.get<CommandRow>(
+        `UPDATE commands SET state = ?, updated_at = ?,
+           accepted_at = coalesce(accepted_at, ?),
+           finished_at = CASE WHEN ? THEN ? ELSE finished_at END,
+           error_code = ?, error_message = ?
+         WHERE id = ? AND device_id = ? AND state IN (${inList(
+           terminal ? OPEN_FOR_DEVICE_REPORT : OPEN_FOR_DEVICE_REPORT.filter((s) => s !== "accepted"),
+         )})
+         RETURNING *`,
+        [
+          state,
+          now,
+          state === "rejected" ? null : now,
+          terminal ? 1 : 0,
+          now,
+          result.errorCode || null,
+          result.message || null,
+          result.commandId,
+          deviceId,
+        ],
+      );
+      if (updated?.state === "succeeded") {
+        const spec = commandSpec(updated.type);
+        after =
+          (await spec.onSucceeded?.(
+            { tx, devices: this.deps.devices, deviceId },
+            deviceCommandFromRow(updated).action,
+          )) ?? {};
+      }
+    });
+    if (!updated) {
+      this.deps.logger.debug(
+        { deviceId, result },
+        "ignored result: unknown command, other device, or no longer open",
+      );
+      return;
+    }
+    if (updated.state === "expired")
+      this.deps.logger.warn({ deviceId, commandId: updated.id }, "late result");
+    this.deps.events.emit("command.updated", { command: commandViewFromRow(updated) });
+    await this.afterCommit(deviceId, after);
+    if (after.disconnect || after.pushConfig) await this.deps.devices.emitUpdated(deviceId);
+  }
+
+  private async afterCommit(deviceId: string, after: AfterCommit): Promise<void> {
+    if (after.disconnect) this.deps.gateway().disconnect(deviceId);
+    if (after.pushConfig) await this.deps.devices.pushDesiredConfig(deviceId);
+  }
+
+  /** Marks undelivered commands whose TTL has passed as expired; returns how many. */
+  async sweepExpired(): Promise<number> {
+    const now = this.deps.clock();
+    const rows = await this.deps.db.write((tx) =>
+      tx.all<CommandRow>(
+        `UPDATE commands SET state = 'expired', updated_at = ?, finished_at = ?
+         WHERE state IN ('queued', 'sent') AND expires_at <= ? RETURNING *`,
+        [now, now, now],
+      ),
+    );
+    for (const row of rows) this.deps.events.emit("command.updated", { command: commandViewFromRow(row) });
+    return rows.length;
+  }
+
+  private async expire(commandIds: string[]): Promise<void> {
+    const now = this.deps.clock();
+    const rows = await this.deps.db.write((tx) =>
+      tx.all<CommandRow>(
+        `UPDATE commands SET state = 'expired', updated_at = ?, finished_at = ?
+         WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('queued', 'sent') RETURNING *`,
+        [now, now, JSON.stringify(commandIds)],
+      ),
+    );
+    for (const row of rows) this.deps.events.emit("command.updated", { command: commandViewFromRow(row) });
+  }
+}

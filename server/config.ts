@@ -1,0 +1,89 @@
+/**
+ * Server configuration: one schema, defaults in one place, validated at start with readable
+ * messages, frozen afterwards. Every option can come from a flag or an environment variable;
+ * flags win. The README's configuration table lists the same options.
+ */
+import Type, { type Static } from "typebox";
+import Value from "typebox/value";
+import type { LogLevel } from "./logger.js";
+
+const Port = (defaultPort: number) => Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
+
+export const ServerConfigSchema = Type.Object({
+  dataDir: Type.String({ minLength: 1, default: "./data", description: "SQLite database and admin token" }),
+  host: Type.String({ minLength: 1, default: "0.0.0.0", description: "bind address for HTTP and MQTT" }),
+  httpPort: Port(8080),
+  mqttPort: Port(1883),
+  publicMqttUrl: Type.String({
+    default: "",
+    description: "MQTT URL given to enrolling devices; empty: mqtt://<host>:<mqtt port>",
+  }),
+  logLevel: Type.Union(
+    ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
+    { default: "info" },
+  ),
+  commandTtlSeconds: Type.Integer({ minimum: 1, maximum: 365 * 24 * 3600, default: 7 * 24 * 3600 }),
+  deviceCodeTtlSeconds: Type.Integer({ minimum: 30, maximum: 3600, default: 600 }),
+  deviceCodePollIntervalSeconds: Type.Number({ minimum: 0.05, maximum: 60, default: 5 }),
+  maxMqttPacketBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 64 * 1024 }),
+  mqttConnectTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+  expirySweepSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 1 }),
+  stateHistoryRetentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
+});
+
+export type ServerConfig = Readonly<Static<typeof ServerConfigSchema>> & { logLevel: LogLevel };
+
+/** Environment variable for each option. */
+export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
+  dataDir: "PMDM_DATA_DIR",
+  host: "PMDM_HOST",
+  httpPort: "PMDM_HTTP_PORT",
+  mqttPort: "PMDM_MQTT_PORT",
+  publicMqttUrl: "PMDM_PUBLIC_MQTT_URL",
+  logLevel: "PMDM_LOG_LEVEL",
+  commandTtlSeconds: "PMDM_COMMAND_TTL_SECONDS",
+  deviceCodeTtlSeconds: "PMDM_DEVICE_CODE_TTL_SECONDS",
+  deviceCodePollIntervalSeconds: "PMDM_DEVICE_CODE_POLL_INTERVAL_SECONDS",
+  maxMqttPacketBytes: "PMDM_MAX_MQTT_PACKET_BYTES",
+  mqttConnectTimeoutMs: "PMDM_MQTT_CONNECT_TIMEOUT_MS",
+  expirySweepSeconds: "PMDM_EXPIRY_SWEEP_SECONDS",
+  stateHistoryRetentionDays: "PMDM_STATE_HISTORY_RETENTION_DAYS",
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Turns strings from flags and env into the schema's types, then validates. */
+export function loadServerConfig(
+  flags: Partial<Record<keyof ServerConfig, unknown>>,
+  env: NodeJS.ProcessEnv = process.env,
+): ServerConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(CONFIG_ENV) as (keyof ServerConfig)[]) {
+    const value = flags[key] ?? env[CONFIG_ENV[key]];
+    if (value === undefined || value === "") continue;
+    raw[key] = coerce(key, value);
+  }
+  const withDefaults = Value.Default(ServerConfigSchema, raw);
+  const errors = [...Value.Errors(ServerConfigSchema, withDefaults)];
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const key = e.instancePath.slice(1) as keyof ServerConfig;
+      const source = key in CONFIG_ENV ? ` (${CONFIG_ENV[key]})` : "";
+      return `  ${key}${source}: ${e.message}, got ${JSON.stringify(raw[key])}`;
+    });
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  return Object.freeze(withDefaults as ServerConfig);
+}
+
+function coerce(key: keyof ServerConfig, value: unknown): unknown {
+  const schema = ServerConfigSchema.properties[key];
+  if (typeof value !== "string") return value;
+  if ("type" in schema && (schema.type === "integer" || schema.type === "number")) {
+    const n = Number(value);
+    return Number.isFinite(n) ? n : value;
+  }
+  return value;
+}

@@ -1,0 +1,330 @@
+/**
+ * Devices: their records, credentials, desired configuration, online flag and reported state.
+ * The store is the source of truth; the gateway is told about changes a device must see.
+ */
+import type { DeviceState, TimeSettings } from "../../proto/wire.js";
+import type { DeviceGateway } from "../broker/device-gateway.js";
+import { MdmError } from "../errors.js";
+import type { EventBus } from "../events/event-bus.js";
+import type { ServerEvents } from "../events/server-events.js";
+import { hashSecret, newDeviceId, newSecret, secretMatchesHash } from "../ids.js";
+import type { Logger } from "../logger.js";
+import type { Database, SqlValue, WriteContext } from "../store/database.js";
+import type { WriteBatcher } from "../store/write-batcher.js";
+import {
+  type DeviceRow,
+  type DeviceStatus,
+  type DeviceView,
+  deviceViewFromRow,
+  reportedFromState,
+} from "./device.js";
+
+export interface DeviceFilter {
+  online?: boolean;
+  status?: DeviceStatus;
+  model?: string;
+  /** Substring of name or serial, case-insensitive. */
+  q?: string;
+}
+
+export interface DeviceListPage {
+  items: DeviceView[];
+  nextCursor: string | null;
+  total: number;
+}
+
+export interface EnrolledDevice {
+  deviceId: string;
+  secret: string;
+  name: string;
+}
+
+export interface DeviceServiceDeps {
+  db: Database;
+  writes: WriteBatcher;
+  gateway: () => DeviceGateway;
+  events: EventBus<ServerEvents>;
+  logger: Logger;
+  clock: () => number;
+  /** Time settings a newly enrolled device starts with (the global setting). */
+  globalTime: () => Promise<TimeSettings>;
+}
+
+/** Fields of a reported state whose change is worth a row in the state history. */
+function historyKey(state: DeviceState): string {
+  return JSON.stringify([
+    state.name,
+    state.locked,
+    state.timezone,
+    state.ntpServer,
+    state.bootTimeMs,
+    state.appliedConfigVersion,
+    state.timeSyncError,
+    state.agentVersion,
+  ]);
+}
+
+export class DeviceService {
+  private readonly lastHistoryKeyByDevice = new Map<string, string>();
+
+  constructor(private readonly deps: DeviceServiceDeps) {}
+
+  async get(deviceId: string): Promise<DeviceView> {
+    return deviceViewFromRow(await this.getRow(deviceId), false);
+  }
+
+  async getRow(
+    deviceId: string,
+    tx: Pick<WriteContext, "get"> = this.deps.db,
+  ): Promise<DeviceRow & { onlineFlag: boolean }> {
+    const row = await tx.get<DeviceRow>("SELECT * FROM devices WHERE id = ?", [deviceId]);
+    if (!row) throw new MdmError("device_not_found", `device '${deviceId}' does not exist`);
+    return { ...row, onlineFlag: row.online === 1 };
+  }
+
+  view(row: DeviceRow): DeviceView {
+    return deviceViewFromRow(row, row.online === 1);
+  }
+
+  async list(filter: DeviceFilter, limit: number, cursor: string | null): Promise<DeviceListPage> {
+    const { where, params } = this.whereClause(filter);
+    const pageWhere = cursor ? `${where ? `${where} AND` : "WHERE"} id > ?` : where;
+    const pageParams = cursor ? [...params, cursor] : params;
+    const rows = await this.deps.db.all<DeviceRow>(`SELECT * FROM devices ${pageWhere} ORDER BY id LIMIT ?`, [
+      ...pageParams,
+      limit + 1,
+    ]);
+    const total =
+      (await this.deps.db.get<{ n: number }>(`SELECT count(*) AS n FROM devices ${where}`, params))?.n ?? 0;
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map((r) => this.view(r)),
+      nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+      total,
+    };
+  }
+
+  /** Ids of the devices matching a filter, for fleet commands. */
+  async idsMatching(filter: DeviceFilter, tx: Pick<WriteContext, "all"> = this.deps.db): Promise<string[]> {
+    const { where, params } = this.whereClause(filter);
+    const rows = await tx.all<{ id: string }>(`SELECT id FROM devices ${where} ORDER BY id`, params);
+    return rows.map((r) => r.id);
+  }
+
+  private whereClause(filter: DeviceFilter): { where: string; params: SqlValue[] } {
+    const clauses: string[] = [];
+    const params: SqlValue[] = [];
+    if (filter.online !== undefined) {
+      clauses.push("online = ?");
+      params.push(filter.online ? 1 : 0);
+    }
+    if (filter.status) {
+      clauses.push("status = ?");
+      params.push(filter.status);
+    }
+    if (filter.model) {
+      clauses.push("model = ?");
+      params.push(filter.model);
+    }
+    if (filter.q) {
+      clauses.push("(name LIKE ? ESCAPE '\\' OR serial LIKE ? ESCAPE '\\')");
+      const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      params.push(like, like);
+    }
+    return { where: clauses.length ? `WHERE ${clauses.join(" AND ")}` : "", params };
+  }
+
+  // ---- enrollment and credentials -----------------------------------------------------------
+
+  /**
+   * Creates the device for a serial, or brings back the existing record (after a factory reset,
+   * stop managing or a lost data dir), and issues a fresh credential. Deactivated serials are
+   * refused, inside the same transaction as the check.
+   */
+  async enroll(
+    tx: WriteContext,
+    input: { serial: string; model: string },
+  ): Promise<EnrolledDevice & { created: boolean }> {
+    await this.assertSerialAllowed(tx, input.serial);
+    const now = this.deps.clock();
+    const existing = await tx.get<DeviceRow>("SELECT * FROM devices WHERE serial = ?", [input.serial]);
+    let deviceId: string;
+    let name: string;
+    if (existing) {
+      deviceId = existing.id;
+      name = existing.name;
+      await tx.run("UPDATE devices SET status = 'active', model = ?, enrolled_at = ? WHERE id = ?", [
+        input.model,
+        now,
+        deviceId,
+      ]);
+    } else {
+      deviceId = newDeviceId();
+      name = `${input.model} ${input.serial.slice(-4).toUpperCase()}`;
+      const time = await this.deps.globalTime();
+      await tx.run(
+        `INSERT INTO devices (id, serial, model, name, status, enrolled_at, created_at,
+           desired_name, desired_timezone, desired_ntp_server)
+         VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)`,
+        [deviceId, input.serial, input.model, name, now, now, name, time.timezone, time.ntpServer],
+      );
+    }
+    const secret = newSecret("pds_");
+    await tx.run(
+      `INSERT INTO device_credentials (device_id, secret_hash, created_at) VALUES (?, ?, ?)
+       ON CONFLICT (device_id) DO UPDATE SET secret_hash = excluded.secret_hash, created_at = excluded.created_at`,
+      [deviceId, hashSecret(secret), now],
+    );
+    return { deviceId, secret, name, created: !existing };
+  }
+
+  async assertSerialAllowed(tx: Pick<WriteContext, "get">, serial: string): Promise<void> {
+    const denied = await tx.get<{ device_id: string }>(
+      "SELECT device_id FROM denied_serials WHERE serial = ?",
+      [serial],
+    );
+    if (denied) {
+      throw new MdmError(
+        "device_deactivated",
+        `device with serial '${serial}' was permanently deactivated and can never be enrolled again`,
+      );
+    }
+  }
+
+  async verifyCredential(deviceId: string, secret: string): Promise<boolean> {
+    const row = await this.deps.db.get<{ secret_hash: string }>(
+      "SELECT secret_hash FROM device_credentials WHERE device_id = ?",
+      [deviceId],
+    );
+    return row !== undefined && secretMatchesHash(secret, row.secret_hash);
+  }
+
+  /** Removes the credential and closes the device's connection. */
+  async revokeCredential(tx: WriteContext, deviceId: string): Promise<void> {
+    await tx.run("DELETE FROM device_credentials WHERE device_id = ?", [deviceId]);
+  }
+
+  async setStatus(tx: WriteContext, deviceId: string, status: DeviceStatus): Promise<void> {
+    await tx.run("UPDATE devices SET status = ? WHERE id = ?", [status, deviceId]);
+  }
+
+  /** Puts the device's serial on the deny list for good. */
+  async denySerial(tx: WriteContext, deviceId: string): Promise<void> {
+    const row = await this.getRow(deviceId, tx);
+    await tx.run("INSERT OR IGNORE INTO denied_serials (serial, device_id, denied_at) VALUES (?, ?, ?)", [
+      row.serial,
+      deviceId,
+      this.deps.clock(),
+    ]);
+  }
+
+  async emitUpdated(deviceId: string): Promise<DeviceView> {
+    const view = this.view(await this.getRow(deviceId));
+    this.deps.events.emit("device.updated", { device: view });
+    return view;
+  }
+
+  // ---- desired configuration ----------------------------------------------------------------
+
+  async setDesiredName(tx: WriteContext, deviceId: string, name: string): Promise<void> {
+    await tx.run(
+      "UPDATE devices SET desired_name = ?, name = ?, desired_version = desired_version + 1 WHERE id = ?",
+      [name, name, deviceId],
+    );
+  }
+
+  async setDesiredTime(tx: WriteContext, deviceId: string, time: TimeSettings): Promise<void> {
+    await tx.run(
+      `UPDATE devices SET desired_timezone = ?, desired_ntp_server = ?, desired_version = desired_version + 1
+       WHERE id = ?`,
+      [time.timezone, time.ntpServer, deviceId],
+    );
+  }
+
+  /** Applies global time settings to every device that is still managed. */
+  async setDesiredTimeForAll(tx: WriteContext, time: TimeSettings): Promise<void> {
+    await tx.run(
+      `UPDATE devices SET desired_timezone = ?, desired_ntp_server = ?, desired_version = desired_version + 1
+       WHERE status IN ('active', 'reset', 'unmanaged')`,
+      [time.timezone, time.ntpServer],
+    );
+  }
+
+  /** Sends the stored desired config to the device, if it is online. */
+  async pushDesiredConfig(deviceId: string): Promise<void> {
+    const gateway = this.deps.gateway();
+    if (!gateway.isOnline(deviceId)) return;
+    const row = await this.getRow(deviceId);
+    if (row.status !== "active" && row.status !== "deactivated") return;
+    await gateway.publishConfig(deviceId, {
+      version: row.desired_version,
+      name: row.desired_name,
+      time: { timezone: row.desired_timezone, ntpServer: row.desired_ntp_server },
+    });
+  }
+
+  // ---- presence and reported state ----------------------------------------------------------
+
+  async markAllOffline(): Promise<void> {
+    await this.deps.db.write((tx) =>
+      tx.run("UPDATE devices SET online = 0 WHERE online = 1").then(() => undefined),
+    );
+  }
+
+  async recordPresence(deviceId: string, online: boolean): Promise<void> {
+    const now = this.deps.clock();
+    await this.deps.writes.enqueue(async (tx) => {
+      await tx.run("UPDATE devices SET online = ?, last_seen_at = ? WHERE id = ?", [
+        online ? 1 : 0,
+        now,
+        deviceId,
+      ]);
+    });
+    this.deps.events.emit(online ? "device.online" : "device.offline", { deviceId, atMs: now });
+  }
+
+  async recordState(deviceId: string, state: DeviceState): Promise<void> {
+    const now = this.deps.clock();
+    const reported = reportedFromState(state, now);
+    const reportedJson = JSON.stringify(reported);
+    const key = historyKey(state);
+    const changed = this.lastHistoryKeyByDevice.get(deviceId) !== key;
+    this.lastHistoryKeyByDevice.set(deviceId, key);
+    await this.deps.writes.enqueue(async (tx) => {
+      await tx.run("UPDATE devices SET reported_json = ?, reported_at = ?, last_seen_at = ? WHERE id = ?", [
+        reportedJson,
+        now,
+        now,
+        deviceId,
+      ]);
+      if (changed) {
+        await tx.run("INSERT INTO state_history (device_id, at, state_json) VALUES (?, ?, ?)", [
+          deviceId,
+          now,
+          reportedJson,
+        ]);
+      }
+    });
+    this.deps.events.emit("device.state", { deviceId, reported });
+  }
+
+  async stateHistory(deviceId: string, limit: number): Promise<{ at: string; reported: unknown }[]> {
+    await this.getRow(deviceId);
+    const rows = await this.deps.db.all<{ at: number; state_json: string }>(
+      "SELECT at, state_json FROM state_history WHERE device_id = ? ORDER BY id DESC LIMIT ?",
+      [deviceId, limit],
+    );
+    return rows.map((r) => ({ at: new Date(r.at).toISOString(), reported: JSON.parse(r.state_json) }));
+  }
+
+  async pruneStateHistory(olderThanMs: number): Promise<number> {
+    const result = await this.deps.db.write((tx) =>
+      tx.run("DELETE FROM state_history WHERE at < ?", [olderThanMs]),
+    );
+    return result.changes;
+  }
+
+  forget(deviceId: string): void {
+    this.lastHistoryKeyByDevice.delete(deviceId);
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Enrollment by admin-issued token (bulk, automated) and by device code (RFC 8628 style: the
+ * device shows a short code, an admin types it, the device's poll returns its credential).
+ * Device secrets are created when handed out and only their hash is ever stored.
+ */
+import type { DeviceService, EnrolledDevice } from "../devices/device-service.js";
+import { MdmError } from "../errors.js";
+import type { EventBus } from "../events/event-bus.js";
+import type { ServerEvents } from "../events/server-events.js";
+import { hashSecret, newSecret, newTimeOrderedId } from "../ids.js";
+import type { Database } from "../store/database.js";
+import { newUserCode, normalizeUserCode } from "./user-code.js";
+
+export interface DeviceIdentityInput {
+  serial: string;
+  model: string;
+  agentVersion: string;
+}
+
+export interface Enrollment extends EnrolledDevice {
+  mqttUrl: string;
+}
+
+export interface EnrollmentServiceDeps {
+  db: Database;
+  devices: DeviceService;
+  events: EventBus<ServerEvents>;
+  clock: () => number;
+  mqttUrl: () => string;
+  deviceCodeTtlSeconds: number;
+  deviceCodePollIntervalSeconds: number;
+}
+
+interface TokenRow {
+  id: string;
+  max_uses: number;
+  uses: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+interface DeviceCodeRow {
+  device_code_hash: string;
+  user_code: string;
+  serial: string;
+  model: string;
+  agent_version: string;
+  created_at: number;
+  expires_at: number;
+  last_poll_at: number | null;
+  claimed_device_id: string | null;
+  consumed_at: number | null;
+}
+
+export type PollResult = { status: "pending" } | ({ status: "approved" } & Enrollment);
+
+export class EnrollmentService {
+  constructor(private readonly deps: EnrollmentServiceDeps) {}
+
+  // ---- enrollment tokens --------------------------------------------------------------------
+
+  async createToken(input: { maxUses: number; expiresInSeconds: number }) {
+    const token = newSecret("pet_");
+    const now = this.deps.clock();
+    const id = newTimeOrderedId("tok", now);
+    const expiresAt = now + input.expiresInSeconds * 1000;
+    await this.deps.db.write((tx) =>
+      tx.run(
+        "INSERT INTO enrollment_tokens (id, token_hash, max_uses, expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
+        [id, hashSecret(token), input.maxUses, expiresAt, now],
+      ),
+    );
+    return { id, token, maxUses: input.maxUses, uses: 0, expiresAt: new Date(expiresAt).toISOString() };
+  }
+
+  async enrollWithToken(token: string, device: DeviceIdentityInput): Promise<Enrollment> {
+    const now = this.deps.clock();
+    const enrolled = await this.deps.db.write(async (tx) => {
+      const row = await tx.get<TokenRow>("SELECT * FROM enrollment_tokens WHERE token_hash = ?", [
+        hashSecret(token),
+      ]);
+      const invalid = (why: string) => new MdmError("invalid_enrollment_token", `enrollment token ${why}`);
+      if (!row) throw invalid("is not valid");
+      if (row.revoked_at !== null) throw invalid("was revoked");
+      if (row.expires_at <= now) throw invalid("has expired");
+      if (row.uses >= row.max_uses) throw invalid(`has been used ${row.uses} of ${row.max_uses} times`);
+      const result = await this.deps.devices.enroll(tx, device);
+      await tx.run("UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = ?", [row.id]);
+      return result;
+    });
+    await this.deps.devices.emitUpdated(enrolled.deviceId);
+    return {
+      deviceId: enrolled.deviceId,
+      secret: enrolled.secret,
+      name: enrolled.name,
+      mqttUrl: this.deps.mqttUrl(),
+    };
+  }
+
+  // ---- device codes -------------------------------------------------------------------------
+
+  async startDeviceCode(device: DeviceIdentityInput) {
+    // Refuse at once rather than showing a code that can never be claimed.
+    await this.deps.devices.assertSerialAllowed(this.deps.db, device.serial);
+    const now = this.deps.clock();
+    const deviceCode = newSecret("pdc_");
+    const expiresAt = now + this.deps.deviceCodeTtlSeconds * 1000;
+    for (let attempt = 0; ; attempt++) {
+      const userCode = newUserCode();
+      try {
+        await this.deps.db.write(async (tx) => {
+          // Expired codes free their user code for reuse.
+          await tx.run("DELETE FROM device_codes WHERE expires_at <= ?", [now]);
+          await tx.run(
+            `INSERT INTO device_codes (device_code_hash, user_code, serial, model, agent_version, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)`,
+            [
+              hashSecret(deviceCode),
+              userCode,
+              device.serial,
+              device.model,
+              device.agentVersion,
+              now,
+              expiresAt,
+            ],
+          );
+        });
+        return {
+          deviceCode,
+          userCode,
+          expiresInSeconds: this.deps.deviceCodeTtlSeconds,
+          intervalSeconds: this.deps.deviceCodePollIntervalSeconds,
+        };
+      } catch (err) {
+        // A clash on the unique user code is retried with a new code; anything else is real.
+        if (attempt >= 5 || !String((err as { message?: string }).message).includes("UNIQUE")) throw err;
+      }
+    }
+  }
+
+  /** An admin typed the code shown on a device: the device record is created (or restored). */
+  async claim(
+    userCodeInput: string,
+  ): Promise<{ deviceId: string; serial: string; model: string; name: string }> {
+    const userCode = normalizeUserCode(userCodeInput);
+    const notFound = () =>
+      new MdmError(
+        "device_code_not_found",
+        `no device is showing code '${userCodeInput}'; check the code on the screen`,
+      );
+    if (!userCode) throw notFound();
+    const now = this.deps.clock();
+    const claimed = await this.deps.db.write(async (tx) => {
+      const row = await tx.get<DeviceCodeRow>("SELECT * FROM device_codes WHERE user_code = ?", [userCode]);
+      if (!row) throw notFound();
+      if (row.expires_at <= now) {
+        throw new MdmError(
+          "device_code_expired",
+          `code '${userCode}' has expired; the device will show a new one`,
+        );
+      }
+      if (row.claimed_device_id) {
+        throw new MdmError("device_code_already_claimed", `code '${userCode}' was already used`);
+      }
+      // The credential issued here is replaced by the one the device receives when it polls.
+      const enrolled = await this.deps.devices.enroll(tx, { serial: row.serial, model: row.model });
+      await tx.run("UPDATE device_codes SET claimed_device_id = ?, claimed_at = ? WHERE user_code = ?", [
+        enrolled.deviceId,
+        now,
+        userCode,
+      ]);
+      return { deviceId: enrolled.deviceId, serial: row.serial, model: row.model, name: enrolled.name };
+    });
+    await this.deps.devices.emitUpdated(claimed.deviceId);
+    return claimed;
+  }
+
+  async poll(deviceCode: string): Promise<PollResult> {
+    const now = this.deps.clock();
+    const hash = hashSecret(deviceCode);
+    const outcome = await this.deps.db.write(async (tx) => {
+      const row = await tx.get<DeviceCodeRow>("SELECT * FROM device_codes WHERE device_code_hash = ?", [
+        hash,
+      ]);
+      if (!row || row.consumed_at !== null) {
+        throw new MdmError("device_code_not_found", "unknown device code; request a new one");
+      }
+      await this.deps.devices.assertSerialAllowed(tx, row.serial);
+      if (row.expires_at <= now && !row.claimed_device_id) {
+        throw new MdmError("device_code_expired", "device code expired; request a new one");
+      }
+      // RFC 8628 §3.5: a client polling faster than the interval is told to slow down.
+      const intervalMs = this.deps.deviceCodePollIntervalSeconds * 1000;
+      if (row.last_poll_at !== null && now - row.last_poll_at < intervalMs * 0.9) {
+        throw new MdmError("slow_down", `poll at most every ${this.deps.deviceCodePollIntervalSeconds} s`);
+      }
+      await tx.run("UPDATE device_codes SET last_poll_at = ? WHERE device_code_hash = ?", [now, hash]);
+      if (!row.claimed_device_id) return { status: "pending" as const };
+      const secret = newSecret("pds_");
+      await tx.run("UPDATE device_credentials SET secret_hash = ?, created_at = ? WHERE device_id = ?", [
+        hashSecret(secret),
+        now,
+        row.claimed_device_id,
+      ]);
+      await tx.run("UPDATE device_codes SET consumed_at = ? WHERE device_code_hash = ?", [now, hash]);
+      const device = await this.deps.devices.getRow(row.claimed_device_id, tx);
+      return { status: "approved" as const, deviceId: device.id, secret, name: device.name };
+    });
+    if (outcome.status === "pending") return outcome;
+    return { ...outcome, mqttUrl: this.deps.mqttUrl() };
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * One error type for the whole server. Callers branch on `code`, never on the message; the API
+ * maps each code to its HTTP status and answers `{error: {code, message}}`.
+ */
+export const ERROR_STATUS = {
+  validation_failed: 400,
+  invalid_timezone: 400,
+  invalid_ntp_server: 400,
+  unauthorized: 401,
+  invalid_enrollment_token: 401,
+  forbidden: 403,
+  device_deactivated: 403,
+  not_found: 404,
+  device_not_found: 404,
+  command_not_found: 404,
+  batch_not_found: 404,
+  device_code_not_found: 404,
+  device_not_managed: 409,
+  command_not_cancelable: 409,
+  device_code_already_claimed: 409,
+  device_code_expired: 410,
+  payload_too_large: 413,
+  slow_down: 429,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class MdmError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = "MdmError";
+  }
+
+  get httpStatus(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export function isMdmError(err: unknown, code?: ErrorCode): err is MdmError {
+  return err instanceof MdmError && (code === undefined || err.code === code);
+}

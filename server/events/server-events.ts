@@ -1,0 +1,15 @@
+import type { TimeSettings } from "../../proto/wire.js";
+import type { CommandView } from "../commands/command.js";
+import type { DeviceView } from "../devices/device.js";
+
+/** Everything the server announces; the `/api/v1/events` WebSocket forwards these. */
+export interface ServerEvents {
+  "device.online": { deviceId: string; atMs: number };
+  "device.offline": { deviceId: string; atMs: number };
+  /** A new reported state was stored. */
+  "device.state": { deviceId: string; reported: DeviceView["reported"] };
+  /** Status, name, desired config or enrollment changed. */
+  "device.updated": { device: DeviceView };
+  "command.updated": { command: CommandView };
+  "settings.time.updated": { time: TimeSettings };
+}

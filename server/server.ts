@@ -1,0 +1,181 @@
+/**
+ * Builds and starts the whole server: store, services, embedded broker, HTTP API and jobs.
+ * `server/main.ts` calls it with the parsed configuration; tests call it with port 0.
+ */
+import { mkdir } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { AdminTokens } from "./admins/admin-tokens.js";
+import { EVENTS_PATH, EventsSocket } from "./api/events-socket.js";
+import { buildHttpApp } from "./api/http-app.js";
+import { createEmbeddedBroker, type EmbeddedBroker } from "./broker/embedded-broker.js";
+import { BatchService } from "./commands/batch-service.js";
+import { CommandService } from "./commands/command-service.js";
+import type { ServerConfig } from "./config.js";
+import { DeviceLink } from "./device-link.js";
+import { DeviceService } from "./devices/device-service.js";
+import { EnrollmentService } from "./enrollment/enrollment-service.js";
+import { EventBus } from "./events/event-bus.js";
+import type { ServerEvents } from "./events/server-events.js";
+import type { Logger } from "./logger.js";
+import { everySeconds, Scheduler } from "./scheduler.js";
+import { SettingsService } from "./settings/settings-service.js";
+import { Database } from "./store/database.js";
+import { migrate } from "./store/migrations.js";
+import { WriteBatcher } from "./store/write-batcher.js";
+import { SERVER_VERSION } from "./version.js";
+
+export const DATABASE_FILE = "portal-mdm.sqlite";
+const WS_MQTT_PATH = "/mqtt";
+
+export interface RunningServer {
+  httpPort: number;
+  mqttPort: number;
+  /** Base URL of the HTTP API as reachable on this host. */
+  httpUrl: string;
+  /** MQTT URL handed to enrolling devices. */
+  mqttUrl: string;
+  /** The bootstrap admin token, only on the first start of a data dir. */
+  createdAdminToken: string | null;
+  adminTokenFile: string;
+  services: {
+    devices: DeviceService;
+    commands: CommandService;
+    batches: BatchService;
+    enrollment: EnrollmentService;
+    settings: SettingsService;
+    events: EventBus<ServerEvents>;
+  };
+  db: Database;
+  close(): Promise<void>;
+}
+
+export async function startServer(
+  config: ServerConfig,
+  logger: Logger,
+  clock: () => number = Date.now,
+): Promise<RunningServer> {
+  const dataDir = resolve(config.dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const db = await Database.open(join(dataDir, DATABASE_FILE));
+  const migrated = await migrate(db);
+  if (migrated.from !== migrated.to) logger.info(migrated, "database migrated");
+  const writes = new WriteBatcher(db);
+  const events = new EventBus<ServerEvents>(logger);
+
+  // The broker needs the services' handler and the services need the broker: the services
+  // reach the gateway through this accessor, which is set before any device can connect.
+  let broker: EmbeddedBroker | undefined;
+  const gateway = () => {
+    if (!broker) throw new Error("broker not started");
+    return broker;
+  };
+  let mqttUrl = config.publicMqttUrl;
+
+  const settingsRef: { current?: SettingsService } = {};
+  const devices = new DeviceService({
+    db,
+    writes,
+    gateway,
+    events,
+    logger,
+    clock,
+    globalTime: () => settingsRef.current!.time(),
+  });
+  const settings = new SettingsService(db, devices, events, clock);
+  settingsRef.current = settings;
+  const commands = new CommandService({
+    db,
+    writes,
+    devices,
+    gateway,
+    events,
+    logger,
+    clock,
+    defaultTtlSeconds: config.commandTtlSeconds,
+  });
+  const batches = new BatchService(db, devices, commands, clock);
+  const enrollment = new EnrollmentService({
+    db,
+    devices,
+    events,
+    clock,
+    mqttUrl: () => mqttUrl,
+    deviceCodeTtlSeconds: config.deviceCodeTtlSeconds,
+    deviceCodePollIntervalSeconds: config.deviceCodePollIntervalSeconds,
+  });
+  const adminTokens = new AdminTokens(db, clock);
+
+  await devices.markAllOffline();
+  broker = await createEmbeddedBroker(
+    {
+      host: config.host,
+      mqttPort: config.mqttPort,
+      maxPacketSizeBytes: config.maxMqttPacketBytes,
+      connectTimeoutMs: config.mqttConnectTimeoutMs,
+      logger: logger.child({ component: "broker" }),
+      verifyCredential: (deviceId, secret) => devices.verifyCredential(deviceId, secret),
+    },
+    new DeviceLink(devices, commands),
+  );
+
+  const app = await buildHttpApp(
+    { devices, commands, batches, enrollment, settings, adminTokens, events },
+    {
+      logger,
+      version: SERVER_VERSION,
+      health: () => ({ version: SERVER_VERSION, devicesOnline: broker?.onlineCount() ?? 0 }),
+    },
+  );
+  const eventsSocket = new EventsSocket(events, adminTokens, logger);
+  eventsSocket.start();
+  app.server.on("upgrade", (request, socket, head) => {
+    const path = (request.url ?? "").split("?")[0];
+    if (path === WS_MQTT_PATH) broker!.handleUpgrade(request, socket, head);
+    else if (path === EVENTS_PATH) void eventsSocket.handleUpgrade(request, socket, head);
+    else socket.destroy();
+  });
+  await app.listen({ host: config.host, port: config.httpPort });
+  const httpPort = (app.server.address() as AddressInfo).port;
+  const reachableHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  if (!mqttUrl) mqttUrl = `mqtt://${reachableHost}:${broker.mqttPort}`;
+
+  const bootstrap = await adminTokens.bootstrap(dataDir);
+  const scheduler = new Scheduler(logger);
+  scheduler.start([
+    {
+      name: "expire-commands",
+      expression: everySeconds(config.expirySweepSeconds),
+      run: () => commands.sweepExpired(),
+    },
+    {
+      name: "prune-state-history",
+      expression: "0 17 3 * * *",
+      run: () => devices.pruneStateHistory(clock() - config.stateHistoryRetentionDays * 86_400_000),
+    },
+  ]);
+
+  logger.info(
+    { httpPort, mqttPort: broker.mqttPort, dataDir, mqttUrl, version: SERVER_VERSION },
+    `portal-mdm listening: http://${reachableHost}:${httpPort} (API docs at /api/docs), ${mqttUrl}`,
+  );
+
+  return {
+    httpPort,
+    mqttPort: broker.mqttPort,
+    httpUrl: `http://${reachableHost}:${httpPort}`,
+    mqttUrl,
+    createdAdminToken: bootstrap?.token ?? null,
+    adminTokenFile: join(dataDir, "admin-token"),
+    services: { devices, commands, batches, enrollment, settings, events },
+    db,
+    async close() {
+      await scheduler.stop();
+      await eventsSocket.close();
+      await app.close();
+      await broker?.close();
+      await writes.drain();
+      await db.close();
+    },
+  };
+}

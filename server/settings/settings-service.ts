@@ -1,0 +1,78 @@
+/**
+ * Global settings. Date & time is desired state for every device: changing it rewrites each
+ * managed device's desired config and pushes it to those online; the rest get it on connect.
+ */
+import { AUTO_TIMEZONE, type TimeSettings } from "../../proto/wire.js";
+import type { DeviceService } from "../devices/device-service.js";
+import type { EventBus } from "../events/event-bus.js";
+import type { ServerEvents } from "../events/server-events.js";
+import type { Database } from "../store/database.js";
+import { normalizeTimeSettings } from "./time-validation.js";
+
+const TIME_KEY = "time";
+export const DEFAULT_TIME_SETTINGS: TimeSettings = { timezone: AUTO_TIMEZONE, ntpServer: null };
+
+export interface TimeSettingsView extends TimeSettings {
+  updatedAt: string | null;
+  /** Managed devices whose last report matches the setting, and those whose report does not (yet). */
+  applied: number;
+  pending: number;
+}
+
+export class SettingsService {
+  constructor(
+    private readonly db: Database,
+    private readonly devices: DeviceService,
+    private readonly events: EventBus<ServerEvents>,
+    private readonly clock: () => number,
+  ) {}
+
+  async time(): Promise<TimeSettings> {
+    const row = await this.db.get<{ value_json: string }>("SELECT value_json FROM settings WHERE key = ?", [
+      TIME_KEY,
+    ]);
+    return row ? (JSON.parse(row.value_json) as TimeSettings) : DEFAULT_TIME_SETTINGS;
+  }
+
+  async timeView(): Promise<TimeSettingsView> {
+    const row = await this.db.get<{ value_json: string; updated_at: number }>(
+      "SELECT value_json, updated_at FROM settings WHERE key = ?",
+      [TIME_KEY],
+    );
+    const time = row ? (JSON.parse(row.value_json) as TimeSettings) : DEFAULT_TIME_SETTINGS;
+    // A device has applied the setting when it reports the desired config version or later
+    // and its desired time equals the global one.
+    const counts = await this.db.get<{ applied: number; total: number }>(
+      `SELECT count(*) AS total,
+              coalesce(sum(CASE WHEN desired_timezone = ? AND coalesce(desired_ntp_server, '') = ?
+                       AND coalesce(json_extract(reported_json, '$.appliedConfigVersion'), 0) >= desired_version
+                  THEN 1 ELSE 0 END), 0) AS applied
+       FROM devices WHERE status = 'active'`,
+      [time.timezone, time.ntpServer ?? ""],
+    );
+    const applied = counts?.applied ?? 0;
+    return {
+      ...time,
+      updatedAt: row ? new Date(row.updated_at).toISOString() : null,
+      applied,
+      pending: (counts?.total ?? 0) - applied,
+    };
+  }
+
+  async setTime(input: { timezone: string; ntpServer: string | null }): Promise<TimeSettingsView> {
+    const time = normalizeTimeSettings(input);
+    const now = this.clock();
+    await this.db.write(async (tx) => {
+      await tx.run(
+        `INSERT INTO settings (key, value_json, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at`,
+        [TIME_KEY, JSON.stringify(time), now],
+      );
+      await this.devices.setDesiredTimeForAll(tx, time);
+    });
+    this.events.emit("settings.time.updated", { time });
+    const online = await this.devices.idsMatching({ online: true, status: "active" });
+    await Promise.all(online.map((id) => this.devices.pushDesiredConfig(id)));
+    return this.timeView();
+  }
+}
