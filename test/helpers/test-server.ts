@@ -1,0 +1,109 @@
+/**
+ * Starts the real server (embedded aedes, SQLite file in a temp dir) on 127.0.0.1 with port 0,
+ * and gives tests a small API client with the bootstrap admin token.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadServerConfig, type ServerConfig } from "../../server/config.js";
+import { createLogger } from "../../server/logger.js";
+import { type RunningServer, startServer } from "../../server/server.js";
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  body: T;
+}
+
+export class ApiClient {
+  constructor(
+    readonly baseUrl: string,
+    readonly token: string | null,
+  ) {}
+
+  withToken(token: string | null): ApiClient {
+    return new ApiClient(this.baseUrl, token);
+  }
+
+  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = {};
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // Non-JSON bodies (the docs page) are returned as text.
+    }
+    return { status: response.status, body: parsed as T };
+  }
+
+  get<T = unknown>(path: string) {
+    return this.request<T>("GET", `/api/v1${path}`);
+  }
+  post<T = unknown>(path: string, body?: unknown) {
+    return this.request<T>("POST", `/api/v1${path}`, body ?? {});
+  }
+  put<T = unknown>(path: string, body: unknown) {
+    return this.request<T>("PUT", `/api/v1${path}`, body);
+  }
+}
+
+export interface TestServer {
+  server: RunningServer;
+  api: ApiClient;
+  dataDir: string;
+  config: ServerConfig;
+  /** Stops the server; the data dir stays for a restart until `cleanup`. */
+  stop(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export async function makeDataDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), "pmdm-test-"));
+}
+
+export async function startTestServer(
+  overrides: Partial<Record<keyof ServerConfig, unknown>> = {},
+  dataDir?: string,
+): Promise<TestServer> {
+  const dir = dataDir ?? (await makeDataDir());
+  const config = loadServerConfig(
+    {
+      dataDir: dir,
+      host: "127.0.0.1",
+      httpPort: 0,
+      mqttPort: 0,
+      logLevel: process.env.PMDM_TEST_LOG_LEVEL ?? "silent",
+      deviceCodePollIntervalSeconds: 0.1,
+      mqttConnectTimeoutMs: 2000,
+      ...overrides,
+    },
+    {},
+  );
+  const server = await startServer(config, createLogger(config.logLevel));
+  const { readFile } = await import("node:fs/promises");
+  const token = (await readFile(server.adminTokenFile, "utf8")).trim();
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.close();
+  };
+  return {
+    server,
+    api: new ApiClient(server.httpUrl, token),
+    dataDir: dir,
+    config,
+    stop,
+    async cleanup() {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
