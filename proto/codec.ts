@@ -2,6 +2,7 @@
  * protobuf <-> typed wire objects. This is the only module that touches protobuf bytes;
  * decoders throw {@link WireDecodeError} on anything malformed, never a protobufjs error.
  */
+import "./protobuf-runtime.js";
 import { portal } from "./gen/portal.js";
 import type {
   CommandAction,
