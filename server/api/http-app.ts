@@ -5,7 +5,7 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyBaseLogger, type FastifyError } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyError, LogController } from "fastify";
 import Type from "typebox";
 import { ERROR_STATUS, isMdmError } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -30,17 +30,17 @@ export async function buildHttpApp(services: ApiServices, options: HttpAppOption
   const app: App = Fastify({
     loggerInstance: options.logger.child({ component: "http" }) as FastifyBaseLogger,
     bodyLimit: MAX_BODY_BYTES,
-    disableRequestLogging: true,
+    // Per-request lines would drown the log under device enrollment polling; errors are
+    // logged by the error handler below.
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (isMdmError(err)) {
-      return reply
-        .code(err.httpStatus)
-        .send({
-          error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
-        });
+      return reply.code(err.httpStatus).send({
+        error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
+      });
     }
     if (err.validation) {
       const first = err.validation[0];

@@ -18,7 +18,10 @@ beforeAll(async () => {
 afterAll(async () => t.cleanup());
 
 async function enrollByToken(serial: string): Promise<Credentials> {
-  const token = await api.post<{ token: string }>("/enrollment-tokens", { maxUses: 1, expiresInSeconds: 600 });
+  const token = await api.post<{ token: string }>("/enrollment-tokens", {
+    maxUses: 1,
+    expiresInSeconds: 600,
+  });
   const res = await api.post<Credentials>("/enrollment/enroll", {
     token: token.body.token,
     serial,
@@ -72,7 +75,12 @@ describe("enrollment by token", () => {
       expiresInSeconds: 600,
     });
     expect(token.status).toBe(201);
-    const body = (serial: string) => ({ token: token.body.token, serial, model: "Portal Go", agentVersion: "1.0.0" });
+    const body = (serial: string) => ({
+      token: token.body.token,
+      serial,
+      model: "Portal Go",
+      agentVersion: "1.0.0",
+    });
     expect((await api.withToken(null).post("/enrollment/enroll", body("TOK-1"))).status).toBe(201);
     expect((await api.withToken(null).post("/enrollment/enroll", body("TOK-2"))).status).toBe(201);
     const third = await api.withToken(null).post<ErrorBody>("/enrollment/enroll", body("TOK-3"));
@@ -150,7 +158,9 @@ describe("enrollment by device code", () => {
 
     // The credential is handed out once.
     await new Promise((r) => setTimeout(r, 120));
-    const again = await device.post<ErrorBody>("/enrollment/device-codes/poll", { deviceCode: start.body.deviceCode });
+    const again = await device.post<ErrorBody>("/enrollment/device-codes/poll", {
+      deviceCode: start.body.deviceCode,
+    });
     expect(again.status).toBe(404);
 
     const view = await api.get<{ status: string; serial: string }>(`/devices/${claim.body.deviceId}`);
@@ -165,7 +175,9 @@ describe("enrollment by device code", () => {
       agentVersion: "1.0.0",
     });
     await device.post("/enrollment/device-codes/poll", { deviceCode: start.body.deviceCode });
-    const fast = await device.post<ErrorBody>("/enrollment/device-codes/poll", { deviceCode: start.body.deviceCode });
+    const fast = await device.post<ErrorBody>("/enrollment/device-codes/poll", {
+      deviceCode: start.body.deviceCode,
+    });
     expect(fast.status).toBe(429);
     expect(fast.body.error.code).toBe("slow_down");
   });
@@ -183,7 +195,10 @@ describe("enrollment by device code", () => {
       agentVersion: "1.0.0",
     });
     await t.server.db.write((tx) =>
-      tx.run("UPDATE device_codes SET expires_at = ? WHERE user_code = ?", [Date.now() - 1, start.body.userCode]),
+      tx.run("UPDATE device_codes SET expires_at = ? WHERE user_code = ?", [
+        Date.now() - 1,
+        start.body.userCode,
+      ]),
     );
     const expired = await api.post<ErrorBody>("/enrollment/claims", { code: start.body.userCode });
     expect(expired.status).toBe(410);
@@ -195,7 +210,10 @@ describe("bad input", () => {
   it("answers 404 for an unknown device, naming it", async () => {
     const res = await api.get<ErrorBody>("/devices/dev_nope");
     expect(res.status).toBe(404);
-    expect(res.body.error).toMatchObject({ code: "device_not_found", message: "device 'dev_nope' does not exist" });
+    expect(res.body.error).toMatchObject({
+      code: "device_not_found",
+      message: "device 'dev_nope' does not exist",
+    });
     const cmd = await api.post<ErrorBody>("/devices/dev_nope/commands", { type: "lock" });
     expect(cmd.status).toBe(404);
   });
@@ -216,7 +234,11 @@ describe("bad input", () => {
       expect(res.body.error.code).toBe("validation_failed");
       expect(String(res.body.error.details?.field)).toContain(field);
     }
-    const notJson = await api.request<ErrorBody>("POST", `/api/v1/devices/${device.deviceId}/commands`, "{oops");
+    const notJson = await api.request<ErrorBody>(
+      "POST",
+      `/api/v1/devices/${device.deviceId}/commands`,
+      "{oops",
+    );
     expect(notJson.status).toBe(400);
     expect(notJson.body.error.code).toBeTypeOf("string");
   });
@@ -255,15 +277,24 @@ describe("bad input", () => {
 describe("permanent deactivation", () => {
   it("denies the serial at once, for every way of enrolling, and refuses further commands", async () => {
     const device = await enrollByToken("DEACT-1");
-    const pendingLock = await api.post<{ id: string }>(`/devices/${device.deviceId}/commands`, { type: "lock" });
-    const res = await api.post<{ state: string }>(`/devices/${device.deviceId}/commands`, { type: "deactivate" });
+    const pendingLock = await api.post<{ id: string }>(`/devices/${device.deviceId}/commands`, {
+      type: "lock",
+    });
+    const res = await api.post<{ state: string }>(`/devices/${device.deviceId}/commands`, {
+      type: "deactivate",
+    });
     expect(res.status).toBe(202);
 
     const view = await api.get<{ status: string }>(`/devices/${device.deviceId}`);
     expect(view.body.status).toBe("deactivated");
-    expect((await api.get<{ state: string }>(`/commands/${pendingLock.body.id}`)).body.state).toBe("canceled");
+    expect((await api.get<{ state: string }>(`/commands/${pendingLock.body.id}`)).body.state).toBe(
+      "canceled",
+    );
 
-    const token = await api.post<{ token: string }>("/enrollment-tokens", { maxUses: 5, expiresInSeconds: 600 });
+    const token = await api.post<{ token: string }>("/enrollment-tokens", {
+      maxUses: 5,
+      expiresInSeconds: 600,
+    });
     const byToken = await api.post<ErrorBody>("/enrollment/enroll", {
       token: token.body.token,
       serial: "DEACT-1",
@@ -281,7 +312,10 @@ describe("permanent deactivation", () => {
 
     const lock = await api.post<ErrorBody>(`/devices/${device.deviceId}/commands`, { type: "lock" });
     expect(lock.status).toBe(409);
-    expect(lock.body.error).toMatchObject({ code: "device_not_managed", message: `device '${device.deviceId}' is deactivated` });
+    expect(lock.body.error).toMatchObject({
+      code: "device_not_managed",
+      message: `device '${device.deviceId}' is deactivated`,
+    });
   });
 });
 

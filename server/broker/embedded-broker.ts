@@ -1,0 +1,211 @@
+/**
+ * The embedded aedes broker, as the server's DeviceGateway. MQTT over TCP on its own port and
+ * over WebSocket at `/mqtt` on the HTTP port. Device messages are decoded here, at the edge;
+ * services only ever see typed objects.
+ */
+
+import type { IncomingMessage } from "node:http";
+import { createServer, type Server, type Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { Aedes, type AedesPublishPacket, type Client } from "aedes";
+import { createWebSocketStream, WebSocketServer } from "ws";
+import {
+  decodeCommandResult,
+  decodeDeviceState,
+  encodeCommandBody,
+  encodeDesiredConfig,
+  encodeSignedCommand,
+  WireDecodeError,
+} from "../../proto/codec.js";
+import { deviceTopic, parseDeviceTopic } from "../../proto/topics.js";
+import type { DesiredConfig, DeviceCommand } from "../../proto/wire.js";
+import type { Logger } from "../logger.js";
+import type { DeviceCredentialVerifier, DeviceEventHandler, DeviceGateway } from "./device-gateway.js";
+import { authorizePublish, authorizeSubscribe, createAuthenticate } from "./hooks.js";
+import { guardPacketSize } from "./packet-size-guard.js";
+
+export interface CommandSignature {
+  signature: Uint8Array;
+  keyId: string;
+}
+
+export interface EmbeddedBrokerOptions {
+  /** Bind address of the MQTT TCP listener. Default "0.0.0.0". */
+  host?: string;
+  /** MQTT TCP port; 0 picks a free one. Default 1883. */
+  mqttPort?: number;
+  /** Largest packet accepted from a client, bytes; larger closes that connection. Default 64 KiB. */
+  maxPacketSizeBytes?: number;
+  /** A socket that has not sent CONNECT within this time is closed. Default 10 000 ms. */
+  connectTimeoutMs?: number;
+  /**
+   * Topic depth cap (1–100). Device topics have 5 levels; a little headroom lets aedes answer
+   * a deeper topic with a clean refusal. Default 8.
+   */
+  maxTopicLevels?: number;
+  /**
+   * mqemitter concurrency: how many messages aedes routes at once. The default of 100 stalls
+   * fan-out to thousands of devices. Default 10 000.
+   */
+  concurrency?: number;
+  /** A client that has not drained its socket within this time is dropped. Default 30 000 ms. */
+  drainTimeoutMs?: number;
+  logger: Logger;
+  verifyCredential: DeviceCredentialVerifier;
+  /** Signs command bytes; when absent the envelope carries no signature. */
+  signCommand?: (commandBytes: Uint8Array) => CommandSignature;
+}
+
+export interface EmbeddedBroker extends DeviceGateway {
+  readonly mqttPort: number;
+  /** Serves MQTT over WebSocket for an HTTP upgrade request (the HTTP server routes `/mqtt` here). */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  stats(): { connectedClients: number; onlineDevices: number };
+  close(): Promise<void>;
+}
+
+export async function createEmbeddedBroker(
+  options: EmbeddedBrokerOptions,
+  handler: DeviceEventHandler,
+): Promise<EmbeddedBroker> {
+  const logger = options.logger;
+  const maxPacketSizeBytes = options.maxPacketSizeBytes ?? 64 * 1024;
+  /** The live client of each device; a reconnect replaces it. */
+  const clientByDevice = new Map<string, Client>();
+
+  const call = (what: string, deviceId: string, fn: () => void | Promise<void>) => {
+    try {
+      const result = fn();
+      if (result instanceof Promise) {
+        result.catch((err: unknown) => logger.error({ err, deviceId }, `${what} handler failed`));
+      }
+    } catch (err) {
+      logger.error({ err, deviceId }, `${what} handler failed`);
+    }
+  };
+
+  const aedes = await Aedes.createBroker({
+    concurrency: options.concurrency ?? 10_000,
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    drainTimeout: options.drainTimeoutMs ?? 30_000,
+    maxTopicLevels: options.maxTopicLevels ?? 8,
+    authenticate: createAuthenticate(options.verifyCredential, logger),
+    authorizeSubscribe,
+    authorizePublish,
+    published(packet: AedesPublishPacket, client: Client | null, done: (err?: Error | null) => void) {
+      // Only device publishes reach here with a client; the server's own have none.
+      if (client) onDeviceMessage(client.id, packet);
+      done(null);
+    },
+  });
+
+  function onDeviceMessage(deviceId: string, packet: AedesPublishPacket): void {
+    const topic = parseDeviceTopic(packet.topic);
+    if (!topic) return;
+    const payload = packet.payload as Buffer;
+    try {
+      if (topic.channel === "res") {
+        const result = decodeCommandResult(payload);
+        call("commandResult", deviceId, () => handler.commandResult(deviceId, result));
+      } else if (topic.channel === "state") {
+        const state = decodeDeviceState(payload);
+        call("deviceState", deviceId, () => handler.deviceState(deviceId, state));
+      }
+    } catch (err) {
+      if (!(err instanceof WireDecodeError)) throw err;
+      logger.warn(
+        { deviceId, topic: packet.topic, bytes: payload.length, reason: err.message },
+        "dropped malformed message",
+      );
+    }
+  }
+
+  aedes.on("client", (client) => {
+    clientByDevice.set(client.id, client);
+  });
+  aedes.on("subscribe", (subscriptions, client) => {
+    if (!client) return;
+    const cmdTopic = deviceTopic(client.id, "cmd");
+    if (subscriptions.some((s) => s.topic === cmdTopic)) {
+      call("deviceReady", client.id, () => handler.deviceReady(client.id));
+    }
+  });
+  aedes.on("clientDisconnect", (client) => {
+    // A device that reconnected has a new client already; the old one leaving is no news.
+    if (clientByDevice.get(client.id) !== client) return;
+    clientByDevice.delete(client.id);
+    call("deviceOffline", client.id, () => handler.deviceOffline(client.id));
+  });
+  aedes.on("clientError", (client, err) => {
+    logger.debug({ clientId: client.id, err: err.message }, "MQTT client error");
+  });
+  aedes.on("connectionError", (client, err) => {
+    logger.debug({ clientId: client.id, err: err.message }, "MQTT connection error");
+  });
+
+  const handleConnection = (stream: Duplex | Socket, request?: IncomingMessage) => {
+    const client = aedes.handle(stream, request);
+    guardPacketSize(client, maxPacketSizeBytes);
+  };
+
+  const tcpServer: Server = createServer((socket) => handleConnection(socket));
+  await new Promise<void>((resolve, reject) => {
+    tcpServer.once("error", reject);
+    tcpServer.listen(options.mqttPort ?? 1883, options.host ?? "0.0.0.0", () => {
+      tcpServer.off("error", reject);
+      resolve();
+    });
+  });
+  const address = tcpServer.address();
+  const mqttPort = typeof address === "object" && address ? address.port : 0;
+
+  // The WebSocket frame limit mirrors the packet limit (plus header room).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxPacketSizeBytes + 16 });
+
+  const publishTo = (deviceId: string, topic: string, payload: Uint8Array): Promise<void> => {
+    const client = clientByDevice.get(deviceId);
+    // Offline: nothing to do. The store re-sends everything when the device is back.
+    if (!client) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      // Straight to the device's client: no topic matching, and the ACL cannot be bypassed
+      // because the topic is the device's own.
+      client.publish(
+        { cmd: "publish", topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false },
+        (err?: Error) => (err ? reject(err) : resolve()),
+      );
+    });
+  };
+
+  return {
+    mqttPort,
+    publishCommand(command: DeviceCommand) {
+      const commandBytes = encodeCommandBody(command);
+      const signature = options.signCommand?.(commandBytes);
+      const envelope = encodeSignedCommand({ commandBytes, ...signature });
+      return publishTo(command.deviceId, deviceTopic(command.deviceId, "cmd"), envelope);
+    },
+    publishConfig(deviceId: string, config: DesiredConfig) {
+      return publishTo(deviceId, deviceTopic(deviceId, "cfg"), encodeDesiredConfig(config));
+    },
+    disconnect(deviceId: string) {
+      clientByDevice.get(deviceId)?.close();
+    },
+    isOnline: (deviceId) => clientByDevice.has(deviceId),
+    onlineCount: () => clientByDevice.size,
+    handleUpgrade(request, socket, head) {
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        handleConnection(createWebSocketStream(ws), request);
+      });
+    },
+    stats: () => ({ connectedClients: aedes.connectedClients, onlineDevices: clientByDevice.size }),
+    async close() {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      // The listener's close completes only once every connection is gone, which closing
+      // aedes (it ends every client) brings about.
+      const listenerClosed = new Promise<void>((resolve) => tcpServer.close(() => resolve()));
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await listenerClosed;
+    },
+  };
+}

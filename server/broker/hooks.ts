@@ -1,0 +1,80 @@
+/**
+ * The broker's rules, as aedes hooks. Nothing else decides who may connect, subscribe or
+ * publish. Each hook is a plain function of (client, packet) so it can be tested directly.
+ */
+import type { AedesOptions, AuthErrorCode, AuthenticateError } from "aedes";
+import { DEVICE_TO_SERVER, deviceTopic, parseDeviceTopic, SERVER_TO_DEVICE } from "../../proto/topics.js";
+import type { Logger } from "../logger.js";
+import type { DeviceCredentialVerifier } from "./device-gateway.js";
+
+const SYS_PREFIX = "$SYS";
+
+export type AuthenticateHandler = NonNullable<AedesOptions["authenticate"]>;
+export type AuthorizePublishHandler = NonNullable<AedesOptions["authorizePublish"]>;
+export type AuthorizeSubscribeHandler = NonNullable<AedesOptions["authorizeSubscribe"]>;
+
+/** CONNACK return codes of MQTT 3.1.1 (§3.2.2.3). */
+const CONNACK_BAD_USERNAME_OR_PASSWORD = 4 as AuthErrorCode;
+const CONNACK_NOT_AUTHORIZED = 5 as AuthErrorCode;
+
+class ConnectRefused extends Error implements AuthenticateError {
+  constructor(
+    readonly returnCode: AuthErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ConnectRefused";
+  }
+}
+
+export function createAuthenticate(verify: DeviceCredentialVerifier, logger: Logger): AuthenticateHandler {
+  return (client, username, password, done) => {
+    const refuse = (code: AuthErrorCode, reason: string) => {
+      logger.info({ clientId: client.id, reason }, "MQTT connection refused");
+      done(new ConnectRefused(code, reason), false);
+    };
+    if (!username || !password) return refuse(CONNACK_BAD_USERNAME_OR_PASSWORD, "anonymous");
+    // aedes kicks an online client when another CONNECT brings the same id [MQTT-3.1.4-2];
+    // binding the id to the credential keeps one device from taking over another's session.
+    if (client.id !== username) return refuse(CONNACK_NOT_AUTHORIZED, "client id differs from username");
+    verify(username, password.toString("utf8")).then(
+      (ok) =>
+        ok ? done(null, true) : refuse(CONNACK_BAD_USERNAME_OR_PASSWORD, "wrong or revoked credential"),
+      (err: unknown) => {
+        logger.error({ err, clientId: client.id }, "credential check failed");
+        refuse(CONNACK_NOT_AUTHORIZED, "credential check failed");
+      },
+    );
+  };
+}
+
+/** A device subscribes to its own `cmd` and `cfg` topics and nothing else, wildcards included. */
+export const authorizeSubscribe: AuthorizeSubscribeHandler = (client, sub, done) => {
+  const topic = client ? parseDeviceTopic(sub.topic) : null;
+  const allowed =
+    client !== null &&
+    topic !== null &&
+    topic.deviceId === client.id &&
+    SERVER_TO_DEVICE.has(topic.channel) &&
+    sub.topic === deviceTopic(client.id, topic.channel);
+  // A null subscription makes aedes answer 0x80 (failure) for it [MQTT-3.9.3]; the
+  // connection stays up so the device learns what it may not do.
+  done(null, allowed ? sub : null);
+};
+
+/**
+ * A device publishes to its own `res` and `state` topics, never retained. Anything else is an
+ * error, and aedes closes the connection of a client whose publish is refused: a device that
+ * writes to someone else's topic is misbehaving, not mistaken. The server's own publishes (no
+ * client) are always allowed. Re-adds aedes's default `$SYS` block, which overriding drops.
+ */
+export const authorizePublish: AuthorizePublishHandler = (client, packet, done) => {
+  if (packet.topic.startsWith(SYS_PREFIX)) return done(new Error(`${SYS_PREFIX} topics are reserved`));
+  if (!client) return done(null);
+  const topic = parseDeviceTopic(packet.topic);
+  if (!topic || topic.deviceId !== client.id || !DEVICE_TO_SERVER.has(topic.channel)) {
+    return done(new Error(`device '${client.id}' may not publish to '${packet.topic}'`));
+  }
+  if (packet.retain) return done(new Error("devices may not publish retained messages"));
+  done(null);
+};
