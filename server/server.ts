@@ -47,6 +47,8 @@ export interface RunningServer {
     events: EventBus<ServerEvents>;
   };
   db: Database;
+  /** The device gateway (the embedded broker), for tools and tests that act as the server. */
+  gateway: EmbeddedBroker;
   close(): Promise<void>;
 }
 
@@ -169,6 +171,7 @@ export async function startServer(
     adminTokenFile: join(dataDir, "admin-token"),
     services: { devices, commands, batches, enrollment, settings, events },
     db,
+    gateway: broker,
     async close() {
       await scheduler.stop();
       await eventsSocket.close();

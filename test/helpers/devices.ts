@@ -1,0 +1,125 @@
+/**
+ * Simulated devices (the real agent core over real MQTT) against a test server, and waits on
+ * the server's own event bus instead of sleeps.
+ */
+import { pino } from "pino";
+import type { SimulatedDeviceOptions } from "../../agent/simulated-device.js";
+import { SimulatedDevice } from "../../agent/simulated-device.js";
+import type { CommandState, CommandView } from "../../server/commands/command.js";
+import type { TestServer } from "./test-server.js";
+
+const quiet = pino({ level: process.env.PMDM_TEST_LOG_LEVEL ?? "silent" });
+let serialCounter = 0;
+
+export function uniqueSerial(prefix = "SIM"): string {
+  serialCounter++;
+  return `${prefix}-${process.pid}-${serialCounter}`;
+}
+
+export async function createEnrollmentToken(t: TestServer, maxUses = 1): Promise<string> {
+  const res = await t.api.post<{ token: string }>("/enrollment-tokens", { maxUses, expiresInSeconds: 3600 });
+  if (res.status !== 201) throw new Error(`token creation failed: ${res.status}`);
+  return res.body.token;
+}
+
+/** A device enrolled by token and online. */
+export async function startDevice(
+  t: TestServer,
+  options: Partial<SimulatedDeviceOptions> = {},
+): Promise<SimulatedDevice & { deviceId: string }> {
+  const device = new SimulatedDevice({
+    serial: options.serial ?? uniqueSerial(),
+    serverUrl: t.server.httpUrl,
+    logger: quiet,
+    enrollmentToken: options.enrollmentToken ?? (await createEnrollmentToken(t)),
+    stateReportIntervalMs: 0,
+    ...options,
+  });
+  const online = device.waitForStatus("online");
+  await device.start();
+  await online;
+  await waitUntil(t, () => t.server.gateway.isOnline(device.deviceId!), "device online at the server");
+  return device as SimulatedDevice & { deviceId: string };
+}
+
+const TERMINAL: ReadonlySet<CommandState> = new Set([
+  "succeeded",
+  "failed",
+  "rejected",
+  "expired",
+  "canceled",
+]);
+
+/** Resolves with the command once it reaches a terminal state (or the one asked for). */
+export function waitForCommand(
+  t: TestServer,
+  commandId: string,
+  until: (c: CommandView) => boolean = (c) => TERMINAL.has(c.state),
+  timeoutMs = 20_000,
+): Promise<CommandView> {
+  const { events, commands } = t.server.services;
+  return new Promise((resolve, reject) => {
+    let off = () => {};
+    const timer = setTimeout(() => {
+      off();
+      void commands.get(commandId).then((c) => reject(new Error(`command ${commandId} is still ${c.state}`)));
+    }, timeoutMs);
+    const done = (c: CommandView) => {
+      clearTimeout(timer);
+      off();
+      resolve(c);
+    };
+    off = events.on("command.updated", ({ command }) => {
+      if (command.id === commandId && until(command)) done(command);
+    });
+    void commands.get(commandId).then((c) => {
+      if (until(c)) done(c);
+    });
+  });
+}
+
+/**
+ * Re-checks `condition` whenever the server announces anything, until it holds. For
+ * conditions on stored state that no single event names.
+ */
+export function waitUntil(
+  t: TestServer,
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const { events } = t.server.services;
+  return new Promise((resolve, reject) => {
+    const offs: (() => void)[] = [];
+    let settled = false;
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearInterval(ticker);
+      for (const off of offs) off();
+      if (err) reject(err);
+      else resolve();
+    };
+    const check = async () => {
+      try {
+        if (await condition()) finish();
+      } catch (err) {
+        finish(err as Error);
+      }
+    };
+    const timer = setTimeout(() => finish(new Error(`timed out waiting for: ${what}`)), timeoutMs);
+    // Some conditions (a broker connection, a file) change without a server event.
+    const ticker = setInterval(() => void check(), 50);
+    for (const name of [
+      "device.online",
+      "device.offline",
+      "device.state",
+      "device.updated",
+      "command.updated",
+    ] as const) {
+      offs.push(events.on(name, () => void check()));
+    }
+    void check();
+  });
+}
