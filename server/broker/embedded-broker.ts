@@ -72,6 +72,8 @@ export async function createEmbeddedBroker(
   const maxPacketSizeBytes = options.maxPacketSizeBytes ?? 64 * 1024;
   /** The live client of each device; a reconnect replaces it. */
   const clientByDevice = new Map<string, Client>();
+  /** Which of its two inbound topics each client has subscribed to: publishes go only there. */
+  const subscribedByClient = new WeakMap<Client, { cmd: boolean; cfg: boolean }>();
 
   const call = (what: string, deviceId: string, fn: () => void | Promise<void>) => {
     try {
@@ -123,11 +125,31 @@ export async function createEmbeddedBroker(
   aedes.on("client", (client) => {
     clientByDevice.set(client.id, client);
   });
+  // The hooks only let a device subscribe to its own cmd and cfg, so every granted
+  // subscription here is one of those two. The device can receive once it has both.
   aedes.on("subscribe", (subscriptions, client) => {
     if (!client) return;
-    const cmdTopic = deviceTopic(client.id, "cmd");
-    if (subscriptions.some((s) => s.topic === cmdTopic)) {
+    const subscribed = subscribedByClient.get(client) ?? { cmd: false, cfg: false };
+    const wasReady = subscribed.cmd && subscribed.cfg;
+    for (const sub of subscriptions) {
+      const topic = parseDeviceTopic(sub.topic);
+      if (topic?.deviceId === client.id && (topic.channel === "cmd" || topic.channel === "cfg")) {
+        subscribed[topic.channel] = true;
+      }
+    }
+    subscribedByClient.set(client, subscribed);
+    if (!wasReady && subscribed.cmd && subscribed.cfg) {
       call("deviceReady", client.id, () => handler.deviceReady(client.id));
+    }
+  });
+  aedes.on("unsubscribe", (topics, client) => {
+    const subscribed = client ? subscribedByClient.get(client) : undefined;
+    if (!client || !subscribed) return;
+    for (const t of topics) {
+      const topic = parseDeviceTopic(t);
+      if (topic?.deviceId === client.id && (topic.channel === "cmd" || topic.channel === "cfg")) {
+        subscribed[topic.channel] = false;
+      }
     }
   });
   aedes.on("clientDisconnect", (client) => {
@@ -162,10 +184,12 @@ export async function createEmbeddedBroker(
   // The WebSocket frame limit mirrors the packet limit (plus header room).
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxPacketSizeBytes + 16 });
 
-  const publishTo = (deviceId: string, topic: string, payload: Uint8Array): Promise<void> => {
+  const publishTo = (deviceId: string, channel: "cmd" | "cfg", payload: Uint8Array): Promise<void> => {
     const client = clientByDevice.get(deviceId);
-    // Offline: nothing to do. The store re-sends everything when the device is back.
-    if (!client) return Promise.resolve();
+    // Offline or not listening: nothing to do. The store re-sends everything when the device
+    // has subscribed again.
+    if (!client || !subscribedByClient.get(client)?.[channel]) return Promise.resolve();
+    const topic = deviceTopic(deviceId, channel);
     return new Promise((resolve, reject) => {
       // Straight to the device's client: no topic matching, and the ACL cannot be bypassed
       // because the topic is the device's own.
@@ -182,10 +206,10 @@ export async function createEmbeddedBroker(
       const commandBytes = encodeCommandBody(command);
       const signature = options.signCommand?.(commandBytes);
       const envelope = encodeSignedCommand({ commandBytes, ...signature });
-      return publishTo(command.deviceId, deviceTopic(command.deviceId, "cmd"), envelope);
+      return publishTo(command.deviceId, "cmd", envelope);
     },
     publishConfig(deviceId: string, config: DesiredConfig) {
-      return publishTo(deviceId, deviceTopic(deviceId, "cfg"), encodeDesiredConfig(config));
+      return publishTo(deviceId, "cfg", encodeDesiredConfig(config));
     },
     disconnect(deviceId: string) {
       clientByDevice.get(deviceId)?.close();
