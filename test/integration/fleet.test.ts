@@ -1,0 +1,108 @@
+/**
+ * Fleet commands: 200 real agents in this process, one batch, every command recorded
+ * succeeded in SQLite and executed exactly once on its device.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SimulatedDevice } from "../../agent/simulated-device.js";
+import type { BatchView } from "../../server/commands/batch-service.js";
+import { createEnrollmentToken, startDevice, uniqueSerial, waitUntil } from "../helpers/devices.js";
+import { startTestServer, type TestServer } from "../helpers/test-server.js";
+
+const FLEET_SIZE = 200;
+let t: TestServer;
+let fleet: (SimulatedDevice & { deviceId: string })[] = [];
+
+beforeAll(async () => {
+  t = await startTestServer();
+  const token = await createEnrollmentToken(t, FLEET_SIZE);
+  // Enroll in waves so the test does not open 200 sockets in the same millisecond.
+  for (let i = 0; i < FLEET_SIZE; i += 50) {
+    const wave = await Promise.all(
+      Array.from({ length: Math.min(50, FLEET_SIZE - i) }, (_, j) =>
+        startDevice(t, {
+          enrollmentToken: token,
+          serial: uniqueSerial(`FLEET-${i + j}`),
+          model: (i + j) % 2 === 0 ? "Portal" : "Portal Go",
+          latencyMs: { min: 1, max: 20 },
+        }),
+      ),
+    );
+    fleet.push(...wave);
+  }
+}, 120_000);
+afterAll(async () => {
+  await Promise.all(fleet.map((d) => d.stop({ abrupt: true })));
+  fleet = [];
+  await t.cleanup();
+});
+
+async function batchWhenDone(id: string): Promise<BatchView> {
+  let last: BatchView | undefined;
+  await waitUntil(
+    t,
+    async () => {
+      last = (await t.api.get<BatchView>(`/batches/${id}`)).body;
+      return last.done;
+    },
+    `batch ${id} done`,
+    60_000,
+  );
+  return last!;
+}
+
+describe("fleet commands", () => {
+  it(`lock ${FLEET_SIZE} devices: all succeeded, each executed once`, async () => {
+    const res = await t.api.post<BatchView>("/batches", { target: { all: true }, command: { type: "lock" } });
+    expect(res.status).toBe(202);
+    expect(res.body.total).toBe(FLEET_SIZE);
+    const batch = await batchWhenDone(res.body.id);
+    expect(batch.counts.succeeded).toBe(FLEET_SIZE);
+    const rows = await t.server.db.all<{ id: string; device_id: string }>(
+      "SELECT id, device_id FROM commands WHERE batch_id = ?",
+      [res.body.id],
+    );
+    const byDevice = new Map(fleet.map((d) => [d.deviceId, d]));
+    for (const row of rows) {
+      const device = byDevice.get(row.device_id)!;
+      expect(device.executionCount(row.id)).toBe(1);
+      expect(device.platform.locked).toBe(true);
+    }
+  });
+
+  it("targets a filter and a list, and skips devices that are not active", async () => {
+    const goModels = fleet.filter((d) => d.platform.model === "Portal Go").length;
+    const byFilter = await t.api.post<BatchView>("/batches", {
+      target: { filter: { model: "Portal Go" } },
+      command: { type: "refresh_state" },
+    });
+    expect(byFilter.body.total).toBe(goModels);
+    expect((await batchWhenDone(byFilter.body.id)).counts.succeeded).toBe(goModels);
+
+    const [first, second] = fleet;
+    // The agent forgets its id when it stops being managed.
+    const secondId = second!.deviceId;
+    const unmanage = await t.api.post<{ id: string }>(`/devices/${secondId}/commands`, {
+      type: "stop_managing",
+    });
+    await waitUntil(
+      t,
+      async () => (await t.server.services.commands.get(unmanage.body.id)).state === "succeeded",
+      "unmanaged",
+    );
+    const byList = await t.api.post<BatchView>("/batches", {
+      target: { deviceIds: [first!.deviceId, secondId] },
+      command: { type: "rename", name: "Front desk" },
+    });
+    expect(byList.body, JSON.stringify(byList.body)).toMatchObject({ total: 1, skipped: 1 });
+    const done = await batchWhenDone(byList.body.id);
+    expect(done.counts.succeeded).toBe(1);
+    expect(first!.platform.name).toBe("Front desk");
+
+    const unknown = await t.api.post<{ error: { code: string } }>("/batches", {
+      target: { deviceIds: ["dev_unknown"] },
+      command: { type: "lock" },
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe("device_not_found");
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * The server process is killed with SIGKILL while commands are in flight and started again on
+ * the same data dir: every command still reaches a terminal state, and no device runs any
+ * command twice (checked against each agent's own execution record).
+ */
+import { readFile, rm } from "node:fs/promises";
+import { pino } from "pino";
+import { afterAll, describe, expect, it } from "vitest";
+import { SimulatedDevice } from "../../agent/simulated-device.js";
+import type { CommandView } from "../../server/commands/command.js";
+import { freePort, type ServerProcess, spawnServer } from "../helpers/server-process.js";
+import { ApiClient, makeDataDir } from "../helpers/test-server.js";
+
+const FLEET_SIZE = 20;
+const TERMINAL = new Set(["succeeded", "failed", "rejected", "expired", "canceled"]);
+
+let server: ServerProcess | undefined;
+let dataDir = "";
+const devices: SimulatedDevice[] = [];
+
+afterAll(async () => {
+  await Promise.all(devices.map((d) => d.stop({ abrupt: true })));
+  await server?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+/** Polls the API (the server is another process, so there is no event bus to await). */
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("server restart", () => {
+  it("loses no command and runs none twice when killed with SIGKILL mid-flight", async () => {
+    dataDir = await makeDataDir();
+    const ports = { httpPort: await freePort(), mqttPort: await freePort() };
+    server = await spawnServer({ dataDir, ...ports });
+    const api = new ApiClient(server.httpUrl, (await readFile(`${dataDir}/admin-token`, "utf8")).trim());
+
+    const token = await api.post<{ token: string }>("/enrollment-tokens", {
+      maxUses: FLEET_SIZE,
+      expiresInSeconds: 600,
+    });
+    const logger = pino({ level: "silent" });
+    for (let i = 0; i < FLEET_SIZE; i++) {
+      const device = new SimulatedDevice({
+        serial: `RESTART-${i}`,
+        serverUrl: server.httpUrl,
+        enrollmentToken: token.body.token,
+        logger,
+        // Slow enough that the kill lands while devices are executing.
+        latencyMs: { min: 100, max: 700 },
+        stateReportIntervalMs: 0,
+      });
+      devices.push(device);
+    }
+    await Promise.all(devices.map((d) => d.start()));
+    await Promise.all(devices.map((d) => d.waitForStatus("online")));
+    const ids = devices.map((d) => d.deviceId!);
+    await until("all online", async () => {
+      const res = await api.get<{ total: number }>("/devices?online=true");
+      return res.body.total === FLEET_SIZE ? true : undefined;
+    });
+
+    const lock = await api.post<{ id: string }>("/batches", {
+      target: { all: true },
+      command: { type: "lock" },
+    });
+    const renames = await Promise.all(
+      ids.map((id, i) =>
+        api.post<CommandView>(`/devices/${id}/commands`, { type: "rename", name: `Room ${i}` }),
+      ),
+    );
+    // Kill as soon as some devices have started executing.
+    await new Promise<void>((resolve) => {
+      const onExecuted = () => {
+        for (const d of devices) d.off("executed", onExecuted);
+        resolve();
+      };
+      for (const d of devices) d.on("executed", onExecuted);
+    });
+    await server.kill();
+    const executedBeforeKill = devices.reduce((n, d) => n + d.executions.length, 0);
+    // The kill really landed mid-flight: work was left for after the restart.
+    expect(executedBeforeKill).toBeLessThan(2 * FLEET_SIZE);
+
+    server = await spawnServer({ dataDir, ...ports });
+
+    const commandIds = renames.map((r) => r.body.id);
+    const batchDone = await until(
+      "lock batch done",
+      async () => {
+        const batch = await api.get<{ done: boolean; counts: Record<string, number> }>(
+          `/batches/${lock.body.id}`,
+        );
+        return batch.body.done ? batch.body : undefined;
+      },
+      90_000,
+    );
+    expect(batchDone.counts.succeeded).toBe(FLEET_SIZE);
+
+    const finalRenames = await until(
+      "renames terminal",
+      async () => {
+        const states = await Promise.all(commandIds.map((id) => api.get<CommandView>(`/commands/${id}`)));
+        return states.every((s) => TERMINAL.has(s.body.state)) ? states.map((s) => s.body) : undefined;
+      },
+      90_000,
+    );
+    expect(finalRenames.map((c) => c.state)).toEqual(finalRenames.map(() => "succeeded"));
+
+    // Device side: every command ran exactly once.
+    for (const device of devices) {
+      const counts = new Map<string, number>();
+      for (const e of device.executions) counts.set(e.commandId, (counts.get(e.commandId) ?? 0) + 1);
+      expect(
+        [...counts.values()].every((n) => n === 1),
+        `${device.serial} ran a command twice`,
+      ).toBe(true);
+      expect(counts.size).toBe(2);
+      expect(device.platform.locked).toBe(true);
+    }
+  }, 180_000);
+});
