@@ -66,9 +66,16 @@ export class CommandService {
     );
   }
 
-  /** Parses an API command body into an action (throws MdmError naming the bad field). */
-  parseAction(body: { type: CommandType } & Record<string, unknown>): CommandAction {
-    return commandSpec(body.type).parse(body);
+  /**
+   * Splits an API command body into the action and its TTL; throws MdmError naming the bad
+   * field. Single and fleet commands share the body and this parse.
+   */
+  parseRequest(body: { type: CommandType; ttlSeconds?: number } & Record<string, unknown>): {
+    action: CommandAction;
+    ttlSeconds: number | undefined;
+  } {
+    const { ttlSeconds, ...fields } = body;
+    return { action: commandSpec(body.type).parse(fields), ttlSeconds };
   }
 
   ttlMs(ttlSeconds: number | undefined): number {

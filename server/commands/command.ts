@@ -1,4 +1,5 @@
 import type { CommandAction, CommandType, DeviceCommand } from "../../proto/wire.js";
+import { isoOrNull as iso } from "../time-format.js";
 
 export const COMMAND_STATES = [
   "queued",
@@ -61,8 +62,6 @@ export interface CommandView {
   finishedAt: string | null;
   createdBy: string | null;
 }
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export function commandViewFromRow(row: CommandRow): CommandView {
   return {

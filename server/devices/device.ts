@@ -1,4 +1,5 @@
 import type { DeviceState, Telemetry, TimeSettings } from "../../proto/wire.js";
+import { isoOrNull as iso } from "../time-format.js";
 
 export const DEVICE_STATUSES = ["active", "reset", "unmanaged", "deactivated"] as const;
 export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
@@ -59,8 +60,6 @@ export interface DeviceRow {
   reported_json: string | null;
   reported_at: number | null;
 }
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export function reportedFromState(state: DeviceState, receivedAtMs: number): ReportedView {
   return {

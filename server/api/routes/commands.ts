@@ -1,5 +1,4 @@
 import Type from "typebox";
-import type { CommandType } from "../../../proto/wire.js";
 import type { ApiServices, App } from "../context.js";
 import { Batch, BatchTargetSchema, Command, CommandBody } from "../schemas.js";
 
@@ -41,8 +40,7 @@ export function commandRoutes(app: App, { commands, batches }: ApiServices): voi
       },
     },
     async (request, reply) => {
-      const { ttlSeconds, ...body } = request.body.command;
-      const action = commands.parseAction(body as { type: CommandType } & Record<string, unknown>);
+      const { action, ttlSeconds } = commands.parseRequest(request.body.command);
       const batch = await batches.create(request.body.target, action, {
         ttlSeconds,
         actor: request.admin?.name ?? null,

@@ -1,5 +1,4 @@
 import Type from "typebox";
-import type { CommandType } from "../../../proto/wire.js";
 import type { ApiServices, App } from "../context.js";
 import { Command, CommandBody, Device, DeviceStatusSchema, LimitCursor, Page } from "../schemas.js";
 
@@ -78,8 +77,7 @@ export function deviceRoutes(app: App, { devices, commands }: ApiServices): void
       },
     },
     async (request, reply) => {
-      const { ttlSeconds, ...body } = request.body;
-      const action = commands.parseAction(body as { type: CommandType } & Record<string, unknown>);
+      const { action, ttlSeconds } = commands.parseRequest(request.body);
       const command = await commands.issue(request.params.id, action, {
         ttlSeconds,
         actor: request.admin?.name ?? null,
