@@ -9,6 +9,8 @@ export interface Identity {
   enrolledAtMs: number;
 }
 
+export type JournalState = "accepted" | "rebooting" | "done";
+
 /**
  * One command the agent has seen. An entry is written before the agent acts, so after a
  * crash it knows the command was started and never runs it a second time.
@@ -16,9 +18,10 @@ export interface Identity {
 export interface JournalEntry {
   commandId: string;
   seq: number;
-  type: CommandType | "unknown";
+  type: CommandType;
   /** `accepted`: being executed (or interrupted); `rebooting`: waiting for the restart; `done`: result final. */
-  state: "accepted" | "rebooting" | "done";
+  state: JournalState;
+  /** The final result, once `state` is `done`. */
   result?: CommandResult;
   /** Boot time when a reboot was accepted; a different boot time later proves the reboot. */
   bootTimeMsAtAccept?: number;
@@ -42,46 +45,88 @@ export interface AgentStorage {
   tombstone(): Tombstone | null;
   writeTombstone(tombstone: Tombstone): Promise<void>;
   journalEntry(commandId: string): JournalEntry | undefined;
+  /** Oldest first. */
   journalEntries(): JournalEntry[];
-  /** Records an entry and raises the highest seq seen when the entry's is higher. */
+  /** Inserts or replaces the entry for its command id; see {@link raisesLastSeq}. */
   putJournalEntry(entry: JournalEntry): Promise<void>;
-  /** Highest seq ever accepted; survives trimming of old entries. */
+  /** Highest seq of a command the agent took on; survives trimming of old entries. */
   lastSeq(): number;
   appliedConfigVersion(): number;
   setAppliedConfigVersion(version: number): Promise<void>;
-  /** Forgets commands and config (factory reset); the tombstone is never wiped. */
+  /** Forgets identity, commands and config (factory reset); the tombstone is never wiped. */
   wipe(): Promise<void>;
 }
 
 /** Journal entries kept; older ones are trimmed (their seq stays covered by lastSeq). */
 export const MAX_JOURNAL_ENTRIES = 1000;
 
-export interface JournalState {
+export interface JournalSnapshot {
   entries: JournalEntry[];
   lastSeq: number;
   appliedConfigVersion: number;
 }
 
-export function emptyJournal(): JournalState {
+export function emptyJournal(): JournalSnapshot {
   return { entries: [], lastSeq: 0, appliedConfigVersion: 0 };
 }
 
-/** Shared by both storages: insert or replace, trim, raise lastSeq. */
-export function applyJournalEntry(
-  state: JournalState,
-  index: Map<string, JournalEntry>,
-  entry: JournalEntry,
-): void {
-  const existing = index.get(entry.commandId);
-  if (existing) {
-    state.entries[state.entries.indexOf(existing)] = entry;
-  } else {
-    state.entries.push(entry);
-    if (state.entries.length > MAX_JOURNAL_ENTRIES) {
-      const dropped = state.entries.splice(0, state.entries.length - MAX_JOURNAL_ENTRIES);
-      for (const old of dropped) index.delete(old.commandId);
+/**
+ * Only a command the agent took on moves the seq floor. A rejected one (expired, out of
+ * order) must not: a stale command carrying a huge seq would otherwise make the device
+ * refuse every later command.
+ */
+export function raisesLastSeq(entry: JournalEntry): boolean {
+  return entry.result?.status !== "rejected";
+}
+
+/**
+ * The journal in memory, shared by both storages: entries by id in insertion order,
+ * trimmed to {@link MAX_JOURNAL_ENTRIES}, plus the seq floor and the applied config version.
+ */
+export class Journal {
+  /** A Map iterates in insertion order, which is the order commands arrived. */
+  private readonly entriesById = new Map<string, JournalEntry>();
+  private highestSeq = 0;
+  private configVersion = 0;
+
+  static from(snapshot: JournalSnapshot): Journal {
+    const journal = new Journal();
+    for (const entry of snapshot.entries) journal.entriesById.set(entry.commandId, entry);
+    journal.highestSeq = snapshot.lastSeq;
+    journal.configVersion = snapshot.appliedConfigVersion;
+    return journal;
+  }
+
+  get(commandId: string): JournalEntry | undefined {
+    return this.entriesById.get(commandId);
+  }
+
+  entries(): JournalEntry[] {
+    return [...this.entriesById.values()];
+  }
+
+  put(entry: JournalEntry): void {
+    this.entriesById.set(entry.commandId, { ...entry });
+    if (raisesLastSeq(entry) && entry.seq > this.highestSeq) this.highestSeq = entry.seq;
+    for (const oldest of this.entriesById.keys()) {
+      if (this.entriesById.size <= MAX_JOURNAL_ENTRIES) break;
+      this.entriesById.delete(oldest);
     }
   }
-  index.set(entry.commandId, entry);
-  if (entry.seq > state.lastSeq) state.lastSeq = entry.seq;
+
+  get lastSeq(): number {
+    return this.highestSeq;
+  }
+
+  get appliedConfigVersion(): number {
+    return this.configVersion;
+  }
+
+  set appliedConfigVersion(version: number) {
+    this.configVersion = version;
+  }
+
+  snapshot(): JournalSnapshot {
+    return { entries: this.entries(), lastSeq: this.highestSeq, appliedConfigVersion: this.configVersion };
+  }
 }
