@@ -74,18 +74,8 @@ export async function startServer(
   };
   let mqttUrl = config.publicMqttUrl;
 
-  const settingsRef: { current?: SettingsService } = {};
-  const devices = new DeviceService({
-    db,
-    writes,
-    gateway,
-    events,
-    logger,
-    clock,
-    globalTime: () => settingsRef.current!.time(),
-  });
+  const devices = new DeviceService({ db, writes, gateway, events, logger, clock });
   const settings = new SettingsService(db, devices, events, clock);
-  settingsRef.current = settings;
   const commands = new CommandService({
     db,
     writes,
@@ -103,6 +93,7 @@ export async function startServer(
     events,
     clock,
     mqttUrl: () => mqttUrl,
+    globalTime: () => settings.time(),
     deviceCodeTtlSeconds: config.deviceCodeTtlSeconds,
     deviceCodePollIntervalSeconds: config.deviceCodePollIntervalSeconds,
   });

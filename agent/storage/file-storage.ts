@@ -1,60 +1,34 @@
 /**
  * The agent's state on disk, for real devices: `identity.json` (the credential),
  * `journal.json` (commands seen, highest seq, applied config version) and `tombstone.json`
- * (written once, when the device is permanently deactivated). Every write is atomic: a
- * temporary file is written and fsynced, renamed over the old one, and the directory fsynced,
- * so a power cut leaves either the old or the new content, never a mix.
+ * (written once, when the device is permanently deactivated). Every write is atomic and
+ * durable before it resolves (see atomic-file.ts); files are readable by the owner only.
  */
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type AgentStorage,
-  applyJournalEntry,
-  emptyJournal,
   type Identity,
+  Journal,
   type JournalEntry,
-  type JournalState,
+  type JournalSnapshot,
   type Tombstone,
 } from "./agent-storage.js";
+import { readJsonFile, removeFileDurably, removeStaleTempFiles, writeFileAtomic } from "./atomic-file.js";
 
-const IDENTITY_FILE = "identity.json";
-const JOURNAL_FILE = "journal.json";
-const TOMBSTONE_FILE = "tombstone.json";
-
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const handle = await open(tmp, "w", 0o600);
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, file);
-  const dir = await open(join(file, ".."), "r");
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
-}
-
-async function readJson<T>(file: string): Promise<T | null> {
-  try {
-    return JSON.parse(await readFile(file, "utf8")) as T;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw new Error(`cannot read ${file}: ${(err as Error).message}`);
-  }
-}
+export const IDENTITY_FILE = "identity.json";
+export const JOURNAL_FILE = "journal.json";
+export const TOMBSTONE_FILE = "tombstone.json";
 
 export class FileAgentStorage implements AgentStorage {
   private currentIdentity: Identity | null = null;
   private currentTombstone: Tombstone | null = null;
-  private journal: JournalState = emptyJournal();
-  private readonly index = new Map<string, JournalEntry>();
-  /** Journal writes are serialized so an older snapshot never lands after a newer one. */
-  private journalWrite: Promise<void> = Promise.resolve();
+  private journal = new Journal();
+  /**
+   * All writes go through one chain: an older journal snapshot never lands after a newer
+   * one, and a wipe is never overtaken by a write it should have erased.
+   */
+  private writes: Promise<void> = Promise.resolve();
 
   constructor(readonly dataDir: string) {}
 
@@ -64,62 +38,79 @@ export class FileAgentStorage implements AgentStorage {
 
   async load(): Promise<void> {
     await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
-    this.currentIdentity = await readJson<Identity>(this.path(IDENTITY_FILE));
-    this.currentTombstone = await readJson<Tombstone>(this.path(TOMBSTONE_FILE));
-    this.journal = (await readJson<JournalState>(this.path(JOURNAL_FILE))) ?? emptyJournal();
-    this.index.clear();
-    for (const entry of this.journal.entries) this.index.set(entry.commandId, entry);
+    await removeStaleTempFiles(this.dataDir, [IDENTITY_FILE, JOURNAL_FILE, TOMBSTONE_FILE]);
+    this.currentIdentity = await readJsonFile<Identity>(this.path(IDENTITY_FILE));
+    this.currentTombstone = await readJsonFile<Tombstone>(this.path(TOMBSTONE_FILE));
+    const snapshot = await readJsonFile<JournalSnapshot>(this.path(JOURNAL_FILE));
+    this.journal = snapshot ? Journal.from(snapshot) : new Journal();
   }
 
   identity(): Identity | null {
     return this.currentIdentity;
   }
+
   async saveIdentity(identity: Identity): Promise<void> {
-    await writeFileAtomic(this.path(IDENTITY_FILE), JSON.stringify(identity, null, 2));
-    this.currentIdentity = { ...identity };
+    const saved = { ...identity };
+    await this.write(() => writeFileAtomic(this.path(IDENTITY_FILE), JSON.stringify(saved, null, 2)));
+    this.currentIdentity = saved;
   }
+
   async clearIdentity(): Promise<void> {
-    await rm(this.path(IDENTITY_FILE), { force: true });
     this.currentIdentity = null;
+    await this.write(() => removeFileDurably(this.path(IDENTITY_FILE)));
   }
+
   tombstone(): Tombstone | null {
     return this.currentTombstone;
   }
+
   async writeTombstone(tombstone: Tombstone): Promise<void> {
-    await writeFileAtomic(this.path(TOMBSTONE_FILE), JSON.stringify(tombstone, null, 2));
-    this.currentTombstone = { ...tombstone };
+    const saved = { ...tombstone };
+    await this.write(() => writeFileAtomic(this.path(TOMBSTONE_FILE), JSON.stringify(saved, null, 2)));
+    this.currentTombstone = saved;
   }
+
   journalEntry(commandId: string): JournalEntry | undefined {
-    return this.index.get(commandId);
+    return this.journal.get(commandId);
   }
+
   journalEntries(): JournalEntry[] {
-    return [...this.journal.entries];
+    return this.journal.entries();
   }
+
   putJournalEntry(entry: JournalEntry): Promise<void> {
-    applyJournalEntry(this.journal, this.index, { ...entry });
+    this.journal.put(entry);
     return this.persistJournal();
   }
+
   lastSeq(): number {
     return this.journal.lastSeq;
   }
+
   appliedConfigVersion(): number {
     return this.journal.appliedConfigVersion;
   }
+
   setAppliedConfigVersion(version: number): Promise<void> {
     this.journal.appliedConfigVersion = version;
     return this.persistJournal();
   }
+
   async wipe(): Promise<void> {
-    await this.clearIdentity();
-    this.journal = emptyJournal();
-    this.index.clear();
-    await this.persistJournal();
+    this.journal = new Journal();
+    await Promise.all([this.clearIdentity(), this.persistJournal()]);
   }
 
   private persistJournal(): Promise<void> {
-    const snapshot = JSON.stringify(this.journal);
-    const write = this.journalWrite.then(() => writeFileAtomic(this.path(JOURNAL_FILE), snapshot));
-    this.journalWrite = write.catch(() => undefined);
-    return write;
+    // Serialized now, so the file holds exactly the state this call saw.
+    const content = JSON.stringify(this.journal.snapshot());
+    return this.write(() => writeFileAtomic(this.path(JOURNAL_FILE), content));
+  }
+
+  private write(step: () => Promise<void>): Promise<void> {
+    const done = this.writes.then(step);
+    this.writes = done.catch(() => undefined);
+    return done;
   }
 }
+

@@ -46,8 +46,6 @@ export interface DeviceServiceDeps {
   events: EventBus<ServerEvents>;
   logger: Logger;
   clock: () => number;
-  /** Time settings a newly enrolled device starts with (the global setting). */
-  globalTime: () => Promise<TimeSettings>;
 }
 
 /** Fields of a reported state whose change is worth a row in the state history. */
@@ -143,7 +141,11 @@ export class DeviceService {
    */
   async enroll(
     tx: WriteContext,
-    input: { serial: string; model: string },
+    input: {
+      serial: string;
+      model: string /** desired time of a new device: the global setting */;
+      time: TimeSettings;
+    },
   ): Promise<EnrolledDevice & { created: boolean }> {
     await this.assertSerialAllowed(tx, input.serial);
     const now = this.deps.clock();
@@ -161,7 +163,7 @@ export class DeviceService {
     } else {
       deviceId = newDeviceId();
       name = `${input.model} ${input.serial.slice(-4).toUpperCase()}`;
-      const time = await this.deps.globalTime();
+      const { time } = input;
       await tx.run(
         `INSERT INTO devices (id, serial, model, name, status, enrolled_at, created_at,
            desired_name, desired_timezone, desired_ntp_server)

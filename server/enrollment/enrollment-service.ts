@@ -3,6 +3,7 @@
  * device shows a short code, an admin types it, the device's poll returns its credential).
  * Device secrets are created when handed out and only their hash is ever stored.
  */
+import type { TimeSettings } from "../../proto/wire.js";
 import type { DeviceService, EnrolledDevice } from "../devices/device-service.js";
 import { MdmError } from "../errors.js";
 import type { EventBus } from "../events/event-bus.js";
@@ -27,6 +28,8 @@ export interface EnrollmentServiceDeps {
   events: EventBus<ServerEvents>;
   clock: () => number;
   mqttUrl: () => string;
+  /** The global time settings, which a newly enrolled device starts with. */
+  globalTime: () => Promise<TimeSettings>;
   deviceCodeTtlSeconds: number;
   deviceCodePollIntervalSeconds: number;
 }
@@ -84,7 +87,7 @@ export class EnrollmentService {
       if (row.revoked_at !== null) throw invalid("was revoked");
       if (row.expires_at <= now) throw invalid("has expired");
       if (row.uses >= row.max_uses) throw invalid(`has been used ${row.uses} of ${row.max_uses} times`);
-      const result = await this.deps.devices.enroll(tx, device);
+      const result = await this.deps.devices.enroll(tx, { ...device, time: await this.deps.globalTime() });
       await tx.run("UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = ?", [row.id]);
       return result;
     });
@@ -163,7 +166,11 @@ export class EnrollmentService {
         throw new MdmError("device_code_already_claimed", `code '${userCode}' was already used`);
       }
       // The credential issued here is replaced by the one the device receives when it polls.
-      const enrolled = await this.deps.devices.enroll(tx, { serial: row.serial, model: row.model });
+      const enrolled = await this.deps.devices.enroll(tx, {
+        serial: row.serial,
+        model: row.model,
+        time: await this.deps.globalTime(),
+      });
       await tx.run("UPDATE device_codes SET claimed_device_id = ?, claimed_at = ? WHERE user_code = ?", [
         enrolled.deviceId,
         now,
