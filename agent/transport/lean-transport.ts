@@ -1,0 +1,266 @@
+/**
+ * A lean MQTT 3.1.1 transport on `mqtt-packet` over a plain TCP socket, for simulated fleets of
+ * thousands of devices in one process: a parser and a socket per device, no per-device timers
+ * while connected (one shared keepalive ticker serves every connection), and nothing else.
+ * Real devices use the MQTT.js transport; both implement the same AgentTransport.
+ */
+import { connect as connectTcp, type Socket } from "node:net";
+import mqttPacket, { type Packet, type Parser } from "mqtt-packet";
+import type { AgentTransport, ConnectOptions, TransportFactory, TransportHandlers } from "./transport.js";
+
+export interface LeanTransportOptions {
+  keepaliveSeconds?: number;
+  /** First reconnect delay; doubles with jitter up to maxReconnectDelayMs. */
+  reconnectDelayMs?: number;
+  maxReconnectDelayMs?: number;
+  /** Chooses the local address and port of each new socket (large fleets on one host). */
+  localEndpoint?: () => { localAddress?: string; localPort?: number } | undefined;
+}
+
+/** CONNACK codes that mean the credential is refused [MQTT-3.2.2.3]. */
+const AUTH_REFUSED = new Set([4, 5]);
+const AUTH_REFUSED_RETRY_MS = 5 * 60_000;
+
+type Pending = { resolve: () => void; reject: (err: Error) => void };
+
+/** One ticker for every lean connection in the process: PINGREQ when a link has been idle. */
+class KeepaliveTicker {
+  private readonly transports = new Set<LeanTransport>();
+  private timer: NodeJS.Timeout | null = null;
+
+  add(transport: LeanTransport): void {
+    this.transports.add(transport);
+    if (!this.timer) {
+      this.timer = setInterval(() => {
+        const now = Date.now();
+        for (const t of this.transports) t.keepalive(now);
+      }, 5000);
+      this.timer.unref();
+    }
+  }
+
+  delete(transport: LeanTransport): void {
+    this.transports.delete(transport);
+    if (this.transports.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+}
+
+const ticker = new KeepaliveTicker();
+
+export class LeanTransport implements AgentTransport {
+  private socket: Socket | null = null;
+  private parser: Parser | null = null;
+  private connected = false;
+  private ended = false;
+  private nextPacketId = 1;
+  private lastSentMs = 0;
+  private reconnectDelayMs: number;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private nextReconnectExact = false;
+  /** Publishes awaiting PUBACK, in send order; re-sent with DUP after a reconnect. */
+  private readonly unacked = new Map<number, { packet: Packet; pending: Pending }>();
+  private readonly subacks = new Map<number, Pending & { count: number }>();
+  private readonly url: URL;
+
+  constructor(
+    private readonly options: ConnectOptions,
+    private readonly handlers: TransportHandlers,
+    private readonly lean: LeanTransportOptions,
+  ) {
+    this.url = new URL(options.url);
+    if (this.url.protocol !== "mqtt:")
+      throw new Error(`the lean transport speaks mqtt:// only, not ${options.url}`);
+    this.reconnectDelayMs = lean.reconnectDelayMs ?? 1000;
+  }
+
+  connect(): void {
+    if (this.ended) return;
+    const endpoint = this.lean.localEndpoint?.();
+    const socket = connectTcp({
+      host: this.url.hostname,
+      port: Number(this.url.port || 1883),
+      ...endpoint,
+    });
+    socket.setNoDelay(true);
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    this.socket = socket;
+    this.parser = parser;
+    parser.on("packet", (packet) => this.onPacket(packet));
+    parser.on("error", () => socket.destroy());
+    socket.on("data", (chunk) => parser.parse(chunk));
+    socket.on("error", () => {}); // 'close' follows and handles it
+    socket.on("close", () => this.onClose(socket));
+    socket.once("connect", () => {
+      this.send({
+        cmd: "connect",
+        protocolId: "MQTT",
+        protocolVersion: 4,
+        clean: true,
+        clientId: this.options.clientId,
+        keepalive: this.lean.keepaliveSeconds ?? 60,
+        username: this.options.username,
+        password: Buffer.from(this.options.password),
+      });
+    });
+  }
+
+  private send(packet: Packet): void {
+    const socket = this.socket;
+    if (!socket || socket.destroyed) return;
+    socket.write(mqttPacket.generate(packet));
+    this.lastSentMs = Date.now();
+  }
+
+  /** Called by the shared ticker. */
+  keepalive(nowMs: number): void {
+    const keepaliveMs = (this.lean.keepaliveSeconds ?? 60) * 1000;
+    if (this.connected && nowMs - this.lastSentMs > keepaliveMs / 2) this.send({ cmd: "pingreq" });
+  }
+
+  private onPacket(packet: Packet): void {
+    switch (packet.cmd) {
+      case "connack":
+        if (packet.returnCode === 0) {
+          this.connected = true;
+          this.reconnectDelayMs = this.lean.reconnectDelayMs ?? 1000;
+          ticker.add(this);
+          // Publishes that were never acknowledged go again, in order [MQTT-4.4.0-1].
+          for (const { packet: unacked } of this.unacked.values())
+            this.send({ ...unacked, dup: true } as Packet);
+          this.handlers.connected();
+        } else if (AUTH_REFUSED.has(packet.returnCode ?? 0)) {
+          this.reconnectDelayMs = AUTH_REFUSED_RETRY_MS;
+          this.handlers.authFailed(`connection refused (CONNACK ${packet.returnCode})`);
+        }
+        return;
+      case "publish":
+        this.handlers.message(packet.topic, packet.payload as Buffer);
+        if (packet.qos === 1 && packet.messageId !== undefined) {
+          this.send({ cmd: "puback", messageId: packet.messageId });
+        }
+        return;
+      case "puback": {
+        const entry = packet.messageId === undefined ? undefined : this.unacked.get(packet.messageId);
+        if (!entry) return;
+        this.unacked.delete(packet.messageId!);
+        entry.pending.resolve();
+        return;
+      }
+      case "suback": {
+        const pending = packet.messageId === undefined ? undefined : this.subacks.get(packet.messageId);
+        if (!pending) return;
+        this.subacks.delete(packet.messageId!);
+        const refused = packet.granted.some(
+          (g) => (typeof g === "number" ? g : (g as { qos: number }).qos) === 128,
+        );
+        if (refused) pending.reject(new Error("subscription refused"));
+        else pending.resolve();
+        return;
+      }
+      default:
+    }
+  }
+
+  private onClose(socket: Socket): void {
+    if (socket !== this.socket) return;
+    const wasConnected = this.connected;
+    this.connected = false;
+    this.socket = null;
+    this.parser = null;
+    ticker.delete(this);
+    for (const pending of this.subacks.values()) pending.reject(new Error("connection closed"));
+    this.subacks.clear();
+    if (wasConnected) this.handlers.disconnected();
+    if (this.ended) return;
+    const max = this.lean.maxReconnectDelayMs ?? 60_000;
+    const delayMs = this.nextReconnectExact
+      ? this.reconnectDelayMs
+      : Math.round(this.reconnectDelayMs * (0.5 + Math.random() / 2));
+    this.nextReconnectExact = false;
+    this.reconnectDelayMs = Math.min(max, this.reconnectDelayMs * 2);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.connect();
+    }, delayMs);
+  }
+
+  /**
+   * Drops the connection as a network outage would (no DISCONNECT) and reconnects after
+   * `offlineMs`. Unacknowledged publishes are kept and re-sent, as after any outage.
+   */
+  dropConnection(offlineMs: number): void {
+    if (!this.socket || this.ended) return;
+    this.reconnectDelayMs = Math.max(1, offlineMs);
+    this.nextReconnectExact = true;
+    this.socket.destroy();
+  }
+
+  private packetId(): number {
+    const id = this.nextPacketId;
+    this.nextPacketId = id >= 65535 ? 1 : id + 1;
+    return id;
+  }
+
+  subscribe(topics: string[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (!this.connected) return reject(new Error("not connected"));
+      const messageId = this.packetId();
+      this.subacks.set(messageId, { resolve, reject, count: topics.length });
+      this.send({ cmd: "subscribe", messageId, subscriptions: topics.map((topic) => ({ topic, qos: 1 })) });
+    });
+  }
+
+  publish(topic: string, payload: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.ended) return reject(new Error("transport ended"));
+      const messageId = this.packetId();
+      const packet: Packet = {
+        cmd: "publish",
+        topic,
+        payload: Buffer.from(payload),
+        qos: 1,
+        retain: false,
+        dup: false,
+        messageId,
+      };
+      this.unacked.set(messageId, { packet, pending: { resolve, reject } });
+      if (this.connected) this.send(packet);
+    });
+  }
+
+  end(force: boolean): Promise<void> {
+    this.ended = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const socket = this.socket;
+    for (const { pending } of this.unacked.values()) pending.reject(new Error("transport ended"));
+    this.unacked.clear();
+    if (!socket || socket.destroyed) {
+      ticker.delete(this);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      socket.once("close", () => resolve());
+      if (force) {
+        socket.destroy();
+      } else {
+        this.send({ cmd: "disconnect" });
+        socket.end();
+      }
+    });
+  }
+}
+
+/** `onCreate` sees each transport made, e.g. to simulate network outages on it later. */
+export function leanTransport(
+  options: LeanTransportOptions = {},
+  onCreate?: (transport: LeanTransport) => void,
+): TransportFactory {
+  return (connectOptions, handlers) => {
+    const transport = new LeanTransport(connectOptions, handlers, options);
+    onCreate?.(transport);
+    return transport;
+  };
+}
