@@ -7,6 +7,7 @@ import Type, { type Static } from "typebox";
 import Value from "typebox/value";
 
 const Range = Type.Object({ min: Type.Number({ minimum: 0 }), max: Type.Number({ minimum: 0 }) });
+const SignedRange = Type.Object({ min: Type.Number(), max: Type.Number() });
 
 export const FaultGroupSchema = Type.Object({
   name: Type.String({ minLength: 1 }),
@@ -18,7 +19,7 @@ export const FaultGroupSchema = Type.Object({
   failureRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   rebootDurationMs: Type.Optional(Range),
   /** How far the device clock is off, ms (negative: behind). */
-  clockSkewMs: Type.Optional(Range),
+  clockSkewMs: Type.Optional(SignedRange),
   /** Offline churn: each device drops its connection about every `everyMs` and stays away `offlineMs`. */
   churn: Type.Optional(Type.Object({ everyMs: Range, offlineMs: Range })),
   /** Share of commands the transport hands to the agent twice (duplicate delivery). */
