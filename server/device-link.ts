@@ -7,13 +7,23 @@ import type { DeviceEventHandler } from "./broker/device-gateway.js";
 import type { CommandService } from "./commands/command-service.js";
 import type { DeviceService } from "./devices/device-service.js";
 
+/** Running totals since start, served on /healthz for operators and the benchmark. */
+export interface DeviceTrafficCounters {
+  stateReportsStored: number;
+  commandResultsStored: number;
+  connects: number;
+}
+
 export class DeviceLink implements DeviceEventHandler {
+  readonly counters: DeviceTrafficCounters = { stateReportsStored: 0, commandResultsStored: 0, connects: 0 };
+
   constructor(
     private readonly devices: DeviceService,
     private readonly commands: CommandService,
   ) {}
 
   async deviceReady(deviceId: string): Promise<void> {
+    this.counters.connects++;
     await this.devices.recordPresence(deviceId, true);
     // Config first, then commands: a command may depend on the name or time the device runs.
     await this.devices.pushDesiredConfig(deviceId);
@@ -25,11 +35,13 @@ export class DeviceLink implements DeviceEventHandler {
     await this.devices.recordPresence(deviceId, false);
   }
 
-  commandResult(deviceId: string, result: CommandResult): Promise<void> {
-    return this.commands.handleResult(deviceId, result);
+  async commandResult(deviceId: string, result: CommandResult): Promise<void> {
+    await this.commands.handleResult(deviceId, result);
+    this.counters.commandResultsStored++;
   }
 
-  deviceState(deviceId: string, state: DeviceState): Promise<void> {
-    return this.devices.recordState(deviceId, state);
+  async deviceState(deviceId: string, state: DeviceState): Promise<void> {
+    await this.devices.recordState(deviceId, state);
+    this.counters.stateReportsStored++;
   }
 }

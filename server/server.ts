@@ -100,6 +100,7 @@ export async function startServer(
   const adminTokens = new AdminTokens(db, clock);
 
   await devices.markAllOffline();
+  const deviceLink = new DeviceLink(devices, commands);
   broker = await createEmbeddedBroker(
     {
       host: config.host,
@@ -109,7 +110,7 @@ export async function startServer(
       logger: logger.child({ component: "broker" }),
       verifyCredential: (deviceId, secret) => devices.verifyCredential(deviceId, secret),
     },
-    new DeviceLink(devices, commands),
+    deviceLink,
   );
 
   const app = await buildHttpApp(
@@ -117,7 +118,12 @@ export async function startServer(
     {
       logger,
       version: SERVER_VERSION,
-      health: () => ({ version: SERVER_VERSION, devicesOnline: broker?.onlineCount() ?? 0 }),
+      health: () => ({
+        version: SERVER_VERSION,
+        devicesOnline: broker?.onlineCount() ?? 0,
+        rssBytes: process.memoryUsage().rss,
+        ...deviceLink.counters,
+      }),
     },
   );
   const eventsSocket = new EventsSocket(events, adminTokens, logger);
