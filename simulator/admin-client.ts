@@ -5,7 +5,7 @@ import { join } from "node:path";
 export class AdminClient {
   constructor(
     readonly serverUrl: string,
-    private readonly token: string,
+    readonly token: string,
   ) {}
 
   /** The token given, or the one the server wrote to its data dir on first start. */

@@ -1,0 +1,71 @@
+/**
+ * QoS 1 echo of a fleet through a plain broker, for comparison with the server's fleet
+ * command: N device connections (the same lean transport the simulator uses) each answer
+ * the one message they get; a driver connection publishes to all N and waits for N answers.
+ */
+import { LeanTransport } from "../../agent/transport/lean-transport.js";
+import type { TransportHandlers } from "../../agent/transport/transport.js";
+
+export interface EchoResult {
+  connectMs: number;
+  echoMs: number;
+}
+
+function client(url: string, clientId: string, onMessage: TransportHandlers["message"]) {
+  let resolveConnected: () => void = () => {};
+  const connected = new Promise<void>((r) => {
+    resolveConnected = r;
+  });
+  const transport = new LeanTransport(
+    { url, clientId, username: "bench", password: "bench" },
+    {
+      connected: () => resolveConnected(),
+      disconnected: () => {},
+      authFailed: () => {},
+      message: onMessage,
+    },
+    {},
+  );
+  transport.connect();
+  return { transport, connected };
+}
+
+export async function echoBaseline(url: string, devices: number, concurrency = 200): Promise<EchoResult> {
+  const connectStart = performance.now();
+  const clients: LeanTransport[] = [];
+  let next = 0;
+  const connectWorker = async () => {
+    while (next < devices) {
+      const i = next++;
+      const c = client(url, `echo-${i}`, (_topic, payload) => {
+        void c.transport.publish(`bench/${i}/out`, payload);
+      });
+      clients.push(c.transport);
+      await c.connected;
+      await c.transport.subscribe([`bench/${i}/in`]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, devices) }, connectWorker));
+  const connectMs = performance.now() - connectStart;
+
+  let answers = 0;
+  let resolveDone: () => void = () => {};
+  const done = new Promise<void>((r) => {
+    resolveDone = r;
+  });
+  const driver = client(url, "echo-driver", () => {
+    answers++;
+    if (answers === devices) resolveDone();
+  });
+  await driver.connected;
+  await driver.transport.subscribe(["bench/+/out"]);
+
+  const payload = Buffer.alloc(64, 1);
+  const echoStart = performance.now();
+  for (let i = 0; i < devices; i++) void driver.transport.publish(`bench/${i}/in`, payload);
+  await done;
+  const echoMs = performance.now() - echoStart;
+
+  await Promise.all([...clients, driver.transport].map((t) => t.end(true)));
+  return { connectMs, echoMs };
+}

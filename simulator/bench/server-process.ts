@@ -1,0 +1,84 @@
+/**
+ * Runs the server as its own process (`server/main.ts`, what `npm start` runs), so it can be
+ * measured on its own, killed with SIGKILL, and started again on the same data dir and ports.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  httpUrl: string;
+  /** Sends SIGKILL and waits for the process to be gone. */
+  kill(): Promise<void>;
+  /** Sends SIGTERM and waits for a clean exit. */
+  stop(): Promise<number | null>;
+}
+
+const SERVER_MAIN = fileURLToPath(new URL("../../server/main.ts", import.meta.url));
+
+export async function spawnServer(options: {
+  dataDir: string;
+  httpPort: number;
+  mqttPort: number;
+  logLevel?: string;
+  env?: Record<string, string>;
+}): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      SERVER_MAIN,
+      "--data-dir",
+      options.dataDir,
+      "--host",
+      "127.0.0.1",
+      "--http-port",
+      String(options.httpPort),
+      "--mqtt-port",
+      String(options.mqttPort),
+      "--log-level",
+      options.logLevel ?? "info",
+    ],
+    { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const output: string[] = [];
+  child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on("line", (line) => {
+      if (output.length < 200) output.push(line);
+      if (line.includes("portal-mdm listening")) resolve();
+    });
+    void exited.then((code) =>
+      reject(new Error(`server exited with ${code} before listening:\n${output.join("\n")}`)),
+    );
+  });
+  return {
+    child,
+    httpUrl: `http://127.0.0.1:${options.httpPort}`,
+    async kill() {
+      child.kill("SIGKILL");
+      await exited;
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
