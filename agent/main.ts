@@ -1,104 +1,140 @@
 /**
  * `npm run agent -- --server http://HOST:PORT [--enroll-token T] [--data-dir DIR]`
- * Runs the device agent. Its state (identity, command journal) lives in the data dir.
+ * The device agent's composition root. Its state (identity, command journal, tombstone) lives
+ * in the data dir, so a restarted agent resumes where it stopped.
  */
-import { randomBytes } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import type { AgentEvents } from "./core/agent-events.js";
+import { EnrollmentRefusedError } from "./enrollment/enrollment-client.js";
 import { SimulatedDevice } from "./simulated-device.js";
-import { FileAgentStorage, writeFileAtomic } from "./storage/file-storage.js";
+import { readJsonFile, writeFileAtomic } from "./storage/atomic-file.js";
+import { FileAgentStorage } from "./storage/file-storage.js";
 import { AGENT_VERSION } from "./version.js";
 
-const program = new Command("portal-agent")
-  .description("Device agent for portal-mdm")
-  .version(AGENT_VERSION)
-  .requiredOption("--server <url>", "portal-mdm server, e.g. http://127.0.0.1:8080")
-  .option("--enroll-token <token>", "enroll with this token instead of showing a code")
-  .option("--data-dir <dir>", "where the agent keeps its identity and journal", "./agent-data")
-  .addOption(
-    new Option("--platform <name>", "what the agent drives").choices(["simulated"]).default("simulated"),
-  )
-  .option("--serial <serial>", "device serial (simulated platform; default: generated once per data dir)")
-  .option("--model <model>", "device model (simulated platform)", "Portal")
-  .option("--name <name>", "initial device name (simulated platform)")
-  .addOption(
-    new Option("--log-level <level>", "log level")
-      .choices(["fatal", "error", "warn", "info", "debug"])
-      .default("info"),
-  )
-  .parse();
+const PLATFORMS = ["simulated"] as const;
+type PlatformName = (typeof PLATFORMS)[number];
 
-const opts = program.opts<{
+interface CliOptions {
   server: string;
   enrollToken?: string;
   dataDir: string;
-  platform: "simulated";
+  platform: PlatformName;
   serial?: string;
   model: string;
   name?: string;
   logLevel: string;
-}>();
-
-const logger = pino({ name: "portal-agent", level: opts.logLevel });
-
-/** A simulated device keeps one serial for the life of its data dir. */
-async function simulatedSerial(dataDir: string, requested?: string): Promise<string> {
-  const file = join(dataDir, "serial");
-  try {
-    return (await readFile(file, "utf8")).trim();
-  } catch {
-    const serial = requested ?? `SIM-${randomBytes(4).toString("hex").toUpperCase()}`;
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(file, serial);
-    return serial;
-  }
 }
 
-/** What the agent runs as; the Linux platform is added here beside the simulated one. */
+/** What the CLI runs, whichever the platform. */
 interface RunningAgent {
   start(): Promise<void>;
   stop(): Promise<void>;
-  on<K extends keyof AgentEvents>(event: K, listener: (payload: AgentEvents[K]) => void): unknown;
+  on<K extends keyof AgentEvents & string>(event: K, listener: (payload: AgentEvents[K]) => void): unknown;
   readonly deviceId: string | null;
 }
 
-const runners: Record<typeof opts.platform, () => Promise<RunningAgent>> = {
-  // A simulated device reboots in-process: the agent stops, and starts again over the same
-  // data dir with a new boot time.
-  simulated: async () =>
+const SERIAL_FILE = "device.json";
+
+/**
+ * A simulated device keeps one serial for the life of its data dir: the one asked for on its
+ * first run, or one derived from the data dir's path. Stored, so moving the dir keeps it.
+ */
+async function simulatedSerial(dataDir: string, requested: string | undefined, log: Logger): Promise<string> {
+  const file = join(dataDir, SERIAL_FILE);
+  const stored = await readJsonFile<{ serial: string }>(file);
+  if (stored?.serial) {
+    if (requested && requested !== stored.serial) {
+      log.warn({ stored: stored.serial, requested }, "this data dir belongs to another serial; keeping it");
+    }
+    return stored.serial;
+  }
+  const derived = createHash("sha256").update(resolve(dataDir)).digest("hex").slice(0, 10).toUpperCase();
+  const serial = requested ?? `SIM-${derived}`;
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await writeFileAtomic(file, JSON.stringify({ serial }));
+  return serial;
+}
+
+/** One entry per platform; a Linux platform is one more line here. */
+const PLATFORM_RUNNERS: Record<PlatformName, (opts: CliOptions, log: Logger) => Promise<RunningAgent>> = {
+  // Reboots happen in-process: the agent stops and starts again over the same data dir.
+  simulated: async (opts, log) =>
     new SimulatedDevice({
-      serial: await simulatedSerial(opts.dataDir, opts.serial),
+      serial: await simulatedSerial(opts.dataDir, opts.serial, log),
       model: opts.model,
       name: opts.name,
       serverUrl: opts.server,
       enrollmentToken: opts.enrollToken,
       storage: new FileAgentStorage(opts.dataDir),
-      logger,
+      logger: log,
     }),
 };
 
-const agent = await runners[opts.platform]();
+async function main(): Promise<void> {
+  const opts = new Command("portal-agent")
+    .description("Device agent for portal-mdm")
+    .version(AGENT_VERSION)
+    .requiredOption("--server <url>", "portal-mdm server, e.g. http://127.0.0.1:8080")
+    .option("--enroll-token <token>", "enroll with this token instead of showing a code")
+    .option("--data-dir <dir>", "where the agent keeps its identity and journal", "./agent-data")
+    .addOption(
+      new Option("--platform <name>", "what the agent drives").choices(PLATFORMS).default("simulated"),
+    )
+    .option("--serial <serial>", "device serial (simulated; default: derived from the data dir, then kept)")
+    .option("--model <model>", "device model (simulated)", "Portal")
+    .option("--name <name>", "initial device name (simulated)")
+    .addOption(
+      new Option("--log-level <level>", "log level")
+        .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+        .default("info"),
+    )
+    .parse()
+    .opts<CliOptions>();
 
-agent.on("userCode", ({ userCode, expiresInSeconds }) => {
-  process.stdout.write(
-    `\n  Enter code ${userCode} in the portal-mdm console (expires in ${Math.round(expiresInSeconds / 60)} min)\n\n`,
-  );
-});
-agent.on("status", (status) => logger.info({ status, deviceId: agent.deviceId }, `agent ${status}`));
-agent.on("problem", (problem) => logger.warn(problem, problem.message));
+  const log = pino({ name: "portal-agent", level: opts.logLevel });
+  const agent = await PLATFORM_RUNNERS[opts.platform](opts, log);
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    void agent.stop().then(() => process.exit(0));
+  agent.on("userCode", ({ userCode, expiresInSeconds }) => {
+    const minutes = Math.max(1, Math.round(expiresInSeconds / 60));
+    process.stdout.write(
+      `\n  Enter code ${userCode} in the portal-mdm console (expires in ${minutes} min)\n\n`,
+    );
   });
+  agent.on("status", (status) => log.info({ status, deviceId: agent.deviceId }, `agent ${status}`));
+
+  let stopping = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      // A second signal means "now".
+      if (stopping) process.exit(1);
+      stopping = true;
+      log.info({ signal }, "stopping");
+      agent.stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, "could not stop cleanly");
+          process.exit(1);
+        },
+      );
+    });
+  }
+
+  try {
+    await agent.start();
+  } catch (err) {
+    if (err instanceof EnrollmentRefusedError) {
+      log.fatal({ code: err.code }, `the server refused to enroll this device: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
 }
 
-try {
-  await agent.start();
-} catch (err) {
-  logger.fatal({ err }, "agent failed to start");
+main().catch((err: unknown) => {
+  pino({ name: "portal-agent" }).fatal({ err }, "agent failed");
   process.exit(1);
-}
+});

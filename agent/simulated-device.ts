@@ -1,13 +1,14 @@
 /**
  * One simulated display: a SimulatedPlatform, its storage and the agent core, including the
  * reboot a real device goes through (the agent stops abruptly, the device is gone for a
- * while, then a new agent starts over the same storage with a new boot time).
+ * while, then a new agent starts over the same storage with a new boot time). Hundreds of
+ * these run in one process, in tests and in the simulator.
  */
-import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import type { CommandType } from "../proto/wire.js";
 import { AgentCore } from "./core/agent.js";
 import type { AgentEvents, AgentStatus } from "./core/agent-events.js";
+import { SafeEmitter } from "./core/safe-emitter.js";
 import { SimulatedPlatform, type SimulatedPlatformOptions } from "./platform/simulated.js";
 import type { AgentStorage } from "./storage/agent-storage.js";
 import { MemoryAgentStorage } from "./storage/memory-storage.js";
@@ -18,87 +19,88 @@ import { AGENT_VERSION } from "./version.js";
 export interface SimulatedDeviceOptions extends Omit<SimulatedPlatformOptions, "onReboot"> {
   serverUrl: string;
   logger: Logger;
+  /** Enroll with this token; without one the device shows a code (event `userCode`). */
   enrollmentToken?: string;
+  /** Default: a fresh MemoryAgentStorage, which outlives the device's reboots. */
   storage?: AgentStorage;
+  /** Default: MQTT.js. */
   transport?: TransportFactory;
+  /** Default 60 000 ms; 0 disables periodic reports. */
   stateReportIntervalMs?: number;
   agentVersion?: string;
 }
 
+/** A platform action the device really ran. */
 export interface Execution {
   commandId: string;
   type: CommandType;
+  /** True time (not the device's skewed clock). */
   atMs: number;
 }
 
-export class SimulatedDevice extends EventEmitter {
+export interface SimulatedDeviceEvents extends Omit<AgentEvents, "executed"> {
+  executed: Execution;
+  /** The device goes away for `durationMs`, then boots and starts a new agent. */
+  rebooting: { durationMs: number };
+}
+
+/** Agent events passed through to the device's listeners as they are. */
+const FORWARDED_EVENTS = [
+  "status",
+  "userCode",
+  "enrolled",
+  "result",
+  "configApplied",
+  "stateReported",
+  "wiped",
+  "problem",
+] as const satisfies readonly (keyof AgentEvents & keyof SimulatedDeviceEvents)[];
+
+export class SimulatedDevice extends SafeEmitter<SimulatedDeviceEvents> {
   readonly platform: SimulatedPlatform;
   readonly storage: AgentStorage;
   /** Every platform action, in order: the device-side record of what really ran. */
   readonly executions: Execution[] = [];
   private core: AgentCore | null = null;
   private rebootTimer: NodeJS.Timeout | null = null;
-  private stopped = false;
+  private running = false;
 
   constructor(private readonly options: SimulatedDeviceOptions) {
-    super();
-    this.platform = new SimulatedPlatform({ ...options, onReboot: (ms) => this.reboot(ms) });
+    super((event, err) => options.logger.error({ err, event }, "a simulated device listener failed"));
+    this.platform = new SimulatedPlatform({ ...options, onReboot: (durationMs) => this.reboot(durationMs) });
     this.storage = options.storage ?? new MemoryAgentStorage();
   }
 
+  /** The current agent's status; `stopped` while the device is rebooting. */
   get status(): AgentStatus {
     return this.core?.status ?? "stopped";
   }
 
   get deviceId(): string | null {
-    return this.storage.identity()?.deviceId ?? this.core?.deviceId ?? null;
+    return this.core?.deviceId ?? this.storage.identity()?.deviceId ?? null;
   }
 
   get serial(): string {
     return this.platform.serial;
   }
 
-  /** Times each command id was executed on this device. */
+  /** Times `commandId` was executed on this device. */
   executionCount(commandId: string): number {
     return this.executions.filter((e) => e.commandId === commandId).length;
   }
 
+  /** Powers the device on; resolves once its agent is connecting (see AgentCore.start). */
   async start(): Promise<void> {
-    this.stopped = false;
-    const core = new AgentCore({
-      platform: this.platform,
-      storage: this.storage,
-      transport: this.options.transport ?? mqttJsTransport,
-      serverUrl: this.options.serverUrl,
-      agentVersion: this.options.agentVersion ?? AGENT_VERSION,
-      logger: this.options.logger,
-      clock: this.options.clock ?? (() => Date.now() + (this.options.clockOffsetMs ?? 0)),
-      enrollmentToken: this.options.enrollmentToken,
-      stateReportIntervalMs: this.options.stateReportIntervalMs,
-    });
-    this.core = core;
-    for (const event of [
-      "status",
-      "userCode",
-      "enrolled",
-      "result",
-      "stateReported",
-      "wiped",
-      "problem",
-    ] as const) {
-      core.on(event, (payload: AgentEvents[typeof event]) => this.emit(event, payload));
-    }
-    core.on("executed", ({ commandId, type }) => {
-      const execution = { commandId, type, atMs: Date.now() };
-      this.executions.push(execution);
-      this.emit("executed", execution);
-    });
-    await core.start();
+    if (this.running) return;
+    this.running = true;
+    await this.startAgent();
   }
 
+  /** `abrupt`: a power cut; otherwise the agent finishes its current command and disconnects. */
   async stop(options: { abrupt?: boolean } = {}): Promise<void> {
-    this.stopped = true;
+    this.running = false;
     if (this.rebootTimer) clearTimeout(this.rebootTimer);
+    this.rebootTimer = null;
     await this.core?.stop(options);
   }
 
@@ -107,25 +109,16 @@ export class SimulatedDevice extends EventEmitter {
     return this.core?.idle() ?? Promise.resolve();
   }
 
-  private reboot(durationMs: number): void {
-    const core = this.core;
-    this.emit("rebooting", durationMs);
-    void core?.stop({ abrupt: true }).then(() => {
-      if (this.stopped) return;
-      this.rebootTimer = setTimeout(() => {
-        if (this.stopped) return;
-        this.platform.boot();
-        this.start().catch((err: unknown) =>
-          this.options.logger.error({ err }, "simulated device failed to boot"),
-        );
-      }, durationMs);
-    });
-  }
-
   /** Waits until the agent reports `status` (or already does). */
   waitForStatus(status: AgentStatus, timeoutMs = 20_000): Promise<void> {
     if (this.status === status) return Promise.resolve();
     return new Promise((resolve, reject) => {
+      const onStatus = (current: AgentStatus) => {
+        if (current !== status) return;
+        clearTimeout(timer);
+        this.off("status", onStatus);
+        resolve();
+      };
       const timer = setTimeout(() => {
         this.off("status", onStatus);
         reject(
@@ -134,13 +127,53 @@ export class SimulatedDevice extends EventEmitter {
           ),
         );
       }, timeoutMs);
-      const onStatus = (s: AgentStatus) => {
-        if (s !== status) return;
-        clearTimeout(timer);
-        this.off("status", onStatus);
-        resolve();
-      };
       this.on("status", onStatus);
+    });
+  }
+
+  private async startAgent(): Promise<void> {
+    const { options } = this;
+    const core = new AgentCore({
+      platform: this.platform,
+      storage: this.storage,
+      transportFactory: options.transport ?? mqttJsTransport(),
+      serverUrl: options.serverUrl,
+      agentVersion: options.agentVersion ?? AGENT_VERSION,
+      logger: options.logger.child({ serial: this.platform.serial }),
+      clock: () => this.platform.deviceTimeMs(),
+      enrollment: { token: options.enrollmentToken },
+      stateReportIntervalMs: options.stateReportIntervalMs,
+    });
+    this.core = core;
+    for (const event of FORWARDED_EVENTS) this.forward(core, event);
+    core.on("executed", ({ commandId, type }) => {
+      const execution: Execution = { commandId, type, atMs: (options.clock ?? Date.now)() };
+      this.executions.push(execution);
+      this.emit("executed", execution);
+    });
+    await core.start();
+  }
+
+  private forward<K extends (typeof FORWARDED_EVENTS)[number]>(core: AgentCore, event: K): void {
+    // Same payload type by construction (SimulatedDeviceEvents keeps these keys of AgentEvents);
+    // TypeScript cannot relate the two indexed types through a generic key.
+    core.on(event, (payload) => this.emit(event, payload as SimulatedDeviceEvents[K]));
+  }
+
+  private reboot(durationMs: number): void {
+    const core = this.core;
+    if (!this.running || !core) return;
+    this.emit("rebooting", { durationMs });
+    void core.stop({ abrupt: true }).then(() => {
+      if (!this.running || this.core !== core) return;
+      this.rebootTimer = setTimeout(() => {
+        this.rebootTimer = null;
+        if (!this.running) return;
+        this.platform.boot();
+        this.startAgent().catch((err: unknown) =>
+          this.options.logger.error({ err, serial: this.serial }, "simulated device failed to boot"),
+        );
+      }, durationMs);
     });
   }
 }

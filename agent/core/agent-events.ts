@@ -1,16 +1,19 @@
 import type { CommandResult, CommandType } from "../../proto/wire.js";
 import type { DeviceCodeGrant } from "../enrollment/enrollment-client.js";
-import type { Identity } from "../storage/agent-storage.js";
 
 export const AGENT_STATUSES = [
+  /** Not started yet, or stopped by its host. */
   "stopped",
   "starting",
   "enrolling",
   "connecting",
   "online",
   "offline",
+  /** Factory reset: no identity; a restart enrolls again. */
   "unenrolled",
+  /** Stop managing: no identity, no connection; the device keeps working on its own. */
   "unmanaged",
+  /** Permanently deactivated: a tombstone forbids operating and enrolling, for good. */
   "deactivated",
 ] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
@@ -18,16 +21,19 @@ export type AgentStatus = (typeof AGENT_STATUSES)[number];
 /** What an agent core tells its host (the CLI, the simulator, tests). */
 export interface AgentEvents {
   status: AgentStatus;
-  /** A code to show on screen for an admin to type in. */
+  /** A code to show on screen for an admin to type in; again when a fresh code replaces it. */
   userCode: DeviceCodeGrant;
-  enrolled: Identity;
-  /** The platform action for a command is about to run: once per command, ever. */
+  /** Enrollment finished and the identity is stored (the secret is never part of an event). */
+  enrolled: { deviceId: string; name: string };
+  /** The platform action for a command is being invoked: once per command id, ever. */
   executed: { commandId: string; type: CommandType };
-  /** A result was published (also re-published ones). */
+  /** A result was published (re-published ones too). */
   result: CommandResult;
+  /** A desired config version was applied and stored. */
+  configApplied: { version: number };
   stateReported: { atMs: number };
-  /** The agent wiped its identity after a factory reset. */
+  /** The agent wiped its identity and journal after a factory reset. */
   wiped: undefined;
-  /** A recoverable problem worth showing (enrollment refused, credential rejected, ...). */
+  /** Something a person may need to act on (credential rejected, enrollment refused, ...). */
   problem: { code: string; message: string };
 }

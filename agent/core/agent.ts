@@ -1,9 +1,9 @@
 /**
  * The agent core: enrolls, connects, executes commands exactly once and in order, applies the
  * desired configuration and reports the device's state. Everything device-specific goes
- * through the Platform; everything network-specific through the transport.
+ * through the Platform, everything network-specific through the transport, and everything
+ * that must survive a crash through the storage, which is written before the agent acts.
  */
-import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import {
   decodeDesiredConfig,
@@ -20,49 +20,81 @@ import {
   type DeviceCommand,
   type ResultStatus,
 } from "../../proto/wire.js";
+import { enrollWithDeviceCode, enrollWithToken, type Sleep } from "../enrollment/enroll.js";
 import {
   type DeviceInfo,
   EnrollmentClient,
   EnrollmentRefusedError,
-  enrollWithDeviceCode,
 } from "../enrollment/enrollment-client.js";
 import type { Platform } from "../platform/platform.js";
 import type { AgentStorage, Identity, JournalEntry } from "../storage/agent-storage.js";
 import type { AgentTransport, TransportFactory } from "../transport/transport.js";
+import { admitCommand } from "./admission.js";
 import type { AgentEvents, AgentStatus } from "./agent-events.js";
-import { PLATFORM_EXECUTORS } from "./executors.js";
+import { runExecutor } from "./executors.js";
+import { SafeEmitter } from "./safe-emitter.js";
 
 export interface AgentCoreOptions {
   platform: Platform;
   storage: AgentStorage;
-  transport: TransportFactory;
+  transportFactory: TransportFactory;
+  /** The server's HTTP base URL, for enrollment. */
   serverUrl: string;
   agentVersion: string;
   logger: Logger;
-  /** The device's clock, ms. */
+  /** The device's clock, ms since the epoch; decides command expiry. Default Date.now. */
   clock?: () => number;
-  /** Enroll with this token; without one the agent shows a device code. */
-  enrollmentToken?: string;
-  /** Periodic state report. Default 60 000 ms; 0 disables it. */
+  /** Enroll with `token`; without one the agent shows a device code. */
+  enrollment?: { token?: string };
+  /** Periodic state report while online. Default 60 000 ms; 0 disables it. */
   stateReportIntervalMs?: number;
-  /** Replaces the HTTP client (tests). */
+  /** How long a graceful stop waits for the command in progress. Default 5000 ms. */
+  stopTimeoutMs?: number;
+  /** Replaces the HTTP client for enrollment. */
   enrollmentClient?: EnrollmentClient;
+  /** Replaces the waits between enrollment attempts and polls. */
+  sleep?: Sleep;
 }
 
-export class AgentCore extends EventEmitter {
+/** Statuses that a stop does not overwrite: they say what became of the device. */
+const FINAL_STATUSES: ReadonlySet<AgentStatus> = new Set(["unenrolled", "unmanaged", "deactivated"]);
+
+/** Thrown at the next side effect after an abrupt stop: the power is off, nothing more happens. */
+class PoweredOff extends Error {
+  constructor() {
+    super("the agent was stopped abruptly");
+    this.name = "PoweredOff";
+  }
+}
+
+/** The journal fields that name a command. */
+type CommandRef = Pick<JournalEntry, "commandId" | "seq" | "type">;
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class AgentCore extends SafeEmitter<AgentEvents> {
   private currentStatus: AgentStatus = "stopped";
   private transport: AgentTransport | null = null;
   private identityInUse: Identity | null = null;
-  /** Commands and config are handled strictly one at a time, in arrival order. */
+  /** Commands, config and state reports are handled strictly one at a time, in arrival order. */
   private work: Promise<void> = Promise.resolve();
   private stateTimer: NodeJS.Timeout | null = null;
-  private readonly abort = new AbortController();
+  private stateReportQueued = false;
+  private readonly enrollmentAbort = new AbortController();
+  /** Reboots this process accepted; any other `rebooting` entry is from before a restart. */
+  private readonly rebootsInFlight = new Set<string>();
   private journalRecovered = false;
-  private stopped = false;
+  private started = false;
+  /** Set by stop(): no new work is taken on. */
+  private stopping = false;
+  /** Set by an abrupt stop: work in progress ends at its next side effect. */
+  private poweredOff = false;
   private readonly clock: () => number;
 
   constructor(private readonly options: AgentCoreOptions) {
-    super();
+    super((event, err) => options.logger.error({ err, event }, "an agent event listener failed"));
     this.clock = options.clock ?? Date.now;
   }
 
@@ -74,16 +106,8 @@ export class AgentCore extends EventEmitter {
     return this.identityInUse?.deviceId ?? this.options.storage.identity()?.deviceId ?? null;
   }
 
-  override emit<K extends keyof AgentEvents>(event: K, payload: AgentEvents[K]): boolean {
-    return super.emit(event, payload);
-  }
-
-  override on<K extends keyof AgentEvents>(event: K, listener: (payload: AgentEvents[K]) => void): this {
-    return super.on(event, listener);
-  }
-
-  override once<K extends keyof AgentEvents>(event: K, listener: (payload: AgentEvents[K]) => void): this {
-    return super.once(event, listener);
+  private get log(): Logger {
+    return this.options.logger;
   }
 
   private setStatus(status: AgentStatus): void {
@@ -92,70 +116,118 @@ export class AgentCore extends EventEmitter {
     this.emit("status", status);
   }
 
-  private get log(): Logger {
-    return this.options.logger;
+  private problem(code: string, message: string): void {
+    this.log.warn({ code }, message);
+    this.emit("problem", { code, message });
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------
 
+  /**
+   * Loads the storage, enrolls if needed and starts connecting; resolves once connecting has
+   * begun (or the device turned out deactivated). Rejects with EnrollmentRefusedError when
+   * the server refuses to enroll this device for a reason a person must fix (e.g. a bad token).
+   */
   async start(): Promise<void> {
-    const { storage } = this.options;
+    if (this.started) throw new Error("an agent core starts once; create a new one to start again");
+    this.started = true;
     this.setStatus("starting");
-    await storage.load();
-    if (storage.tombstone()) {
-      this.log.warn("this device was permanently deactivated; the agent will not operate or enroll");
-      this.setStatus("deactivated");
-      return;
-    }
-    let identity = storage.identity();
-    if (!identity) {
-      this.setStatus("enrolling");
-      try {
-        identity = await this.enroll();
-      } catch (err) {
-        if (this.stopped) return;
-        if (err instanceof EnrollmentRefusedError && err.code === "device_deactivated") {
-          await storage.writeTombstone({ deviceId: null, atMs: this.clock(), reason: err.message });
-          this.log.warn({ reason: err.message }, "the server refuses this device for good");
-          this.setStatus("deactivated");
-          return;
-        }
-        throw err;
+    try {
+      await this.options.storage.load();
+      if (this.options.storage.tombstone()) {
+        this.log.warn("this device was permanently deactivated; the agent will neither operate nor enroll");
+        this.setStatus("deactivated");
+        return;
       }
-      if (this.stopped) return;
+      const identity = this.options.storage.identity() ?? (await this.enroll());
+      if (!identity || this.stopping) return;
+      this.connect(identity);
+    } catch (err) {
+      if (err instanceof PoweredOff) return;
+      throw err;
     }
-    this.connect(identity);
   }
 
-  /** Stops timers and the connection. `abrupt`: no DISCONNECT, as when power is cut. */
+  /**
+   * Stops timers and the connection. A graceful stop lets the command in progress finish
+   * (up to stopTimeoutMs) and says goodbye to the broker; `abrupt` is a power cut: no
+   * DISCONNECT, and the work in progress stops before its next write, publish or action.
+   */
   async stop(options: { abrupt?: boolean } = {}): Promise<void> {
-    this.stopped = true;
-    this.abort.abort(new Error("agent stopped"));
+    this.stopping = true;
+    this.enrollmentAbort.abort(new Error("agent stopped"));
     this.clearStateTimer();
+    if (options.abrupt) {
+      this.poweredOff = true;
+    } else if (!(await this.settlesWithin(this.options.stopTimeoutMs ?? 5000))) {
+      this.log.warn("the command in progress did not finish in time; stopping anyway");
+      this.poweredOff = true;
+    }
     const transport = this.transport;
     this.transport = null;
-    await transport?.end(options.abrupt ?? false);
-    if (
-      this.currentStatus === "online" ||
-      this.currentStatus === "offline" ||
-      this.currentStatus === "connecting"
-    ) {
-      this.setStatus("stopped");
+    await transport?.end(this.poweredOff);
+    if (!FINAL_STATUSES.has(this.currentStatus)) this.setStatus("stopped");
+  }
+
+  /** Resolves when everything received so far has been handled. */
+  idle(): Promise<void> {
+    return this.work;
+  }
+
+  private async settlesWithin(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.work.then(() => true as const), timedOut]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
-  private async enroll(): Promise<Identity> {
+  /** Null when the agent stopped meanwhile or the server refused this serial for good. */
+  private async enroll(): Promise<Identity | null> {
     const { storage, platform, agentVersion, serverUrl } = this.options;
+    this.setStatus("enrolling");
     const client = this.options.enrollmentClient ?? new EnrollmentClient(serverUrl);
     const device: DeviceInfo = { serial: platform.serial, model: platform.model, agentVersion };
-    const grant = this.options.enrollmentToken
-      ? await client.enrollWithToken(this.options.enrollmentToken, device)
-      : await enrollWithDeviceCode(
-          client,
-          device,
-          { showCode: (code) => this.emit("userCode", code) },
-          this.abort.signal,
+    const retry = {
+      signal: this.enrollmentAbort.signal,
+      sleep: this.options.sleep,
+      onUnavailable: (err: Error, retryInMs: number) =>
+        this.log.warn({ reason: err.message, retryInMs }, "enrollment server unavailable; will retry"),
+    };
+    const token = this.options.enrollment?.token;
+    let grant: Awaited<ReturnType<typeof enrollWithToken>>;
+    try {
+      grant = token
+        ? await enrollWithToken(client, token, device, retry)
+        : await enrollWithDeviceCode(
+            client,
+            device,
+            (code) => {
+              this.log.info({ userCode: code.userCode }, "showing an enrollment code");
+              this.emit("userCode", code);
+            },
+            retry,
+          );
+    } catch (err) {
+      if (this.stopping) return null;
+      if (err instanceof EnrollmentRefusedError && err.code === "device_deactivated") {
+        await this.act(() =>
+          storage.writeTombstone({ deviceId: null, atMs: this.clock(), reason: err.message }),
         );
+        this.log.warn({ reason: err.message }, "the server refuses this device for good");
+        this.setStatus("deactivated");
+        return null;
+      }
+      if (err instanceof EnrollmentRefusedError) {
+        this.problem("enrollment_refused", `enrollment refused (${err.code}): ${err.message}`);
+        this.setStatus("unenrolled");
+      }
+      throw err;
+    }
     const identity: Identity = {
       deviceId: grant.deviceId,
       secret: grant.secret,
@@ -163,17 +235,17 @@ export class AgentCore extends EventEmitter {
       serverUrl,
       enrolledAtMs: this.clock(),
     };
-    await storage.saveIdentity(identity);
-    // A fresh enrollment starts a fresh command history on the server side too.
+    // Stored even if a graceful stop came meanwhile: the server has already issued it.
+    await this.act(() => storage.saveIdentity(identity));
     this.log.info({ deviceId: identity.deviceId }, "enrolled");
-    this.emit("enrolled", identity);
+    this.emit("enrolled", { deviceId: identity.deviceId, name: grant.name });
     return identity;
   }
 
   private connect(identity: Identity): void {
     this.identityInUse = identity;
     this.setStatus("connecting");
-    const transport = this.options.transport(
+    const transport = this.options.transportFactory(
       {
         url: identity.mqttUrl,
         clientId: identity.deviceId,
@@ -181,14 +253,17 @@ export class AgentCore extends EventEmitter {
         password: identity.secret,
       },
       {
-        connected: () => this.enqueue(() => this.onConnected()),
-        disconnected: () => {
-          if (this.transport === transport && !this.stopped) this.setStatus("offline");
+        connected: () => {
+          if (this.transport === transport) this.enqueue(() => this.onConnected(transport));
         },
-        message: (topic, payload) => this.onMessage(topic, payload),
-        authRejected: (reason) => {
-          this.log.warn({ reason }, "the server rejected this device's credential");
-          this.emit("problem", { code: "credential_rejected", message: reason });
+        disconnected: () => {
+          if (this.transport === transport) this.setStatus("offline");
+        },
+        message: (topic, payload) => {
+          if (this.transport === transport) this.onMessage(topic, payload);
+        },
+        authFailed: (reason) => {
+          if (this.transport === transport) this.problem("credential_rejected", `broker refused: ${reason}`);
         },
       },
     );
@@ -196,32 +271,40 @@ export class AgentCore extends EventEmitter {
     transport.connect();
   }
 
-  private async onConnected(): Promise<void> {
+  private async onConnected(transport: AgentTransport): Promise<void> {
     const identity = this.identityInUse;
-    const transport = this.transport;
-    if (!identity || !transport || this.stopped) return;
+    if (transport !== this.transport || !identity) return;
+    // Clean sessions: subscriptions are made again on every connect.
     await transport.subscribe([deviceTopic(identity.deviceId, "cmd"), deviceTopic(identity.deviceId, "cfg")]);
     this.setStatus("online");
+    await this.reportState();
     if (!this.journalRecovered) {
       this.journalRecovered = true;
       await this.recoverJournal();
     }
-    await this.reportState();
-    this.scheduleStateReports();
+    this.startStateTimer();
   }
 
-  /** Runs after a (re)start: finishes reboots and reports commands a crash interrupted. */
+  /** After a (re)start: finishes reboots, and reports commands that a crash interrupted. */
   private async recoverJournal(): Promise<void> {
     for (const entry of this.options.storage.journalEntries()) {
-      if (entry.state === "rebooting") await this.finishReboot(entry, true);
+      if (entry.state === "rebooting") await this.settleReboot(entry);
       else if (entry.state === "accepted") await this.interrupted(entry);
     }
   }
 
-  private scheduleStateReports(): void {
+  private startStateTimer(): void {
     const intervalMs = this.options.stateReportIntervalMs ?? 60_000;
     if (intervalMs <= 0 || this.stateTimer) return;
-    this.stateTimer = setInterval(() => this.enqueue(() => this.reportState()), intervalMs);
+    this.stateTimer = setInterval(() => {
+      // One queued report is enough however long the agent is busy.
+      if (this.stateReportQueued) return;
+      this.stateReportQueued = true;
+      this.enqueue(async () => {
+        this.stateReportQueued = false;
+        await this.reportState();
+      });
+    }, intervalMs);
     this.stateTimer.unref();
   }
 
@@ -231,118 +314,99 @@ export class AgentCore extends EventEmitter {
   }
 
   private enqueue(step: () => Promise<void>): void {
-    this.work = this.work.then(step).catch((err: unknown) => {
-      if (!this.stopped) this.log.error({ err }, "agent step failed");
-    });
+    this.work = this.work
+      .then(() => (this.stopping ? undefined : step()))
+      .catch((err: unknown) => {
+        if (err instanceof PoweredOff || this.poweredOff) return;
+        this.log.error({ err }, "agent step failed");
+      });
   }
 
-  /** Resolves when everything received so far has been handled. */
-  idle(): Promise<void> {
-    return this.work;
+  /** Every durable write and device action passes here, so a power cut really stops them. */
+  private act<T>(effect: () => Promise<T>): Promise<T> {
+    if (this.poweredOff) return Promise.reject(new PoweredOff());
+    return effect();
   }
 
-  // ---- incoming messages --------------------------------------------------------------------
+  // ---- commands -----------------------------------------------------------------------------
 
-  private onMessage(topic: string, payload: Buffer): void {
+  private onMessage(topic: string, payload: Uint8Array): void {
+    if (this.stopping) return;
     const parsed = parseDeviceTopic(topic);
-    const deviceId = this.identityInUse?.deviceId;
-    if (!parsed || parsed.deviceId !== deviceId) return;
+    if (!parsed || parsed.deviceId !== this.identityInUse?.deviceId) {
+      this.log.warn({ topic }, "ignored a message on a topic that is not this device's");
+      return;
+    }
     if (parsed.channel === "cmd") this.enqueue(() => this.onCommand(payload));
     else if (parsed.channel === "cfg") this.enqueue(() => this.onDesiredConfig(payload));
   }
 
-  private async onCommand(payload: Buffer): Promise<void> {
-    if (this.stopped) return;
+  private async onCommand(payload: Uint8Array): Promise<void> {
+    const identity = this.identityInUse;
+    if (!identity) return;
     let command: DeviceCommand;
     try {
       command = decodeSignedCommand(payload).command;
     } catch (err) {
       if (!(err instanceof WireDecodeError)) throw err;
-      this.log.warn({ reason: err.message }, "dropped malformed command");
+      this.log.warn({ reason: err.message }, "dropped a malformed command");
       return;
     }
     const { storage } = this.options;
     const log = this.log.child({ commandId: command.id, type: command.action.type, seq: command.seq });
-
-    if (command.deviceId !== this.identityInUse?.deviceId) {
-      log.warn({ addressedTo: command.deviceId }, "rejected a command for another device");
-      await this.publishResult(
-        command.id,
-        "rejected",
-        "wrong_device",
-        `command is for device '${command.deviceId}'`,
-      );
-      return;
+    const admission = admitCommand(command, {
+      deviceId: identity.deviceId,
+      nowMs: this.clock(),
+      lastSeq: storage.lastSeq(),
+      journalEntry: (commandId) => storage.journalEntry(commandId),
+    });
+    const ref: CommandRef = { commandId: command.id, seq: command.seq, type: command.action.type };
+    switch (admission.verdict) {
+      case "duplicate":
+        log.info({ state: admission.entry.state }, "received a command again; answering from the journal");
+        return this.answerDuplicate(admission.entry);
+      case "reject": {
+        const { errorCode, message } = admission;
+        log.warn({ errorCode, reason: message }, "rejected a command");
+        if (admission.record) return this.finish(ref, "rejected", errorCode, message);
+        return this.publishResult(this.result(ref.commandId, "rejected", errorCode, message));
+      }
+      case "execute":
+        return this.execute(command, ref, log);
     }
-    const seen = storage.journalEntry(command.id);
-    if (seen) return this.answerDuplicate(seen);
-    if (command.expiresAtMs <= this.clock()) {
-      log.info("rejected an expired command");
-      await this.finish(
-        command,
-        "rejected",
-        "expired",
-        `command expired at ${new Date(command.expiresAtMs).toISOString()}`,
-      );
-      return;
-    }
-    if (command.seq <= storage.lastSeq()) {
-      log.warn({ lastSeq: storage.lastSeq() }, "rejected an out-of-order command");
-      await this.publishResult(
-        command.id,
-        "rejected",
-        "out_of_order",
-        `seq ${command.seq} is not after ${storage.lastSeq()}`,
-      );
-      return;
-    }
-    await this.execute(command, log);
   }
 
-  private async execute(command: DeviceCommand, log: Logger): Promise<void> {
+  private async execute(command: DeviceCommand, ref: CommandRef, log: Logger): Promise<void> {
     const { storage, platform } = this.options;
-    const { type } = command.action;
-    if (type === "reboot") {
-      // Durable before acting: after the restart, a new boot time proves the reboot happened.
-      const { bootTimeMs } = await platform.readState();
-      await storage.putJournalEntry({
-        commandId: command.id,
-        seq: command.seq,
-        type,
-        state: "rebooting",
-        bootTimeMsAtAccept: bootTimeMs,
-      });
-      await this.publishResult(command.id, "accepted");
-      this.emit("executed", { commandId: command.id, type });
-      log.info("rebooting");
-      await platform.reboot();
-      return;
+    const { action } = command;
+    if (action.type === "reboot") return this.executeReboot(ref, log);
+    if (action.type === "deactivate") {
+      // The tombstone first: from here on, no crash can bring the device back under management.
+      await this.act(() =>
+        storage.writeTombstone({
+          deviceId: command.deviceId,
+          atMs: this.clock(),
+          reason: "deactivated by an administrator",
+        }),
+      );
     }
-
-    // Durable before acting: a crash from here on never runs this command again.
-    if (type === "deactivate") {
-      await storage.writeTombstone({
-        deviceId: command.deviceId,
-        atMs: this.clock(),
-        reason: "deactivated by admin",
-      });
-    }
-    await storage.putJournalEntry({ commandId: command.id, seq: command.seq, type, state: "accepted" });
-    await this.publishResult(command.id, "accepted");
-    this.emit("executed", { commandId: command.id, type });
+    // Durable before acting: whatever happens next, this command id never runs again.
+    await this.act(() => storage.putJournalEntry({ ...ref, state: "accepted" }));
+    await this.publishResult(this.result(ref.commandId, "accepted"));
     try {
-      await PLATFORM_EXECUTORS[type](platform, command.action);
+      await this.invokePlatform(ref, () => runExecutor(platform, action));
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      log.warn({ reason: message }, "command failed");
-      await this.finish(command, "failed", "platform_error", message);
+      if (err instanceof PoweredOff) throw err;
+      log.warn({ reason: errorMessage(err) }, "command failed");
+      await this.finish(ref, "failed", "platform_error", errorMessage(err));
       await this.reportState();
       return;
     }
-    await this.finish(command, "succeeded");
+    // For the three below, the result must reach the server before the agent lets go of
+    // its credential: finish() resolves on PUBACK.
+    await this.finish(ref, "succeeded");
     log.info("command succeeded");
-
-    switch (type) {
+    switch (action.type) {
       case "factory_reset":
         await this.leave("unenrolled", () => storage.wipe());
         this.emit("wiped", undefined);
@@ -358,9 +422,39 @@ export class AgentCore extends EventEmitter {
     }
   }
 
-  /** Drops the connection for good after forgetting what `forget` forgets. */
+  /** ACCEPTED now; SUCCEEDED from the next process, once the boot time has changed. */
+  private async executeReboot(ref: CommandRef, log: Logger): Promise<void> {
+    const { storage, platform } = this.options;
+    const { bootTimeMs } = await platform.readState();
+    await this.act(() =>
+      storage.putJournalEntry({ ...ref, state: "rebooting", bootTimeMsAtAccept: bootTimeMs }),
+    );
+    this.rebootsInFlight.add(ref.commandId);
+    // Awaited: the server learns of the acceptance before the device goes away.
+    await this.publishResult(this.result(ref.commandId, "accepted"));
+    try {
+      await this.invokePlatform(ref, () => platform.reboot());
+    } catch (err) {
+      if (err instanceof PoweredOff) throw err;
+      this.rebootsInFlight.delete(ref.commandId);
+      log.warn({ reason: errorMessage(err) }, "reboot failed");
+      await this.finish(ref, "failed", "platform_error", errorMessage(err));
+      await this.reportState();
+      return;
+    }
+    log.info("rebooting");
+  }
+
+  private invokePlatform(ref: CommandRef, action: () => Promise<void>): Promise<void> {
+    return this.act(() => {
+      this.emit("executed", { commandId: ref.commandId, type: ref.type });
+      return action();
+    });
+  }
+
+  /** Forgets what `forget` forgets, then drops the connection for good. */
   private async leave(status: AgentStatus, forget: () => Promise<void>): Promise<void> {
-    await forget();
+    await this.act(forget);
     this.clearStateTimer();
     const transport = this.transport;
     this.transport = null;
@@ -370,118 +464,124 @@ export class AgentCore extends EventEmitter {
   }
 
   private async answerDuplicate(entry: JournalEntry): Promise<void> {
-    if (entry.state === "done" && entry.result) {
-      await this.publish(entry.result);
-    } else if (entry.state === "rebooting") {
-      await this.finishReboot(entry, false);
-    } else {
-      await this.interrupted(entry);
-    }
+    if (entry.state === "done" && entry.result) return this.publishResult(entry.result);
+    if (entry.state === "rebooting") return this.settleReboot(entry);
+    // Accepted but never finished: the agent stopped in the middle. Never run it again.
+    return this.interrupted(entry);
   }
 
-  /** `afterRestart`: this process is new, so the reboot either happened or never will. */
-  private async finishReboot(entry: JournalEntry, afterRestart: boolean): Promise<void> {
+  private async settleReboot(entry: JournalEntry): Promise<void> {
     const { bootTimeMs } = await this.options.platform.readState();
-    if (bootTimeMs !== entry.bootTimeMsAtAccept) {
-      await this.finish(entry, "succeeded");
-    } else if (!afterRestart) {
-      // Still waiting for the restart this process asked for.
-      await this.publishResult(entry.commandId, "accepted");
-    } else {
-      await this.finish(
-        entry,
-        "failed",
-        "reboot_not_observed",
-        "the agent restarted but the device did not reboot",
-      );
+    if (bootTimeMs !== entry.bootTimeMsAtAccept) return this.finish(entry, "succeeded");
+    // Asked for by this process, which is still waiting to be taken down.
+    if (this.rebootsInFlight.has(entry.commandId)) {
+      return this.publishResult(this.result(entry.commandId, "accepted"));
     }
+    return this.finish(
+      entry,
+      "failed",
+      "reboot_not_observed",
+      "the agent restarted but the device's boot time did not change",
+    );
   }
 
-  /** The agent stopped after accepting this command and before recording its result. */
-  private interrupted(entry: JournalEntry): Promise<void> {
+  private interrupted(entry: CommandRef): Promise<void> {
     return this.finish(entry, "failed", "interrupted", "the agent stopped while executing this command");
   }
 
   /** Records the final result durably, then publishes it. */
-  private async finish(
-    command: { commandId?: string; id?: string; seq: number; type?: string; action?: { type: string } },
-    status: ResultStatus,
-    errorCode = "",
-    message = "",
-  ): Promise<void> {
-    const commandId = command.commandId ?? command.id ?? "";
-    const result: CommandResult = { commandId, status, errorCode, message, atMs: this.clock() };
-    const type = (command.type ?? command.action?.type ?? "unknown") as JournalEntry["type"];
-    await this.options.storage.putJournalEntry({ commandId, seq: command.seq, type, state: "done", result });
-    await this.publish(result);
+  private async finish(ref: CommandRef, status: ResultStatus, errorCode = "", message = ""): Promise<void> {
+    const result = this.result(ref.commandId, status, errorCode, message);
+    await this.act(() =>
+      this.options.storage.putJournalEntry({
+        commandId: ref.commandId,
+        seq: ref.seq,
+        type: ref.type,
+        state: "done",
+        result,
+      }),
+    );
+    await this.publishResult(result);
   }
 
-  private publishResult(
-    commandId: string,
-    status: ResultStatus,
-    errorCode = "",
-    message = "",
-  ): Promise<void> {
-    return this.publish({ commandId, status, errorCode, message, atMs: this.clock() });
+  private result(commandId: string, status: ResultStatus, errorCode = "", message = ""): CommandResult {
+    return { commandId, status, errorCode, message, atMs: this.clock() };
   }
 
-  private async publish(result: CommandResult): Promise<void> {
+  /** Resolves on PUBACK. */
+  private async publishResult(result: CommandResult): Promise<void> {
     const identity = this.identityInUse;
     const transport = this.transport;
     if (!identity || !transport) return;
-    await transport.publish(deviceTopic(identity.deviceId, "res"), encodeCommandResult(result));
+    await this.act(() =>
+      transport.publish(deviceTopic(identity.deviceId, "res"), encodeCommandResult(result)),
+    );
     this.emit("result", result);
   }
 
   // ---- desired configuration and state ------------------------------------------------------
 
-  private async onDesiredConfig(payload: Buffer): Promise<void> {
-    if (this.stopped) return;
+  private async onDesiredConfig(payload: Uint8Array): Promise<void> {
     let config: DesiredConfig;
     try {
       config = decodeDesiredConfig(payload);
     } catch (err) {
       if (!(err instanceof WireDecodeError)) throw err;
-      this.log.warn({ reason: err.message }, "dropped malformed desired config");
+      this.log.warn({ reason: err.message }, "dropped a malformed desired config");
       return;
     }
-    const { storage, platform } = this.options;
-    if (config.version <= storage.appliedConfigVersion()) return;
+    const { storage } = this.options;
+    const log = this.log.child({ configVersion: config.version });
+    if (config.version <= storage.appliedConfigVersion()) {
+      log.debug("desired config already applied");
+      return;
+    }
     try {
-      const current = await platform.readState();
-      if (config.name && config.name !== current.name) await platform.setName(config.name);
-      const zoneMatches =
-        config.time.timezone === AUTO_TIMEZONE
-          ? current.timezoneAutomatic
-          : !current.timezoneAutomatic && current.timezone === config.time.timezone;
-      if (!zoneMatches || config.time.ntpServer !== current.ntpServer) {
-        await platform.setTimeSettings(config.time);
-      }
-      await storage.setAppliedConfigVersion(config.version);
+      await this.applyConfig(config);
+      await this.act(() => storage.setAppliedConfigVersion(config.version));
+      log.info("applied the desired config");
+      this.emit("configApplied", { version: config.version });
     } catch (err) {
-      this.log.warn({ err, version: config.version }, "could not apply the desired configuration");
+      if (err instanceof PoweredOff) throw err;
+      // The old version stays applied, so the next delivery of this config tries again.
+      log.warn({ reason: errorMessage(err) }, "could not apply the desired config");
     }
     await this.reportState();
   }
 
+  /** Changes only what differs from what the device reports. */
+  private async applyConfig(config: DesiredConfig): Promise<void> {
+    const { platform } = this.options;
+    const current = await platform.readState();
+    if (config.name && config.name !== current.name) {
+      await this.act(() => platform.setName(config.name));
+    }
+    const zoneMatches =
+      config.time.timezone === AUTO_TIMEZONE
+        ? current.timezoneAutomatic
+        : !current.timezoneAutomatic && current.timezone === config.time.timezone;
+    if (!zoneMatches || config.time.ntpServer !== current.ntpServer) {
+      await this.act(() => platform.setTimeSettings(config.time));
+    }
+  }
+
+  /** Skipped while offline: a fresh report follows every connect anyway. */
   private async reportState(): Promise<void> {
     const identity = this.identityInUse;
     const transport = this.transport;
-    if (!identity || !transport || this.stopped) return;
+    if (!identity || !transport || this.currentStatus !== "online") return;
     const { platform, storage, agentVersion } = this.options;
     const state = await platform.readState();
     const atMs = this.clock();
-    await transport.publish(
-      deviceTopic(identity.deviceId, "state"),
-      encodeDeviceState({
-        ...state,
-        atMs,
-        agentVersion,
-        appliedConfigVersion: storage.appliedConfigVersion(),
-        model: platform.model,
-        serial: platform.serial,
-      }),
-    );
+    const bytes = encodeDeviceState({
+      ...state,
+      atMs,
+      agentVersion,
+      appliedConfigVersion: storage.appliedConfigVersion(),
+      model: platform.model,
+      serial: platform.serial,
+    });
+    await this.act(() => transport.publish(deviceTopic(identity.deviceId, "state"), bytes));
     this.emit("stateReported", { atMs });
   }
 }

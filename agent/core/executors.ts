@@ -1,23 +1,33 @@
 /**
- * What each command does on the device, through the Platform. Commands whose effect is on the
- * agent itself (reboot, factory reset, stop managing, deactivate) are finished by the core.
+ * What each command does on the device, through the Platform. Reboot is not here: the core
+ * drives it around the restart. Commands whose effect is on the agent itself (stop managing,
+ * deactivate) have nothing to do on the device; the core finishes them.
  */
 import type { CommandAction, CommandType } from "../../proto/wire.js";
 import type { Platform } from "../platform/platform.js";
 
-type Executor = (platform: Platform, action: CommandAction) => Promise<void>;
+type ActionOf<T extends CommandType> = Extract<CommandAction, { type: T }>;
+type Executors = {
+  [T in Exclude<CommandType, "reboot">]: (platform: Platform, action: ActionOf<T>) => Promise<void>;
+};
 
-export const PLATFORM_EXECUTORS: Record<Exclude<CommandType, "reboot">, Executor> = {
+export const PLATFORM_EXECUTORS: Executors = {
   lock: (platform) => platform.lock(),
-  rename: (platform, action) =>
-    action.type === "rename" ? platform.setName(action.name) : Promise.resolve(),
+  rename: (platform, action) => platform.setName(action.name),
   set_time: (platform, action) =>
-    action.type === "set_time"
-      ? platform.setTimeSettings({ timezone: action.timezone, ntpServer: action.ntpServer })
-      : Promise.resolve(),
+    platform.setTimeSettings({ timezone: action.timezone, ntpServer: action.ntpServer }),
   factory_reset: (platform) => platform.factoryReset(),
-  // Nothing to do on the device for these: the core forgets its credentials.
   stop_managing: async () => {},
   deactivate: async () => {},
   refresh_state: async () => {},
 };
+
+export function runExecutor(
+  platform: Platform,
+  action: Exclude<CommandAction, { type: "reboot" }>,
+): Promise<void> {
+  // The table is keyed by type, so each executor receives its own action shape; TypeScript
+  // cannot correlate the two through the index, hence the widened call.
+  const executor = PLATFORM_EXECUTORS[action.type] as (p: Platform, a: typeof action) => Promise<void>;
+  return executor(platform, action);
+}

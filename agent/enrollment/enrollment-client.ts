@@ -1,6 +1,6 @@
 /**
- * The device side of enrollment over the server's HTTP API: with a token, or by showing a
- * code that an admin types into the console and polling until it is claimed (RFC 8628 style).
+ * The device side of the server's enrollment API. Answers are checked here, at the edge, so
+ * the rest of the agent sees typed values; errors come back as `{error: {code, message}}`.
  */
 export interface DeviceInfo {
   serial: string;
@@ -17,12 +17,18 @@ export interface EnrollmentGrant {
 
 export interface DeviceCodeGrant {
   deviceCode: string;
+  /** What the screen shows and an admin types in, e.g. `ABCD-EFGH`. */
   userCode: string;
   expiresInSeconds: number;
   intervalSeconds: number;
 }
 
-/** The server said no, with a stable code (`device_deactivated`, `invalid_enrollment_token`, ...). */
+export type PollOutcome = { status: "pending" } | ({ status: "approved" } & EnrollmentGrant);
+
+/**
+ * The server answered with an error code (`device_deactivated`, `invalid_enrollment_token`,
+ * `slow_down`, `device_code_expired`, ...). Act on `code`, never on the message.
+ */
 export class EnrollmentRefusedError extends Error {
   constructor(
     readonly code: string,
@@ -34,100 +40,111 @@ export class EnrollmentRefusedError extends Error {
   }
 }
 
-export type PollOutcome = { status: "pending" } | ({ status: "approved" } & EnrollmentGrant);
+/** The server could not be reached or failed (network, timeout, 5xx): worth trying again. */
+export class EnrollmentUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "EnrollmentUnavailableError";
+  }
+}
+
+/** Worth another attempt later: the server was unreachable, failing, or asked to wait. */
+export function isRetryableEnrollmentError(err: unknown): boolean {
+  if (err instanceof EnrollmentUnavailableError) return true;
+  return err instanceof EnrollmentRefusedError && (err.httpStatus === 408 || err.httpStatus === 429);
+}
+
+export interface EnrollmentClientOptions {
+  /** Default 15 000. */
+  requestTimeoutMs?: number;
+  /** Replaces global fetch. */
+  fetch?: typeof fetch;
+}
 
 export class EnrollmentClient {
   constructor(
     readonly serverUrl: string,
-    private readonly fetchImpl: typeof fetch = fetch,
+    private readonly options: EnrollmentClientOptions = {},
   ) {}
 
-  enrollWithToken(token: string, device: DeviceInfo): Promise<EnrollmentGrant> {
-    return this.post<EnrollmentGrant>("/api/v1/enrollment/enroll", { token, ...device });
+  async enrollWithToken(token: string, device: DeviceInfo, signal?: AbortSignal): Promise<EnrollmentGrant> {
+    return parseGrant(await this.post("/api/v1/enrollment/enroll", { token, ...device }, signal));
   }
 
-  requestDeviceCode(device: DeviceInfo): Promise<DeviceCodeGrant> {
-    return this.post<DeviceCodeGrant>("/api/v1/enrollment/device-codes", device);
+  async requestDeviceCode(device: DeviceInfo, signal?: AbortSignal): Promise<DeviceCodeGrant> {
+    const body = await this.post("/api/v1/enrollment/device-codes", device, signal);
+    return {
+      deviceCode: field(body, "deviceCode", "string"),
+      userCode: field(body, "userCode", "string"),
+      expiresInSeconds: field(body, "expiresInSeconds", "number"),
+      intervalSeconds: field(body, "intervalSeconds", "number"),
+    };
   }
 
-  poll(deviceCode: string): Promise<PollOutcome> {
-    return this.post<PollOutcome>("/api/v1/enrollment/device-codes/poll", { deviceCode });
+  async poll(deviceCode: string, signal?: AbortSignal): Promise<PollOutcome> {
+    const body = await this.post("/api/v1/enrollment/device-codes/poll", { deviceCode }, signal);
+    const status = field(body, "status", "string");
+    if (status === "pending") return { status };
+    if (status === "approved") return { status, ...parseGrant(body) };
+    throw new EnrollmentUnavailableError(`unexpected poll status '${status}'`);
   }
 
-  private async post<T>(path: string, body: unknown): Promise<T> {
-    const response = await this.fetchImpl(new URL(path, this.serverUrl), {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    const text = await response.text();
+  private async post(path: string, body: unknown, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    const url = new URL(path, this.serverUrl);
+    const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 15_000);
+    let response: Response;
+    let text: string;
+    try {
+      response = await (this.options.fetch ?? fetch)(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+      text = await response.text();
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      const reason =
+        err instanceof Error ? (err.cause instanceof Error ? err.cause : err).message : String(err);
+      throw new EnrollmentUnavailableError(`cannot reach ${url.origin}: ${reason}`, { cause: err });
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new Error(`server answered ${response.status} with a non-JSON body`);
+      throw new EnrollmentUnavailableError(`${url.origin} answered ${response.status} without JSON`);
     }
-    if (!response.ok) {
-      const error = (parsed as { error?: { code?: string; message?: string } }).error;
-      throw new EnrollmentRefusedError(
-        error?.code ?? `http_${response.status}`,
-        error?.message ?? `server answered ${response.status}`,
-        response.status,
-      );
-    }
-    return parsed as T;
-  }
-}
-
-/** Sleeps, unless the signal aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-export interface DeviceCodeCallbacks {
-  /** A code to show on screen; called again when a fresh code replaces an expired one. */
-  showCode(grant: DeviceCodeGrant): void;
-}
-
-/**
- * Shows a code and polls until it is claimed. Slows down when told to (RFC 8628 §3.5: +5 s),
- * asks for a new code when one expires, and gives up only when the server refuses the device.
- */
-export async function enrollWithDeviceCode(
-  client: EnrollmentClient,
-  device: DeviceInfo,
-  callbacks: DeviceCodeCallbacks,
-  signal?: AbortSignal,
-): Promise<EnrollmentGrant> {
-  for (;;) {
-    const grant = await client.requestDeviceCode(device);
-    callbacks.showCode(grant);
-    let intervalMs = grant.intervalSeconds * 1000;
-    for (;;) {
-      await sleep(intervalMs, signal);
-      try {
-        const outcome = await client.poll(grant.deviceCode);
-        if (outcome.status === "approved") {
-          const { status: _status, ...enrollment } = outcome;
-          return enrollment;
-        }
-      } catch (err) {
-        if (!(err instanceof EnrollmentRefusedError)) throw err;
-        if (err.code === "slow_down") intervalMs += 5000;
-        else if (err.code === "device_code_expired" || err.code === "device_code_not_found") break;
-        else throw err;
+    if (response.ok) {
+      if (typeof parsed !== "object" || parsed === null) {
+        throw new EnrollmentUnavailableError(`${url.origin} answered with a JSON ${typeof parsed}`);
       }
+      return parsed as Record<string, unknown>;
     }
+    const error = (parsed as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+    const code = typeof error?.code === "string" ? error.code : `http_${response.status}`;
+    const message = typeof error?.message === "string" ? error.message : `server answered ${response.status}`;
+    if (response.status >= 500) throw new EnrollmentUnavailableError(`${code}: ${message}`);
+    throw new EnrollmentRefusedError(code, message, response.status);
   }
+}
+
+function field<T extends "string" | "number">(
+  body: Record<string, unknown>,
+  name: string,
+  type: T,
+): T extends "string" ? string : number {
+  const value = body[name];
+  if (typeof value !== type) {
+    throw new EnrollmentUnavailableError(`the server's answer has no ${type} '${name}'`);
+  }
+  return value as T extends "string" ? string : number;
+}
+
+function parseGrant(body: Record<string, unknown>): EnrollmentGrant {
+  return {
+    deviceId: field(body, "deviceId", "string"),
+    secret: field(body, "secret", "string"),
+    mqttUrl: field(body, "mqttUrl", "string"),
+    name: typeof body.name === "string" ? body.name : "",
+  };
 }

@@ -1,29 +1,42 @@
 /**
  * A Portal-class display simulated in memory, with injectable latency, failures, reboot
- * duration and clock skew. The simulator runs thousands of these in one process.
+ * duration and clock skew. The simulator runs thousands of these in one process, so it holds
+ * plain fields and no timers of its own beyond an action's latency.
  */
 import { AUTO_TIMEZONE, type Telemetry, type TimeSettings } from "../../proto/wire.js";
 import type { Platform, PlatformState } from "./platform.js";
 
 export interface SimulatedPlatformOptions {
   serial: string;
+  /** Default "Portal". */
   model?: string;
+  /** Default `{model} {last 4 of serial}`. */
   name?: string;
+  /** True time, ms since the epoch. Default Date.now. */
   clock?: () => number;
-  /** Time each action takes: a fixed number or a uniform range. Default 0. */
+  /** Time each action takes: a fixed number or a uniform range, ms. Default 0. */
   latencyMs?: number | { min: number; max: number };
   /** Share of actions (0–1) that fail. Default 0. */
   failureRate?: number;
-  /** Random source in [0, 1), injectable for deterministic tests. */
+  /** Random source in [0, 1), injectable for deterministic tests. Default Math.random. */
   random?: () => number;
-  /** How long the device is gone during a reboot. Default 200 ms. */
+  /** How long the device is gone during a reboot, ms. Default 200. */
   rebootDurationMs?: number;
-  /** How far this device's clock is from true time, ms. Default 0. */
+  /** How far this device's clock is ahead of true time (negative: behind), ms. Default 0. */
   clockOffsetMs?: number;
-  /** The zone the network would give when the time zone is automatic. Default "UTC". */
+  /** The zone the network provides while the time zone is automatic. Default "UTC". */
   networkTimezone?: string;
-  /** Called when the device reboots; the host stops and restarts the agent. */
+  /** Called when the device reboots; the host stops the agent and starts it again later. */
   onReboot?: (durationMs: number) => void;
+}
+
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class SimulatedPlatform implements Platform {
@@ -31,22 +44,33 @@ export class SimulatedPlatform implements Platform {
   readonly model: string;
   name: string;
   locked = false;
+  /** `"auto"` or an IANA zone, as last set. */
   timezone: string = AUTO_TIMEZONE;
   ntpServer: string | null = null;
   bootTimeMs: number;
   factoryResets = 0;
+  reboots = 0;
   onReboot: ((durationMs: number) => void) | undefined;
 
   constructor(private readonly options: SimulatedPlatformOptions) {
     this.serial = options.serial;
     this.model = options.model ?? "Portal";
-    this.name = options.name ?? `${this.model} ${options.serial.slice(-4)}`;
-    this.bootTimeMs = this.now();
+    this.name = options.name ?? this.defaultName();
+    this.bootTimeMs = this.deviceTimeMs();
     this.onReboot = options.onReboot;
   }
 
-  private now(): number {
-    return (this.options.clock ?? Date.now)();
+  get rebootDurationMs(): number {
+    return this.options.rebootDurationMs ?? 200;
+  }
+
+  /** The device's own clock: true time plus the simulated skew. */
+  deviceTimeMs(): number {
+    return (this.options.clock ?? Date.now)() + (this.options.clockOffsetMs ?? 0);
+  }
+
+  private defaultName(): string {
+    return `${this.model} ${this.serial.slice(-4)}`;
   }
 
   private random(): number {
@@ -56,11 +80,13 @@ export class SimulatedPlatform implements Platform {
   /** Waits the configured latency, then fails with the configured probability. */
   private async act(what: string): Promise<void> {
     const latency = this.options.latencyMs ?? 0;
-    const ms =
+    const delayMs =
       typeof latency === "number" ? latency : latency.min + this.random() * (latency.max - latency.min);
-    if (ms > 0) await new Promise((r) => setTimeout(r, ms));
-    if (this.random() < (this.options.failureRate ?? 0))
-      throw new Error(`simulated failure while trying to ${what}`);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    const failureRate = this.options.failureRate ?? 0;
+    if (failureRate > 0 && this.random() < failureRate) {
+      throw new Error(`simulated failure while trying to ${what} on ${this.serial}`);
+    }
   }
 
   async lock(): Promise<void> {
@@ -70,22 +96,22 @@ export class SimulatedPlatform implements Platform {
 
   async reboot(): Promise<void> {
     await this.act("reboot");
-    const durationMs = this.options.rebootDurationMs ?? 200;
+    this.reboots++;
     // Asynchronous on purpose: the agent finishes its current step before it is torn down,
-    // as the process would on a real device while systemd stops it.
-    setImmediate(() => this.onReboot?.(durationMs));
+    // as the process would on a real device while the init system stops it.
+    setImmediate(() => this.onReboot?.(this.rebootDurationMs));
   }
 
-  /** The device comes back: a new boot time, the screen locked as after any boot. */
+  /** The device comes back from a reboot: a new boot time. */
   boot(): void {
-    this.bootTimeMs = Math.max(this.now(), this.bootTimeMs + 1);
+    this.bootTimeMs = Math.max(this.deviceTimeMs(), this.bootTimeMs + 1);
   }
 
   async factoryReset(): Promise<void> {
     await this.act("factory reset");
     this.factoryResets++;
     this.locked = false;
-    this.name = `${this.model} ${this.serial.slice(-4)}`;
+    this.name = this.defaultName();
     this.timezone = AUTO_TIMEZONE;
     this.ntpServer = null;
   }
@@ -96,13 +122,9 @@ export class SimulatedPlatform implements Platform {
   }
 
   async setTimeSettings(settings: TimeSettings): Promise<void> {
-    await this.act("set time settings");
-    if (settings.timezone !== AUTO_TIMEZONE) {
-      try {
-        new Intl.DateTimeFormat("en-US", { timeZone: settings.timezone });
-      } catch {
-        throw new Error(`unknown time zone '${settings.timezone}'`);
-      }
+    await this.act("set the time settings");
+    if (settings.timezone !== AUTO_TIMEZONE && !isValidTimeZone(settings.timezone)) {
+      throw new Error(`unknown time zone '${settings.timezone}'`);
     }
     this.timezone = settings.timezone;
     this.ntpServer = settings.ntpServer;
@@ -115,6 +137,7 @@ export class SimulatedPlatform implements Platform {
 
   async readState(): Promise<PlatformState> {
     const automatic = this.timezone === AUTO_TIMEZONE;
+    const nowMs = this.deviceTimeMs();
     return {
       name: this.name,
       locked: this.locked,
@@ -122,22 +145,22 @@ export class SimulatedPlatform implements Platform {
       timezoneAutomatic: automatic,
       ntpServer: this.ntpServer,
       clockOffsetMs: this.options.clockOffsetMs ?? 0,
-      lastTimeSyncAtMs: this.now(),
+      // A simulated clock syncs at boot and never fails.
+      lastTimeSyncAtMs: this.bootTimeMs,
       timeSyncError: null,
       bootTimeMs: this.bootTimeMs,
-      telemetry: this.telemetry(),
+      telemetry: this.telemetry(nowMs),
     };
   }
 
-  private telemetry(): Telemetry {
-    const uptimeSeconds = Math.max(0, Math.round((this.now() - this.bootTimeMs) / 1000));
+  private telemetry(nowMs: number): Telemetry {
     return {
       cpuLoadPercent: 3,
       memoryTotalBytes: 2 * 1024 ** 3,
       memoryUsedBytes: 900 * 1024 ** 2,
       diskTotalBytes: 16 * 1024 ** 3,
       diskUsedBytes: 5 * 1024 ** 3,
-      uptimeSeconds,
+      uptimeSeconds: Math.max(0, Math.round((nowMs - this.bootTimeMs) / 1000)),
       os: "Portal OS (simulated)",
       osVersion: "1.0",
       batteryPercent: -1,

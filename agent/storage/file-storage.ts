@@ -29,6 +29,8 @@ export class FileAgentStorage implements AgentStorage {
    * one, and a wipe is never overtaken by a write it should have erased.
    */
   private writes: Promise<void> = Promise.resolve();
+  /** A journal write waiting its turn in `writes`. */
+  private queuedJournalWrite: Promise<void> | null = null;
 
   constructor(readonly dataDir: string) {}
 
@@ -101,10 +103,18 @@ export class FileAgentStorage implements AgentStorage {
     await Promise.all([this.clearIdentity(), this.persistJournal()]);
   }
 
+  /**
+   * A burst of journal changes costs one or two file writes: a write that has not started yet
+   * takes the newest state when it starts, and everyone waiting on it is covered by it.
+   */
   private persistJournal(): Promise<void> {
-    // Serialized now, so the file holds exactly the state this call saw.
-    const content = JSON.stringify(this.journal.snapshot());
-    return this.write(() => writeFileAtomic(this.path(JOURNAL_FILE), content));
+    if (this.queuedJournalWrite) return this.queuedJournalWrite;
+    const queued = this.write(() => {
+      this.queuedJournalWrite = null;
+      return writeFileAtomic(this.path(JOURNAL_FILE), JSON.stringify(this.journal.snapshot()));
+    });
+    this.queuedJournalWrite = queued;
+    return queued;
   }
 
   private write(step: () => Promise<void>): Promise<void> {
@@ -113,4 +123,3 @@ export class FileAgentStorage implements AgentStorage {
     return done;
   }
 }
-

@@ -1,0 +1,55 @@
+/**
+ * Whether a received command may run, in the order the checks must be made. Pure: the core
+ * acts on the verdict.
+ */
+import type { DeviceCommand } from "../../proto/wire.js";
+import type { JournalEntry } from "../storage/agent-storage.js";
+
+export type RejectionCode = "wrong_device" | "expired" | "out_of_order";
+
+export type Admission =
+  | { verdict: "execute" }
+  /** Seen before: answer from the journal, never run again. */
+  | { verdict: "duplicate"; entry: JournalEntry }
+  /** `record`: keep the rejection in the journal, so a redelivery gets the same answer. */
+  | { verdict: "reject"; errorCode: RejectionCode; message: string; record: boolean };
+
+export interface AdmissionContext {
+  deviceId: string;
+  nowMs: number;
+  lastSeq: number;
+  journalEntry(commandId: string): JournalEntry | undefined;
+}
+
+export function admitCommand(command: DeviceCommand, context: AdmissionContext): Admission {
+  if (command.deviceId !== context.deviceId) {
+    // Not recorded: the id belongs to another device's history, not to this journal.
+    return {
+      verdict: "reject",
+      errorCode: "wrong_device",
+      message: `command is for device '${command.deviceId}', this is '${context.deviceId}'`,
+      record: false,
+    };
+  }
+  const seen = context.journalEntry(command.id);
+  if (seen) return { verdict: "duplicate", entry: seen };
+  if (command.expiresAtMs <= context.nowMs) {
+    return {
+      verdict: "reject",
+      errorCode: "expired",
+      message: `command expired at ${new Date(command.expiresAtMs).toISOString()}`,
+      record: true,
+    };
+  }
+  // Only going backwards is refused: gaps are normal (a canceled or expired command never
+  // arrives), and waiting for a missing number would stall the device.
+  if (command.seq <= context.lastSeq) {
+    return {
+      verdict: "reject",
+      errorCode: "out_of_order",
+      message: `seq ${command.seq} is not after ${context.lastSeq}`,
+      record: true,
+    };
+  }
+  return { verdict: "execute" };
+}
