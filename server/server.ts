@@ -175,6 +175,7 @@ export async function startServer(
       await app.close();
       await broker?.close();
       await writes.drain();
+      await devices.drainWrites();
       await db.close();
     },
   };

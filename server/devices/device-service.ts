@@ -10,6 +10,7 @@ import type { ServerEvents } from "../events/server-events.js";
 import { hashSecret, newDeviceId, newSecret, secretMatchesHash } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { Database, SqlValue, WriteContext } from "../store/database.js";
+import { KeyedBatchWriter } from "../store/keyed-batch-writer.js";
 import type { WriteBatcher } from "../store/write-batcher.js";
 import {
   type DeviceRow,
@@ -62,10 +63,24 @@ function historyKey(state: DeviceState): string {
   ]);
 }
 
+interface StoredReport {
+  reportedJson: string;
+  atMs: number;
+  /** Also append to the state history (something worth keeping changed). */
+  history: boolean;
+}
+
 export class DeviceService {
   private readonly lastHistoryKeyByDevice = new Map<string, string>();
+  /** Reported states: the latest per device per tick, written in one statement. */
+  private readonly reportWriter: KeyedBatchWriter<string, StoredReport>;
+  /** Online flags and last-seen times, likewise. */
+  private readonly presenceWriter: KeyedBatchWriter<string, { online: boolean; atMs: number }>;
 
-  constructor(private readonly deps: DeviceServiceDeps) {}
+  constructor(private readonly deps: DeviceServiceDeps) {
+    this.reportWriter = new KeyedBatchWriter(deps.db, (tx, batch) => this.writeReports(tx, batch));
+    this.presenceWriter = new KeyedBatchWriter(deps.db, (tx, batch) => this.writePresence(tx, batch));
+  }
 
   async get(deviceId: string): Promise<DeviceView> {
     return deviceViewFromRow(await this.getRow(deviceId), false);
@@ -275,39 +290,60 @@ export class DeviceService {
 
   async recordPresence(deviceId: string, online: boolean): Promise<void> {
     const now = this.deps.clock();
-    await this.deps.writes.enqueue(async (tx) => {
-      await tx.run("UPDATE devices SET online = ?, last_seen_at = ? WHERE id = ?", [
-        online ? 1 : 0,
-        now,
-        deviceId,
-      ]);
-    });
+    await this.presenceWriter.enqueue(deviceId, { online, atMs: now });
     this.deps.events.emit(online ? "device.online" : "device.offline", { deviceId, atMs: now });
+  }
+
+  private async writePresence(
+    tx: WriteContext,
+    batch: ReadonlyMap<string, { online: boolean; atMs: number }>,
+  ): Promise<void> {
+    const rows = [...batch].map(([id, p]) => [id, p.online ? 1 : 0, p.atMs]);
+    await tx.run(
+      `UPDATE devices SET online = u.value ->> 1, last_seen_at = u.value ->> 2
+       FROM json_each(?) AS u WHERE devices.id = u.value ->> 0`,
+      [JSON.stringify(rows)],
+    );
   }
 
   async recordState(deviceId: string, state: DeviceState): Promise<void> {
     const now = this.deps.clock();
     const reported = reportedFromState(state, now);
-    const reportedJson = JSON.stringify(reported);
     const key = historyKey(state);
     const changed = this.lastHistoryKeyByDevice.get(deviceId) !== key;
     this.lastHistoryKeyByDevice.set(deviceId, key);
-    await this.deps.writes.enqueue(async (tx) => {
-      await tx.run("UPDATE devices SET reported_json = ?, reported_at = ?, last_seen_at = ? WHERE id = ?", [
-        reportedJson,
-        now,
-        now,
-        deviceId,
-      ]);
-      if (changed) {
-        await tx.run("INSERT INTO state_history (device_id, at, state_json) VALUES (?, ?, ?)", [
-          deviceId,
-          now,
-          reportedJson,
-        ]);
-      }
+    const previous = this.reportWriter.pendingValue(deviceId);
+    await this.reportWriter.enqueue(deviceId, {
+      reportedJson: JSON.stringify(reported),
+      atMs: now,
+      // A change superseded within the same tick still belongs in the history.
+      history: changed || (previous?.history ?? false),
     });
     this.deps.events.emit("device.state", { deviceId, reported });
+  }
+
+  private async writeReports(tx: WriteContext, batch: ReadonlyMap<string, StoredReport>): Promise<void> {
+    const rows = [...batch].map(([id, r]) => [id, r.atMs, r.reportedJson]);
+    await tx.run(
+      `UPDATE devices SET reported_json = u.value ->> 2, reported_at = u.value ->> 1, last_seen_at = u.value ->> 1
+       FROM json_each(?) AS u WHERE devices.id = u.value ->> 0`,
+      [JSON.stringify(rows)],
+    );
+    const history = [...batch].filter(([, r]) => r.history).map(([id, r]) => [id, r.atMs, r.reportedJson]);
+    if (history.length > 0) {
+      await tx.run(
+        `INSERT INTO state_history (device_id, at, state_json)
+         SELECT h.value ->> 0, h.value ->> 1, h.value ->> 2 FROM json_each(?) AS h
+         WHERE EXISTS (SELECT 1 FROM devices WHERE id = h.value ->> 0)`,
+        [JSON.stringify(history)],
+      );
+    }
+  }
+
+  /** Resolves once every presence and state write so far is stored. */
+  async drainWrites(): Promise<void> {
+    await this.presenceWriter.drain();
+    await this.reportWriter.drain();
   }
 
   async stateHistory(deviceId: string, limit: number): Promise<{ at: string; reported: unknown }[]> {

@@ -1,0 +1,60 @@
+/**
+ * Hot-path writes that can be applied as one set-based statement per tick: callers enqueue
+ * `(key, value)`; the latest value per key wins within a tick; once per tick the owner's
+ * `apply` writes them all in one transaction (e.g. `UPDATE … FROM json_each(?)`), and every
+ * caller's promise settles when that transaction has committed.
+ *
+ * With one statement per tick instead of one per message, ingestion cost no longer grows with
+ * the number of statements, only with the rows written.
+ */
+import type { Database, WriteContext } from "./database.js";
+
+type Waiter = { resolve: () => void; reject: (err: unknown) => void };
+
+export class KeyedBatchWriter<K, V> {
+  private pending = new Map<K, V>();
+  private waiters: Waiter[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly apply: (tx: WriteContext, batch: ReadonlyMap<K, V>) => Promise<void>,
+  ) {}
+
+  /** The value waiting for `key` in this tick, if any. */
+  pendingValue(key: K): V | undefined {
+    return this.pending.get(key);
+  }
+
+  enqueue(key: K, value: V): Promise<void> {
+    this.pending.set(key, value);
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    const batch = this.pending;
+    const waiters = this.waiters;
+    this.pending = new Map();
+    this.waiters = [];
+    if (batch.size === 0) return;
+    try {
+      await this.db.write((tx) => this.apply(tx, batch));
+      for (const w of waiters) w.resolve();
+    } catch (err) {
+      for (const w of waiters) w.reject(err);
+    }
+  }
+
+  /** Resolves when everything enqueued so far has been written (or failed). */
+  async drain(): Promise<void> {
+    while (this.scheduled || this.pending.size > 0) await new Promise((r) => setImmediate(r));
+    await this.db.drainWrites();
+  }
+}
