@@ -5,7 +5,7 @@
  */
 import type { Logger } from "pino";
 import { SimulatedDevice } from "../agent/simulated-device.js";
-import { type LeanTransport, leanTransport } from "../agent/transport/lean-transport.js";
+import { KeepaliveTicker, type LeanTransport, leanTransport } from "../agent/transport/lean-transport.js";
 import type { TransportFactory } from "../agent/transport/transport.js";
 import { type FaultGroup, type FleetProfile, pickByShare, sample } from "./profile.js";
 import { seededRandom } from "./random.js";
@@ -57,6 +57,8 @@ function faultyTransport(base: TransportFactory, group: FaultGroup, random: () =
 export class Fleet {
   readonly members: FleetDevice[] = [];
   private churnTimer: NodeJS.Timeout | null = null;
+  /** One keepalive timer for the whole fleet. */
+  private readonly keepalive = new KeepaliveTicker();
   /** Simulated network outages so far. */
   outages = 0;
   private readonly random: () => number;
@@ -88,7 +90,7 @@ export class Fleet {
       nextChurnAtMs: 0,
     };
     const transport = faultyTransport(
-      leanTransport({}, (t) => {
+      leanTransport({ ticker: this.keepalive }, (t) => {
         member.transport = t;
       }),
       group,

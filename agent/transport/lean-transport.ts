@@ -13,6 +13,8 @@ export interface LeanTransportOptions {
   /** First reconnect delay; doubles with jitter up to maxReconnectDelayMs. */
   reconnectDelayMs?: number;
   maxReconnectDelayMs?: number;
+  /** Shared by the transports of a fleet; each factory makes its own when none is given. */
+  ticker?: KeepaliveTicker;
   /** Chooses the local address and port of each new socket (large fleets on one host). */
   localEndpoint?: () => { localAddress?: string; localPort?: number } | undefined;
 }
@@ -23,8 +25,11 @@ const AUTH_REFUSED_RETRY_MS = 5 * 60_000;
 
 type Pending = { resolve: () => void; reject: (err: Error) => void };
 
-/** One ticker for every lean connection in the process: PINGREQ when a link has been idle. */
-class KeepaliveTicker {
+/**
+ * One ticker for many lean connections: PINGREQ when a link has been idle. A fleet shares one,
+ * so keepalive costs one timer per process, not one per device.
+ */
+export class KeepaliveTicker {
   private readonly transports = new Set<LeanTransport>();
   private timer: NodeJS.Timeout | null = null;
 
@@ -48,8 +53,6 @@ class KeepaliveTicker {
   }
 }
 
-const ticker = new KeepaliveTicker();
-
 export class LeanTransport implements AgentTransport {
   private socket: Socket | null = null;
   private parser: Parser | null = null;
@@ -64,6 +67,7 @@ export class LeanTransport implements AgentTransport {
   private readonly unacked = new Map<number, { packet: Packet; pending: Pending }>();
   private readonly subacks = new Map<number, Pending & { count: number }>();
   private readonly url: URL;
+  private readonly ticker: KeepaliveTicker;
 
   constructor(
     private readonly options: ConnectOptions,
@@ -71,6 +75,7 @@ export class LeanTransport implements AgentTransport {
     private readonly lean: LeanTransportOptions,
   ) {
     this.url = new URL(options.url);
+    this.ticker = lean.ticker ?? new KeepaliveTicker();
     if (this.url.protocol !== "mqtt:")
       throw new Error(`the lean transport speaks mqtt:// only, not ${options.url}`);
     this.reconnectDelayMs = lean.reconnectDelayMs ?? 1000;
@@ -126,7 +131,7 @@ export class LeanTransport implements AgentTransport {
         if (packet.returnCode === 0) {
           this.connected = true;
           this.reconnectDelayMs = this.lean.reconnectDelayMs ?? 1000;
-          ticker.add(this);
+          this.ticker.add(this);
           // Publishes that were never acknowledged go again, in order [MQTT-4.4.0-1].
           for (const { packet: unacked } of this.unacked.values())
             this.send({ ...unacked, dup: true } as Packet);
@@ -170,7 +175,7 @@ export class LeanTransport implements AgentTransport {
     this.connected = false;
     this.socket = null;
     this.parser = null;
-    ticker.delete(this);
+    this.ticker.delete(this);
     for (const pending of this.subacks.values()) pending.reject(new Error("connection closed"));
     this.subacks.clear();
     if (wasConnected) this.handlers.disconnected();
@@ -238,7 +243,7 @@ export class LeanTransport implements AgentTransport {
     for (const { pending } of this.unacked.values()) pending.reject(new Error("transport ended"));
     this.unacked.clear();
     if (!socket || socket.destroyed) {
-      ticker.delete(this);
+      this.ticker.delete(this);
       return Promise.resolve();
     }
     return new Promise((resolve) => {
@@ -258,8 +263,9 @@ export function leanTransport(
   options: LeanTransportOptions = {},
   onCreate?: (transport: LeanTransport) => void,
 ): TransportFactory {
+  const shared = { ...options, ticker: options.ticker ?? new KeepaliveTicker() };
   return (connectOptions, handlers) => {
-    const transport = new LeanTransport(connectOptions, handlers, options);
+    const transport = new LeanTransport(connectOptions, handlers, shared);
     onCreate?.(transport);
     return transport;
   };

@@ -3,7 +3,7 @@
  * command: N device connections (the same lean transport the simulator uses) each answer
  * the one message they get; a driver connection publishes to all N and waits for N answers.
  */
-import { LeanTransport } from "../../agent/transport/lean-transport.js";
+import { KeepaliveTicker, LeanTransport } from "../../agent/transport/lean-transport.js";
 import type { TransportHandlers } from "../../agent/transport/transport.js";
 
 export interface EchoResult {
@@ -11,7 +11,12 @@ export interface EchoResult {
   echoMs: number;
 }
 
-function client(url: string, clientId: string, onMessage: TransportHandlers["message"]) {
+function client(
+  url: string,
+  clientId: string,
+  ticker: KeepaliveTicker,
+  onMessage: TransportHandlers["message"],
+) {
   let resolveConnected: () => void = () => {};
   const connected = new Promise<void>((r) => {
     resolveConnected = r;
@@ -24,20 +29,21 @@ function client(url: string, clientId: string, onMessage: TransportHandlers["mes
       authFailed: () => {},
       message: onMessage,
     },
-    {},
+    { ticker },
   );
   transport.connect();
   return { transport, connected };
 }
 
 export async function echoBaseline(url: string, devices: number, concurrency = 200): Promise<EchoResult> {
+  const ticker = new KeepaliveTicker();
   const connectStart = performance.now();
   const clients: LeanTransport[] = [];
   let next = 0;
   const connectWorker = async () => {
     while (next < devices) {
       const i = next++;
-      const c = client(url, `echo-${i}`, (_topic, payload) => {
+      const c = client(url, `echo-${i}`, ticker, (_topic, payload) => {
         void c.transport.publish(`bench/${i}/out`, payload);
       });
       clients.push(c.transport);
@@ -53,7 +59,7 @@ export async function echoBaseline(url: string, devices: number, concurrency = 2
   const done = new Promise<void>((r) => {
     resolveDone = r;
   });
-  const driver = client(url, "echo-driver", () => {
+  const driver = client(url, "echo-driver", ticker, () => {
     answers++;
     if (answers === devices) resolveDone();
   });
