@@ -39,30 +39,18 @@ export class WriteBatcher {
       setImmediate(() => void this.flush());
     }
     if (batch.length === 0) return;
-    const failures = new Map<PendingWrite, unknown>();
     try {
+      // The common case: every write succeeds, in one transaction.
       await this.db.write(async (tx) => {
-        for (const write of batch) {
-          // One bad write (e.g. a constraint) must not lose the others in the batch.
-          await tx.run("SAVEPOINT batched_write");
-          try {
-            await write.apply(tx);
-            await tx.run("RELEASE batched_write");
-          } catch (err) {
-            await tx.run("ROLLBACK TO batched_write");
-            await tx.run("RELEASE batched_write");
-            failures.set(write, err);
-          }
-        }
+        for (const write of batch) await write.apply(tx);
       });
-    } catch (err) {
-      for (const write of batch) write.reject(err);
-      return;
-    }
-    for (const write of batch) {
-      const failure = failures.get(write);
-      if (failure === undefined) write.resolve();
-      else write.reject(failure);
+      for (const write of batch) write.resolve();
+    } catch {
+      // One write failed and rolled the batch back: redo each on its own, so one bad write
+      // (a constraint, a bug) costs only itself.
+      for (const write of batch) {
+        await this.db.write((tx) => write.apply(tx)).then(write.resolve, write.reject);
+      }
     }
   }
 
