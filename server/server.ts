@@ -22,7 +22,6 @@ import { everySeconds, Scheduler } from "./scheduler.js";
 import { SettingsService } from "./settings/settings-service.js";
 import { Database } from "./store/database.js";
 import { migrate } from "./store/migrations.js";
-import { WriteBatcher } from "./store/write-batcher.js";
 import { SERVER_VERSION } from "./version.js";
 
 export const DATABASE_FILE = "portal-mdm.sqlite";
@@ -62,7 +61,6 @@ export async function startServer(
   const db = await Database.open(join(dataDir, DATABASE_FILE));
   const migrated = await migrate(db);
   if (migrated.from !== migrated.to) logger.info(migrated, "database migrated");
-  const writes = new WriteBatcher(db);
   const events = new EventBus<ServerEvents>(logger);
 
   // The broker needs the services' handler and the services need the broker: the services
@@ -74,11 +72,10 @@ export async function startServer(
   };
   let mqttUrl = config.publicMqttUrl;
 
-  const devices = new DeviceService({ db, writes, gateway, events, logger, clock });
+  const devices = new DeviceService({ db, gateway, events, logger, clock });
   const settings = new SettingsService(db, devices, events, clock);
   const commands = new CommandService({
     db,
-    writes,
     devices,
     gateway,
     events,
@@ -174,7 +171,7 @@ export async function startServer(
       await eventsSocket.close();
       await app.close();
       await broker?.close();
-      await writes.drain();
+      await commands.drainWrites();
       await devices.drainWrites();
       await db.close();
     },

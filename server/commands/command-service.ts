@@ -11,7 +11,7 @@ import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
 import type { Logger } from "../logger.js";
 import type { Database, WriteContext } from "../store/database.js";
-import type { WriteBatcher } from "../store/write-batcher.js";
+import { KeyedBatchWriter } from "../store/keyed-batch-writer.js";
 import {
   actionParams,
   type CommandRow,
@@ -20,6 +20,7 @@ import {
   commandViewFromRow,
   deviceCommandFromRow,
   OPEN_FOR_DEVICE_REPORT,
+  TERMINAL_STATES,
 } from "./command.js";
 import { type AfterCommit, commandSpec } from "./command-catalog.js";
 import { CommandDelivery } from "./command-delivery.js";
@@ -32,7 +33,6 @@ export interface IssueOptions {
 
 export interface CommandServiceDeps {
   db: Database;
-  writes: WriteBatcher;
   devices: DeviceService;
   gateway: () => DeviceGateway;
   events: EventBus<ServerEvents>;
@@ -50,10 +50,40 @@ const RESULT_TO_STATE: Record<CommandResult["status"], CommandState> = {
 
 const inList = (states: readonly string[]) => states.map((s) => `'${s}'`).join(", ");
 
+interface ReportedResult {
+  commandId: string;
+  deviceId: string;
+  state: CommandState;
+  atMs: number;
+  errorCode: string | null;
+  message: string | null;
+}
+
 export class CommandService {
   readonly delivery: CommandDelivery;
+  /** `sent` marks, one statement per tick. */
+  private readonly sentWriter: KeyedBatchWriter<string, number, CommandRow[]>;
+  /** Device reports, one statement per tick; a final state is never replaced by `accepted`. */
+  private readonly resultWriter: KeyedBatchWriter<
+    string,
+    ReportedResult,
+    { rows: CommandRow[]; afterByDevice: Map<string, AfterCommit>; ignored: number }
+  >;
 
   constructor(private readonly deps: CommandServiceDeps) {
+    this.sentWriter = new KeyedBatchWriter(deps.db, {
+      apply: (tx, batch) => this.writeSent(tx, batch),
+      committed: (rows) => {
+        for (const row of rows)
+          this.deps.events.emit("command.updated", { command: commandViewFromRow(row) });
+      },
+    });
+    this.resultWriter = new KeyedBatchWriter(deps.db, {
+      apply: (tx, batch) => this.writeResults(tx, batch),
+      committed: (outcome) => this.resultsCommitted(outcome),
+      merge: (previous, next) =>
+        TERMINAL_STATES.has(previous.state) && next.state === "accepted" ? previous : next,
+    });
     this.delivery = new CommandDelivery(
       deps.db,
       deps.gateway,
@@ -214,72 +244,101 @@ export class CommandService {
   // ---- transitions reported by the delivery path and by devices ----------------------------
 
   private markSent(command: DeviceCommand): void {
-    const now = this.deps.clock();
-    let updated: CommandRow | undefined;
-    this.deps.writes
-      .enqueue(async (tx) => {
-        updated = await tx.get<CommandRow>(
-          `UPDATE commands SET state = 'sent', sent_at = ?, updated_at = ? WHERE id = ? AND state = 'queued'
-           RETURNING *`,
-          [now, now, command.id],
-        );
-      })
-      .then(() => {
-        if (updated) this.deps.events.emit("command.updated", { command: commandViewFromRow(updated) });
-      })
+    this.sentWriter
+      .enqueue(command.id, this.deps.clock())
       .catch((err: unknown) => this.deps.logger.error({ err, commandId: command.id }, "marking sent failed"));
   }
 
+  private async writeSent(tx: WriteContext, batch: ReadonlyMap<string, number>): Promise<CommandRow[]> {
+    return tx.all<CommandRow>(
+      `UPDATE commands SET state = 'sent', sent_at = u.value ->> 1, updated_at = u.value ->> 1
+       FROM json_each(?) AS u WHERE commands.id = u.value ->> 0 AND commands.state = 'queued'
+       RETURNING *`,
+      [JSON.stringify([...batch])],
+    );
+  }
+
   /** Applies a device's report about one of its commands. Unknown or foreign ids are dropped. */
-  async handleResult(deviceId: string, result: CommandResult): Promise<void> {
-    const state = RESULT_TO_STATE[result.status];
-    const now = this.deps.clock();
-    const terminal = state !== "accepted";
-    let updated: CommandRow | undefined;
-    let after: AfterCommit = {};
-    await this.deps.writes.enqueue(async (tx) => {
-      updated = await tx.get<CommandRow>(
-        `UPDATE commands SET state = ?, updated_at = ?,
-           accepted_at = coalesce(accepted_at, ?),
-           finished_at = CASE WHEN ? THEN ? ELSE finished_at END,
-           error_code = ?, error_message = ?
-         WHERE id = ? AND device_id = ? AND state IN (${inList(
-           terminal ? OPEN_FOR_DEVICE_REPORT : OPEN_FOR_DEVICE_REPORT.filter((s) => s !== "accepted"),
-         )})
-         RETURNING *`,
-        [
-          state,
-          now,
-          state === "rejected" ? null : now,
-          terminal ? 1 : 0,
-          now,
-          result.errorCode || null,
-          result.message || null,
-          result.commandId,
-          deviceId,
-        ],
-      );
-      if (updated?.state === "succeeded") {
-        const spec = commandSpec(updated.type);
-        after =
-          (await spec.onSucceeded?.(
-            { tx, devices: this.deps.devices, deviceId },
-            deviceCommandFromRow(updated).action,
-          )) ?? {};
-      }
+  handleResult(deviceId: string, result: CommandResult): Promise<void> {
+    return this.resultWriter.enqueue(`${deviceId}/${result.commandId}`, {
+      commandId: result.commandId,
+      deviceId,
+      state: RESULT_TO_STATE[result.status],
+      atMs: this.deps.clock(),
+      errorCode: result.errorCode || null,
+      message: result.message || null,
     });
-    if (!updated) {
-      this.deps.logger.debug(
-        { deviceId, result },
-        "ignored result: unknown command, other device, or no longer open",
+  }
+
+  /**
+   * All results of a tick in one conditional UPDATE: a command moves only forward (a report
+   * of `accepted` never touches an accepted or finished command), and only for its own device.
+   */
+  private async writeResults(
+    tx: WriteContext,
+    batch: ReadonlyMap<string, ReportedResult>,
+  ): Promise<{ rows: CommandRow[]; afterByDevice: Map<string, AfterCommit>; ignored: number }> {
+    const values = [...batch.values()].map((r) => [
+      r.commandId,
+      r.deviceId,
+      r.state,
+      r.atMs,
+      r.errorCode,
+      r.message,
+    ]);
+    const rows = await tx.all<CommandRow>(
+      `UPDATE commands SET
+         state = u.value ->> 2,
+         updated_at = u.value ->> 3,
+         accepted_at = CASE WHEN u.value ->> 2 = 'rejected' THEN accepted_at
+                            ELSE coalesce(accepted_at, u.value ->> 3) END,
+         finished_at = CASE WHEN u.value ->> 2 = 'accepted' THEN finished_at ELSE u.value ->> 3 END,
+         error_code = u.value ->> 4,
+         error_message = u.value ->> 5
+       FROM json_each(?) AS u
+       WHERE commands.id = u.value ->> 0 AND commands.device_id = u.value ->> 1
+         AND (commands.state IN (${inList(OPEN_FOR_DEVICE_REPORT.filter((s) => s !== "accepted"))})
+              OR (commands.state = 'accepted' AND u.value ->> 2 != 'accepted'))
+       RETURNING *`,
+      [JSON.stringify(values)],
+    );
+    const afterByDevice = new Map<string, AfterCommit>();
+    for (const row of rows) {
+      if (row.state !== "succeeded") continue;
+      const spec = commandSpec(row.type);
+      if (!spec.onSucceeded) continue;
+      const after = await spec.onSucceeded(
+        { tx, devices: this.deps.devices, deviceId: row.device_id },
+        deviceCommandFromRow(row).action,
       );
-      return;
+      afterByDevice.set(row.device_id, { ...afterByDevice.get(row.device_id), ...after });
     }
-    if (updated.state === "expired")
-      this.deps.logger.warn({ deviceId, commandId: updated.id }, "late result");
-    this.deps.events.emit("command.updated", { command: commandViewFromRow(updated) });
-    await this.afterCommit(deviceId, after);
-    if (after.disconnect || after.pushConfig) await this.deps.devices.emitUpdated(deviceId);
+    return { rows, afterByDevice, ignored: batch.size - rows.length };
+  }
+
+  private async resultsCommitted(outcome: {
+    rows: CommandRow[];
+    afterByDevice: Map<string, AfterCommit>;
+    ignored: number;
+  }): Promise<void> {
+    if (outcome.ignored > 0) {
+      this.deps.logger.debug(
+        { ignored: outcome.ignored },
+        "ignored results: unknown, foreign or no longer open",
+      );
+    }
+    for (const row of outcome.rows)
+      this.deps.events.emit("command.updated", { command: commandViewFromRow(row) });
+    for (const [deviceId, after] of outcome.afterByDevice) {
+      await this.afterCommit(deviceId, after);
+      if (after.disconnect || after.pushConfig) await this.deps.devices.emitUpdated(deviceId);
+    }
+  }
+
+  /** Resolves once every transition reported so far is stored. */
+  async drainWrites(): Promise<void> {
+    await this.sentWriter.drain();
+    await this.resultWriter.drain();
   }
 
   private async afterCommit(deviceId: string, after: AfterCommit): Promise<void> {

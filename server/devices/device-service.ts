@@ -11,7 +11,6 @@ import { hashSecret, newDeviceId, newSecret, secretMatchesHash } from "../ids.js
 import type { Logger } from "../logger.js";
 import type { Database, SqlValue, WriteContext } from "../store/database.js";
 import { KeyedBatchWriter } from "../store/keyed-batch-writer.js";
-import type { WriteBatcher } from "../store/write-batcher.js";
 import {
   type DeviceRow,
   type DeviceStatus,
@@ -42,7 +41,6 @@ export interface EnrolledDevice {
 
 export interface DeviceServiceDeps {
   db: Database;
-  writes: WriteBatcher;
   gateway: () => DeviceGateway;
   events: EventBus<ServerEvents>;
   logger: Logger;
@@ -78,8 +76,10 @@ export class DeviceService {
   private readonly presenceWriter: KeyedBatchWriter<string, { online: boolean; atMs: number }>;
 
   constructor(private readonly deps: DeviceServiceDeps) {
-    this.reportWriter = new KeyedBatchWriter(deps.db, (tx, batch) => this.writeReports(tx, batch));
-    this.presenceWriter = new KeyedBatchWriter(deps.db, (tx, batch) => this.writePresence(tx, batch));
+    this.reportWriter = new KeyedBatchWriter(deps.db, { apply: (tx, batch) => this.writeReports(tx, batch) });
+    this.presenceWriter = new KeyedBatchWriter(deps.db, {
+      apply: (tx, batch) => this.writePresence(tx, batch),
+    });
   }
 
   async get(deviceId: string): Promise<DeviceView> {

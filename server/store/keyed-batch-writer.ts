@@ -1,8 +1,9 @@
 /**
  * Hot-path writes that can be applied as one set-based statement per tick: callers enqueue
- * `(key, value)`; the latest value per key wins within a tick; once per tick the owner's
- * `apply` writes them all in one transaction (e.g. `UPDATE … FROM json_each(?)`), and every
- * caller's promise settles when that transaction has committed.
+ * `(key, value)`; values for the same key within a tick are merged (the latest wins unless a
+ * merge function says otherwise); once per tick the owner's `apply` writes them all in one
+ * transaction (e.g. `UPDATE … FROM json_each(?)`), `committed` sees what `apply` returned, and
+ * every caller's promise settles.
  *
  * With one statement per tick instead of one per message, ingestion cost no longer grows with
  * the number of statements, only with the rows written.
@@ -11,14 +12,21 @@ import type { Database, WriteContext } from "./database.js";
 
 type Waiter = { resolve: () => void; reject: (err: unknown) => void };
 
-export class KeyedBatchWriter<K, V> {
+export interface KeyedBatchWriterOptions<K, V, R> {
+  apply: (tx: WriteContext, batch: ReadonlyMap<K, V>) => Promise<R>;
+  /** Runs after the commit, before callers' promises resolve. A throw is the callers' error. */
+  committed?: (result: R) => void | Promise<void>;
+  merge?: (previous: V, next: V) => V;
+}
+
+export class KeyedBatchWriter<K, V, R = void> {
   private pending = new Map<K, V>();
   private waiters: Waiter[] = [];
   private scheduled = false;
 
   constructor(
     private readonly db: Database,
-    private readonly apply: (tx: WriteContext, batch: ReadonlyMap<K, V>) => Promise<void>,
+    private readonly options: KeyedBatchWriterOptions<K, V, R>,
   ) {}
 
   /** The value waiting for `key` in this tick, if any. */
@@ -27,7 +35,9 @@ export class KeyedBatchWriter<K, V> {
   }
 
   enqueue(key: K, value: V): Promise<void> {
-    this.pending.set(key, value);
+    const previous = this.pending.get(key);
+    const merge = this.options.merge;
+    this.pending.set(key, previous !== undefined && merge ? merge(previous, value) : value);
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       if (!this.scheduled) {
@@ -45,7 +55,8 @@ export class KeyedBatchWriter<K, V> {
     this.waiters = [];
     if (batch.size === 0) return;
     try {
-      await this.db.write((tx) => this.apply(tx, batch));
+      const result = await this.db.write((tx) => this.options.apply(tx, batch));
+      await this.options.committed?.(result);
       for (const w of waiters) w.resolve();
     } catch (err) {
       for (const w of waiters) w.reject(err);

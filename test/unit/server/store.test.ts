@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Database } from "../../../server/store/database.js";
+import { KeyedBatchWriter } from "../../../server/store/keyed-batch-writer.js";
 import { MIGRATIONS, migrate } from "../../../server/store/migrations.js";
-import { WriteBatcher } from "../../../server/store/write-batcher.js";
 
 let dir: string;
 let db: Database;
@@ -66,26 +66,41 @@ describe("migrations", () => {
   });
 });
 
-describe("WriteBatcher", () => {
-  it("commits many writes in one transaction and isolates a failing one", async () => {
-    await db.exec("CREATE TABLE t (v INTEGER UNIQUE)");
-    const batcher = new WriteBatcher(db);
-    const results = await Promise.allSettled(
-      [1, 2, 2, 3].map((v) =>
-        batcher.enqueue((tx) => tx.run("INSERT INTO t VALUES (?)", [v]).then(() => undefined)),
-      ),
-    );
-    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
-    const rows = await db.all<{ v: number }>("SELECT v FROM t ORDER BY v");
-    expect(rows.map((r) => r.v)).toEqual([1, 2, 3]);
+describe("KeyedBatchWriter", () => {
+  it("writes the latest value per key in one transaction per tick", async () => {
+    await db.exec("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)");
+    let transactions = 0;
+    const writer = new KeyedBatchWriter<string, number>(db, {
+      apply: async (tx, batch) => {
+        transactions++;
+        await tx.run("INSERT OR REPLACE INTO t SELECT j.value ->> 0, j.value ->> 1 FROM json_each(?) AS j", [
+          JSON.stringify([...batch]),
+        ]);
+      },
+    });
+    await Promise.all([writer.enqueue("a", 1), writer.enqueue("b", 2), writer.enqueue("a", 3)]);
+    expect(transactions).toBe(1);
+    expect(await db.all("SELECT k, v FROM t ORDER BY k")).toEqual([
+      { k: "a", v: 3 },
+      { k: "b", v: 2 },
+    ]);
   });
 
-  it("drains everything enqueued", async () => {
-    await db.exec("CREATE TABLE t (v INTEGER)");
-    const batcher = new WriteBatcher(db, 10);
-    for (let i = 0; i < 95; i++)
-      void batcher.enqueue((tx) => tx.run("INSERT INTO t VALUES (?)", [i]).then(() => undefined));
-    await batcher.drain();
-    expect((await db.get<{ n: number }>("SELECT count(*) AS n FROM t"))?.n).toBe(95);
+  it("merges values of one key as told, and rejects every caller when the write fails", async () => {
+    const seen: number[][] = [];
+    const writer = new KeyedBatchWriter<string, number, number>(db, {
+      apply: async (_tx, batch) => {
+        seen.push([...batch.values()]);
+        if ([...batch.values()].includes(-1)) throw new Error("boom");
+        return batch.size;
+      },
+      merge: (previous, next) => Math.max(previous, next),
+    });
+    await Promise.all([writer.enqueue("a", 5), writer.enqueue("a", 2)]);
+    expect(seen).toEqual([[5]]);
+    const failing = [writer.enqueue("x", -1), writer.enqueue("y", 1)];
+    for (const p of failing) await expect(p).rejects.toThrow("boom");
+    await writer.enqueue("z", 1);
+    expect(seen.at(-1)).toEqual([1]);
   });
 });
