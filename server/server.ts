@@ -26,6 +26,7 @@ import { SERVER_VERSION } from "./version.js";
 
 export const DATABASE_FILE = "portal-mdm.sqlite";
 const WS_MQTT_PATH = "/mqtt";
+const HTTP_CLOSE_GRACE_MS = 2000;
 
 export interface RunningServer {
   httpPort: number;
@@ -169,7 +170,11 @@ export async function startServer(
     async close() {
       await scheduler.stop();
       await eventsSocket.close();
+      // Requests in flight get a moment to finish; keep-alive connections that linger after
+      // that (an HTTP client pool, say) must not hold the shutdown open.
+      const forceClose = setTimeout(() => app.server.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
       await app.close();
+      clearTimeout(forceClose);
       await broker?.close();
       await commands.drainWrites();
       await devices.drainWrites();
