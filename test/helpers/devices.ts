@@ -5,6 +5,7 @@
 import { pino } from "pino";
 import type { SimulatedDeviceOptions } from "../../agent/simulated-device.js";
 import { SimulatedDevice } from "../../agent/simulated-device.js";
+import type { BatchView } from "../../server/commands/batch-service.js";
 import type { CommandState, CommandView } from "../../server/commands/command.js";
 import type { TestServer } from "./test-server.js";
 
@@ -122,4 +123,19 @@ export function waitUntil(
     }
     void check();
   });
+}
+
+/** Resolves with the batch once none of its commands is still open. */
+export async function waitForBatch(t: TestServer, batchId: string, timeoutMs = 90_000): Promise<BatchView> {
+  let batch: BatchView | undefined;
+  await waitUntil(
+    t,
+    async () => {
+      batch = (await t.api.get<BatchView>(`/batches/${batchId}`)).body;
+      return batch.done;
+    },
+    `batch ${batchId} done`,
+    timeoutMs,
+  );
+  return batch!;
 }

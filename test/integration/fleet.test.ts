@@ -5,7 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../agent/simulated-device.js";
 import type { BatchView } from "../../server/commands/batch-service.js";
-import { createEnrollmentToken, startDevice, uniqueSerial, waitUntil } from "../helpers/devices.js";
+import {
+  createEnrollmentToken,
+  startDevice,
+  uniqueSerial,
+  waitForBatch,
+  waitUntil,
+} from "../helpers/devices.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
 const FLEET_SIZE = 200;
@@ -36,26 +42,12 @@ afterAll(async () => {
   await t.cleanup();
 });
 
-async function batchWhenDone(id: string): Promise<BatchView> {
-  let last: BatchView | undefined;
-  await waitUntil(
-    t,
-    async () => {
-      last = (await t.api.get<BatchView>(`/batches/${id}`)).body;
-      return last.done;
-    },
-    `batch ${id} done`,
-    60_000,
-  );
-  return last!;
-}
-
 describe("fleet commands", () => {
   it(`lock ${FLEET_SIZE} devices: all succeeded, each executed once`, async () => {
     const res = await t.api.post<BatchView>("/batches", { target: { all: true }, command: { type: "lock" } });
     expect(res.status).toBe(202);
     expect(res.body.total).toBe(FLEET_SIZE);
-    const batch = await batchWhenDone(res.body.id);
+    const batch = await waitForBatch(t, res.body.id);
     expect(batch.counts.succeeded).toBe(FLEET_SIZE);
     const rows = await t.server.db.all<{ id: string; device_id: string }>(
       "SELECT id, device_id FROM commands WHERE batch_id = ?",
@@ -76,7 +68,7 @@ describe("fleet commands", () => {
       command: { type: "refresh_state" },
     });
     expect(byFilter.body.total).toBe(goModels);
-    expect((await batchWhenDone(byFilter.body.id)).counts.succeeded).toBe(goModels);
+    expect((await waitForBatch(t, byFilter.body.id)).counts.succeeded).toBe(goModels);
 
     const [first, second] = fleet;
     // The agent forgets its id when it stops being managed.
@@ -94,7 +86,7 @@ describe("fleet commands", () => {
       command: { type: "rename", name: "Front desk" },
     });
     expect(byList.body, JSON.stringify(byList.body)).toMatchObject({ total: 1, skipped: 1 });
-    const done = await batchWhenDone(byList.body.id);
+    const done = await waitForBatch(t, byList.body.id);
     expect(done.counts.succeeded).toBe(1);
     expect(first!.platform.name).toBe("Front desk");
 

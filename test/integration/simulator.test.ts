@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BatchView } from "../../server/commands/batch-service.js";
 import { Fleet } from "../../simulator/fleet.js";
 import type { FaultGroup, FleetProfile } from "../../simulator/profile.js";
-import { createEnrollmentToken, waitUntil } from "../helpers/devices.js";
+import { createEnrollmentToken, waitForBatch } from "../helpers/devices.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
 const DEVICES_PER_PROFILE = 100;
@@ -32,20 +32,6 @@ beforeAll(async () => {
   t = await startTestServer();
 });
 afterAll(async () => t.cleanup());
-
-async function batchDone(id: string): Promise<BatchView> {
-  let batch: BatchView | undefined;
-  await waitUntil(
-    t,
-    async () => {
-      batch = (await t.api.get<BatchView>(`/batches/${id}`)).body;
-      return batch.done;
-    },
-    `batch ${id} done`,
-    90_000,
-  );
-  return batch!;
-}
 
 describe.each(faultGroups)("a fleet of $name devices", (group) => {
   it(`runs fleet commands on ${DEVICES_PER_PROFILE} devices: all terminal, none twice`, async () => {
@@ -72,7 +58,7 @@ describe.each(faultGroups)("a fleet of $name devices", (group) => {
         target,
         command: { type: "rename", name: `${group.name} display` },
       });
-      for (const batch of [await batchDone(lock.body.id), await batchDone(rename.body.id)]) {
+      for (const batch of [await waitForBatch(t, lock.body.id), await waitForBatch(t, rename.body.id)]) {
         expect(batch.total).toBe(DEVICES_PER_PROFILE);
         const { succeeded, failed } = batch.counts;
         expect(succeeded + failed).toBe(DEVICES_PER_PROFILE);
