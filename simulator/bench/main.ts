@@ -30,12 +30,14 @@ const program = new Command("portal-bench")
   .addOption(new Option("--single-samples <n>", "single-command samples").argParser(Number).default(1000))
   .addOption(new Option("--reports-per-device <n>", "state reports per device").argParser(Number).default(5))
   .option("--out <dir>", "where results go", "bench/results")
+  .option("--profile-server <dir>", "write a CPU profile of the server process (node --cpu-prof) to this dir")
   .parse();
 const opts = program.opts<{
   devices: number;
   singleSamples: number;
   reportsPerDevice: number;
   out: string;
+  profileServer?: string;
 }>();
 const N = opts.devices;
 
@@ -77,7 +79,12 @@ const rows: ResultRow[] = [];
 // ---- the server with a fleet ----------------------------------------------------------------
 
 const dataDir = await mkdtemp(join(tmpdir(), "pmdm-bench-"));
-const server = await spawnServer({ dataDir, httpPort: await freePort(), mqttPort: await freePort() });
+const server = await spawnServer({
+  dataDir,
+  httpPort: await freePort(),
+  mqttPort: await freePort(),
+  nodeArgs: opts.profileServer ? ["--cpu-prof", `--cpu-prof-dir=${opts.profileServer}`] : [],
+});
 const serverPid = server.child.pid!;
 const admin = await AdminClient.fromDataDir(server.httpUrl, dataDir);
 const rssBeforeBytes = await rssBytes(serverPid);

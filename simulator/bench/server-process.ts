@@ -36,10 +36,13 @@ export async function spawnServer(options: {
   mqttPort: number;
   logLevel?: string;
   env?: Record<string, string>;
+  /** Extra node flags for the server process, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
 }): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
     [
+      ...(options.nodeArgs ?? []),
       "--import",
       "tsx",
       SERVER_MAIN,
