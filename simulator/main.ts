@@ -12,6 +12,7 @@ import { AdminClient } from "./admin-client.js";
 import { Fleet } from "./fleet.js";
 import { loadProfile } from "./profile.js";
 import { progressBar } from "./progress.js";
+import { parseDuration, runSoak } from "./soak.js";
 
 /** Sockets one process may hold under a 20 000 open-file cap, with room for everything else. */
 export const DEVICES_PER_PROCESS = 19_000;
@@ -27,6 +28,10 @@ const program = new Command("portal-sim")
   .option("--profile <file>", "fleet profile (JSON)", DEFAULT_PROFILE)
   .addOption(new Option("--seed <n>", "random seed").argParser(Number).default(1))
   .addOption(new Option("--state-interval <seconds>", "periodic state report").argParser(Number).default(60))
+  .option(
+    "--soak <duration>",
+    "run this long (e.g. 30m) with periodic fleet commands, then report stuck commands",
+  )
   .addOption(new Option("--serial-prefix <prefix>").default("SIM").hideHelp())
   .addOption(new Option("--worker").hideHelp())
   .parse();
@@ -41,6 +46,7 @@ const opts = program.opts<{
   seed: number;
   stateInterval: number;
   serialPrefix: string;
+  soak?: string;
   worker?: boolean;
 }>();
 
@@ -50,6 +56,7 @@ if (!Number.isInteger(opts.devices) || opts.devices < 1) {
 }
 
 const logger = pino({ name: "portal-sim", level: "warn" });
+const soakMs = opts.soak ? parseDuration(opts.soak) : null;
 const profile = await loadProfile(opts.profile);
 const enrollmentToken =
   opts.enrollToken ??
@@ -144,6 +151,15 @@ async function runWorkers(): Promise<() => Promise<void>> {
 }
 
 const stop = opts.devices > DEVICES_PER_PROCESS && !opts.worker ? await runWorkers() : await runHere();
+if (soakMs !== null && !opts.worker) {
+  const report = await runSoak({
+    admin: await AdminClient.fromDataDir(opts.server, opts.dataDir, opts.adminToken),
+    durationMs: soakMs,
+    print: (line) => process.stderr.write(`${line}\n`),
+  });
+  await stop();
+  process.exit(report.stuck === 0 ? 0 : 1);
+}
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     void stop().then(() => process.exit(0));
