@@ -55,7 +55,8 @@ if (!Number.isInteger(opts.devices) || opts.devices < 1) {
   process.exit(2);
 }
 
-const logger = pino({ name: "portal-sim", level: "warn" });
+// Simulated faults are expected; only real trouble is worth a line among the progress output.
+const logger = pino({ name: "portal-sim", level: "error" });
 const soakMs = opts.soak ? parseDuration(opts.soak) : null;
 const profile = await loadProfile(opts.profile);
 const enrollmentToken =
