@@ -125,7 +125,6 @@ export async function startServer(
     },
   );
   const eventsSocket = new EventsSocket(events, adminTokens, logger);
-  eventsSocket.start();
   app.server.on("upgrade", (request, socket, head) => {
     const path = (request.url ?? "").split("?")[0];
     if (path === WS_MQTT_PATH) broker!.handleUpgrade(request, socket, head);

@@ -34,10 +34,18 @@ export class EventsSocket {
     private readonly logger: Logger,
   ) {}
 
-  start(): void {
+  /** Listens on the bus only while someone is connected: with no console open, the hot
+   * paths build no event payloads at all. */
+  private subscribe(): void {
+    if (this.unsubscribe.length > 0) return;
     for (const name of EVENT_NAMES) {
       this.unsubscribe.push(this.events.on(name, (data) => this.broadcast(name, data)));
     }
+  }
+
+  private unsubscribeWhenIdle(): void {
+    if (this.wss.clients.size > 0) return;
+    for (const off of this.unsubscribe.splice(0)) off();
   }
 
   private broadcast(type: string, data: unknown): void {
@@ -65,13 +73,15 @@ export class EventsSocket {
       return;
     }
     this.wss.handleUpgrade(request, socket, head, (ws) => {
+      this.subscribe();
+      ws.on("close", () => this.unsubscribeWhenIdle());
       ws.on("error", (err) => this.logger.debug({ err }, "events socket error"));
       ws.send(JSON.stringify({ type: "hello", at: new Date().toISOString(), data: { admin: admin.name } }));
     });
   }
 
   async close(): Promise<void> {
-    for (const off of this.unsubscribe) off();
+    for (const off of this.unsubscribe.splice(0)) off();
     for (const client of this.wss.clients) client.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }

@@ -74,8 +74,7 @@ export class CommandService {
     this.sentWriter = new KeyedBatchWriter(deps.db, {
       apply: (tx, batch) => this.writeSent(tx, batch),
       committed: (rows) => {
-        for (const row of rows)
-          this.deps.events.emit("command.updated", { command: commandViewFromRow(row) });
+        for (const row of rows) this.announce(row);
       },
     });
     this.resultWriter = new KeyedBatchWriter(deps.db, {
@@ -129,7 +128,7 @@ export class CommandService {
     });
     await this.afterCommit(deviceId, after);
     const row = rows[0]!;
-    this.deps.events.emit("command.updated", { command: commandViewFromRow(row) });
+    this.announce(row);
     if (spec.onIssued) await this.deps.devices.emitUpdated(deviceId);
     await this.delivery.commandIssued(deviceCommandFromRow(row));
     return commandViewFromRow(await this.getRow(row.id));
@@ -181,8 +180,7 @@ export class CommandService {
        RETURNING *`,
       [now, now, deviceId, keepId],
     );
-    for (const row of canceled)
-      this.deps.events.emit("command.updated", { command: commandViewFromRow(row) });
+    for (const row of canceled) this.announce(row);
   }
 
   async get(commandId: string): Promise<CommandView> {
@@ -327,12 +325,16 @@ export class CommandService {
         "ignored results: unknown, foreign or no longer open",
       );
     }
-    for (const row of outcome.rows)
-      this.deps.events.emit("command.updated", { command: commandViewFromRow(row) });
+    for (const row of outcome.rows) this.announce(row);
     for (const [deviceId, after] of outcome.afterByDevice) {
       await this.afterCommit(deviceId, after);
       if (after.disconnect || after.pushConfig) await this.deps.devices.emitUpdated(deviceId);
     }
+  }
+
+  /** Tells listeners (the events stream, tests) about a transition; nothing is built unheard. */
+  private announce(row: CommandRow): void {
+    this.deps.events.emitLazy("command.updated", () => ({ command: commandViewFromRow(row) }));
   }
 
   /** Resolves once every transition reported so far is stored. */
@@ -356,7 +358,7 @@ export class CommandService {
         [now, now, now],
       ),
     );
-    for (const row of rows) this.deps.events.emit("command.updated", { command: commandViewFromRow(row) });
+    for (const row of rows) this.announce(row);
     return rows.length;
   }
 
@@ -369,6 +371,6 @@ export class CommandService {
         [now, now, JSON.stringify(commandIds)],
       ),
     );
-    for (const row of rows) this.deps.events.emit("command.updated", { command: commandViewFromRow(row) });
+    for (const row of rows) this.announce(row);
   }
 }

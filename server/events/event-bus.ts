@@ -34,6 +34,11 @@ export class EventBus<Events extends { [K in keyof Events]: unknown }> {
     }
   }
 
+  /** Like emit, but builds the payload only when someone listens (hot paths with costly payloads). */
+  emitLazy<K extends keyof Events>(event: K, build: () => Events[K]): void {
+    if (this.listenerCount(event) > 0) this.emit(event, build());
+  }
+
   listenerCount(event: keyof Events): number {
     return this.listeners.get(event)?.size ?? 0;
   }
