@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import type { SimulatedDevice } from "../../agent/simulated-device.js";
-import { startDevice } from "../helpers/devices.js";
+import { startDevice, waitUntil } from "../helpers/devices.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
 type ServerEvent = { type: string; at: string; data: Record<string, unknown> };
@@ -72,5 +72,7 @@ describe("GET /api/v1/events", () => {
     expect(states).toContain("accepted");
     expect(states.at(-1)).toBe("succeeded");
     ws.close();
+    // With no subscriber left, the stream stops listening, so hot paths build no payloads.
+    await waitUntil(t, () => t.server.services.events.listenerCount("device.online") === 0, "stream idle");
   });
 });
