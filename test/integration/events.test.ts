@@ -72,7 +72,12 @@ describe("GET /api/v1/events", () => {
     expect(states).toContain("accepted");
     expect(states.at(-1)).toBe("succeeded");
     ws.close();
-    // With no subscriber left, the stream stops listening, so hot paths build no payloads.
-    await waitUntil(t, () => t.server.services.events.listenerCount("device.online") === 0, "stream idle");
+    // With no subscriber left, the stream stops listening, so hot paths build no payloads
+    // (checked on an event the waiting helper itself does not listen to).
+    await waitUntil(
+      t,
+      () => t.server.services.events.listenerCount("settings.time.updated") === 0,
+      "stream idle",
+    );
   });
 });
