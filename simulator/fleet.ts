@@ -9,6 +9,7 @@ import { KeepaliveTicker, type LeanTransport, leanTransport } from "../agent/tra
 import type { TransportFactory } from "../agent/transport/transport.js";
 import { type FaultGroup, type FleetProfile, pickByShare, sample } from "./profile.js";
 import { seededRandom } from "./random.js";
+import type { SourcePortAllocator } from "./source-ports.js";
 
 export interface FleetOptions {
   serverUrl: string;
@@ -22,6 +23,8 @@ export interface FleetOptions {
   /** How many devices enroll and connect at the same time. Default 200. */
   concurrency?: number;
   stateReportIntervalMs?: number;
+  /** Name each connection's local port from this range (fleets past ~14 000 devices). */
+  sourcePorts?: SourcePortAllocator;
   /** Called as devices come online. */
   onProgress?: (online: number, total: number) => void;
 }
@@ -63,8 +66,12 @@ export class Fleet {
   outages = 0;
   private readonly random: () => number;
 
+  private readonly localEndpoint: (() => { localAddress: string; localPort: number }) | undefined;
+
   constructor(private readonly options: FleetOptions) {
     this.random = seededRandom(options.seed ?? 1);
+    const ports = options.sourcePorts;
+    this.localEndpoint = ports ? () => ({ localAddress: "127.0.0.1", localPort: ports.take() }) : undefined;
   }
 
   get devices(): SimulatedDevice[] {
@@ -90,7 +97,7 @@ export class Fleet {
       nextChurnAtMs: 0,
     };
     const transport = faultyTransport(
-      leanTransport({ ticker: this.keepalive }, (t) => {
+      leanTransport({ ticker: this.keepalive, localEndpoint: this.localEndpoint }, (t) => {
         member.transport = t;
       }),
       group,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AdminClient } from "../../simulator/admin-client.js";
 import { Fleet } from "../../simulator/fleet.js";
 import { parseDuration, runSoak } from "../../simulator/soak.js";
+import { SourcePortAllocator } from "../../simulator/source-ports.js";
 import { createEnrollmentToken } from "../helpers/devices.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
@@ -39,6 +40,8 @@ describe("soak", () => {
       },
       size: 50,
       serialPrefix: "SOAK",
+      // Named source ports, as large fleets use them; reconnects take the next ones.
+      sourcePorts: new SourcePortAllocator(42_000 + (process.pid % 1000) * 10, 52_999),
       logger: pino({ level: "silent" }),
     });
     await fleet.start();
