@@ -16,7 +16,6 @@ import { AdminClient } from "../admin-client.js";
 import { Fleet } from "../fleet.js";
 import type { FleetProfile } from "../profile.js";
 import { progressBar } from "../progress.js";
-import { SourcePortAllocator } from "../source-ports.js";
 import { mosquittoPath, startBareAedes, startMosquitto } from "./brokers.js";
 import { echoBaseline } from "./echo-baseline.js";
 import { rssBytes, tcpSocketStats } from "./proc-stats.js";
@@ -101,8 +100,6 @@ const fleet = new Fleet({
   serialPrefix: "BENCH",
   logger: pino({ level: "error" }),
   concurrency: 200,
-  // Past ~14k connections to one port the kernel's source-port search slows every connect.
-  sourcePorts: N > 12_000 ? new SourcePortAllocator(20_000, 60_999) : undefined,
   onProgress: (online) => bar.update(online),
 });
 const rampStart = performance.now();
