@@ -27,7 +27,15 @@ function waitForLine(
   });
 }
 
-const stopper = (child: ChildProcess) => () =>
+/** Stops the broker on request, and in any case when this process exits. */
+const stopper = (child: ChildProcess) => {
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
+  return stopFor(child);
+};
+
+const stopFor = (child: ChildProcess) => () =>
   new Promise<void>((resolve) => {
     if (child.exitCode !== null) return resolve();
     child.once("exit", () => resolve());

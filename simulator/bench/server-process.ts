@@ -60,6 +60,10 @@ export async function spawnServer(options: {
     { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // A crash of the process that started the server must not leave it running.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  void exited.then(() => process.off("exit", killOnExit));
   const output: string[] = [];
   child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
   await new Promise<void>((resolve, reject) => {
