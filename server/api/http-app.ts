@@ -1,6 +1,6 @@
 /**
- * The HTTP side: the management API under /api/v1, its OpenAPI document and docs page, and
- * /healthz. Errors always answer `{error: {code, message}}`.
+ * The HTTP side: the management API under /api/v1, its OpenAPI document and docs page,
+ * /healthz, and the web console at `/`. Errors always answer `{error: {code, message}}`.
  */
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
@@ -10,6 +10,7 @@ import Type from "typebox";
 import { ERROR_STATUS, isMdmError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { registerAuth } from "./auth.js";
+import { registerConsole } from "./console-static.js";
 import type { ApiServices, App } from "./context.js";
 import { commandRoutes } from "./routes/commands.js";
 import { deviceRoutes } from "./routes/devices.js";
@@ -64,10 +65,13 @@ export async function buildHttpApp(services: ApiServices, options: HttpAppOption
       .code(ERROR_STATUS.internal)
       .send({ error: { code: "internal", message: "internal server error" } });
   });
+  const consolePage = await registerConsole(app);
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send({ error: { code: "not_found", message: `no route ${request.method} ${request.url}` } }),
+    consolePage.wants(request)
+      ? consolePage.send(reply)
+      : reply
+          .code(404)
+          .send({ error: { code: "not_found", message: `no route ${request.method} ${request.url}` } }),
   );
 
   await app.register(swagger, {

@@ -1,0 +1,61 @@
+/**
+ * Debian's Chromium driven through playwright-core: headless, no sandbox (CI runs as root),
+ * no background traffic, and a fresh profile per launch. Screenshots go to test/artifacts/
+ * for a person to look at.
+ */
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+
+export const CHROMIUM_PATH = process.env.PMDM_CHROMIUM ?? "/usr/bin/chromium";
+export const ARTIFACTS_DIR = join(import.meta.dirname, "..", "artifacts");
+
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export interface TestBrowser {
+  browser: BrowserContext;
+  page: Page;
+  /** Saves a full-page PNG as test/artifacts/<name>.png. */
+  screenshot(name: string, page?: Page): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(
+  options: { viewport?: { width: number; height: number } } = {},
+): Promise<TestBrowser> {
+  const profileDir = await mkdtemp(join(tmpdir(), "pmdm-chromium-"));
+  // A persistent context is how playwright passes --user-data-dir: a fresh one per launch.
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: options.viewport ?? { width: 1280, height: 800 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  await mkdir(ARTIFACTS_DIR, { recursive: true });
+  return {
+    browser: context,
+    page,
+    async screenshot(name, target = page) {
+      const path = join(ARTIFACTS_DIR, `${name}.png`);
+      await target.screenshot({ path, fullPage: true });
+      return path;
+    },
+    async close() {
+      await context.close();
+      await rm(profileDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type { Browser, Page };
