@@ -125,6 +125,7 @@ export const DeviceFilterSchema = Type.Object(
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     online: Type.Optional(Type.Boolean()),
+    locked: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

@@ -92,9 +92,30 @@ export class BatchService {
     return this.devices.idsMatching(target.filter);
   }
 
+  /** Fleet commands, newest first. */
+  async list(
+    limit: number,
+    cursor: string | null,
+  ): Promise<{ items: BatchView[]; nextCursor: string | null }> {
+    const rows = await this.db.all<BatchRow>(
+      `SELECT * FROM batches ${cursor ? "WHERE id < ?" : ""} ORDER BY id DESC LIMIT ?`,
+      cursor ? [cursor, limit + 1] : [limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    return {
+      items: await Promise.all(page.map((row) => this.viewOf(row))),
+      nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+    };
+  }
+
   async get(batchId: string): Promise<BatchView> {
     const row = await this.db.get<BatchRow>("SELECT * FROM batches WHERE id = ?", [batchId]);
     if (!row) throw new MdmError("batch_not_found", `batch '${batchId}' does not exist`);
+    return this.viewOf(row);
+  }
+
+  private async viewOf(row: BatchRow): Promise<BatchView> {
+    const batchId = row.id;
     const countRows = await this.db.all<{ state: CommandState; n: number }>(
       "SELECT state, count(*) AS n FROM commands WHERE batch_id = ? GROUP BY state",
       [batchId],

@@ -239,6 +239,31 @@ export class CommandService {
     return view;
   }
 
+  /**
+   * Cancels what a fleet command can still take back: its queued commands, and those sent to
+   * devices that are offline. Commands on their way to online devices run on. Answers how many
+   * were canceled.
+   */
+  async cancelBatch(batchId: string): Promise<number> {
+    const open = await this.deps.db.all<{ id: string; device_id: string; state: CommandState }>(
+      "SELECT id, device_id, state FROM commands WHERE batch_id = ? AND state IN ('queued', 'sent')",
+      [batchId],
+    );
+    const gateway = this.deps.gateway();
+    const cancelable = open.filter((c) => c.state === "queued" || !gateway.isOnline(c.device_id));
+    if (cancelable.length === 0) return 0;
+    const now = this.deps.clock();
+    const canceled = await this.deps.db.write((tx) =>
+      tx.all<CommandRow>(
+        `UPDATE commands SET state = 'canceled', updated_at = ?, finished_at = ?
+         WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('queued', 'sent') RETURNING *`,
+        [now, now, JSON.stringify(cancelable.map((c) => c.id))],
+      ),
+    );
+    for (const row of canceled) this.announce(row);
+    return canceled.length;
+  }
+
   // ---- transitions reported by the delivery path and by devices ----------------------------
 
   private markSent(command: DeviceCommand): void {

@@ -25,6 +25,30 @@ export interface DeviceFilter {
   model?: string;
   /** Substring of name or serial, case-insensitive. */
   q?: string;
+  /** The screen lock the device last reported. */
+  locked?: boolean;
+}
+
+/** Columns the device list can be sorted by, and the SQL that orders them (never null, so
+ * that a keyset cursor can compare them). The clock offset sorts by size, either way off. */
+export const DEVICE_SORT_KEYS = {
+  name: "lower(name)",
+  serial: "serial",
+  model: "model",
+  status: "status",
+  online: "online",
+  lastSeenAt: "coalesce(last_seen_at, 0)",
+  enrolledAt: "enrolled_at",
+  locked: "coalesce(reported_json ->> '$.locked', 0)",
+  timezone: "coalesce(reported_json ->> '$.timezone', '')",
+  clockOffsetMs: "coalesce(abs(reported_json ->> '$.clockOffsetMs'), -1)",
+  agentVersion: "coalesce(reported_json ->> '$.agentVersion', '')",
+} as const;
+export type DeviceSortKey = keyof typeof DEVICE_SORT_KEYS;
+
+export interface DeviceSort {
+  by: DeviceSortKey;
+  descending: boolean;
 }
 
 export interface DeviceListPage {
@@ -99,22 +123,48 @@ export class DeviceService {
     return deviceViewFromRow(row, row.online === 1);
   }
 
-  async list(filter: DeviceFilter, limit: number, cursor: string | null): Promise<DeviceListPage> {
+  /**
+   * One page of devices. Without a sort they come in id order and the cursor is the last id;
+   * with one, the cursor holds the last row's sort value and id (keyset paging, so a page
+   * deep in 50 000 devices costs the same as the first).
+   */
+  async list(
+    filter: DeviceFilter,
+    limit: number,
+    cursor: string | null,
+    sort: DeviceSort | null = null,
+  ): Promise<DeviceListPage> {
     const { where, params } = this.whereClause(filter);
-    const pageWhere = cursor ? `${where ? `${where} AND` : "WHERE"} id > ?` : where;
-    const pageParams = cursor ? [...params, cursor] : params;
-    const rows = await this.deps.db.all<DeviceRow>(`SELECT * FROM devices ${pageWhere} ORDER BY id LIMIT ?`, [
-      ...pageParams,
-      limit + 1,
-    ]);
+    const expr = sort ? DEVICE_SORT_KEYS[sort.by] : null;
+    const direction = sort?.descending ? "DESC" : "ASC";
+    const pageClauses: string[] = [];
+    const pageParams: SqlValue[] = [...params];
+    if (cursor && expr) {
+      const [value, id] = decodeSortCursor(cursor);
+      const beyond = sort?.descending ? "<" : ">";
+      pageClauses.push(`(${expr} ${beyond} ? OR (${expr} = ? AND id ${beyond} ?))`);
+      pageParams.push(value, value, id);
+    } else if (cursor) {
+      pageClauses.push("id > ?");
+      pageParams.push(cursor);
+    }
+    const pageWhere = pageClauses.length
+      ? `${where ? `${where} AND` : "WHERE"} ${pageClauses.join(" AND ")}`
+      : where;
+    const order = expr ? `${expr} ${direction}, id ${direction}` : "id";
+    const rows = await this.deps.db.all<DeviceRow & { sort_value?: SqlValue }>(
+      `SELECT *${expr ? `, ${expr} AS sort_value` : ""} FROM devices ${pageWhere} ORDER BY ${order} LIMIT ?`,
+      [...pageParams, limit + 1],
+    );
     const total =
       (await this.deps.db.get<{ n: number }>(`SELECT count(*) AS n FROM devices ${where}`, params))?.n ?? 0;
     const page = rows.slice(0, limit);
-    return {
-      items: page.map((r) => this.view(r)),
-      nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
-      total,
-    };
+    const last = page.at(-1);
+    let nextCursor: string | null = null;
+    if (rows.length > limit && last) {
+      nextCursor = expr ? encodeSortCursor(last.sort_value ?? null, last.id) : last.id;
+    }
+    return { items: page.map((r) => this.view(r)), nextCursor, total };
   }
 
   /** Ids of the devices matching a filter, for fleet commands. */
@@ -138,6 +188,10 @@ export class DeviceService {
     if (filter.model) {
       clauses.push("model = ?");
       params.push(filter.model);
+    }
+    if (filter.locked !== undefined) {
+      clauses.push(`${DEVICE_SORT_KEYS.locked} = ?`);
+      params.push(filter.locked ? 1 : 0);
     }
     if (filter.q) {
       clauses.push("(name LIKE ? ESCAPE '\\' OR serial LIKE ? ESCAPE '\\')");
@@ -365,4 +419,27 @@ export class DeviceService {
   forget(deviceId: string): void {
     this.lastHistoryKeyByDevice.delete(deviceId);
   }
+}
+
+function encodeSortCursor(value: SqlValue, id: string): string {
+  return Buffer.from(JSON.stringify([value, id])).toString("base64url");
+}
+
+function decodeSortCursor(cursor: string): [SqlValue, string] {
+  try {
+    const decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
+    if (
+      Array.isArray(decoded) &&
+      decoded.length === 2 &&
+      (typeof decoded[0] === "string" || typeof decoded[0] === "number") &&
+      typeof decoded[1] === "string"
+    ) {
+      return [decoded[0], decoded[1]];
+    }
+  } catch {
+    // Falls through to the error below.
+  }
+  throw new MdmError("validation_failed", "cursor is not one this list issued with this sort", {
+    field: "cursor",
+  });
 }

@@ -3,6 +3,7 @@
  * managed device's desired config and pushes it to those online; the rest get it on connect.
  */
 import { AUTO_TIMEZONE, type TimeSettings } from "../../proto/wire.js";
+import type { DeviceRow, DeviceView } from "../devices/device.js";
 import type { DeviceService } from "../devices/device-service.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
@@ -10,6 +11,10 @@ import type { Database } from "../store/database.js";
 import { normalizeTimeSettings } from "./time-validation.js";
 
 const TIME_KEY = "time";
+/** A device has applied the global time when it reports the desired config version or later
+ * and its desired time equals the global one. Parameters: the global zone and NTP server. */
+const APPLIED = `desired_timezone = ? AND coalesce(desired_ntp_server, '') = ?
+  AND coalesce(json_extract(reported_json, '$.appliedConfigVersion'), 0) >= desired_version`;
 export const DEFAULT_TIME_SETTINGS: TimeSettings = { timezone: AUTO_TIMEZONE, ntpServer: null };
 
 export interface TimeSettingsView extends TimeSettings {
@@ -40,13 +45,8 @@ export class SettingsService {
       [TIME_KEY],
     );
     const time = row ? (JSON.parse(row.value_json) as TimeSettings) : DEFAULT_TIME_SETTINGS;
-    // A device has applied the setting when it reports the desired config version or later
-    // and its desired time equals the global one.
     const counts = await this.db.get<{ applied: number; total: number }>(
-      `SELECT count(*) AS total,
-              coalesce(sum(CASE WHEN desired_timezone = ? AND coalesce(desired_ntp_server, '') = ?
-                       AND coalesce(json_extract(reported_json, '$.appliedConfigVersion'), 0) >= desired_version
-                  THEN 1 ELSE 0 END), 0) AS applied
+      `SELECT count(*) AS total, coalesce(sum(CASE WHEN ${APPLIED} THEN 1 ELSE 0 END), 0) AS applied
        FROM devices WHERE status = 'active'`,
       [time.timezone, time.ntpServer ?? ""],
     );
@@ -56,6 +56,24 @@ export class SettingsService {
       updatedAt: row ? new Date(row.updated_at).toISOString() : null,
       applied,
       pending: (counts?.total ?? 0) - applied,
+    };
+  }
+
+  /** Managed devices that have not applied the global time (yet), by id. */
+  async pendingDevices(
+    limit: number,
+    cursor: string | null,
+  ): Promise<{ items: DeviceView[]; nextCursor: string | null }> {
+    const time = await this.time();
+    const rows = await this.db.all<DeviceRow>(
+      `SELECT * FROM devices WHERE status = 'active' AND NOT (${APPLIED}) ${cursor ? "AND id > ?" : ""}
+       ORDER BY id LIMIT ?`,
+      [time.timezone, time.ntpServer ?? "", ...(cursor ? [cursor] : []), limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map((r) => this.devices.view(r)),
+      nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
     };
   }
 

@@ -1,6 +1,6 @@
 import Type from "typebox";
 import type { ApiServices, App } from "../context.js";
-import { Batch, BatchTargetSchema, Command, CommandBody } from "../schemas.js";
+import { Batch, BatchTargetSchema, Command, CommandBody, Page } from "../schemas.js";
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
@@ -46,6 +46,41 @@ export function commandRoutes(app: App, { commands, batches }: ApiServices): voi
         actor: request.admin?.name ?? null,
       });
       return reply.code(202).send(batch);
+    },
+  );
+
+  app.get(
+    "/batches",
+    {
+      config: { right: "devices:read" },
+      schema: {
+        tags: ["batches"],
+        summary: "Fleet commands, newest first, with progress counts",
+        querystring: Type.Object({
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+          cursor: Type.Optional(Type.String({ maxLength: 128 })),
+        }),
+        response: { 200: Page(Batch) },
+      },
+    },
+    async (request) => batches.list(request.query.limit ?? 20, request.query.cursor ?? null),
+  );
+
+  app.post(
+    "/batches/:id/cancel",
+    {
+      config: { right: "devices:command" },
+      schema: {
+        tags: ["batches"],
+        summary: "Cancel what a fleet command can still take back (queued, or sent to offline devices)",
+        params: IdParams,
+        response: { 200: Type.Object({ canceled: Type.Integer(), batch: Batch }) },
+      },
+    },
+    async (request) => {
+      await batches.get(request.params.id);
+      const canceled = await commands.cancelBatch(request.params.id);
+      return { canceled, batch: await batches.get(request.params.id) };
     },
   );
 

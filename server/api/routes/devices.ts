@@ -1,4 +1,5 @@
 import Type from "typebox";
+import { DEVICE_SORT_KEYS, type DeviceSortKey } from "../../devices/device-service.js";
 import type { ApiServices, App } from "../context.js";
 import { Command, CommandBody, Device, DeviceStatusSchema, LimitCursor, Page } from "../schemas.js";
 
@@ -17,14 +18,26 @@ export function deviceRoutes(app: App, { devices, commands }: ApiServices): void
           status: Type.Optional(DeviceStatusSchema),
           model: Type.Optional(Type.String({ maxLength: 128 })),
           q: Type.Optional(Type.String({ maxLength: 128, description: "substring of name or serial" })),
+          locked: Type.Optional(Type.Boolean({ description: "the screen lock last reported" })),
+          sort: Type.Optional(
+            Type.Enum(Object.keys(DEVICE_SORT_KEYS) as DeviceSortKey[], {
+              description: "order by this column (default: id); clockOffsetMs sorts by size",
+            }),
+          ),
+          order: Type.Optional(Type.Enum(["asc", "desc"], { default: "asc" })),
           ...LimitCursor,
         }),
         response: { 200: Type.Object({ ...Page(Device).properties, total: Type.Integer() }) },
       },
     },
     async (request) => {
-      const { limit = 50, cursor, ...filter } = request.query;
-      return devices.list(filter, limit, cursor ?? null);
+      const { limit = 50, cursor, sort, order, ...filter } = request.query;
+      return devices.list(
+        filter,
+        limit,
+        cursor ?? null,
+        sort ? { by: sort, descending: order === "desc" } : null,
+      );
     },
   );
 

@@ -1,5 +1,6 @@
+import Type from "typebox";
 import type { ApiServices, App } from "../context.js";
-import { TimeSettingsBody, TimeSettingsView } from "../schemas.js";
+import { Device, LimitCursor, Page, TimeSettingsBody, TimeSettingsView } from "../schemas.js";
 
 export function settingsRoutes(app: App, { settings }: ApiServices): void {
   app.get(
@@ -13,6 +14,20 @@ export function settingsRoutes(app: App, { settings }: ApiServices): void {
       },
     },
     async () => settings.timeView(),
+  );
+
+  app.get(
+    "/settings/time/pending",
+    {
+      config: { right: "devices:read" },
+      schema: {
+        tags: ["settings"],
+        summary: "Managed devices that have not applied the global date & time (yet)",
+        querystring: Type.Object(LimitCursor),
+        response: { 200: Page(Device) },
+      },
+    },
+    async (request) => settings.pendingDevices(request.query.limit ?? 50, request.query.cursor ?? null),
   );
 
   app.put(
