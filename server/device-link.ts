@@ -24,10 +24,15 @@ export class DeviceLink implements DeviceEventHandler {
 
   async deviceReady(deviceId: string): Promise<void> {
     this.counters.connects++;
-    await this.devices.recordPresence(deviceId, true);
-    // Config first, then commands: a command may depend on the name or time the device runs.
-    await this.devices.pushDesiredConfig(deviceId);
-    await this.commands.delivery.deviceReady(deviceId);
+    // Delivery does not wait for the presence write; both are done when this resolves.
+    const presence = this.devices.recordPresence(deviceId, true);
+    try {
+      // Config first, then commands: a command may depend on the name or time the device runs.
+      await this.devices.pushDesiredConfig(deviceId);
+      await this.commands.delivery.deviceReady(deviceId);
+    } finally {
+      await presence;
+    }
   }
 
   async deviceOffline(deviceId: string): Promise<void> {

@@ -392,7 +392,9 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
     }
     // Durable before acting: whatever happens next, this command id never runs again.
     await this.act(() => storage.putJournalEntry({ ...ref, state: "accepted" }));
-    await this.publishResult(this.result(ref.commandId, "accepted"));
+    // Progress only, so QoS 0: the final result (QoS 1) follows on the same connection, and
+    // a lost acceptance is answered from the journal when the server sends the command again.
+    await this.publishResult(this.result(ref.commandId, "accepted"), 0);
     try {
       await this.invokePlatform(ref, () => runExecutor(platform, action));
     } catch (err) {
@@ -508,13 +510,13 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
     return { commandId, status, errorCode, message, atMs: this.clock() };
   }
 
-  /** Resolves on PUBACK. */
-  private async publishResult(result: CommandResult): Promise<void> {
+  /** With QoS 1 (the default) resolves on PUBACK. */
+  private async publishResult(result: CommandResult, qos: 0 | 1 = 1): Promise<void> {
     const identity = this.identityInUse;
     const transport = this.transport;
     if (!identity || !transport) return;
     await this.act(() =>
-      transport.publish(deviceTopic(identity.deviceId, "res"), encodeCommandResult(result)),
+      transport.publish(deviceTopic(identity.deviceId, "res"), encodeCommandResult(result), { qos }),
     );
     this.emit("result", result);
   }
@@ -581,7 +583,8 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
       model: platform.model,
       serial: platform.serial,
     });
-    await this.act(() => transport.publish(deviceTopic(identity.deviceId, "state"), bytes));
+    // A snapshot the next one supersedes, and every connect sends a fresh one: QoS 0.
+    await this.act(() => transport.publish(deviceTopic(identity.deviceId, "state"), bytes, { qos: 0 }));
     this.emit("stateReported", { atMs });
   }
 }

@@ -6,7 +6,13 @@
  */
 import { connect as connectTcp, type Socket } from "node:net";
 import mqttPacket, { type Packet, type Parser } from "mqtt-packet";
-import type { AgentTransport, ConnectOptions, TransportFactory, TransportHandlers } from "./transport.js";
+import type {
+  AgentTransport,
+  ConnectOptions,
+  PublishOptions,
+  TransportFactory,
+  TransportHandlers,
+} from "./transport.js";
 
 export interface LeanTransportOptions {
   keepaliveSeconds?: number;
@@ -24,6 +30,32 @@ const AUTH_REFUSED = new Set([4, 5]);
 const AUTH_REFUSED_RETRY_MS = 5 * 60_000;
 
 type Pending = { resolve: () => void; reject: (err: Error) => void };
+
+/**
+ * Sockets written to in this turn of the event loop. They stay corked until one shared
+ * setImmediate, so the packets a device sends in one turn (an ack, a result, a state report)
+ * leave in one write instead of one system call each.
+ */
+const corkedSockets = new Set<Socket>();
+let uncorkScheduled = false;
+
+function uncorkAll(): void {
+  uncorkScheduled = false;
+  for (const socket of corkedSockets) socket.uncork();
+  corkedSockets.clear();
+}
+
+function writeCoalesced(socket: Socket, bytes: Buffer): void {
+  if (!corkedSockets.has(socket)) {
+    socket.cork();
+    corkedSockets.add(socket);
+    if (!uncorkScheduled) {
+      uncorkScheduled = true;
+      setImmediate(uncorkAll);
+    }
+  }
+  socket.write(bytes);
+}
 
 /**
  * One ticker for many lean connections: PINGREQ when a link has been idle. A fleet shares one,
@@ -115,7 +147,7 @@ export class LeanTransport implements AgentTransport {
   private send(packet: Packet): void {
     const socket = this.socket;
     if (!socket || socket.destroyed) return;
-    socket.write(mqttPacket.generate(packet));
+    writeCoalesced(socket, mqttPacket.generate(packet));
     this.lastSentMs = Date.now();
   }
 
@@ -218,7 +250,21 @@ export class LeanTransport implements AgentTransport {
     });
   }
 
-  publish(topic: string, payload: Uint8Array): Promise<void> {
+  publish(topic: string, payload: Uint8Array, options: PublishOptions = {}): Promise<void> {
+    if (options.qos === 0) {
+      if (this.ended) return Promise.reject(new Error("transport ended"));
+      if (this.connected) {
+        this.send({
+          cmd: "publish",
+          topic,
+          payload: Buffer.from(payload),
+          qos: 0,
+          retain: false,
+          dup: false,
+        });
+      }
+      return Promise.resolve();
+    }
     return new Promise((resolve, reject) => {
       if (this.ended) return reject(new Error("transport ended"));
       const messageId = this.packetId();

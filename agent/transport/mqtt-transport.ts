@@ -1,6 +1,12 @@
 /** The agent's MQTT transport on MQTT.js: TCP, TLS or WebSocket, reconnect with backoff. */
 import mqtt, { ErrorWithReasonCode, type MqttClient } from "mqtt";
-import type { AgentTransport, ConnectOptions, TransportFactory, TransportHandlers } from "./transport.js";
+import type {
+  AgentTransport,
+  ConnectOptions,
+  PublishOptions,
+  TransportFactory,
+  TransportHandlers,
+} from "./transport.js";
 
 /** CONNACK return codes that mean "this credential will not work" [MQTT-3.2.2.3]. */
 const AUTH_REFUSED_RETURN_CODES = new Set([4, 5]);
@@ -53,6 +59,8 @@ class MqttJsTransport implements AgentTransport {
       password: this.options.password,
       // The server re-sends every unfinished command on connect, so no broker session is needed.
       clean: true,
+      // QoS 0 messages are snapshots the next one supersedes: not worth keeping while offline.
+      queueQoSZero: false,
       keepalive: this.tuning.keepaliveSeconds,
       connectTimeout: this.tuning.connectTimeoutMs,
       reconnectPeriod: this.tuning.reconnectDelayMs,
@@ -112,11 +120,11 @@ class MqttJsTransport implements AgentTransport {
     });
   }
 
-  publish(topic: string, payload: Uint8Array): Promise<void> {
+  publish(topic: string, payload: Uint8Array, options: PublishOptions = {}): Promise<void> {
     const client = this.requireClient();
     const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
     return new Promise((resolve, reject) => {
-      client.publish(topic, bytes, { qos: 1 }, (err) => (err ? reject(err) : resolve()));
+      client.publish(topic, bytes, { qos: options.qos ?? 1 }, (err) => (err ? reject(err) : resolve()));
     });
   }
 

@@ -25,13 +25,21 @@ export interface ConnectOptions {
   password: string;
 }
 
+export interface PublishOptions {
+  qos?: 0 | 1;
+}
+
 export interface AgentTransport {
   /** Starts connecting; returns at once. */
   connect(): void;
   /** QoS 1 subscriptions; rejects if the broker refuses any of them. */
   subscribe(topics: string[]): Promise<void>;
-  /** QoS 1; resolves when the broker has acknowledged (PUBACK), also across a reconnect. */
-  publish(topic: string, payload: Uint8Array): Promise<void>;
+  /**
+   * QoS 1 (the default) resolves when the broker has acknowledged (PUBACK), also across a
+   * reconnect. QoS 0 resolves once handed to the connection and is dropped while offline: for
+   * messages the next one supersedes anyway.
+   */
+  publish(topic: string, payload: Uint8Array, options?: PublishOptions): Promise<void>;
   /** Stops for good. `force`: drop the connection without DISCONNECT, like a power cut. */
   end(force: boolean): Promise<void>;
 }

@@ -6,6 +6,7 @@
 import type { DeviceCommand } from "../../proto/wire.js";
 import type { DeviceGateway } from "../broker/device-gateway.js";
 import type { Logger } from "../logger.js";
+import { batchedLookup } from "../store/batched-lookup.js";
 import type { Database } from "../store/database.js";
 import { type CommandRow, deviceCommandFromRow } from "./command.js";
 
@@ -20,14 +21,32 @@ export class CommandDelivery {
   private readonly chainByDevice = new Map<string, Promise<void>>();
   /** Highest seq published on the device's current connection. */
   private readonly sentSeqByDevice = new Map<string, number>();
+  /** Open commands per device, in seq order; one query for every device readied in a turn. */
+  private readonly openCommandsOf: (deviceId: string) => Promise<CommandRow[]>;
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly gateway: () => DeviceGateway,
     private readonly listener: DeliveryListener,
     private readonly clock: () => number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.openCommandsOf = batchedLookup(async (deviceIds) => {
+      const rows = await db.all<CommandRow>(
+        `SELECT * FROM commands
+         WHERE device_id IN (SELECT value FROM json_each(?)) AND state IN ('queued', 'sent', 'accepted')
+         ORDER BY device_id, seq`,
+        [JSON.stringify(deviceIds)],
+      );
+      const byDevice = new Map<string, CommandRow[]>();
+      for (const row of rows) {
+        const list = byDevice.get(row.device_id);
+        if (list) list.push(row);
+        else byDevice.set(row.device_id, [row]);
+      }
+      return byDevice;
+    }, []);
+  }
 
   /** A device (re)connected: everything not terminal is sent again, in seq order. */
   deviceReady(deviceId: string): Promise<void> {
@@ -61,10 +80,7 @@ export class CommandDelivery {
   }
 
   private async sendOpenCommands(deviceId: string): Promise<void> {
-    const rows = await this.db.all<CommandRow>(
-      `SELECT * FROM commands WHERE device_id = ? AND state IN ('queued', 'sent', 'accepted') ORDER BY seq`,
-      [deviceId],
-    );
+    const rows = await this.openCommandsOf(deviceId);
     const now = this.clock();
     for (const row of rows) {
       if (row.state !== "accepted" && row.expires_at <= now) {

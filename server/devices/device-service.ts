@@ -9,6 +9,7 @@ import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
 import { hashSecret, newDeviceId, newSecret, secretMatchesHash } from "../ids.js";
 import type { Logger } from "../logger.js";
+import { batchedLookup } from "../store/batched-lookup.js";
 import type { Database, SqlValue, WriteContext } from "../store/database.js";
 import { KeyedBatchWriter } from "../store/keyed-batch-writer.js";
 import {
@@ -99,11 +100,30 @@ export class DeviceService {
   /** Online flags and last-seen times, likewise. */
   private readonly presenceWriter: KeyedBatchWriter<string, { online: boolean; atMs: number }>;
 
+  /** Credential hashes and device rows by id, one query per event-loop turn (reconnect storms). */
+  private readonly secretHashOf: (deviceId: string) => Promise<string | null>;
+  private readonly rowForConfig: (deviceId: string) => Promise<DeviceRow | null>;
+
   constructor(private readonly deps: DeviceServiceDeps) {
     this.reportWriter = new KeyedBatchWriter(deps.db, { apply: (tx, batch) => this.writeReports(tx, batch) });
     this.presenceWriter = new KeyedBatchWriter(deps.db, {
       apply: (tx, batch) => this.writePresence(tx, batch),
     });
+    this.secretHashOf = batchedLookup(async (ids) => {
+      const rows = await deps.db.all<{ device_id: string; secret_hash: string }>(
+        `SELECT device_id, secret_hash FROM device_credentials
+         WHERE device_id IN (SELECT value FROM json_each(?))`,
+        [JSON.stringify(ids)],
+      );
+      return new Map(rows.map((r) => [r.device_id, r.secret_hash]));
+    }, null);
+    this.rowForConfig = batchedLookup(async (ids) => {
+      const rows = await deps.db.all<DeviceRow>(
+        "SELECT * FROM devices WHERE id IN (SELECT value FROM json_each(?))",
+        [JSON.stringify(ids)],
+      );
+      return new Map(rows.map((r) => [r.id, r]));
+    }, null);
   }
 
   async get(deviceId: string): Promise<DeviceView> {
@@ -263,11 +283,8 @@ export class DeviceService {
   }
 
   async verifyCredential(deviceId: string, secret: string): Promise<boolean> {
-    const row = await this.deps.db.get<{ secret_hash: string }>(
-      "SELECT secret_hash FROM device_credentials WHERE device_id = ?",
-      [deviceId],
-    );
-    return row !== undefined && secretMatchesHash(secret, row.secret_hash);
+    const secretHash = await this.secretHashOf(deviceId);
+    return secretHash !== null && secretMatchesHash(secret, secretHash);
   }
 
   /** Removes the credential and closes the device's connection. */
@@ -325,7 +342,8 @@ export class DeviceService {
   async pushDesiredConfig(deviceId: string): Promise<void> {
     const gateway = this.deps.gateway();
     if (!gateway.isOnline(deviceId)) return;
-    const row = await this.getRow(deviceId);
+    const row = await this.rowForConfig(deviceId);
+    if (!row) return;
     if (row.status !== "active" && row.status !== "deactivated") return;
     await gateway.publishConfig(deviceId, {
       version: row.desired_version,

@@ -245,7 +245,7 @@ for (let round = 0; round < opts.reportsPerDevice; round++) {
       model: member.device.platform.model,
       serial: member.device.serial,
     });
-    member.transport?.publish(deviceTopic(deviceId, "state"), bytes).catch(() => {});
+    member.transport?.publish(deviceTopic(deviceId, "state"), bytes, { qos: 0 }).catch(() => {});
   }
 }
 await until(async () => ((await health(server.httpUrl)).stateReportsStored ?? 0) - before >= expected, 20);
