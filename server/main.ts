@@ -43,10 +43,16 @@ try {
 
 const logger = createLogger(config.logLevel);
 const server = await startServer(config, logger);
-if (server.createdAdminToken) {
+if (server.createdAdmin) {
   // Printed once, on purpose outside the JSON log: this is the only time it is shown.
   process.stdout.write(
-    `\nAdmin API token (also saved to ${server.adminTokenFile}, mode 0600):\n\n  ${server.createdAdminToken}\n\n` +
+    `\nFirst system admin: ${server.createdAdmin.email}, one-time password: ${server.createdAdmin.password}\n` +
+      `(sign in at ${server.httpUrl}/ and choose a new password; \`npm run admin -- create\` adds admins)\n`,
+  );
+}
+if (server.createdAdminToken) {
+  process.stdout.write(
+    `\nSystem-admin API token (also saved to ${server.adminTokenFile}, mode 0600):\n\n  ${server.createdAdminToken}\n\n` +
       `Try: curl -H "Authorization: Bearer $(cat ${server.adminTokenFile})" ${server.httpUrl}/api/v1/devices\n\n`,
   );
 }

@@ -5,7 +5,14 @@
 import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
-import { AdminTokens } from "./admins/admin-tokens.js";
+import { AdminService } from "./admins/accounts.js";
+import { ApiTokenService } from "./admins/api-tokens.js";
+import { AuditLog } from "./admins/audit-log.js";
+import { ADMIN_TOKEN_FILE, bootstrapFirstAdmin } from "./admins/bootstrap.js";
+import { Authenticator } from "./admins/credentials.js";
+import { DEFAULT_LOGIN_LIMITS, LoginLimiter } from "./admins/login-limiter.js";
+import { RoleService } from "./admins/roles.js";
+import { SessionService } from "./admins/sessions.js";
 import { EVENTS_PATH, EventsSocket } from "./api/events-socket.js";
 import { buildHttpApp } from "./api/http-app.js";
 import { createEmbeddedBroker, type EmbeddedBroker } from "./broker/embedded-broker.js";
@@ -35,8 +42,10 @@ export interface RunningServer {
   httpUrl: string;
   /** MQTT URL handed to enrolling devices. */
   mqttUrl: string;
-  /** The bootstrap admin token, only on the first start of a data dir. */
+  /** The bootstrap admin token, only when the first start of a data dir wrote a new one. */
   createdAdminToken: string | null;
+  /** The first system admin and its one-time password, only on the first start of a data dir. */
+  createdAdmin: { email: string; password: string } | null;
   adminTokenFile: string;
   services: {
     devices: DeviceService;
@@ -45,6 +54,11 @@ export interface RunningServer {
     enrollment: EnrollmentService;
     settings: SettingsService;
     events: EventBus<ServerEvents>;
+    admins: AdminService;
+    roles: RoleService;
+    sessions: SessionService;
+    tokens: ApiTokenService;
+    audit: AuditLog;
   };
   db: Database;
   /** The device gateway (the embedded broker), for tools and tests that act as the server. */
@@ -95,8 +109,20 @@ export async function startServer(
     deviceCodeTtlSeconds: config.deviceCodeTtlSeconds,
     deviceCodePollIntervalSeconds: config.deviceCodePollIntervalSeconds,
   });
-  const adminTokens = new AdminTokens(db, clock);
+  const audit = new AuditLog(db, events, clock);
+  const authenticator = new Authenticator(db, clock);
+  const sessions = new SessionService({
+    db,
+    events,
+    clock,
+    limiter: new LoginLimiter(DEFAULT_LOGIN_LIMITS, clock),
+  });
+  const roles = new RoleService(db, events, clock);
+  const tokens = new ApiTokenService(db, events, clock);
+  const admins = new AdminService({ db, roles, sessions, tokens, events, clock });
 
+  // Before the API listens: the first admin and the token file exist from the first request on.
+  const bootstrap = await bootstrapFirstAdmin({ db, admins, tokens, audit }, dataDir);
   await devices.markAllOffline();
   const deviceLink = new DeviceLink(devices, commands);
   broker = await createEmbeddedBroker(
@@ -112,7 +138,20 @@ export async function startServer(
   );
 
   const app = await buildHttpApp(
-    { devices, commands, batches, enrollment, settings, adminTokens, events },
+    {
+      devices,
+      commands,
+      batches,
+      enrollment,
+      settings,
+      events,
+      authenticator,
+      sessions,
+      admins,
+      roles,
+      tokens,
+      audit,
+    },
     {
       logger,
       version: SERVER_VERSION,
@@ -124,7 +163,7 @@ export async function startServer(
       }),
     },
   );
-  const eventsSocket = new EventsSocket(events, adminTokens, logger);
+  const eventsSocket = new EventsSocket(events, authenticator, logger);
   app.server.on("upgrade", (request, socket, head) => {
     const path = (request.url ?? "").split("?")[0];
     if (path === WS_MQTT_PATH) broker!.handleUpgrade(request, socket, head);
@@ -136,7 +175,6 @@ export async function startServer(
   const reachableHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   if (!mqttUrl) mqttUrl = `mqtt://${reachableHost}:${broker.mqttPort}`;
 
-  const bootstrap = await adminTokens.bootstrap(dataDir);
   const scheduler = new Scheduler(logger);
   scheduler.start([
     {
@@ -149,6 +187,7 @@ export async function startServer(
       expression: "0 17 3 * * *",
       run: () => devices.pruneStateHistory(clock() - config.stateHistoryRetentionDays * 86_400_000),
     },
+    { name: "prune-admin-sessions", expression: "0 47 3 * * *", run: () => sessions.prune() },
   ]);
 
   logger.info(
@@ -162,8 +201,21 @@ export async function startServer(
     httpUrl: `http://${reachableHost}:${httpPort}`,
     mqttUrl,
     createdAdminToken: bootstrap?.token ?? null,
-    adminTokenFile: join(dataDir, "admin-token"),
-    services: { devices, commands, batches, enrollment, settings, events },
+    createdAdmin: bootstrap ? { email: bootstrap.email, password: bootstrap.password } : null,
+    adminTokenFile: join(dataDir, ADMIN_TOKEN_FILE),
+    services: {
+      devices,
+      commands,
+      batches,
+      enrollment,
+      settings,
+      events,
+      admins,
+      roles,
+      sessions,
+      tokens,
+      audit,
+    },
     db,
     gateway: broker,
     async close() {

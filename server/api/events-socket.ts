@@ -1,16 +1,21 @@
 /**
  * `GET /api/v1/events`: a WebSocket that streams server events as JSON lines
- * `{type, at, data}`. Authenticated like every admin route; a client that cannot keep up is
- * disconnected rather than buffered without bound.
+ * `{type, at, data}`. It needs a credential holding devices:read (bearer token, `access_token`
+ * query parameter, or the console's session cookie); audit events (`audit.appended`) go only
+ * to credentials holding audit:read. When access changes (logout, revocation, deactivation,
+ * role change) every open stream re-checks its credential and is closed if it no longer
+ * qualifies. A client that cannot keep up is disconnected rather than buffered without bound.
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "ws";
-import type { AdminTokens } from "../admins/admin-tokens.js";
+import type { Authenticator } from "../admins/credentials.js";
+import type { Principal } from "../admins/principal.js";
+import type { Right } from "../admins/rights.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
 import type { Logger } from "../logger.js";
-import { bearerToken } from "./auth.js";
+import { presentedCredential, sameOrigin } from "./auth.js";
 
 export const EVENTS_PATH = "/api/v1/events";
 const EVENT_NAMES: (keyof ServerEvents)[] = [
@@ -20,19 +25,33 @@ const EVENT_NAMES: (keyof ServerEvents)[] = [
   "device.updated",
   "command.updated",
   "settings.time.updated",
+  "audit.appended",
 ];
+/** The right each event needs beyond devices:read. */
+const EVENT_RIGHT: Partial<Record<keyof ServerEvents, Right>> = { "audit.appended": "audit:read" };
 /** A subscriber further behind than this is dropped; it reconnects and reloads. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** Close code when the credential stops being valid (4000–4999 are for applications). */
+const CLOSE_ACCESS_ENDED = 4401;
+
+interface Subscriber {
+  secret: string;
+  principal: Principal;
+}
 
 export class EventsSocket {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly subscribers = new Map<WebSocket, Subscriber>();
+  private readonly offAccessChanged: () => void;
 
   constructor(
     private readonly events: EventBus<ServerEvents>,
-    private readonly adminTokens: AdminTokens,
+    private readonly authenticator: Authenticator,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.offAccessChanged = events.on("access.changed", () => this.recheckAll());
+  }
 
   /** Listens on the bus only while someone is connected: with no console open, the hot
    * paths build no event payloads at all. */
@@ -44,45 +63,109 @@ export class EventsSocket {
   }
 
   private unsubscribeWhenIdle(): void {
-    if (this.wss.clients.size > 0) return;
+    if (this.subscribers.size > 0) return;
     for (const off of this.unsubscribe.splice(0)) off();
   }
 
-  private broadcast(type: string, data: unknown): void {
-    if (this.wss.clients.size === 0) return;
-    const line = JSON.stringify({ type, at: new Date().toISOString(), data });
-    for (const client of this.wss.clients) {
+  private broadcast(type: keyof ServerEvents, data: unknown): void {
+    if (this.subscribers.size === 0) return;
+    const needs = EVENT_RIGHT[type];
+    let line: string | undefined;
+    for (const [client, { principal }] of this.subscribers) {
       if (client.readyState !== WebSocket.OPEN) continue;
+      if (needs && !principal.rights.has(needs)) continue;
       if (client.bufferedAmount > MAX_BUFFERED_BYTES) {
         client.close(1013, "too slow; reconnect");
         continue;
       }
+      line ??= JSON.stringify({ type, at: new Date().toISOString(), data });
       client.send(line);
     }
   }
 
+  /** Re-authenticates every open stream; those whose credential no longer qualifies close. */
+  private async recheckAll(): Promise<void> {
+    for (const [client, subscriber] of [...this.subscribers]) {
+      const principal = await this.authenticator.authenticate(subscriber.secret);
+      if (!this.subscribers.has(client)) continue;
+      if (!principal || refusal(principal)) {
+        this.subscribers.delete(client);
+        client.close(CLOSE_ACCESS_ENDED, "credential no longer valid");
+      } else {
+        subscriber.principal = principal;
+      }
+    }
+    this.unsubscribeWhenIdle();
+  }
+
   async handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(request.url ?? "/", "http://localhost");
-    const token = bearerToken(request.headers.authorization) ?? url.searchParams.get("access_token");
-    const admin = token ? await this.adminTokens.authenticate(token) : null;
-    if (!admin) {
-      socket.end(
-        "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n" +
-          JSON.stringify({ error: { code: "unauthorized", message: "missing or invalid bearer token" } }),
+    const queryToken = url.searchParams.get("access_token");
+    const presented =
+      presentedCredential(request.headers) ?? (queryToken ? { secret: queryToken, viaCookie: false } : null);
+    const principal = presented ? await this.authenticator.authenticate(presented.secret) : null;
+    if (!presented || !principal) {
+      refuse(socket, 401, "Unauthorized", "unauthorized", "missing or invalid credential");
+      return;
+    }
+    // Browsers send the session cookie with any page's WebSocket to this host; only our own
+    // origin may use it.
+    if (presented.viaCookie && !sameOrigin(request.headers)) {
+      refuse(
+        socket,
+        403,
+        "Forbidden",
+        "cross_site_request",
+        "the session cookie works only from this server's origin",
       );
       return;
     }
+    const refused = refusal(principal);
+    if (refused) {
+      refuse(socket, 403, "Forbidden", refused.code, refused.message);
+      return;
+    }
     this.wss.handleUpgrade(request, socket, head, (ws) => {
+      this.subscribers.set(ws, { secret: presented.secret, principal });
       this.subscribe();
-      ws.on("close", () => this.unsubscribeWhenIdle());
+      ws.on("close", () => {
+        this.subscribers.delete(ws);
+        this.unsubscribeWhenIdle();
+      });
       ws.on("error", (err) => this.logger.debug({ err }, "events socket error"));
-      ws.send(JSON.stringify({ type: "hello", at: new Date().toISOString(), data: { admin: admin.name } }));
+      ws.send(
+        JSON.stringify({
+          type: "hello",
+          at: new Date().toISOString(),
+          data: { admin: { id: principal.adminId, email: principal.email, name: principal.name } },
+        }),
+      );
     });
   }
 
   async close(): Promise<void> {
+    this.offAccessChanged();
     for (const off of this.unsubscribe.splice(0)) off();
     for (const client of this.wss.clients) client.terminate();
+    this.subscribers.clear();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
+}
+
+/** Why this principal may not stream events, if it may not. */
+function refusal(principal: Principal): { code: string; message: string } | null {
+  if (principal.mustResetPassword && principal.credential.type === "session") {
+    return { code: "password_reset_required", message: "change your password first" };
+  }
+  if (!principal.rights.has("devices:read")) {
+    return { code: "forbidden", message: "the events stream needs the right 'devices:read'" };
+  }
+  return null;
+}
+
+function refuse(socket: Duplex, status: number, reason: string, code: string, message: string): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n` +
+      JSON.stringify({ error: { code, message } }),
+  );
 }

@@ -12,10 +12,15 @@ import type { Logger } from "../logger.js";
 import { registerAuth } from "./auth.js";
 import { registerConsole } from "./console-static.js";
 import type { ApiServices, App } from "./context.js";
+import { adminRoutes } from "./routes/admins.js";
+import { auditRoutes } from "./routes/audit.js";
+import { authRoutes } from "./routes/auth.js";
 import { commandRoutes } from "./routes/commands.js";
 import { deviceRoutes } from "./routes/devices.js";
 import { enrollmentRoutes } from "./routes/enrollment.js";
+import { roleRoutes } from "./routes/roles.js";
 import { settingsRoutes } from "./routes/settings.js";
+import { tokenRoutes } from "./routes/tokens.js";
 import { ErrorBody } from "./schemas.js";
 
 export const API_PREFIX = "/api/v1";
@@ -78,9 +83,12 @@ export async function buildHttpApp(services: ApiServices, options: HttpAppOption
     openapi: {
       info: { title: "portal-mdm API", version: options.version },
       components: {
-        securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer" },
+          session: { type: "apiKey", in: "cookie", name: "pmdm_session" },
+        },
       },
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }, { session: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: "/api/docs" });
@@ -100,6 +108,11 @@ export async function buildHttpApp(services: ApiServices, options: HttpAppOption
       commandRoutes(api as App, services);
       enrollmentRoutes(api as App, services);
       settingsRoutes(api as App, services);
+      authRoutes(api as App, services);
+      adminRoutes(api as App, services);
+      roleRoutes(api as App, services);
+      tokenRoutes(api as App, services);
+      auditRoutes(api as App, services);
     },
     { prefix: API_PREFIX },
   );

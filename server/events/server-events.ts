@@ -1,4 +1,5 @@
 import type { TimeSettings } from "../../proto/wire.js";
+import type { AuditItem } from "../admins/audit-log.js";
 import type { CommandView } from "../commands/command.js";
 import type { DeviceView } from "../devices/device.js";
 
@@ -12,4 +13,8 @@ export interface ServerEvents {
   "device.updated": { device: DeviceView };
   "command.updated": { command: CommandView };
   "settings.time.updated": { time: TimeSettings };
+  /** A row was appended to the audit log (streamed only to holders of audit:read). */
+  "audit.appended": { item: AuditItem };
+  /** Sessions, tokens, roles or accounts changed: open event streams re-check their credential. */
+  "access.changed": { reason: string };
 }

@@ -125,6 +125,76 @@ export const MIGRATIONS: readonly string[] = [
     revoked_at INTEGER
   );
   `,
+  // 2: admin accounts, roles, sessions, personal API tokens and the append-only audit log
+  `
+  CREATE TABLE roles (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    -- The built-in system admin role holds every right, including rights added later, so its
+    -- rights are not stored: rights_json is '[]' and built_in = 1.
+    rights_json TEXT NOT NULL,
+    built_in    INTEGER NOT NULL DEFAULT 0,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+  INSERT INTO roles (id, name, rights_json, built_in, created_at, updated_at)
+    VALUES ('system_admin', 'System admin', '[]', 1, 0, 0);
+
+  CREATE TABLE admins (
+    id                  TEXT PRIMARY KEY,
+    email               TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name                TEXT NOT NULL,
+    role_id             TEXT NOT NULL REFERENCES roles (id),
+    password_hash       TEXT,
+    must_reset_password INTEGER NOT NULL DEFAULT 0,
+    active              INTEGER NOT NULL DEFAULT 1,
+    created_at          INTEGER NOT NULL,
+    updated_at          INTEGER NOT NULL,
+    last_login_at       INTEGER
+  );
+  CREATE INDEX admins_by_role ON admins (role_id);
+
+  CREATE TABLE admin_sessions (
+    id             TEXT PRIMARY KEY,
+    admin_id       TEXT NOT NULL REFERENCES admins (id),
+    token_hash     TEXT NOT NULL UNIQUE,
+    created_at     INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    ended_at       INTEGER,
+    source_address TEXT
+  );
+  CREATE INDEX admin_sessions_by_admin ON admin_sessions (admin_id) WHERE ended_at IS NULL;
+
+  -- Step 1's tokens become personal API tokens; the bootstrap token is given to the first
+  -- system admin at start (admin_id NULL until then). rights_json NULL: every right.
+  ALTER TABLE admin_tokens ADD COLUMN admin_id TEXT REFERENCES admins (id);
+  ALTER TABLE admin_tokens ADD COLUMN rights_json TEXT;
+  ALTER TABLE admin_tokens ADD COLUMN expires_at INTEGER;
+  CREATE INDEX admin_tokens_by_admin ON admin_tokens (admin_id);
+
+  CREATE TABLE audit_log (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    at             INTEGER NOT NULL,
+    actor_id       TEXT,
+    actor_email    TEXT,
+    credential_id  TEXT,
+    action         TEXT NOT NULL,
+    target         TEXT,
+    params_json    TEXT NOT NULL,
+    outcome        TEXT NOT NULL CHECK (outcome IN ('success', 'failure')),
+    error_code     TEXT,
+    source_address TEXT
+  );
+  CREATE INDEX audit_log_by_time ON audit_log (at);
+  CREATE INDEX audit_log_by_actor ON audit_log (actor_id, seq);
+  CREATE INDEX audit_log_by_action ON audit_log (action, seq);
+  CREATE INDEX audit_log_by_target ON audit_log (target, seq);
+  -- Append-only, whatever the caller: no statement may change or remove a row.
+  CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+  CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+  `,
 ];
 
 export async function migrate(db: Database): Promise<{ from: number; to: number }> {

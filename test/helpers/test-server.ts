@@ -52,6 +52,12 @@ export class ApiClient {
   put<T = unknown>(path: string, body: unknown) {
     return this.request<T>("PUT", `/api/v1${path}`, body);
   }
+  patch<T = unknown>(path: string, body: unknown) {
+    return this.request<T>("PATCH", `/api/v1${path}`, body);
+  }
+  delete<T = unknown>(path: string) {
+    return this.request<T>("DELETE", `/api/v1${path}`);
+  }
 }
 
 export interface TestServer {

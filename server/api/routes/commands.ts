@@ -1,10 +1,12 @@
 import Type from "typebox";
+import { audited } from "../audit-request.js";
+import { rightOfBatch, rightOfBatchBody, rightOfCommand } from "../command-rights.js";
 import type { ApiServices, App } from "../context.js";
 import { Batch, BatchTargetSchema, Command, CommandBody, Page } from "../schemas.js";
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
-export function commandRoutes(app: App, { commands, batches }: ApiServices): void {
+export function commandRoutes(app: App, { commands, batches, audit }: ApiServices): void {
   app.get(
     "/commands/:id",
     {
@@ -17,7 +19,7 @@ export function commandRoutes(app: App, { commands, batches }: ApiServices): voi
   app.post(
     "/commands/:id/cancel",
     {
-      config: { right: "devices:command" },
+      config: { right: rightOfCommand(commands) },
       schema: {
         tags: ["commands"],
         summary: "Cancel a command the device has not received",
@@ -25,13 +27,23 @@ export function commandRoutes(app: App, { commands, batches }: ApiServices): voi
         response: { 200: Command },
       },
     },
-    async (request) => commands.cancel(request.params.id),
+    async (request) =>
+      audited(
+        audit,
+        request,
+        {
+          action: "command.cancel",
+          target: request.params.id,
+          fromResult: (c) => ({ params: { deviceId: c.deviceId, type: c.type } }),
+        },
+        () => commands.cancel(request.params.id),
+      ),
   );
 
   app.post(
     "/batches",
     {
-      config: { right: "devices:command" },
+      config: { right: rightOfBatchBody },
       schema: {
         tags: ["batches"],
         summary: "Send a command to many devices",
@@ -41,10 +53,17 @@ export function commandRoutes(app: App, { commands, batches }: ApiServices): voi
     },
     async (request, reply) => {
       const { action, ttlSeconds } = commands.parseRequest(request.body.command);
-      const batch = await batches.create(request.body.target, action, {
-        ttlSeconds,
-        actor: request.admin?.name ?? null,
-      });
+      const batch = await audited(
+        audit,
+        request,
+        {
+          action: "batch.create",
+          params: { ...request.body },
+          fromResult: (b) => ({ target: b.id, params: { total: b.total, skipped: b.skipped } }),
+        },
+        () =>
+          batches.create(request.body.target, action, { ttlSeconds, actor: request.admin?.email ?? null }),
+      );
       return reply.code(202).send(batch);
     },
   );
@@ -69,7 +88,7 @@ export function commandRoutes(app: App, { commands, batches }: ApiServices): voi
   app.post(
     "/batches/:id/cancel",
     {
-      config: { right: "devices:command" },
+      config: { right: rightOfBatch(batches) },
       schema: {
         tags: ["batches"],
         summary: "Cancel what a fleet command can still take back (queued, or sent to offline devices)",
@@ -79,7 +98,16 @@ export function commandRoutes(app: App, { commands, batches }: ApiServices): voi
     },
     async (request) => {
       await batches.get(request.params.id);
-      const canceled = await commands.cancelBatch(request.params.id);
+      const canceled = await audited(
+        audit,
+        request,
+        {
+          action: "batch.cancel",
+          target: request.params.id,
+          fromResult: (n) => ({ params: { canceled: n } }),
+        },
+        () => commands.cancelBatch(request.params.id),
+      );
       return { canceled, batch: await batches.get(request.params.id) };
     },
   );

@@ -1,11 +1,13 @@
 import Type from "typebox";
 import { DEVICE_SORT_KEYS, type DeviceSortKey } from "../../devices/device-service.js";
+import { audited } from "../audit-request.js";
+import { rightOfCommandBody } from "../command-rights.js";
 import type { ApiServices, App } from "../context.js";
 import { Command, CommandBody, Device, DeviceStatusSchema, LimitCursor, Page } from "../schemas.js";
 
 const DeviceParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
-export function deviceRoutes(app: App, { devices, commands }: ApiServices): void {
+export function deviceRoutes(app: App, { devices, commands, audit }: ApiServices): void {
   app.get(
     "/devices",
     {
@@ -79,8 +81,7 @@ export function deviceRoutes(app: App, { devices, commands }: ApiServices): void
   app.post(
     "/devices/:id/commands",
     {
-      // Each command type needs its own right as well (see the catalog); this is the least.
-      config: { right: "devices:command" },
+      config: { right: rightOfCommandBody },
       schema: {
         tags: ["commands"],
         summary: "Send a command to one device",
@@ -91,10 +92,17 @@ export function deviceRoutes(app: App, { devices, commands }: ApiServices): void
     },
     async (request, reply) => {
       const { action, ttlSeconds } = commands.parseRequest(request.body);
-      const command = await commands.issue(request.params.id, action, {
-        ttlSeconds,
-        actor: request.admin?.name ?? null,
-      });
+      const command = await audited(
+        audit,
+        request,
+        {
+          action: "command.issue",
+          target: request.params.id,
+          params: { ...request.body },
+          fromResult: (c) => ({ params: { commandId: c.id } }),
+        },
+        () => commands.issue(request.params.id, action, { ttlSeconds, actor: request.admin?.email ?? null }),
+      );
       return reply.code(202).send(command);
     },
   );

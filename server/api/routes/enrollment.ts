@@ -1,8 +1,9 @@
 import Type from "typebox";
+import { audited } from "../audit-request.js";
 import type { ApiServices, App } from "../context.js";
 import { Credentials, DeviceIdentityBody } from "../schemas.js";
 
-export function enrollmentRoutes(app: App, { enrollment }: ApiServices): void {
+export function enrollmentRoutes(app: App, { enrollment, audit }: ApiServices): void {
   app.post(
     "/enrollment-tokens",
     {
@@ -25,12 +26,25 @@ export function enrollmentRoutes(app: App, { enrollment }: ApiServices): void {
         },
       },
     },
-    async (request, reply) => reply.code(201).send(await enrollment.createToken(request.body)),
+    async (request, reply) => {
+      const created = await audited(
+        audit,
+        request,
+        {
+          action: "enrollment_token.create",
+          params: { ...request.body },
+          fromResult: (t) => ({ target: t.id }),
+        },
+        () => enrollment.createToken(request.body),
+      );
+      return reply.code(201).send(created);
+    },
   );
 
   app.post(
     "/enrollment/enroll",
     {
+      config: { access: "public" },
       schema: {
         tags: ["enrollment"],
         summary: "Device side: enroll with a token",
@@ -50,6 +64,7 @@ export function enrollmentRoutes(app: App, { enrollment }: ApiServices): void {
   app.post(
     "/enrollment/device-codes",
     {
+      config: { access: "public" },
       schema: {
         tags: ["enrollment"],
         summary: "Device side: get a code to show on screen",
@@ -70,6 +85,7 @@ export function enrollmentRoutes(app: App, { enrollment }: ApiServices): void {
   app.post(
     "/enrollment/device-codes/poll",
     {
+      config: { access: "public" },
       schema: {
         tags: ["enrollment"],
         summary: "Device side: poll until an admin has claimed the code",
@@ -103,6 +119,18 @@ export function enrollmentRoutes(app: App, { enrollment }: ApiServices): void {
         },
       },
     },
-    async (request, reply) => reply.code(201).send(await enrollment.claim(request.body.code)),
+    async (request, reply) => {
+      const claimed = await audited(
+        audit,
+        request,
+        {
+          action: "enrollment.claim",
+          params: { code: request.body.code },
+          fromResult: (d) => ({ target: d.deviceId, params: { serial: d.serial, model: d.model } }),
+        },
+        () => enrollment.claim(request.body.code),
+      );
+      return reply.code(201).send(claimed);
+    },
   );
 }

@@ -1,8 +1,9 @@
 import Type from "typebox";
+import { audited } from "../audit-request.js";
 import type { ApiServices, App } from "../context.js";
 import { Device, LimitCursor, Page, TimeSettingsBody, TimeSettingsView } from "../schemas.js";
 
-export function settingsRoutes(app: App, { settings }: ApiServices): void {
+export function settingsRoutes(app: App, { settings, audit }: ApiServices): void {
   app.get(
     "/settings/time",
     {
@@ -41,6 +42,12 @@ export function settingsRoutes(app: App, { settings }: ApiServices): void {
         response: { 200: TimeSettingsView },
       },
     },
-    async (request) => settings.setTime(request.body),
+    async (request) =>
+      audited(
+        audit,
+        request,
+        { action: "settings.time.update", target: "settings/time", params: { ...request.body } },
+        () => settings.setTime(request.body),
+      ),
   );
 }
