@@ -1,33 +1,42 @@
 /**
- * `npm run agent -- --server http://HOST:PORT [--enroll-token T] [--data-dir DIR]`
+ * `npm run agent -- --server http://HOST:PORT [--enroll-token T] [--data-dir DIR]` (simulated)
+ * `portal-agent --platform linux [--config /etc/portal-agent/agent.json]` (a real device)
  * The device agent's composition root. Its state (identity, command journal, tombstone) lives
- * in the data dir, so a restarted agent resumes where it stopped.
+ * in the data dir (on Linux, the config's state dir), so a restarted agent resumes where it
+ * stopped.
  */
 import { createHash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { type Logger, pino } from "pino";
+import { AgentConfigError, DEFAULT_CONFIG_FILE, loadAgentConfigFile } from "./config.js";
 import type { AgentEvents } from "./core/agent-events.js";
 import { EnrollmentRefusedError } from "./enrollment/enrollment-client.js";
+import { LinuxDevice } from "./platform/linux/linux-device.js";
 import { SimulatedDevice } from "./simulated-device.js";
 import { readJsonFile, writeFileAtomic } from "./storage/atomic-file.js";
 import { FileAgentStorage } from "./storage/file-storage.js";
 import { AGENT_VERSION } from "./version.js";
 
-const PLATFORMS = ["simulated"] as const;
+const PLATFORMS = ["simulated", "linux"] as const;
 type PlatformName = (typeof PLATFORMS)[number];
 
 interface CliOptions {
-  server: string;
+  server?: string;
   enrollToken?: string;
   dataDir: string;
   platform: PlatformName;
+  config: string;
+  dryRun?: boolean;
   serial?: string;
   model: string;
   name?: string;
   logLevel: string;
 }
+
+/** The flags given on the command line (not defaulted), for those that override a config file. */
+type GivenFlags = ReadonlySet<keyof CliOptions>;
 
 /** What the CLI runs, whichever the platform. */
 interface RunningAgent {
@@ -59,11 +68,16 @@ async function simulatedSerial(dataDir: string, requested: string | undefined, l
   return serial;
 }
 
-/** One entry per platform; a Linux platform is one more line here. */
-const PLATFORM_RUNNERS: Record<PlatformName, (opts: CliOptions, log: Logger) => Promise<RunningAgent>> = {
+/** One entry per platform: the running agent and the logger it logs to. */
+const PLATFORM_RUNNERS: Record<
+  PlatformName,
+  (opts: CliOptions, given: GivenFlags) => Promise<{ agent: RunningAgent; log: Logger }>
+> = {
   // Reboots happen in-process: the agent stops and starts again over the same data dir.
-  simulated: async (opts, log) =>
-    new SimulatedDevice({
+  simulated: async (opts) => {
+    const log = pino({ name: "portal-agent", level: opts.logLevel });
+    if (!opts.server) throw new AgentConfigError("--server is required with --platform simulated");
+    const agent = new SimulatedDevice({
       serial: await simulatedSerial(opts.dataDir, opts.serial, log),
       model: opts.model,
       name: opts.name,
@@ -71,19 +85,42 @@ const PLATFORM_RUNNERS: Record<PlatformName, (opts: CliOptions, log: Logger) => 
       enrollmentToken: opts.enrollToken,
       storage: new FileAgentStorage(opts.dataDir),
       logger: log,
-    }),
+    });
+    return { agent, log };
+  },
+  // A real device: everything comes from the config file; flags given override it. Logs are
+  // JSON lines on stdout, which systemd puts in the journal.
+  linux: async (opts, given) => {
+    const file = await loadAgentConfigFile(opts.config);
+    const config = {
+      ...file,
+      ...(given.has("server") ? { server: opts.server } : {}),
+      ...(given.has("enrollToken") ? { enrollToken: opts.enrollToken } : {}),
+      ...(given.has("dataDir") ? { stateDir: opts.dataDir } : {}),
+      ...(given.has("dryRun") ? { dryRun: true } : {}),
+      ...(given.has("logLevel") ? { logLevel: opts.logLevel as typeof file.logLevel } : {}),
+    };
+    const log = pino({ name: "portal-agent", level: config.logLevel });
+    return { agent: await LinuxDevice.create({ config, logger: log }), log };
+  },
 };
 
 async function main(): Promise<void> {
-  const opts = new Command("portal-agent")
+  const program = new Command("portal-agent")
     .description("Device agent for portal-mdm")
     .version(AGENT_VERSION)
-    .requiredOption("--server <url>", "portal-mdm server, e.g. http://127.0.0.1:8080")
+    .option("--server <url>", "portal-mdm server, e.g. http://127.0.0.1:8080 (linux: overrides the config)")
     .option("--enroll-token <token>", "enroll with this token instead of showing a code")
-    .option("--data-dir <dir>", "where the agent keeps its identity and journal", "./agent-data")
+    .option(
+      "--data-dir <dir>",
+      "where the agent keeps its identity and journal (linux: the config's stateDir)",
+      "./agent-data",
+    )
     .addOption(
       new Option("--platform <name>", "what the agent drives").choices(PLATFORMS).default("simulated"),
     )
+    .option("--config <file>", "the agent's config file (linux)", DEFAULT_CONFIG_FILE)
+    .option("--dry-run", "log the device commands instead of running them (linux)")
     .option("--serial <serial>", "device serial (simulated; default: derived from the data dir, then kept)")
     .option("--model <model>", "device model (simulated)", "Portal")
     .option("--name <name>", "initial device name (simulated)")
@@ -92,11 +129,13 @@ async function main(): Promise<void> {
         .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
         .default("info"),
     )
-    .parse()
-    .opts<CliOptions>();
+    .parse();
+  const opts = program.opts<CliOptions>();
+  const given = new Set(
+    (Object.keys(opts) as (keyof CliOptions)[]).filter((key) => program.getOptionValueSource(key) === "cli"),
+  );
 
-  const log = pino({ name: "portal-agent", level: opts.logLevel });
-  const agent = await PLATFORM_RUNNERS[opts.platform](opts, log);
+  const { agent, log } = await PLATFORM_RUNNERS[opts.platform](opts, given);
 
   agent.on("userCode", ({ userCode, expiresInSeconds }) => {
     const minutes = Math.max(1, Math.round(expiresInSeconds / 60));
@@ -135,6 +174,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof AgentConfigError) {
+    process.stderr.write(`portal-agent: ${err.message}\n`);
+    process.exit(2);
+  }
   pino({ name: "portal-agent" }).fatal({ err }, "agent failed");
   process.exit(1);
 });

@@ -127,7 +127,11 @@ export class SystemCommandRunner implements CommandRunner {
       return output;
     } catch (err) {
       const durationMs = Math.round(performance.now() - startedAt);
-      log.warn({ command: line, durationMs, reason: (err as Error).message }, "command failed");
+      // A failed read (no logind on this machine, say) is an answer, not a problem.
+      log[options.readOnly ? "debug" : "warn"](
+        { command: line, durationMs, reason: (err as Error).message },
+        "command failed",
+      );
       throw err;
     }
   }

@@ -21,7 +21,7 @@ import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { AUTO_TIMEZONE, type TimeSettings } from "../../../proto/wire.js";
+import { AUTO_TIMEZONE, type Telemetry, type TimeSettings } from "../../../proto/wire.js";
 import { parseNtpServer } from "../../clock/ntp-server.js";
 import { readJsonFile, writeFileAtomic } from "../../storage/atomic-file.js";
 import type { Platform, PlatformState } from "../platform.js";
@@ -61,6 +61,8 @@ export interface LinuxPlatformOptions {
   wipeScript: string | null;
   /** Default 10 minutes. */
   wipeTimeoutMs?: number;
+  /** Telemetry with every state; none when absent. */
+  telemetry?: { read(): Promise<Telemetry> };
   /** Files read for the device's state; tests point them elsewhere. */
   files?: SystemFiles;
 }
@@ -167,10 +169,11 @@ export class LinuxPlatform implements Platform {
   }
 
   async readState(): Promise<PlatformState> {
-    const [bootTimeMs, timezone, locked] = await Promise.all([
+    const [bootTimeMs, timezone, locked, telemetry] = await Promise.all([
       readBootTimeMs(this.options.files),
       readTimeZone(this.options.files),
       readScreenLocked(this.runner),
+      this.readTelemetry(),
     ]);
     return {
       name: this.applied.name ?? hostname(),
@@ -182,7 +185,17 @@ export class LinuxPlatform implements Platform {
       lastTimeSyncAtMs: null,
       timeSyncError: null,
       bootTimeMs,
-      telemetry: null,
+      telemetry,
     };
+  }
+
+  /** A failed reading costs the telemetry of one report, never the report. */
+  private async readTelemetry(): Promise<Telemetry | null> {
+    try {
+      return (await this.options.telemetry?.read()) ?? null;
+    } catch (err) {
+      this.options.logger.warn({ err }, "could not read telemetry");
+      return null;
+    }
   }
 }
