@@ -1,0 +1,576 @@
+/**
+ * Every route × (no credential, a credential with every right but the one needed, a
+ * credential with only that right): 401, 403 and success, and a refused request changes
+ * nothing in the store (every table compared before and after). Each admin action that
+ * succeeds leaves its audit row. The table must cover every route the server has.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { RIGHTS, type Right } from "../../server/admins/rights.js";
+import { createAdmin, createRole, login, TEST_PASSWORD, type TestAdmin } from "../helpers/admins.js";
+import { startTestServer, type TestServer } from "../helpers/test-server.js";
+
+type Need = Right | "signed-in" | "public";
+
+interface Attempt {
+  path: string;
+  body?: unknown;
+  /** For routes that end the caller's own session or change its password: a fresh one. */
+  token?: string;
+}
+
+interface Row {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** The route as the OpenAPI document names it. */
+  route: string;
+  need: Need;
+  ok: number;
+  /** The audit action a success must leave. */
+  audit?: string;
+  /** Builds a fresh target for this row (runs before the snapshot). */
+  prepare: (who: TestAdmin) => Promise<Attempt>;
+  label?: string;
+}
+
+let t: TestServer;
+/** Per right: an admin holding only it, and one holding every right but it. */
+const only = new Map<Right, TestAdmin>();
+const allBut = new Map<Right, TestAdmin>();
+let signedIn: TestAdmin;
+let emptyRoleId: string;
+let counter = 0;
+
+const unique = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
+
+async function enrollDevice(): Promise<string> {
+  const token = await t.api.post<{ token: string }>("/enrollment-tokens", {
+    maxUses: 1,
+    expiresInSeconds: 600,
+  });
+  const res = await t.api.post<{ deviceId: string }>("/enrollment/enroll", {
+    token: token.body.token,
+    serial: unique("ACL"),
+    model: "Portal",
+    agentVersion: "1.0.0",
+  });
+  return res.body.deviceId;
+}
+
+async function issue(type: string): Promise<string> {
+  const res = await t.api.post<{ id: string }>(`/devices/${await enrollDevice()}/commands`, { type });
+  return res.body.id;
+}
+
+async function batchOf(type: string): Promise<string> {
+  const res = await t.api.post<{ id: string }>("/batches", {
+    target: { deviceIds: [await enrollDevice()] },
+    command: { type },
+  });
+  return res.body.id;
+}
+
+async function freshAdminId(): Promise<string> {
+  const res = await t.api.post<{ id: string }>("/admins", {
+    email: `${unique("target")}@example.test`,
+    name: "Target",
+    roleId: emptyRoleId,
+    password: TEST_PASSWORD,
+  });
+  return res.body.id;
+}
+
+async function deviceCode(): Promise<{ deviceCode: string; userCode: string }> {
+  const res = await t.api
+    .withToken(null)
+    .post<{ deviceCode: string; userCode: string }>("/enrollment/device-codes", {
+      serial: unique("CODE"),
+      model: "Portal",
+      agentVersion: "1.0.0",
+    });
+  return res.body;
+}
+
+const fixed = (path: string, body?: unknown) => async (): Promise<Attempt> => ({ path, body });
+
+const commandRow = (type: string, need: Right, extra: Record<string, unknown> = {}): Row => ({
+  method: "POST",
+  route: "/api/v1/devices/{id}/commands",
+  label: type,
+  need,
+  ok: 202,
+  audit: "command.issue",
+  prepare: async () => ({ path: `/devices/${await enrollDevice()}/commands`, body: { type, ...extra } }),
+});
+
+const cancelRow = (type: string, need: Right): Row => ({
+  method: "POST",
+  route: "/api/v1/commands/{id}/cancel",
+  label: type,
+  need,
+  ok: 200,
+  audit: "command.cancel",
+  prepare: async () => ({ path: `/commands/${await issue(type)}/cancel` }),
+});
+
+const batchRow = (type: string, need: Right): Row => ({
+  method: "POST",
+  route: "/api/v1/batches",
+  label: type,
+  need,
+  ok: 202,
+  audit: "batch.create",
+  prepare: async () => ({
+    path: "/batches",
+    body: { target: { deviceIds: [await enrollDevice()] }, command: { type } },
+  }),
+});
+
+const ROWS: Row[] = [
+  // devices and commands
+  { method: "GET", route: "/api/v1/devices", need: "devices:read", ok: 200, prepare: fixed("/devices") },
+  {
+    method: "GET",
+    route: "/api/v1/devices/{id}",
+    need: "devices:read",
+    ok: 200,
+    prepare: async () => ({ path: `/devices/${await enrollDevice()}` }),
+  },
+  {
+    method: "GET",
+    route: "/api/v1/devices/{id}/state-history",
+    need: "devices:read",
+    ok: 200,
+    prepare: async () => ({ path: `/devices/${await enrollDevice()}/state-history` }),
+  },
+  {
+    method: "GET",
+    route: "/api/v1/devices/{id}/commands",
+    need: "devices:read",
+    ok: 200,
+    prepare: async () => ({ path: `/devices/${await enrollDevice()}/commands` }),
+  },
+  commandRow("lock", "devices:command"),
+  commandRow("reboot", "devices:command"),
+  commandRow("rename", "devices:command", { name: "Lobby" }),
+  commandRow("set_time", "devices:command", { timezone: "Europe/Paris", ntpServer: null }),
+  commandRow("refresh_state", "devices:command"),
+  commandRow("factory_reset", "devices:wipe"),
+  commandRow("stop_managing", "devices:unenroll"),
+  commandRow("deactivate", "devices:deactivate"),
+  {
+    method: "GET",
+    route: "/api/v1/commands/{id}",
+    need: "devices:read",
+    ok: 200,
+    prepare: async () => ({ path: `/commands/${await issue("lock")}` }),
+  },
+  cancelRow("lock", "devices:command"),
+  cancelRow("factory_reset", "devices:wipe"),
+  cancelRow("stop_managing", "devices:unenroll"),
+  batchRow("reboot", "devices:command"),
+  batchRow("factory_reset", "devices:wipe"),
+  batchRow("deactivate", "devices:deactivate"),
+  { method: "GET", route: "/api/v1/batches", need: "devices:read", ok: 200, prepare: fixed("/batches") },
+  {
+    method: "GET",
+    route: "/api/v1/batches/{id}",
+    need: "devices:read",
+    ok: 200,
+    prepare: async () => ({ path: `/batches/${await batchOf("lock")}` }),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/batches/{id}/cancel",
+    need: "devices:command",
+    ok: 200,
+    audit: "batch.cancel",
+    prepare: async () => ({ path: `/batches/${await batchOf("lock")}/cancel` }),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/batches/{id}/cancel",
+    label: "factory_reset",
+    need: "devices:wipe",
+    ok: 200,
+    audit: "batch.cancel",
+    prepare: async () => ({ path: `/batches/${await batchOf("factory_reset")}/cancel` }),
+  },
+  // settings
+  {
+    method: "GET",
+    route: "/api/v1/settings/time",
+    need: "devices:read",
+    ok: 200,
+    prepare: fixed("/settings/time"),
+  },
+  {
+    method: "GET",
+    route: "/api/v1/settings/time/pending",
+    need: "devices:read",
+    ok: 200,
+    prepare: fixed("/settings/time/pending"),
+  },
+  {
+    method: "PUT",
+    route: "/api/v1/settings/time",
+    need: "settings:manage",
+    ok: 200,
+    audit: "settings.time.update",
+    prepare: fixed("/settings/time", { timezone: "Europe/Paris", ntpServer: null }),
+  },
+  // enrollment
+  {
+    method: "POST",
+    route: "/api/v1/enrollment-tokens",
+    need: "enrollment:manage",
+    ok: 201,
+    audit: "enrollment_token.create",
+    prepare: fixed("/enrollment-tokens", { maxUses: 1, expiresInSeconds: 600 }),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/enrollment/claims",
+    need: "enrollment:manage",
+    ok: 201,
+    audit: "enrollment.claim",
+    prepare: async () => ({ path: "/enrollment/claims", body: { code: (await deviceCode()).userCode } }),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/enrollment/enroll",
+    need: "public",
+    ok: 201,
+    prepare: async () => {
+      const token = await t.api.post<{ token: string }>("/enrollment-tokens", {
+        maxUses: 1,
+        expiresInSeconds: 600,
+      });
+      return {
+        path: "/enrollment/enroll",
+        body: { token: token.body.token, serial: unique("PUB"), model: "Portal", agentVersion: "1.0.0" },
+      };
+    },
+  },
+  {
+    method: "POST",
+    route: "/api/v1/enrollment/device-codes",
+    need: "public",
+    ok: 201,
+    prepare: async () => ({
+      path: "/enrollment/device-codes",
+      body: { serial: unique("PUB"), model: "Portal", agentVersion: "1.0.0" },
+    }),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/enrollment/device-codes/poll",
+    need: "public",
+    ok: 200,
+    prepare: async () => ({
+      path: "/enrollment/device-codes/poll",
+      body: { deviceCode: (await deviceCode()).deviceCode },
+    }),
+  },
+  // auth
+  {
+    method: "POST",
+    route: "/api/v1/auth/login",
+    need: "public",
+    ok: 200,
+    audit: "auth.login",
+    prepare: async (who) => ({ path: "/auth/login", body: { email: who.email, password: TEST_PASSWORD } }),
+  },
+  { method: "GET", route: "/api/v1/auth/me", need: "signed-in", ok: 200, prepare: fixed("/auth/me") },
+  {
+    method: "POST",
+    route: "/api/v1/auth/logout",
+    need: "signed-in",
+    ok: 204,
+    audit: "auth.logout",
+    prepare: async (who) => ({ path: "/auth/logout", token: (await login(t, who.email)).token }),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/auth/logout-all",
+    need: "signed-in",
+    ok: 200,
+    audit: "auth.logout_all",
+    prepare: async () => {
+      const admin = await createAdmin(t, { roleId: emptyRoleId });
+      return { path: "/auth/logout-all", token: admin.sessionToken };
+    },
+  },
+  {
+    method: "POST",
+    route: "/api/v1/auth/password",
+    need: "signed-in",
+    ok: 204,
+    audit: "auth.password_change",
+    prepare: async () => {
+      const admin = await createAdmin(t, { roleId: emptyRoleId });
+      return {
+        path: "/auth/password",
+        token: admin.sessionToken,
+        body: { currentPassword: TEST_PASSWORD, newPassword: "another good password" },
+      };
+    },
+  },
+  // admins
+  { method: "GET", route: "/api/v1/admins", need: "admins:manage", ok: 200, prepare: fixed("/admins") },
+  {
+    method: "POST",
+    route: "/api/v1/admins",
+    need: "admins:manage",
+    ok: 201,
+    audit: "admin.create",
+    prepare: async () => ({
+      path: "/admins",
+      body: { email: `${unique("new")}@example.test`, name: "New", roleId: emptyRoleId },
+    }),
+  },
+  {
+    method: "GET",
+    route: "/api/v1/admins/{id}",
+    need: "admins:manage",
+    ok: 200,
+    prepare: async () => ({ path: `/admins/${await freshAdminId()}` }),
+  },
+  {
+    method: "PATCH",
+    route: "/api/v1/admins/{id}",
+    need: "admins:manage",
+    ok: 200,
+    audit: "admin.update",
+    prepare: async () => ({
+      path: `/admins/${await freshAdminId()}`,
+      body: { name: "Renamed", active: false },
+    }),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/admins/{id}/password",
+    need: "admins:manage",
+    ok: 204,
+    audit: "admin.password_set",
+    prepare: async () => ({
+      path: `/admins/${await freshAdminId()}/password`,
+      body: { password: "temporary pass 1" },
+    }),
+  },
+  // roles
+  { method: "GET", route: "/api/v1/roles", need: "signed-in", ok: 200, prepare: fixed("/roles") },
+  {
+    method: "GET",
+    route: "/api/v1/roles/{id}",
+    need: "signed-in",
+    ok: 200,
+    prepare: fixed("/roles/system_admin"),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/roles",
+    need: "roles:manage",
+    ok: 201,
+    audit: "role.create",
+    prepare: fixed("/roles", { name: "help desk (no rights yet)", rights: [] }),
+  },
+  {
+    method: "PATCH",
+    route: "/api/v1/roles/{id}",
+    need: "roles:manage",
+    ok: 200,
+    audit: "role.update",
+    prepare: async () => ({ path: `/roles/${await createRole(t, [])}`, body: { rights: ["roles:manage"] } }),
+  },
+  {
+    method: "DELETE",
+    route: "/api/v1/roles/{id}",
+    need: "roles:manage",
+    ok: 204,
+    audit: "role.delete",
+    prepare: async () => ({ path: `/roles/${await createRole(t, [])}` }),
+  },
+  // personal tokens
+  { method: "GET", route: "/api/v1/tokens", need: "signed-in", ok: 200, prepare: fixed("/tokens") },
+  {
+    method: "POST",
+    route: "/api/v1/tokens",
+    need: "signed-in",
+    ok: 201,
+    audit: "token.create",
+    prepare: fixed("/tokens", { name: "script", rights: [] }),
+  },
+  {
+    method: "DELETE",
+    route: "/api/v1/tokens/{id}",
+    need: "signed-in",
+    ok: 204,
+    audit: "token.revoke",
+    prepare: async (who) => {
+      const created = await who.api.post<{ id: string }>("/tokens", { name: "to revoke", rights: [] });
+      return { path: `/tokens/${created.body.id}` };
+    },
+  },
+  // audit
+  { method: "GET", route: "/api/v1/audit", need: "audit:read", ok: 200, prepare: fixed("/audit") },
+];
+
+/** Every row of every table, so any write shows. */
+async function snapshot(): Promise<string> {
+  const tables = await t.server.db.all<{ name: string }>(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+  );
+  const dump: Record<string, unknown[]> = {};
+  for (const { name } of tables) dump[name] = await t.server.db.all(`SELECT * FROM "${name}" ORDER BY rowid`);
+  return JSON.stringify(dump);
+}
+
+async function call(method: string, attempt: Attempt, token: string | null) {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (attempt.body !== undefined || method !== "GET") headers["content-type"] = "application/json";
+  const response = await fetch(`${t.server.httpUrl}/api/v1${attempt.path}`, {
+    method,
+    headers,
+    body: method === "GET" ? undefined : JSON.stringify(attempt.body ?? {}),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as { error?: { code: string } }) : null };
+}
+
+async function lastAuditSeq(): Promise<number> {
+  return (await t.server.db.get<{ seq: number | null }>("SELECT max(seq) AS seq FROM audit_log"))?.seq ?? 0;
+}
+
+beforeAll(async () => {
+  t = await startTestServer();
+  emptyRoleId = await createRole(t, [], "no rights");
+  for (const right of RIGHTS) {
+    only.set(right, await createAdmin(t, { rights: [right] }));
+    allBut.set(right, await createAdmin(t, { rights: RIGHTS.filter((r) => r !== right) }));
+  }
+  signedIn = await createAdmin(t, { roleId: emptyRoleId });
+});
+afterAll(async () => t.cleanup());
+
+describe("access control", () => {
+  it("has a row for every route of the API", async () => {
+    const doc = await t.api.request<{ paths: Record<string, Record<string, unknown>> }>(
+      "GET",
+      "/api/openapi.json",
+    );
+    const served = Object.entries(doc.body.paths)
+      .filter(([path]) => path.startsWith("/api/v1/"))
+      .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`))
+      .filter((r) => !r.startsWith("HEAD "));
+    const covered = new Set(ROWS.map((r) => `${r.method} ${r.route}`));
+    expect(served.filter((r) => !covered.has(r))).toEqual([]);
+    expect([...covered].filter((r) => !served.includes(r))).toEqual([]);
+  });
+
+  for (const row of ROWS) {
+    const name = `${row.method} ${row.route}${row.label ? ` (${row.label})` : ""} needs ${row.need}`;
+    it(name, async () => {
+      const who = row.need === "public" || row.need === "signed-in" ? signedIn : only.get(row.need)!;
+      const attempt = await row.prepare(who);
+      const before = await snapshot();
+
+      if (row.need !== "public") {
+        const anonymous = await call(row.method, attempt, null);
+        expect(anonymous.status, "no credential").toBe(401);
+        expect(anonymous.body?.error?.code).toBe("unauthorized");
+        expect(await snapshot(), "no credential changed the store").toBe(before);
+      }
+      if (row.need !== "public" && row.need !== "signed-in") {
+        const wrong = await call(row.method, attempt, allBut.get(row.need)!.sessionToken);
+        expect(wrong.status, "every right but the one needed").toBe(403);
+        expect(wrong.body?.error?.code).toBe("forbidden");
+        expect(await snapshot(), "a missing right changed the store").toBe(before);
+      }
+
+      const auditFrom = await lastAuditSeq();
+      const token = row.need === "public" ? null : (attempt.token ?? who.sessionToken);
+      const allowed = await call(row.method, attempt, token);
+      expect(allowed.status, JSON.stringify(allowed.body)).toBe(row.ok);
+      if (row.audit) {
+        const rows = await t.server.db.all<{
+          action: string;
+          actor_id: string | null;
+          outcome: string;
+          source_address: string;
+        }>("SELECT * FROM audit_log WHERE seq > ? AND action = ?", [auditFrom, row.audit]);
+        expect(rows, `audit row ${row.audit}`).toHaveLength(1);
+        expect(rows[0]).toMatchObject({ outcome: "success", source_address: "127.0.0.1" });
+        if (row.need !== "public" && !attempt.token) expect(rows[0]!.actor_id).toBe(who.id);
+        if (row.need === "public") expect(rows[0]!.actor_id).toBe(who.id);
+      }
+    });
+  }
+});
+
+describe("events stream", () => {
+  const url = () => `${t.server.httpUrl.replace("http", "ws")}/api/v1/events`;
+  const status = (headers: Record<string, string>) =>
+    new Promise<number>((resolve) => {
+      const ws = new WebSocket(url(), { headers });
+      ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on("open", () => {
+        ws.close();
+        resolve(101);
+      });
+    });
+
+  it("needs devices:read, by bearer token or session cookie", async () => {
+    expect(await status({})).toBe(401);
+    expect(await status({ authorization: `Bearer ${allBut.get("devices:read")!.sessionToken}` })).toBe(403);
+    expect(await status({ authorization: `Bearer ${only.get("devices:read")!.sessionToken}` })).toBe(101);
+    expect(await status({ cookie: `pmdm_session=${only.get("devices:read")!.sessionToken}` })).toBe(101);
+    const host = new URL(t.server.httpUrl).host;
+    expect(
+      await status({
+        cookie: `pmdm_session=${only.get("devices:read")!.sessionToken}`,
+        origin: "http://evil.example",
+      }),
+    ).toBe(403);
+    expect(
+      await status({
+        cookie: `pmdm_session=${only.get("devices:read")!.sessionToken}`,
+        origin: `http://${host}`,
+      }),
+    ).toBe(101);
+  });
+
+  it("sends audit rows only to holders of audit:read", async () => {
+    const reader = await createAdmin(t, { rights: ["devices:read"] });
+    const auditor = await createAdmin(t, { rights: ["devices:read", "audit:read"] });
+    const open = async (token: string) => {
+      const ws = new WebSocket(url(), { headers: { authorization: `Bearer ${token}` } });
+      const seen: { type: string; data: Record<string, unknown> }[] = [];
+      ws.on("message", (data) => seen.push(JSON.parse(String(data))));
+      await new Promise((resolve) => ws.once("message", resolve));
+      return { ws, seen };
+    };
+    const a = await open(reader.sessionToken);
+    const b = await open(auditor.sessionToken);
+    await t.api.post("/enrollment-tokens", { maxUses: 1, expiresInSeconds: 600 });
+    await t.api.put("/settings/time", { timezone: "Europe/Berlin", ntpServer: null });
+    const until = (s: { type: string }[], type: string) =>
+      new Promise<void>((resolve, reject) => {
+        const started = Date.now();
+        const poll = () => {
+          if (s.some((e) => e.type === type)) resolve();
+          else if (Date.now() - started > 10_000) reject(new Error(`no ${type}`));
+          else setTimeout(poll, 20);
+        };
+        poll();
+      });
+    await until(a.seen, "settings.time.updated");
+    await until(b.seen, "settings.time.updated");
+    const auditedActions = (s: { type: string; data: Record<string, unknown> }[]) =>
+      s.filter((e) => e.type === "audit.appended").map((e) => (e.data.item as { action: string }).action);
+    expect(auditedActions(a.seen)).toEqual([]);
+    expect(auditedActions(b.seen)).toContain("enrollment_token.create");
+    a.ws.close();
+    b.ws.close();
+  });
+});
