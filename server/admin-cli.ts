@@ -1,0 +1,185 @@
+/**
+ * `npm run admin -- <command>`: admin accounts from the server machine itself, for the first
+ * real admin and for getting back in (a forgotten password, a locked-out team). It opens the
+ * data dir's SQLite file directly, so it works whether the server runs or not, and whoever can
+ * run it can already read the data dir. Every change lands in the audit log (source
+ * `server-cli`).
+ *
+ *   npm run admin -- create --email ana@example.com --name "Ana" [--role system_admin] [--password-stdin]
+ *   npm run admin -- reset-password --email ana@example.com [--password-stdin]
+ *   npm run admin -- list
+ */
+import { join, resolve } from "node:path";
+import { text } from "node:stream/consumers";
+import { Command, Option } from "commander";
+import { AdminService, normalizeEmail } from "./admins/accounts.js";
+import { ApiTokenService } from "./admins/api-tokens.js";
+import { AuditLog } from "./admins/audit-log.js";
+import { DEFAULT_LOGIN_LIMITS, LoginLimiter } from "./admins/login-limiter.js";
+import { checkNewPassword, generatePassword, hashPassword } from "./admins/passwords.js";
+import { SYSTEM_ADMIN_ROLE_ID } from "./admins/rights.js";
+import { RoleService } from "./admins/roles.js";
+import { SessionService } from "./admins/sessions.js";
+import { CONFIG_ENV } from "./config.js";
+import { isMdmError } from "./errors.js";
+import { EventBus } from "./events/event-bus.js";
+import type { ServerEvents } from "./events/server-events.js";
+import { createLogger } from "./logger.js";
+import { DATABASE_FILE } from "./server.js";
+import { Database } from "./store/database.js";
+import { migrate } from "./store/migrations.js";
+
+const SOURCE = "server-cli";
+
+interface Services {
+  db: Database;
+  admins: AdminService;
+  sessions: SessionService;
+  audit: AuditLog;
+}
+
+async function open(dataDir: string): Promise<Services> {
+  const db = await Database.open(join(resolve(dataDir), DATABASE_FILE));
+  await migrate(db);
+  const clock = Date.now;
+  const events = new EventBus<ServerEvents>(createLogger("silent"));
+  const sessions = new SessionService({
+    db,
+    events,
+    clock,
+    limiter: new LoginLimiter(DEFAULT_LOGIN_LIMITS, clock),
+  });
+  const roles = new RoleService(db, events, clock);
+  const tokens = new ApiTokenService(db, events, clock);
+  const admins = new AdminService({ db, roles, sessions, tokens, events, clock });
+  return { db, admins, sessions, audit: new AuditLog(db, events, clock) };
+}
+
+/** A password from standard input (first line), or null to generate one. */
+async function passwordFrom(stdin: boolean): Promise<string | null> {
+  if (!stdin) return null;
+  const password = (await text(process.stdin)).split(/\r?\n/)[0] ?? "";
+  checkNewPassword(password, "password");
+  return password;
+}
+
+async function withServices(dataDir: string, run: (s: Services) => Promise<void>): Promise<void> {
+  const services = await open(dataDir);
+  try {
+    await run(services);
+  } finally {
+    await services.db.close();
+  }
+}
+
+const program = new Command("npm run admin --")
+  .description("Create admins and reset passwords on the server machine")
+  .addOption(
+    new Option("--data-dir <dir>", "the server's data dir").env(CONFIG_ENV.dataDir).default("./data"),
+  );
+
+program
+  .command("create")
+  .description("create an admin; prints a generated one-time password unless --password-stdin")
+  .requiredOption("--email <email>", "sign-in email")
+  .requiredOption("--name <name>", "display name")
+  .option("--role <roleId>", "role id (see list)", SYSTEM_ADMIN_ROLE_ID)
+  .option("--password-stdin", "read the password from standard input instead of generating one")
+  .action(async (options: { email: string; name: string; role: string; passwordStdin?: boolean }) => {
+    const chosen = await passwordFrom(options.passwordStdin ?? false);
+    const password = chosen ?? generatePassword();
+    await withServices(program.opts<{ dataDir: string }>().dataDir, async ({ db, admins, audit }) => {
+      const { admin, item } = await db.write(async (tx) => {
+        const { admin } = await admins.createUnchecked(
+          {
+            email: options.email,
+            name: options.name,
+            roleId: options.role,
+            password,
+            mustResetPassword: chosen === null,
+          },
+          tx,
+        );
+        const item = await audit.append(tx, {
+          actor: null,
+          action: "admin.create",
+          target: admin.id,
+          params: { email: admin.email, name: admin.name, roleId: admin.role.id, via: SOURCE },
+          outcome: "success",
+          sourceAddress: SOURCE,
+        });
+        return { admin, item };
+      });
+      audit.announce(item);
+      process.stdout.write(`created ${admin.email} (${admin.id}), role ${admin.role.name}\n`);
+      if (chosen === null) {
+        process.stdout.write(`one-time password (to be changed at first sign-in): ${password}\n`);
+      }
+    });
+  });
+
+program
+  .command("reset-password")
+  .description(
+    "set a new password (generated and one-time unless --password-stdin); ends the admin's sessions",
+  )
+  .requiredOption("--email <email>", "the admin's sign-in email")
+  .option("--password-stdin", "read the password from standard input instead of generating one")
+  .action(async (options: { email: string; passwordStdin?: boolean }) => {
+    const chosen = await passwordFrom(options.passwordStdin ?? false);
+    const password = chosen ?? generatePassword();
+    const passwordHash = await hashPassword(password);
+    await withServices(
+      program.opts<{ dataDir: string }>().dataDir,
+      async ({ db, admins, sessions, audit }) => {
+        const email = normalizeEmail(options.email);
+        const { row, ended, item } = await db.write(async (tx) => {
+          const row = await admins.findByEmail(email, tx);
+          if (!row) throw new Error(`no admin with email '${email}'`);
+          await admins.writePassword(tx, row.id, passwordHash, chosen === null);
+          const ended = await sessions.endAll(tx, row.id);
+          const item = await audit.append(tx, {
+            actor: null,
+            action: "admin.password_set",
+            target: row.id,
+            params: { email: row.email, endedSessions: ended, via: SOURCE },
+            outcome: "success",
+            sourceAddress: SOURCE,
+          });
+          return { row, ended, item };
+        });
+        audit.announce(item);
+        process.stdout.write(`password set for ${row.email}; ${ended} session(s) ended\n`);
+        if (row.active !== 1) process.stdout.write("note: this account is deactivated\n");
+        if (chosen === null)
+          process.stdout.write(`one-time password (to be changed at next sign-in): ${password}\n`);
+      },
+    );
+  });
+
+program
+  .command("list")
+  .description("list admins and roles")
+  .action(async () => {
+    await withServices(program.opts<{ dataDir: string }>().dataDir, async ({ admins, db }) => {
+      const roles = await db.all<{ id: string; name: string }>(
+        "SELECT id, name FROM roles ORDER BY built_in DESC, name",
+      );
+      process.stdout.write(`roles:\n${roles.map((r) => `  ${r.id}  ${r.name}`).join("\n")}\nadmins:\n`);
+      let cursor: string | null = null;
+      do {
+        const page = await admins.list(500, cursor);
+        for (const a of page.items) {
+          process.stdout.write(`  ${a.email}  ${a.name}  ${a.role.id}${a.active ? "" : "  (deactivated)"}\n`);
+        }
+        cursor = page.nextCursor;
+      } while (cursor);
+    });
+  });
+
+try {
+  await program.parseAsync();
+} catch (err) {
+  process.stderr.write(`${isMdmError(err) || err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+}
