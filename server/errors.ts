@@ -37,6 +37,7 @@ export const ERROR_STATUS = {
   last_system_admin: 409,
   device_code_expired: 410,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   slow_down: 429,
   too_many_attempts: 429,
   internal: 500,

@@ -65,6 +65,14 @@ export function sameOrigin(headers: IncomingHttpHeaders): boolean {
   }
 }
 
+function hasBody(headers: IncomingHttpHeaders): boolean {
+  return headers["transfer-encoding"] !== undefined || Number(headers["content-length"] ?? 0) > 0;
+}
+
+function isJson(contentType: string | undefined): boolean {
+  return contentType !== undefined && /^application\/json\s*(;|$)/i.test(contentType);
+}
+
 function isSecure(request: FastifyRequest): boolean {
   return request.protocol === "https";
 }
@@ -143,11 +151,18 @@ export function registerAuth(app: App, services: ApiServices): void {
     }
     const principal = await services.authenticator.authenticate(presented.secret);
     if (!principal) throw new MdmError("unauthorized", "invalid, expired or revoked credential");
-    if (presented.viaCookie && !SAFE_METHODS.has(request.method) && !sameOrigin(request.headers)) {
-      throw new MdmError(
-        "cross_site_request",
-        `a signed-in console request must come from this server's origin, not '${request.headers.origin}'`,
-      );
+    if (presented.viaCookie && !SAFE_METHODS.has(request.method)) {
+      if (!sameOrigin(request.headers)) {
+        throw new MdmError(
+          "cross_site_request",
+          `a signed-in console request must come from this server's origin, not '${request.headers.origin}'`,
+        );
+      }
+      // A cross-site form can send only form or text bodies; a JSON body needs a CORS
+      // preflight this server never grants.
+      if (hasBody(request.headers) && !isJson(request.headers["content-type"])) {
+        throw new MdmError("unsupported_media_type", "send the body as application/json");
+      }
     }
     if (
       principal.mustResetPassword &&

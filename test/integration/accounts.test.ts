@@ -125,6 +125,20 @@ describe("sessions", () => {
     expect(after?.n).toBe(before?.n);
   });
 
+  it("takes a cookie-authenticated change only with a JSON body", async () => {
+    const admin = await createAdmin(t, { rights: ["enrollment:manage"] });
+    const send = (contentType: string) =>
+      fetch(`${t.server.httpUrl}/api/v1/enrollment-tokens`, {
+        method: "POST",
+        headers: { cookie: `pmdm_session=${admin.sessionToken}`, "content-type": contentType },
+        body: JSON.stringify({ maxUses: 1, expiresInSeconds: 600 }),
+      });
+    const asText = await send("text/plain");
+    expect(asText.status).toBe(415);
+    expect(((await asText.json()) as ErrorBody).error.code).toBe("unsupported_media_type");
+    expect((await send("application/json; charset=utf-8")).status).toBe(201);
+  });
+
   it("answers wrong credentials with 401 invalid_credentials, for unknown and known emails alike", async () => {
     const admin = await createAdmin(t, { rights: ["devices:read"] });
     for (const [email, password] of [
