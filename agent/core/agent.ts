@@ -82,6 +82,8 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
   private work: Promise<void> = Promise.resolve();
   private stateTimer: NodeJS.Timeout | null = null;
   private stateReportQueued = false;
+  /** Stops the platform's background work (see Platform.watch). */
+  private unwatchPlatform: (() => void) | null = null;
   private readonly enrollmentAbort = new AbortController();
   /** Reboots this process accepted; any other `rebooting` entry is from before a restart. */
   private readonly rebootsInFlight = new Set<string>();
@@ -139,6 +141,7 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
         this.setStatus("deactivated");
         return;
       }
+      this.unwatchPlatform = this.options.platform.watch?.(() => this.queueStateReport()) ?? null;
       const identity = this.options.storage.identity() ?? (await this.enroll());
       if (!identity || this.stopping) return;
       this.connect(identity);
@@ -157,6 +160,7 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
     this.stopping = true;
     this.enrollmentAbort.abort(new Error("agent stopped"));
     this.clearStateTimer();
+    this.stopWatchingPlatform();
     if (options.abrupt) {
       this.poweredOff = true;
     } else if (!(await this.settlesWithin(this.options.stopTimeoutMs ?? 5000))) {
@@ -296,21 +300,28 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
   private startStateTimer(): void {
     const intervalMs = this.options.stateReportIntervalMs ?? 60_000;
     if (intervalMs <= 0 || this.stateTimer) return;
-    this.stateTimer = setInterval(() => {
-      // One queued report is enough however long the agent is busy.
-      if (this.stateReportQueued) return;
-      this.stateReportQueued = true;
-      this.enqueue(async () => {
-        this.stateReportQueued = false;
-        await this.reportState();
-      });
-    }, intervalMs);
+    this.stateTimer = setInterval(() => this.queueStateReport(), intervalMs);
     this.stateTimer.unref();
+  }
+
+  /** One queued report is enough however long the agent is busy. */
+  private queueStateReport(): void {
+    if (this.stateReportQueued) return;
+    this.stateReportQueued = true;
+    this.enqueue(async () => {
+      this.stateReportQueued = false;
+      await this.reportState();
+    });
   }
 
   private clearStateTimer(): void {
     if (this.stateTimer) clearInterval(this.stateTimer);
     this.stateTimer = null;
+  }
+
+  private stopWatchingPlatform(): void {
+    this.unwatchPlatform?.();
+    this.unwatchPlatform = null;
   }
 
   private enqueue(step: () => Promise<void>): void {
@@ -458,6 +469,7 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
   private async leave(status: AgentStatus, forget: () => Promise<void>): Promise<void> {
     await this.act(forget);
     this.clearStateTimer();
+    this.stopWatchingPlatform();
     const transport = this.transport;
     this.transport = null;
     this.identityInUse = null;

@@ -36,4 +36,10 @@ export interface Platform {
   setName(name: string): Promise<void>;
   setTimeSettings(settings: TimeSettings): Promise<void>;
   readState(): Promise<PlatformState>;
+  /**
+   * Background work of a real device, such as measuring the clock on a schedule: started once
+   * when the agent starts, stopped by the returned function. `changed` asks the agent for a
+   * fresh state report. Optional: a simulated fleet of thousands has no timers per device.
+   */
+  watch?(changed: () => void): () => void;
 }

@@ -1,10 +1,12 @@
 /**
  * The agent on a real Linux device, built from its config file: the system command runner,
- * the Linux platform with telemetry, durable file storage in the state dir, MQTT.js, and the
- * agent core. After a factory reset the core has forgotten its identity; the device then
+ * the Linux platform with telemetry and a clock monitor, durable file storage in the state
+ * dir, MQTT.js, and the agent core. After a factory reset the core has forgotten its identity; the device then
  * reboots, and the agent that starts next enrolls again.
  */
 import type { Logger } from "pino";
+import { ClockMonitor } from "../../clock/clock-monitor.js";
+import { ntpClockProbe } from "../../clock/ntp-probe.js";
 import { type AgentConfig, AgentConfigError } from "../../config.js";
 import { AgentCore } from "../../core/agent.js";
 import type { AgentEvents, AgentStatus } from "../../core/agent-events.js";
@@ -61,6 +63,12 @@ export class LinuxDevice {
         dryRun: config.dryRun,
       });
     const identity = await readHardwareIdentity(config.device, options.systemInformation);
+    const clock = new ClockMonitor({
+      probe: ntpClockProbe({ replyTimeoutMs: config.clock.replyTimeoutMs, samples: config.clock.samples }),
+      schedule: config.clock.schedule,
+      automaticServer: config.clock.automaticNtpServer,
+      logger: logger.child({ component: "clock" }),
+    });
     const platform = await LinuxPlatform.create({
       runner,
       logger: logger.child({ component: "platform" }),
@@ -72,6 +80,7 @@ export class LinuxDevice {
         config.timezone.automaticMechanism === "systemd-unit" ? config.timezone.automaticUnit : null,
       wipeScript: config.factoryReset.wipeScript,
       wipeTimeoutMs: config.factoryReset.timeoutSeconds * 1000,
+      clock,
       telemetry: new SystemTelemetry({
         diskMount: config.telemetry.diskMount,
         source: options.systemInformation,

@@ -15,13 +15,15 @@
  * | NTP server    | the configured mechanism (see ntp-mechanisms.ts)                           |
  *
  * What the agent applied (name, automatic zone, NTP server) is kept in `platform.json` in its
- * state dir, next to its identity, and reported from there.
+ * state dir, next to its identity, and reported from there. The clock offset is measured
+ * against the NTP server in use (see agent/clock/clock-monitor.ts).
  */
 import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { AUTO_TIMEZONE, type Telemetry, type TimeSettings } from "../../../proto/wire.js";
+import type { ClockMonitor } from "../../clock/clock-monitor.js";
 import { parseNtpServer } from "../../clock/ntp-server.js";
 import { readJsonFile, writeFileAtomic } from "../../storage/atomic-file.js";
 import type { Platform, PlatformState } from "../platform.js";
@@ -61,6 +63,8 @@ export interface LinuxPlatformOptions {
   wipeScript: string | null;
   /** Default 10 minutes. */
   wipeTimeoutMs?: number;
+  /** Measures the clock against the NTP server in use; unmeasured when absent. */
+  clock?: ClockMonitor;
   /** Telemetry with every state; none when absent. */
   telemetry?: { read(): Promise<Telemetry> };
   /** Files read for the device's state; tests point them elsewhere. */
@@ -83,6 +87,7 @@ export class LinuxPlatform implements Platform {
     await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
     const stored = await readJsonFile<AppliedSettings>(platform.settingsFile);
     platform.applied = { ...FACTORY_SETTINGS, ...stored };
+    options.clock?.useServer(platform.applied.ntpServer);
     return platform;
   }
 
@@ -103,6 +108,15 @@ export class LinuxPlatform implements Platform {
     const next = { ...this.applied, ...change };
     await writeFileAtomic(this.settingsFile, JSON.stringify(next, null, 2));
     this.applied = next;
+    this.options.clock?.useServer(next.ntpServer);
+  }
+
+  /** Measures the clock at once and then on its schedule, while the agent runs. */
+  watch(changed: () => void): () => void {
+    const { clock } = this.options;
+    if (!clock) return () => {};
+    clock.start(changed);
+    return () => clock.stop();
   }
 
   async lock(): Promise<void> {
@@ -181,9 +195,7 @@ export class LinuxPlatform implements Platform {
       timezone,
       timezoneAutomatic: this.applied.timezoneAutomatic && this.options.automaticTimezoneUnit !== null,
       ntpServer: this.applied.ntpServer,
-      clockOffsetMs: 0,
-      lastTimeSyncAtMs: null,
-      timeSyncError: null,
+      ...(this.options.clock?.reading ?? { clockOffsetMs: 0, lastTimeSyncAtMs: null, timeSyncError: null }),
       bootTimeMs,
       telemetry,
     };

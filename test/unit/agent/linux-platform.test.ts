@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ClockMonitor } from "../../../agent/clock/clock-monitor.js";
 import { AgentCore } from "../../../agent/core/agent.js";
 import { CommandFailedError, SystemCommandRunner } from "../../../agent/platform/linux/command-runner.js";
 import { LinuxPlatform, type LinuxPlatformOptions } from "../../../agent/platform/linux/linux-platform.js";
@@ -215,30 +216,31 @@ describe("LinuxPlatform: what it reports", () => {
   });
 });
 
-describe("LinuxPlatform failures, as the agent reports them", () => {
-  async function agentOn(linux: LinuxPlatform) {
-    const storage = new MemoryAgentStorage();
-    await storage.load();
-    await storage.saveIdentity(IDENTITY);
-    const network = new FakeNetwork();
-    const clock = new ManualClock(Date.now());
-    const agent = new AgentCore({
-      platform: linux,
-      storage,
-      transportFactory: network.factory,
-      serverUrl: "http://127.0.0.1:1",
-      agentVersion: "9.9.9-test",
-      logger: silentLogger,
-      clock: clock.now,
-      stateReportIntervalMs: 0,
-    });
-    const online = waitForStatus(agent, "online");
-    await agent.start();
-    await online;
-    await agent.idle();
-    return { agent, network, commands: new CommandFactory(clock) };
-  }
+/** An agent core on the Linux platform, enrolled and online over an in-memory network. */
+async function agentOn(linux: LinuxPlatform) {
+  const storage = new MemoryAgentStorage();
+  await storage.load();
+  await storage.saveIdentity(IDENTITY);
+  const network = new FakeNetwork();
+  const clock = new ManualClock(Date.now());
+  const agent = new AgentCore({
+    platform: linux,
+    storage,
+    transportFactory: network.factory,
+    serverUrl: "http://127.0.0.1:1",
+    agentVersion: "9.9.9-test",
+    logger: silentLogger,
+    clock: clock.now,
+    stateReportIntervalMs: 0,
+  });
+  const online = waitForStatus(agent, "online");
+  await agent.start();
+  await online;
+  await agent.idle();
+  return { agent, network, commands: new CommandFactory(clock) };
+}
 
+describe("LinuxPlatform failures, as the agent reports them", () => {
   it("a non-zero exit: FAILED with the command and its error output", async () => {
     runner.on("loginctl lock-sessions", (call) => {
       throw new CommandFailedError(call.line, "exit", {
@@ -298,5 +300,41 @@ describe("LinuxPlatform failures, as the agent reports them", () => {
     expect(network.results().at(-1)?.message).toBe("`systemctl reboot` exited with code 1: Access denied");
     expect(agent.status).toBe("online");
     await agent.stop({ abrupt: true });
+  });
+});
+
+describe("LinuxPlatform and the agent: the clock", () => {
+  it("measured when the agent starts and again for a new NTP server, each result reported at once", async () => {
+    const probed: string[] = [];
+    const clock = new ClockMonitor({
+      probe: async (server) => {
+        probed.push(server);
+        return server === "time.example.com" ? 1500 : -20;
+      },
+      schedule: "0 0 1 1 *",
+      automaticServer: "pool.ntp.org",
+      logger: silentLogger,
+    });
+    const { agent, network, commands } = await agentOn(await platform({ clock }));
+    await clock.settled();
+    await agent.idle();
+    expect(probed).toEqual(["pool.ntp.org"]);
+    expect(network.states().at(-1)).toMatchObject({ clockOffsetMs: -20, timeSyncError: null });
+
+    const setTime = commands.next({ type: "set_time", timezone: "UTC", ntpServer: "time.example.com" });
+    network.deliver(setTime);
+    await agent.idle();
+    await clock.settled();
+    await agent.idle();
+    expect(probed).toEqual(["pool.ntp.org", "time.example.com"]);
+    const state = network.states().at(-1)!;
+    expect(state).toMatchObject({ ntpServer: "time.example.com", clockOffsetMs: 1500, timeSyncError: null });
+    expect(state.lastTimeSyncAtMs).not.toBeNull();
+
+    // Stopped with the agent: a later change measures nothing.
+    await agent.stop({ abrupt: true });
+    clock.useServer("other.example.com");
+    await clock.settled();
+    expect(probed).toHaveLength(2);
   });
 });
