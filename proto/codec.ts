@@ -158,6 +158,7 @@ export function encodeCommandResult(result: CommandResult): Uint8Array {
     errorCode: result.errorCode,
     message: result.message,
     atMs: result.atMs,
+    state: result.state ? deviceStateToWire(result.state) : undefined,
   }).finish();
 }
 
@@ -167,7 +168,15 @@ export function decodeCommandResult(bytes: Uint8Array): CommandResult {
     const status = STATUS_FROM_WIRE.get(r.status);
     if (!status) throw new Error(`unknown status ${r.status}`);
     if (!r.commandId) throw new Error("result has no command id");
-    return { commandId: r.commandId, status, errorCode: r.errorCode, message: r.message, atMs: r.atMs };
+    return {
+      commandId: r.commandId,
+      status,
+      errorCode: r.errorCode,
+      message: r.message,
+      atMs: r.atMs,
+      // A decoded nested message is a full instance (defaults filled in), not just its properties.
+      state: r.state ? deviceStateFromWire(r.state as portal.mdm.v1.DeviceState) : null,
+    };
   });
 }
 
@@ -191,7 +200,11 @@ export function decodeDesiredConfig(bytes: Uint8Array): DesiredConfig {
 // ---- reported state -------------------------------------------------------------------------
 
 export function encodeDeviceState(state: DeviceState): Uint8Array {
-  return pb.DeviceState.encode({
+  return pb.DeviceState.encode(deviceStateToWire(state)).finish();
+}
+
+function deviceStateToWire(state: DeviceState): portal.mdm.v1.DeviceState.$Properties {
+  return {
     atMs: state.atMs,
     name: state.name,
     locked: state.locked,
@@ -207,7 +220,7 @@ export function encodeDeviceState(state: DeviceState): Uint8Array {
     model: state.model,
     serial: state.serial,
     telemetry: state.telemetry ?? undefined,
-  }).finish();
+  };
 }
 
 function telemetryFromWire(t: portal.mdm.v1.Telemetry.$Properties): Telemetry {
@@ -230,24 +243,25 @@ function telemetryFromWire(t: portal.mdm.v1.Telemetry.$Properties): Telemetry {
 }
 
 export function decodeDeviceState(bytes: Uint8Array): DeviceState {
-  return decodeWith("DeviceState", bytes, (b) => {
-    const s = pb.DeviceState.decode(b);
-    return {
-      atMs: s.atMs,
-      name: s.name,
-      locked: s.locked,
-      timezone: s.timezone,
-      timezoneAutomatic: s.timezoneAutomatic,
-      ntpServer: s.ntpServer || null,
-      clockOffsetMs: s.clockOffsetMs,
-      lastTimeSyncAtMs: s.lastTimeSyncAtMs || null,
-      timeSyncError: s.timeSyncError || null,
-      bootTimeMs: s.bootTimeMs,
-      agentVersion: s.agentVersion,
-      appliedConfigVersion: s.appliedConfigVersion,
-      model: s.model,
-      serial: s.serial,
-      telemetry: s.telemetry ? telemetryFromWire(s.telemetry) : null,
-    };
-  });
+  return decodeWith("DeviceState", bytes, (b) => deviceStateFromWire(pb.DeviceState.decode(b)));
+}
+
+function deviceStateFromWire(s: portal.mdm.v1.DeviceState): DeviceState {
+  return {
+    atMs: s.atMs,
+    name: s.name,
+    locked: s.locked,
+    timezone: s.timezone,
+    timezoneAutomatic: s.timezoneAutomatic,
+    ntpServer: s.ntpServer || null,
+    clockOffsetMs: s.clockOffsetMs,
+    lastTimeSyncAtMs: s.lastTimeSyncAtMs || null,
+    timeSyncError: s.timeSyncError || null,
+    bootTimeMs: s.bootTimeMs,
+    agentVersion: s.agentVersion,
+    appliedConfigVersion: s.appliedConfigVersion,
+    model: s.model,
+    serial: s.serial,
+    telemetry: s.telemetry ? telemetryFromWire(s.telemetry) : null,
+  };
 }

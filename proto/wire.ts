@@ -59,6 +59,8 @@ export interface CommandResult {
   errorCode: string;
   message: string;
   atMs: number;
+  /** The device's state right after a terminal result, when the device sent it along. */
+  state?: DeviceState | null;
 }
 
 export interface DesiredConfig {

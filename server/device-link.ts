@@ -41,8 +41,11 @@ export class DeviceLink implements DeviceEventHandler {
   }
 
   async commandResult(deviceId: string, result: CommandResult): Promise<void> {
+    // A terminal result may carry the state the command left the device in.
+    const state = result.state ? this.deviceState(deviceId, result.state) : undefined;
     await this.commands.handleResult(deviceId, result);
     this.counters.commandResultsStored++;
+    await state;
   }
 
   async deviceState(deviceId: string, state: DeviceState): Promise<void> {

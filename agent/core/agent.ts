@@ -18,6 +18,7 @@ import {
   type CommandResult,
   type DesiredConfig,
   type DeviceCommand,
+  type DeviceState,
   type ResultStatus,
 } from "../../proto/wire.js";
 import { enrollWithDeviceCode, enrollWithToken, type Sleep } from "../enrollment/enroll.js";
@@ -31,6 +32,7 @@ import type { AgentStorage, Identity, JournalEntry } from "../storage/agent-stor
 import type { AgentTransport, TransportFactory } from "../transport/transport.js";
 import { admitCommand } from "./admission.js";
 import type { AgentEvents, AgentStatus } from "./agent-events.js";
+import { CommandLog } from "./command-log.js";
 import { runExecutor } from "./executors.js";
 import { SafeEmitter } from "./safe-emitter.js";
 
@@ -55,6 +57,12 @@ export interface AgentCoreOptions {
   /** Replaces the waits between enrollment attempts and polls. */
   sleep?: Sleep;
 }
+
+/** Commands after which the device leaves management and drops its credential. */
+const LEAVING_COMMANDS: ReadonlySet<string> = new Set(["factory_reset", "stop_managing", "deactivate"]);
+
+/** A command still running after this long reports that it was accepted. */
+const ACCEPTANCE_REPORT_DELAY_MS = 250;
 
 /** Statuses that a stop does not overwrite: they say what became of the device. */
 const FINAL_STATUSES: ReadonlySet<AgentStatus> = new Set(["unenrolled", "unmanaged", "deactivated"]);
@@ -364,7 +372,11 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
       return;
     }
     const { storage } = this.options;
-    const log = this.log.child({ commandId: command.id, type: command.action.type, seq: command.seq });
+    const log = new CommandLog(this.log, {
+      commandId: command.id,
+      type: command.action.type,
+      seq: command.seq,
+    });
     const admission = admitCommand(command, {
       deviceId: identity.deviceId,
       nowMs: this.clock(),
@@ -387,7 +399,7 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
     }
   }
 
-  private async execute(command: DeviceCommand, ref: CommandRef, log: Logger): Promise<void> {
+  private async execute(command: DeviceCommand, ref: CommandRef, log: CommandLog): Promise<void> {
     const { storage, platform } = this.options;
     const { action } = command;
     if (action.type === "reboot") return this.executeReboot(ref, log);
@@ -403,21 +415,21 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
     }
     // Durable before acting: whatever happens next, this command id never runs again.
     await this.act(() => storage.putJournalEntry({ ...ref, state: "accepted" }));
-    // Progress only, so QoS 0: the final result (QoS 1) follows on the same connection, and
-    // a lost acceptance is answered from the journal when the server sends the command again.
-    await this.publishResult(this.result(ref.commandId, "accepted"), 0);
+    const acceptance = this.reportAcceptanceIfSlow(ref.commandId);
     try {
       await this.invokePlatform(ref, () => runExecutor(platform, action));
     } catch (err) {
       if (err instanceof PoweredOff) throw err;
       log.warn({ reason: errorMessage(err) }, "command failed");
-      await this.finish(ref, "failed", "platform_error", errorMessage(err));
-      await this.reportState();
+      await this.finish(ref, "failed", "platform_error", errorMessage(err), { withState: true });
       return;
+    } finally {
+      clearTimeout(acceptance);
     }
-    // For the three below, the result must reach the server before the agent lets go of
-    // its credential: finish() resolves on PUBACK.
-    await this.finish(ref, "succeeded");
+    const leaving = LEAVING_COMMANDS.has(action.type);
+    // For the leaving commands, the result must reach the server before the agent lets go of
+    // its credential: finish() resolves on PUBACK. The others carry the state they produced.
+    await this.finish(ref, "succeeded", "", "", { withState: !leaving });
     log.info("command succeeded");
     switch (action.type) {
       case "factory_reset":
@@ -431,12 +443,25 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
         await this.leave("deactivated", () => storage.clearIdentity());
         return;
       default:
-        await this.reportState();
     }
   }
 
+  /**
+   * A command that finishes quickly reports only its outcome; one still running after
+   * ACCEPTANCE_REPORT_DELAY_MS tells the server it was accepted. Progress only, so QoS 0: the
+   * final result (QoS 1) follows on the same connection, and a lost acceptance is answered
+   * from the journal when the server sends the command again.
+   */
+  private reportAcceptanceIfSlow(commandId: string): NodeJS.Timeout {
+    return setTimeout(() => {
+      this.publishResult(this.result(commandId, "accepted"), 0).catch((err: unknown) => {
+        if (!(err instanceof PoweredOff)) this.log.debug({ err, commandId }, "acceptance not sent");
+      });
+    }, ACCEPTANCE_REPORT_DELAY_MS);
+  }
+
   /** ACCEPTED now; SUCCEEDED from the next process, once the boot time has changed. */
-  private async executeReboot(ref: CommandRef, log: Logger): Promise<void> {
+  private async executeReboot(ref: CommandRef, log: CommandLog): Promise<void> {
     const { storage, platform } = this.options;
     const { bootTimeMs } = await platform.readState();
     await this.act(() =>
@@ -503,8 +528,17 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
     return this.finish(entry, "failed", "interrupted", "the agent stopped while executing this command");
   }
 
-  /** Records the final result durably, then publishes it. */
-  private async finish(ref: CommandRef, status: ResultStatus, errorCode = "", message = ""): Promise<void> {
+  /**
+   * Records the final result durably, then publishes it; `withState` sends the device's state
+   * along (never journaled: a duplicate is answered with the outcome alone).
+   */
+  private async finish(
+    ref: CommandRef,
+    status: ResultStatus,
+    errorCode = "",
+    message = "",
+    options: { withState?: boolean } = {},
+  ): Promise<void> {
     const result = this.result(ref.commandId, status, errorCode, message);
     await this.act(() =>
       this.options.storage.putJournalEntry({
@@ -515,7 +549,10 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
         result,
       }),
     );
-    await this.publishResult(result);
+    if (!options.withState || this.currentStatus !== "online") return this.publishResult(result);
+    const state = await this.currentState();
+    await this.publishResult({ ...result, state });
+    this.emit("stateReported", { atMs: state.atMs });
   }
 
   private result(commandId: string, status: ResultStatus, errorCode = "", message = ""): CommandResult {
@@ -584,19 +621,23 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
     const identity = this.identityInUse;
     const transport = this.transport;
     if (!identity || !transport || this.currentStatus !== "online") return;
+    const state = await this.currentState();
+    const bytes = encodeDeviceState(state);
+    // A snapshot the next one supersedes, and every connect sends a fresh one: QoS 0.
+    await this.act(() => transport.publish(deviceTopic(identity.deviceId, "state"), bytes, { qos: 0 }));
+    this.emit("stateReported", { atMs: state.atMs });
+  }
+
+  private async currentState(): Promise<DeviceState> {
     const { platform, storage, agentVersion } = this.options;
     const state = await platform.readState();
-    const atMs = this.clock();
-    const bytes = encodeDeviceState({
+    return {
       ...state,
-      atMs,
+      atMs: this.clock(),
       agentVersion,
       appliedConfigVersion: storage.appliedConfigVersion(),
       model: platform.model,
       serial: platform.serial,
-    });
-    // A snapshot the next one supersedes, and every connect sends a fresh one: QoS 0.
-    await this.act(() => transport.publish(deviceTopic(identity.deviceId, "state"), bytes, { qos: 0 }));
-    this.emit("stateReported", { atMs });
+    };
   }
 }

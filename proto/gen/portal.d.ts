@@ -836,6 +836,9 @@ export namespace portal {
                 /** CommandResult atMs. */
                 atMs: number;
 
+                /** CommandResult state. */
+                state?: (portal.mdm.v1.DeviceState.$Properties|null);
+
                 /**
                  * Creates a new CommandResult instance using the specified properties.
                  * @param [properties] Properties to set
@@ -882,6 +885,9 @@ export namespace portal {
 
                     /** CommandResult atMs */
                     atMs?: (number|null);
+
+                    /** CommandResult state */
+                    state?: (portal.mdm.v1.DeviceState.$Properties|null);
 
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];

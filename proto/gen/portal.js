@@ -1892,6 +1892,7 @@ export const portal = $root.portal = (() => {
                  * @property {string|null} [errorCode] CommandResult errorCode
                  * @property {string|null} [message] CommandResult message
                  * @property {number|null} [atMs] CommandResult atMs
+                 * @property {portal.mdm.v1.DeviceState.$Properties|null} [state] CommandResult state
                  * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
                  */
 
@@ -1964,6 +1965,14 @@ export const portal = $root.portal = (() => {
                 CommandResult.prototype.atMs = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
                 /**
+                 * CommandResult state.
+                 * @member {portal.mdm.v1.DeviceState.$Properties|null|undefined} state
+                 * @memberof portal.mdm.v1.CommandResult
+                 * @instance
+                 */
+                CommandResult.prototype.state = null;
+
+                /**
                  * Creates a new CommandResult instance using the specified properties.
                  * @function create
                  * @memberof portal.mdm.v1.CommandResult
@@ -2005,6 +2014,8 @@ export const portal = $root.portal = (() => {
                         writer.uint32(/* id 4, wireType 2 =*/34).string(message.message);
                     if (message.atMs != null && $Object.hasOwnProperty.call(message, "atMs") && (typeof message.atMs === "object" ? message.atMs.low || message.atMs.high : message.atMs !== 0))
                         writer.uint32(/* id 5, wireType 0 =*/40).uint64(message.atMs);
+                    if (message.state != null && $Object.hasOwnProperty.call(message, "state"))
+                        $root.portal.mdm.v1.DeviceState.encode(message.state, writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -2092,6 +2103,12 @@ export const portal = $root.portal = (() => {
                                     message.atMs = value;
                                 else
                                     delete message.atMs;
+                                continue;
+                            }
+                        case 6: {
+                                if (wireType !== 2)
+                                    break;
+                                message.state = $root.portal.mdm.v1.DeviceState.decode(reader, reader.size(), $undefined, _depth + 1, message.state);
                                 continue;
                             }
                         }

@@ -5,6 +5,9 @@
  */
 import DataLoader from "dataloader";
 
+/** How long a lookup waits for others to share its query. */
+const BATCH_WINDOW_MS = 2;
+
 /**
  * `fetch` gets the distinct keys requested during one event-loop turn and returns what it
  * found; a key it has no entry for resolves to `missing`.
@@ -18,9 +21,9 @@ export function batchedLookup<K, V>(
       const found = await fetch(keys);
       return keys.map((key) => (found.has(key) ? found.get(key)! : missing));
     },
-    // A turn of the event loop, not a tick: socket reads each run in their own tick, and a
-    // reconnect storm spreads over many reads per turn.
-    { cache: false, batchScheduleFn: (run) => setImmediate(run), maxBatchSize: 5000 },
+    // A short window, not a tick: a reconnect storm spreads its CONNECTs over many turns of the
+    // event loop, and a query per turn would still be a query per device.
+    { cache: false, batchScheduleFn: (run) => setTimeout(run, BATCH_WINDOW_MS), maxBatchSize: 5000 },
   );
   return (key) => loader.load(key);
 }

@@ -6,7 +6,9 @@
  * every caller's promise settles.
  *
  * With one statement per tick instead of one per message, ingestion cost no longer grows with
- * the number of statements, only with the rows written.
+ * the number of statements, only with the rows written. At most one batch per writer is in
+ * flight: what arrives meanwhile waits for it and goes in the next one, so batches grow with
+ * the load instead of queueing a transaction per tick behind a slow one.
  */
 import type { Database, WriteContext } from "./database.js";
 
@@ -23,6 +25,7 @@ export class KeyedBatchWriter<K, V, R = void> {
   private pending = new Map<K, V>();
   private waiters: Waiter[] = [];
   private scheduled = false;
+  private inFlight = false;
 
   constructor(
     private readonly db: Database,
@@ -40,11 +43,14 @@ export class KeyedBatchWriter<K, V, R = void> {
     this.pending.set(key, previous !== undefined && merge ? merge(previous, value) : value);
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight) return;
+    this.scheduled = true;
+    setImmediate(() => void this.flush());
   }
 
   private async flush(): Promise<void> {
@@ -54,18 +60,24 @@ export class KeyedBatchWriter<K, V, R = void> {
     this.pending = new Map();
     this.waiters = [];
     if (batch.size === 0) return;
+    this.inFlight = true;
     try {
       const result = await this.db.write((tx) => this.options.apply(tx, batch));
       await this.options.committed?.(result);
       for (const w of waiters) w.resolve();
     } catch (err) {
       for (const w of waiters) w.reject(err);
+    } finally {
+      this.inFlight = false;
+      if (this.pending.size > 0) this.schedule();
     }
   }
 
   /** Resolves when everything enqueued so far has been written (or failed). */
   async drain(): Promise<void> {
-    while (this.scheduled || this.pending.size > 0) await new Promise((r) => setImmediate(r));
+    while (this.scheduled || this.inFlight || this.pending.size > 0) {
+      await new Promise((r) => setImmediate(r));
+    }
     await this.db.drainWrites();
   }
 }

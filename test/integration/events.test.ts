@@ -69,7 +69,8 @@ describe("GET /api/v1/events", () => {
       .filter((e) => e.type === "command.updated")
       .map((e) => (e.data.command as { state: string }).state);
     expect(states[0]).toBe("queued");
-    expect(states).toContain("accepted");
+    // A quick command goes from sent straight to succeeded (the agent skips the acceptance).
+    expect(states.filter((s) => !["queued", "sent", "succeeded"].includes(s))).toEqual([]);
     expect(states.at(-1)).toBe("succeeded");
     ws.close();
     // With no subscriber left, the stream stops listening, so hot paths build no payloads

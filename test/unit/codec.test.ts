@@ -46,6 +46,7 @@ describe("codec", () => {
       errorCode: "platform_error",
       message: "no",
       atMs: 5,
+      state: null,
     };
     expect(decodeCommandResult(encodeCommandResult(result))).toEqual(result);
     const config = { version: 3, name: "Room 1", time: { timezone: "auto", ntpServer: null } };
@@ -68,6 +69,8 @@ describe("codec", () => {
       telemetry: null,
     };
     expect(decodeDeviceState(encodeDeviceState(state))).toEqual(state);
+    const withState = { ...result, status: "succeeded" as const, errorCode: "", message: "", state };
+    expect(decodeCommandResult(encodeCommandResult(withState))).toEqual(withState);
   });
 
   it("throws WireDecodeError, never a protobufjs error, on garbage", () => {

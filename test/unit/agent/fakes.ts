@@ -115,10 +115,16 @@ export class FakeNetwork {
       .map((r) => (r.errorCode ? `${r.status}:${r.errorCode}` : r.status));
   }
 
+  /** Every state the device reported, on its own or along with a command's result, in order. */
   states(): DeviceState[] {
-    return this.published
-      .filter((p) => parseDeviceTopic(p.topic)?.channel === "state")
-      .map((p) => decodeDeviceState(p.payload));
+    const states: DeviceState[] = [];
+    for (const p of this.published) {
+      const channel = parseDeviceTopic(p.topic)?.channel;
+      if (channel === "state") states.push(decodeDeviceState(p.payload));
+      const carried = channel === "res" ? decodeCommandResult(p.payload).state : null;
+      if (carried) states.push(carried);
+    }
+    return states;
   }
 
   /** Channels in publish order, e.g. ["state", "res", "res", "state"]. */

@@ -16,16 +16,27 @@ afterEach(async () => {
 });
 
 describe("a command", () => {
-  it("runs once, reports ACCEPTED then SUCCEEDED, then a fresh state", async () => {
+  it("runs once and reports SUCCEEDED with the state it left the device in", async () => {
     device = await TestDevice.enrolled();
     await device.boot();
     const lock = device.commands.next({ type: "lock" });
     await device.send(lock);
     expect(device.executed).toEqual([lock.id]);
     expect(device.platform.locked).toBe(true);
+    // Quick commands skip the acceptance report; the result carries the fresh state.
+    expect(device.network.outcomes(lock.id)).toEqual(["succeeded"]);
+    expect(device.network.channels()).toEqual(["state", "res"]);
+    expect(device.network.results().at(-1)?.state?.locked).toBe(true);
+  });
+
+  it("still running after a while reports ACCEPTED first", async () => {
+    device = await TestDevice.enrolled();
+    await device.boot();
+    device.platform.lock = () => new Promise((resolve) => setTimeout(resolve, 400));
+    const lock = device.commands.next({ type: "lock" });
+    await device.send(lock);
     expect(device.network.outcomes(lock.id)).toEqual(["accepted", "succeeded"]);
-    expect(device.network.channels()).toEqual(["state", "res", "res", "state"]);
-    expect(device.network.states().at(-1)?.locked).toBe(true);
+    expect(device.network.results()[0]?.state).toBeNull();
   });
 
   it("delivered twice runs once, and the duplicate gets the very same stored result", async () => {
@@ -37,8 +48,9 @@ describe("a command", () => {
     device.clock.advance(1000);
     await device.send(lock);
     expect(device.executed).toEqual([lock.id]);
-    expect(device.network.outcomes(lock.id)).toEqual(["accepted", "succeeded", "succeeded"]);
-    expect(device.network.results().at(-1)).toEqual(first);
+    expect(device.network.outcomes(lock.id)).toEqual(["succeeded", "succeeded"]);
+    // The same journaled outcome; the state went along only the first time.
+    expect(device.network.results().at(-1)).toEqual({ ...first, state: null });
   });
 
   it("that has expired is rejected, recorded, and never runs", async () => {
@@ -60,7 +72,7 @@ describe("a command", () => {
     await device.send(stale);
     const next = device.commands.next({ type: "lock" }, { seq: 5 });
     await device.send(next);
-    expect(device.network.outcomes(next.id)).toEqual(["accepted", "succeeded"]);
+    expect(device.network.outcomes(next.id)).toEqual(["succeeded"]);
     expect(device.storage.lastSeq()).toBe(5);
   });
 
@@ -83,11 +95,9 @@ describe("a command", () => {
     const gap = device.commands.next({ type: "lock" }, { seq: 80 });
     for (const command of [fifty, backwards, same, gap]) await device.send(command);
     expect(device.network.outcomes()).toEqual([
-      "accepted",
       "succeeded",
       "rejected:out_of_order",
       "rejected:out_of_order",
-      "accepted",
       "succeeded",
     ]);
     expect(device.executed).toEqual([fifty.id, gap.id]);
@@ -150,12 +160,12 @@ describe("a command", () => {
     await device.running.stop({ abrupt: true });
     finishAction();
     await device.running.idle();
-    expect(device.network.outcomes(lock.id)).toEqual(["accepted"]);
+    expect(device.network.outcomes(lock.id)).toEqual([]);
     expect(device.storage.journalEntry(lock.id)?.state).toBe("accepted");
     expect(device.network.link.endedWith).toEqual({ force: true });
 
     await device.boot();
-    expect(device.network.outcomes(lock.id)).toEqual(["accepted", "failed:interrupted"]);
+    expect(device.network.outcomes(lock.id)).toEqual(["failed:interrupted"]);
     expect(device.executed).toEqual([lock.id]);
   });
 
@@ -167,9 +177,9 @@ describe("a command", () => {
     };
     const rename = device.commands.next({ type: "rename", name: "Lobby" });
     await device.send(rename);
-    expect(device.network.outcomes(rename.id)).toEqual(["accepted", "failed:platform_error"]);
+    expect(device.network.outcomes(rename.id)).toEqual(["failed:platform_error"]);
     expect(device.network.results().at(-1)?.message).toBe("the display refused the name");
-    expect(device.network.channels().at(-1)).toBe("state");
+    expect(device.network.results().at(-1)?.state?.name).toBe(device.platform.name);
   });
 
   it("waits for the one before it: commands never overlap and keep arrival order", async () => {
@@ -205,7 +215,7 @@ describe("a command", () => {
     });
     const lock = device.commands.next({ type: "lock" });
     await device.send(lock);
-    expect(device.network.outcomes(lock.id)).toEqual(["accepted", "succeeded"]);
+    expect(device.network.outcomes(lock.id)).toEqual(["succeeded"]);
   });
 
   it("in progress is finished by a graceful stop before the agent disconnects", async () => {
@@ -217,7 +227,7 @@ describe("a command", () => {
     device.network.deliver(lock);
     await executed;
     await device.running.stop();
-    expect(device.network.outcomes(lock.id)).toEqual(["accepted", "succeeded"]);
+    expect(device.network.outcomes(lock.id)).toEqual(["succeeded"]);
     expect(device.network.link.endedWith).toEqual({ force: false });
     expect(device.running.status).toBe("stopped");
   });
@@ -235,7 +245,7 @@ describe("a command", () => {
     expect(device.platform.name).toBe("Boardroom");
     expect(device.platform.timezone).toBe("Europe/Paris");
     expect(device.platform.ntpServer).toBe("ntp.example.com:123");
-    expect(device.network.outcomes(refresh.id)).toEqual(["accepted", "succeeded"]);
+    expect(device.network.outcomes(refresh.id)).toEqual(["succeeded"]);
     expect(device.network.states().length).toBe(statesBefore + 1);
   });
 });

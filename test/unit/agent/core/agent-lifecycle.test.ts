@@ -103,7 +103,7 @@ describe("factory reset", () => {
     const reset = device.commands.next({ type: "factory_reset" });
     await device.send(reset);
     expect(device.platform.factoryResets).toBe(1);
-    expect(device.network.outcomes(reset.id)).toEqual(["accepted", "succeeded"]);
+    expect(device.network.outcomes(reset.id)).toEqual(["succeeded"]);
     expect(device.storage.identity()).toBeNull();
     expect(device.storage.journalEntries()).toEqual([]);
     expect(device.storage.lastSeq()).toBe(0);
@@ -119,7 +119,7 @@ describe("stop managing", () => {
     const agent = await device.boot();
     const stop = device.commands.next({ type: "stop_managing" });
     await device.send(stop);
-    expect(device.network.outcomes(stop.id)).toEqual(["accepted", "succeeded"]);
+    expect(device.network.outcomes(stop.id)).toEqual(["succeeded"]);
     expect(device.storage.identity()).toBeNull();
     expect(device.storage.tombstone()).toBeNull();
     expect(agent.status).toBe("unmanaged");
@@ -158,8 +158,8 @@ describe("deactivate", () => {
     };
     const deactivate = device.commands.next({ type: "deactivate" });
     await device.send(deactivate);
-    expect(writes).toEqual(["tombstone", "journal:accepted", "publish", "journal:done", "publish"]);
-    expect(device.network.outcomes(deactivate.id)).toEqual(["accepted", "succeeded"]);
+    expect(writes).toEqual(["tombstone", "journal:accepted", "journal:done", "publish"]);
+    expect(device.network.outcomes(deactivate.id)).toEqual(["succeeded"]);
     expect(storage.tombstone()?.deviceId).toBe(DEVICE_ID);
     expect(storage.identity()).toBeNull();
     expect(agent.status).toBe("deactivated");
