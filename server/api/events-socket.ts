@@ -43,15 +43,12 @@ export class EventsSocket {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   private readonly unsubscribe: (() => void)[] = [];
   private readonly subscribers = new Map<WebSocket, Subscriber>();
-  private readonly offAccessChanged: () => void;
 
   constructor(
     private readonly events: EventBus<ServerEvents>,
     private readonly authenticator: Authenticator,
     private readonly logger: Logger,
-  ) {
-    this.offAccessChanged = events.on("access.changed", () => this.recheckAll());
-  }
+  ) {}
 
   /** Listens on the bus only while someone is connected: with no console open, the hot
    * paths build no event payloads at all. */
@@ -60,6 +57,7 @@ export class EventsSocket {
     for (const name of EVENT_NAMES) {
       this.unsubscribe.push(this.events.on(name, (data) => this.broadcast(name, data)));
     }
+    this.unsubscribe.push(this.events.on("access.changed", () => this.recheckAll()));
   }
 
   private unsubscribeWhenIdle(): void {
@@ -144,7 +142,6 @@ export class EventsSocket {
   }
 
   async close(): Promise<void> {
-    this.offAccessChanged();
     for (const off of this.unsubscribe.splice(0)) off();
     for (const client of this.wss.clients) client.terminate();
     this.subscribers.clear();
