@@ -26,11 +26,13 @@ export async function registerConsole(app: App, distDir = CONSOLE_DIST): Promise
     await app.register(fastifyStatic, {
       root: distDir,
       prefix: "/",
-      index: false,
+      index: "index.html",
       decorateReply: false,
       setHeaders(res, path) {
-        // Vite names assets by content hash: they never change under one name.
+        // Vite names assets by content hash: they never change under one name. The page
+        // itself names the current assets, so it is checked every time.
         if (path.includes("/assets/")) res.header("cache-control", "public, max-age=31536000, immutable");
+        else res.header("cache-control", "no-cache");
       },
     });
   }

@@ -41,6 +41,7 @@ export async function launchBrowser(
     args: CHROMIUM_ARGS,
     viewport: options.viewport ?? { width: 1280, height: 800 },
   });
+  context.setDefaultTimeout(15_000);
   const page = context.pages()[0] ?? (await context.newPage());
   await mkdir(ARTIFACTS_DIR, { recursive: true });
   return {

@@ -1,0 +1,236 @@
+/**
+ * What an admin can do to one device, shared by the devices table's row menu and the device
+ * page: the menu items (disabled without the right, or when the device is no longer managed)
+ * and the dialogs that confirm them.
+ */
+import { useState } from "preact/hooks";
+import { navigate } from "./router";
+import { useSession } from "./session";
+import type { Command, CommandType, Device, Right } from "./types";
+import { ConfirmDialog, Dialog, ErrorNote, Field, type MenuItem } from "./ui";
+
+type Pending =
+  | { kind: "rename"; device: Device }
+  | { kind: "confirm"; device: Device; type: CommandType }
+  | null;
+
+const RIGHT_OF: Record<CommandType, Right> = {
+  lock: "devices:command",
+  reboot: "devices:command",
+  refresh_state: "devices:command",
+  rename: "devices:command",
+  set_time: "devices:command",
+  factory_reset: "devices:wipe",
+  stop_managing: "devices:unenroll",
+  deactivate: "devices:deactivate",
+};
+
+export function useDeviceActions(options: { withDetails?: boolean } = {}) {
+  const session = useSession();
+  const [pending, setPending] = useState<Pending>(null);
+
+  const send = async (device: Device, type: CommandType, body: Record<string, unknown> = {}) => {
+    const command = await session.api.post<Command>(`/devices/${encodeURIComponent(device.id)}/commands`, {
+      type,
+      ...body,
+    });
+    session.toast(`${LABELS[type]} sent to ${device.name}: ${command.state}`, "success");
+    return command;
+  };
+
+  const item = (
+    device: Device,
+    type: CommandType,
+    label: string,
+    onSelect: () => void,
+    danger = false,
+  ): MenuItem => {
+    const right = RIGHT_OF[type];
+    const allowed = session.can(right);
+    const managed = device.status === "active";
+    return {
+      label,
+      danger,
+      onSelect,
+      disabled: !allowed || !managed,
+      reason: !allowed ? `Needs the ${right} right` : `The device is ${device.status}`,
+    };
+  };
+
+  const items = (device: Device): (MenuItem | "separator")[] => [
+    ...(options.withDetails
+      ? [
+          { label: "See details", onSelect: () => navigate(`/devices/${encodeURIComponent(device.id)}`) },
+          "separator" as const,
+        ]
+      : []),
+    item(device, "rename", "Edit device name", () => setPending({ kind: "rename", device })),
+    item(device, "lock", "Lock screen", () => {
+      send(device, "lock").catch((err) => session.toast(String(err.message ?? err), "error"));
+    }),
+    item(device, "reboot", "Reboot", () => setPending({ kind: "confirm", device, type: "reboot" })),
+    "separator",
+    item(
+      device,
+      "factory_reset",
+      "Factory reset",
+      () => setPending({ kind: "confirm", device, type: "factory_reset" }),
+      true,
+    ),
+    item(
+      device,
+      "stop_managing",
+      "Stop managing device",
+      () => setPending({ kind: "confirm", device, type: "stop_managing" }),
+      true,
+    ),
+    item(
+      device,
+      "deactivate",
+      "Permanently deactivate",
+      () => setPending({ kind: "confirm", device, type: "deactivate" }),
+      true,
+    ),
+  ];
+
+  const close = () => setPending(null);
+  let dialog = null;
+  if (pending?.kind === "rename") {
+    dialog = (
+      <RenameDialog
+        device={pending.device}
+        onClose={close}
+        onRename={(name) => send(pending.device, "rename", { name })}
+      />
+    );
+  } else if (pending?.kind === "confirm") {
+    const { device, type } = pending;
+    const copy = CONFIRM_COPY[type]!;
+    dialog = (
+      <ConfirmDialog
+        title={copy.title(device)}
+        confirmLabel={copy.confirm}
+        danger={type !== "reboot"}
+        typeToConfirm={type === "deactivate" ? device.name : undefined}
+        onClose={close}
+        onConfirm={async () => {
+          await send(device, type);
+        }}
+      >
+        {copy.body(device)}
+      </ConfirmDialog>
+    );
+  }
+  return { items, dialog };
+}
+
+const LABELS: Record<CommandType, string> = {
+  lock: "Lock",
+  reboot: "Reboot",
+  refresh_state: "Refresh",
+  rename: "Rename",
+  set_time: "Date and time",
+  factory_reset: "Factory reset",
+  stop_managing: "Stop managing",
+  deactivate: "Deactivation",
+};
+
+const CONFIRM_COPY: Partial<
+  Record<
+    CommandType,
+    { title: (d: Device) => string; confirm: string; body: (d: Device) => preact.ComponentChildren }
+  >
+> = {
+  reboot: {
+    title: (d) => `Reboot ${d.name}?`,
+    confirm: "Reboot",
+    body: () => <p>The display restarts and is unavailable for a minute. Anyone using it is interrupted.</p>,
+  },
+  factory_reset: {
+    title: (d) => `Factory reset ${d.name}?`,
+    confirm: "Factory reset",
+    body: () => (
+      <p>
+        Everything on the device is erased and it leaves management. It must be connected again to be managed.
+      </p>
+    ),
+  },
+  stop_managing: {
+    title: (d) => `Stop managing ${d.name}?`,
+    confirm: "Stop managing",
+    body: () => (
+      <p>
+        The device keeps working but no longer takes commands or settings from this console. It can be
+        connected again later.
+      </p>
+    ),
+  },
+  deactivate: {
+    title: (d) => `Permanently deactivate ${d.name}?`,
+    confirm: "Permanently deactivate",
+    body: (d) => (
+      <>
+        <p>
+          <strong>This cannot be undone.</strong> The device stops working and its serial number{" "}
+          <span class="mono">{d.serial}</span> can never be enrolled again.
+        </p>
+      </>
+    ),
+  },
+};
+
+function RenameDialog(props: {
+  device: Device;
+  onClose: () => void;
+  onRename: (name: string) => Promise<unknown>;
+}) {
+  const [name, setName] = useState(props.device.name);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const trimmed = name.trim();
+  return (
+    <Dialog
+      title="Edit device name"
+      onClose={props.onClose}
+      onSubmit={async () => {
+        if (!trimmed || busy) return;
+        setBusy(true);
+        try {
+          await props.onRename(trimmed);
+          props.onClose();
+        } catch (err) {
+          setError(err);
+          setBusy(false);
+        }
+      }}
+      footer={
+        <>
+          <button type="button" class="button" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button
+            type="submit"
+            class="button button-primary"
+            disabled={!trimmed || trimmed === props.device.name || busy}
+          >
+            {busy ? "Saving…" : "Save name"}
+          </button>
+        </>
+      }
+    >
+      <Field label="Device name" hint="Shown on the display and in this console. Up to 64 characters.">
+        {(id) => (
+          <input
+            id={id}
+            class="input"
+            maxLength={64}
+            value={name}
+            autoFocus
+            onInput={(e) => setName(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <ErrorNote error={error} />
+    </Dialog>
+  );
+}

@@ -1,0 +1,218 @@
+/** Fleet actions: recent batches, and one batch's live progress with cancel and the result. */
+import { useEffect, useState } from "preact/hooks";
+import { ApiError } from "../api";
+import { COMMAND_LABELS, formatCount, formatDateTime, plural, timeAgo } from "../format";
+import { useNow, useResync, useServerEvents, useThrottled, useTitle } from "../hooks";
+import { useSession } from "../session";
+import type { Batch, Command, Page } from "../types";
+import {
+  Badge,
+  BatchProgress,
+  Card,
+  ConfirmDialog,
+  EmptyState,
+  ErrorNote,
+  Link,
+  PageHeader,
+  Spinner,
+} from "../ui";
+
+export function FleetPage(props: { batchId: string | null }) {
+  return props.batchId ? <BatchDetails batchId={props.batchId} /> : <BatchList />;
+}
+
+function BatchList() {
+  useTitle("Fleet actions");
+  const { api } = useSession();
+  const [batches, setBatches] = useState<Batch[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const now = useNow();
+  const load = async () => {
+    try {
+      setBatches((await api.get<Page<Batch>>("/batches?limit=30")).items);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  useEffect(() => void load(), []);
+  const reload = useThrottled(() => void load(), 1000);
+  useResync(reload);
+  useServerEvents(["command.updated"], (event) => {
+    if ((event.data as { command?: Command }).command?.batchId) reload();
+  });
+  return (
+    <>
+      <PageHeader
+        title="Fleet actions"
+        subtitle="Commands sent to many devices at once. Start one by selecting devices in the devices table."
+        actions={
+          <Link href="/devices" class="button">
+            Select devices
+          </Link>
+        }
+      />
+      <ErrorNote error={error} />
+      {!batches ? (
+        <Spinner />
+      ) : batches.length === 0 ? (
+        <EmptyState title="No fleet actions yet">
+          Select devices in the devices table, then choose an action.
+        </EmptyState>
+      ) : (
+        <div class="batch-list">
+          {batches.map((b) => (
+            <Link key={b.id} href={`/fleet/${encodeURIComponent(b.id)}`} class="batch-row card">
+              <div class="batch-row-head">
+                <strong>{COMMAND_LABELS[b.type] ?? b.type}</strong>
+                <span class="muted">{plural(b.total, "device")}</span>
+                <BatchOutcome batch={b} />
+                <span class="muted small batch-when">
+                  {timeAgo(b.createdAt, now)}
+                  {b.createdBy ? ` by ${b.createdBy}` : ""}
+                </span>
+              </div>
+              <BatchProgress
+                counts={b.counts}
+                total={b.total}
+                label={`Progress of ${COMMAND_LABELS[b.type] ?? b.type}`}
+              />
+            </Link>
+          ))}
+        </div>
+      )}
+    </>
+  );
+}
+
+function BatchOutcome(props: { batch: Batch }) {
+  const { counts, done } = props.batch;
+  if (!done) return <Badge tone="blue">In progress</Badge>;
+  const problems = counts.failed + counts.rejected + counts.expired;
+  if (counts.canceled > 0 && problems === 0) return <Badge tone="neutral">Canceled</Badge>;
+  return problems > 0 ? <Badge tone="amber">Finished with problems</Badge> : <Badge tone="green">Done</Badge>;
+}
+
+function BatchDetails(props: { batchId: string }) {
+  const session = useSession();
+  const { api } = session;
+  const path = `/batches/${encodeURIComponent(props.batchId)}`;
+  const [batch, setBatch] = useState<Batch | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [confirmCancel, setConfirmCancel] = useState(false);
+  useTitle(batch ? `${COMMAND_LABELS[batch.type]} on ${batch.total} devices` : "Fleet action");
+
+  const load = async () => {
+    try {
+      setBatch(await api.get<Batch>(path));
+      setError(null);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  useEffect(() => void load(), [props.batchId]);
+  const reload = useThrottled(() => void load(), 250);
+  useResync(reload);
+  useServerEvents(["command.updated"], (event) => {
+    if ((event.data as { command?: Command }).command?.batchId === props.batchId) reload();
+  });
+  // Events drive the bar; a slow poll covers a stream that is down.
+  useEffect(() => {
+    if (!batch || batch.done) return;
+    const timer = window.setInterval(() => void load(), 3000);
+    return () => window.clearInterval(timer);
+  }, [batch?.done]);
+
+  if (error instanceof ApiError && error.status === 404) {
+    return (
+      <EmptyState title="This fleet action does not exist">
+        <Link href="/fleet">All fleet actions</Link>
+      </EmptyState>
+    );
+  }
+  if (!batch) return error ? <ErrorNote error={error} /> : <Spinner label="Loading the fleet action" />;
+  const { counts } = batch;
+  const finished = batch.total - counts.queued - counts.sent - counts.accepted;
+  const percent = batch.total === 0 ? 100 : Math.round((finished / batch.total) * 100);
+  const label = COMMAND_LABELS[batch.type] ?? batch.type;
+  const cancelable = counts.queued + counts.sent > 0;
+
+  return (
+    <>
+      <nav aria-label="Breadcrumb" class="breadcrumb">
+        <Link href="/fleet">Fleet actions</Link> <span aria-hidden="true">/</span> <span>{label}</span>
+      </nav>
+      <PageHeader
+        title={`${label} on ${plural(batch.total, "device")}`}
+        subtitle={`Started ${formatDateTime(batch.createdAt)}${batch.createdBy ? ` by ${batch.createdBy}` : ""}${batch.skipped ? ` · ${plural(batch.skipped, "device")} skipped (not managed)` : ""}`}
+        actions={
+          !batch.done &&
+          session.can("devices:command") && (
+            <button
+              type="button"
+              class="button button-danger-outline"
+              disabled={!cancelable}
+              onClick={() => setConfirmCancel(true)}
+            >
+              Cancel remaining
+            </button>
+          )
+        }
+      />
+      <Card>
+        <div class="batch-summary">
+          <p class="big-number" aria-live="polite" data-testid="batch-percent">
+            {percent}%{" "}
+            <span class="muted">
+              finished · {formatCount(finished)} of {formatCount(batch.total)}
+            </span>
+          </p>
+          <BatchOutcome batch={batch} />
+        </div>
+        <BatchProgress counts={counts} total={batch.total} label={`Progress of ${label}`} />
+        <dl class="state-counts">
+          {(
+            ["queued", "sent", "accepted", "succeeded", "failed", "rejected", "expired", "canceled"] as const
+          ).map((state) => (
+            <div key={state} class={`state-count ${counts[state] ? "" : "is-zero"}`} data-state={state}>
+              <dt>{state}</dt>
+              <dd>{formatCount(counts[state])}</dd>
+            </div>
+          ))}
+        </dl>
+        {batch.done && (
+          <p class="result" role="status">
+            {resultSentence(batch)}
+          </p>
+        )}
+      </Card>
+      {confirmCancel && (
+        <ConfirmDialog
+          title="Cancel the rest of this fleet action?"
+          confirmLabel="Cancel remaining"
+          danger
+          onClose={() => setConfirmCancel(false)}
+          onConfirm={async () => {
+            const result = await api.post<{ canceled: number; batch: Batch }>(`${path}/cancel`);
+            setBatch(result.batch);
+            session.toast(`${plural(result.canceled, "command")} canceled`, "success");
+          }}
+        >
+          <p>
+            Devices that have not received the command yet will not get it. Commands already on their way to
+            online devices still run.
+          </p>
+        </ConfirmDialog>
+      )}
+    </>
+  );
+}
+
+function resultSentence(batch: Batch): string {
+  const c = batch.counts;
+  const parts = [`${formatCount(c.succeeded)} succeeded`];
+  if (c.failed) parts.push(`${formatCount(c.failed)} failed`);
+  if (c.rejected) parts.push(`${formatCount(c.rejected)} rejected`);
+  if (c.expired) parts.push(`${formatCount(c.expired)} expired`);
+  if (c.canceled) parts.push(`${formatCount(c.canceled)} canceled`);
+  return `Finished: ${parts.join(", ")}.`;
+}

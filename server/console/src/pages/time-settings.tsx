@@ -1,0 +1,271 @@
+/**
+ * Global settings → Date and time: automatic, a fixed region picked from the IANA list, or
+ * automatic time from a given NTP server. Shows how many devices have applied it, and which
+ * have not, live.
+ */
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { formatCount, formatDateTime, plural, timeAgo, timezoneLabel } from "../format";
+import { useResync, useServerEvents, useThrottled, useTitle } from "../hooks";
+import { useSession } from "../session";
+import type { Device, Page, TimeSettingsView } from "../types";
+import { Card, EmptyState, ErrorNote, Link, OnlineBadge, PageHeader, Spinner } from "../ui";
+
+type Mode = "auto" | "region" | "ntp";
+
+function zones(): string[] {
+  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
+  const list = intl.supportedValuesOf?.("timeZone") ?? [];
+  return list.includes("UTC") ? list : ["UTC", ...list];
+}
+
+export function TimeSettingsPage() {
+  useTitle("Date and time");
+  const session = useSession();
+  const { api } = session;
+  const canEdit = session.can("settings:manage");
+  const [view, setView] = useState<TimeSettingsView | null>(null);
+  const [pending, setPending] = useState<Page<Device> | null>(null);
+  const [mode, setMode] = useState<Mode>("auto");
+  const [zone, setZone] = useState("");
+  const [zoneQuery, setZoneQuery] = useState("");
+  const [ntp, setNtp] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const allZones = useMemo(zones, []);
+
+  const adopt = (v: TimeSettingsView) => {
+    setView(v);
+    if (v.timezone !== "auto") {
+      setMode("region");
+      setZone(v.timezone);
+    } else setMode(v.ntpServer ? "ntp" : "auto");
+    setNtp(v.ntpServer ?? "");
+  };
+  const loadCounts = async () => {
+    const [v, p] = await Promise.all([
+      api.get<TimeSettingsView>("/settings/time"),
+      api.get<Page<Device>>("/settings/time/pending?limit=100"),
+    ]);
+    setView((current) => (current ? { ...current, applied: v.applied, pending: v.pending } : v));
+    setPending(p);
+    return v;
+  };
+  useEffect(() => {
+    loadCounts().then(adopt).catch(setError);
+  }, []);
+  const reloadCounts = useThrottled(() => void loadCounts().catch(() => undefined), 1000);
+  useResync(reloadCounts);
+  useServerEvents(
+    ["device.state", "device.updated", "device.online", "device.offline", "settings.time.updated"],
+    reloadCounts,
+  );
+
+  const filteredZones = useMemo(() => {
+    const q = zoneQuery.trim().toLowerCase().replace(/\s+/g, "_");
+    return q ? allZones.filter((z) => z.toLowerCase().includes(q)) : allZones;
+  }, [zoneQuery, allZones]);
+
+  const desired = {
+    timezone: mode === "region" ? zone : "auto",
+    ntpServer: mode === "ntp" ? ntp.trim() : null,
+  };
+  const unchanged =
+    view !== null &&
+    desired.timezone === view.timezone &&
+    (desired.ntpServer ?? null) === (view.ntpServer ?? null);
+  const invalid = (mode === "region" && !zone) || (mode === "ntp" && !ntp.trim());
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    if (invalid || busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const saved = await api.put<TimeSettingsView>("/settings/time", desired);
+      adopt(saved);
+      void loadCounts();
+      session.toast("Date and time saved; devices are applying it", "success");
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (!view) return error ? <ErrorNote error={error} /> : <Spinner label="Loading date and time" />;
+  const total = view.applied + view.pending;
+  const percent = total === 0 ? 100 : Math.round((view.applied / total) * 100);
+
+  return (
+    <>
+      <PageHeader
+        title="Date and time"
+        subtitle="For every managed display. Devices enrolled later start with it too."
+      />
+      <div class="grid-2 grid-settings">
+        <Card title="Setting">
+          <form onSubmit={save}>
+            <fieldset class="choices" disabled={!canEdit}>
+              <legend class="visually-hidden">Time zone and time source</legend>
+              <Choice
+                mode="auto"
+                current={mode}
+                onSelect={setMode}
+                title="Automatic"
+                text="Time zone and time from the network."
+              />
+              <Choice
+                mode="region"
+                current={mode}
+                onSelect={setMode}
+                title="A specific region"
+                text="A fixed time zone; time from the network."
+              >
+                {mode === "region" && (
+                  <div class="zone-picker">
+                    <label for="zone-search" class="visually-hidden">
+                      Search regions
+                    </label>
+                    <input
+                      id="zone-search"
+                      class="input"
+                      type="search"
+                      placeholder="Search regions, e.g. Paris"
+                      value={zoneQuery}
+                      onInput={(e) => setZoneQuery(e.currentTarget.value)}
+                    />
+                    <label for="zone-list" class="visually-hidden">
+                      Region
+                    </label>
+                    <select
+                      id="zone-list"
+                      class="input zone-list"
+                      size={8}
+                      value={zone}
+                      onChange={(e) => setZone(e.currentTarget.value)}
+                    >
+                      {filteredZones.map((z) => (
+                        <option key={z} value={z}>
+                          {z.replaceAll("_", " ")}
+                        </option>
+                      ))}
+                    </select>
+                    <p class="hint">
+                      {zone ? (
+                        <>
+                          Selected: <strong>{zone}</strong>
+                        </>
+                      ) : (
+                        `${formatCount(filteredZones.length)} regions`
+                      )}
+                    </p>
+                  </div>
+                )}
+              </Choice>
+              <Choice
+                mode="ntp"
+                current={mode}
+                onSelect={setMode}
+                title="Automatic, with an NTP server"
+                text="Time zone from the network; time from your NTP server."
+              >
+                {mode === "ntp" && (
+                  <div class="field">
+                    <label for="ntp-server">NTP server</label>
+                    <input
+                      id="ntp-server"
+                      class="input mono"
+                      placeholder="ntp.example.com or ntp.example.com:123"
+                      value={ntp}
+                      onInput={(e) => setNtp(e.currentTarget.value)}
+                    />
+                  </div>
+                )}
+              </Choice>
+            </fieldset>
+            <ErrorNote error={error} />
+            <div class="form-actions">
+              {canEdit ? (
+                <button type="submit" class="button button-primary" disabled={busy || invalid || unchanged}>
+                  {busy ? "Saving…" : "Save and apply to all devices"}
+                </button>
+              ) : (
+                <p class="muted">
+                  You can see this setting but not change it (needs the settings:manage right).
+                </p>
+              )}
+              <span class="muted small">
+                Now: <strong>{timezoneLabel(view.timezone)}</strong>
+                {view.ntpServer ? `, NTP ${view.ntpServer}` : ""} · changed{" "}
+                {view.updatedAt ? formatDateTime(view.updatedAt) : "never"}
+              </span>
+            </div>
+          </form>
+        </Card>
+
+        <Card title="Applied">
+          <p class="big-number" data-testid="time-applied">
+            {formatCount(view.applied)} <span class="muted">of {plural(total, "device")}</span>
+          </p>
+          <div
+            class="progress"
+            role="progressbar"
+            aria-label="Devices that applied the setting"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={percent}
+          >
+            <span class="progress-part tone-green" style={{ width: `${percent}%` }} />
+          </div>
+          <h3 class="subheading">Not applied yet ({formatCount(view.pending)})</h3>
+          {pending && pending.items.length > 0 ? (
+            <ul class="plain-list" aria-label="Devices that have not applied the setting">
+              {pending.items.map((d) => (
+                <li key={d.id}>
+                  <Link href={`/devices/${encodeURIComponent(d.id)}`}>{d.name}</Link>
+                  <OnlineBadge online={d.online} />
+                  <span class="muted small">
+                    {d.online ? "applying…" : `last seen ${timeAgo(d.lastSeenAt)}`}
+                  </span>
+                </li>
+              ))}
+              {pending.nextCursor && (
+                <li class="muted">and {formatCount(view.pending - pending.items.length)} more</li>
+              )}
+            </ul>
+          ) : (
+            <EmptyState title="Every device runs this setting" />
+          )}
+        </Card>
+      </div>
+    </>
+  );
+}
+
+function Choice(props: {
+  mode: Mode;
+  current: Mode;
+  onSelect: (mode: Mode) => void;
+  title: string;
+  text: string;
+  children?: preact.ComponentChildren;
+}) {
+  const id = `time-mode-${props.mode}`;
+  return (
+    <div class={`choice ${props.current === props.mode ? "is-selected" : ""}`}>
+      <input
+        type="radio"
+        id={id}
+        name="time-mode"
+        value={props.mode}
+        checked={props.current === props.mode}
+        onChange={() => props.onSelect(props.mode)}
+      />
+      <label for={id}>
+        <strong>{props.title}</strong>
+        <span class="muted">{props.text}</span>
+      </label>
+      {props.children && <div class="choice-body">{props.children}</div>}
+    </div>
+  );
+}

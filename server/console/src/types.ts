@@ -1,0 +1,190 @@
+/** The API's JSON shapes as the console reads them (see /api/openapi.json). */
+
+export type DeviceStatus = "active" | "reset" | "unmanaged" | "deactivated";
+export type CommandState =
+  | "queued"
+  | "sent"
+  | "accepted"
+  | "succeeded"
+  | "failed"
+  | "rejected"
+  | "expired"
+  | "canceled";
+export type CommandType =
+  | "lock"
+  | "reboot"
+  | "factory_reset"
+  | "rename"
+  | "set_time"
+  | "stop_managing"
+  | "deactivate"
+  | "refresh_state";
+
+export const COMMAND_STATES: readonly CommandState[] = [
+  "queued",
+  "sent",
+  "accepted",
+  "succeeded",
+  "failed",
+  "rejected",
+  "expired",
+  "canceled",
+];
+export const OPEN_STATES: ReadonlySet<CommandState> = new Set(["queued", "sent", "accepted"]);
+
+export interface Telemetry {
+  cpuLoadPercent: number;
+  memoryTotalBytes: number;
+  memoryUsedBytes: number;
+  diskTotalBytes: number;
+  diskUsedBytes: number;
+  uptimeSeconds: number;
+  os: string;
+  osVersion: string;
+  batteryPercent: number;
+  interfaces: { name: string; mac: string; addresses: string[] }[];
+}
+
+export interface Reported {
+  name: string;
+  locked: boolean;
+  timezone: string;
+  timezoneAutomatic: boolean;
+  ntpServer: string | null;
+  clockOffsetMs: number;
+  lastTimeSyncAt: string | null;
+  timeSyncError: string | null;
+  bootTime: string;
+  agentVersion: string;
+  appliedConfigVersion: number;
+  telemetry: Telemetry | null;
+  reportedAt: string;
+}
+
+export interface Device {
+  id: string;
+  name: string;
+  serial: string;
+  model: string;
+  status: DeviceStatus;
+  online: boolean;
+  lastSeenAt: string | null;
+  enrolledAt: string;
+  desired: { version: number; name: string; timezone: string; ntpServer: string | null };
+  reported: Reported | null;
+}
+
+export interface Command {
+  id: string;
+  deviceId: string;
+  batchId: string | null;
+  seq: number;
+  type: CommandType;
+  params: Record<string, unknown>;
+  state: CommandState;
+  errorCode: string | null;
+  errorMessage: string | null;
+  createdAt: string;
+  expiresAt: string;
+  updatedAt: string;
+  sentAt: string | null;
+  acceptedAt: string | null;
+  finishedAt: string | null;
+  createdBy: string | null;
+}
+
+export interface Batch {
+  id: string;
+  type: CommandType;
+  params: Record<string, unknown>;
+  target: unknown;
+  total: number;
+  skipped: number;
+  counts: Record<CommandState, number>;
+  done: boolean;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface TimeSettingsView {
+  timezone: string;
+  ntpServer: string | null;
+  updatedAt: string | null;
+  applied: number;
+  pending: number;
+}
+
+export const RIGHTS = [
+  "devices:read",
+  "devices:command",
+  "devices:wipe",
+  "devices:unenroll",
+  "devices:deactivate",
+  "settings:manage",
+  "enrollment:manage",
+  "admins:manage",
+  "roles:manage",
+  "audit:read",
+] as const;
+export type Right = (typeof RIGHTS)[number];
+
+export interface Role {
+  id: string;
+  name: string;
+  builtIn: boolean;
+  rights: Right[];
+}
+
+export interface Me {
+  id: string;
+  email: string;
+  name: string;
+  role: { id: string; name: string; builtIn: boolean };
+  rights: string[];
+  mustResetPassword: boolean;
+  active: boolean;
+}
+
+export interface Admin {
+  id: string;
+  email: string;
+  name: string;
+  role: { id: string; name: string; builtIn?: boolean } | null;
+  roleId?: string;
+  active: boolean;
+  mustResetPassword: boolean;
+  createdAt?: string;
+  lastLoginAt?: string | null;
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  rights: string[];
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt?: string | null;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: { id: string; email: string } | null;
+  action: string;
+  target: string | null;
+  params: unknown;
+  outcome: string;
+  sourceAddress: string | null;
+}
+
+/** A line of the /api/v1/events stream. */
+export interface ServerEvent {
+  type: string;
+  at: string;
+  data: Record<string, unknown>;
+}

@@ -1,0 +1,266 @@
+/**
+ * The web console end to end, in Debian's Chromium: an admin signs in, connects a simulated
+ * display by the code it shows and watches it appear, renames and locks it, sets the global
+ * time zone and sees the device report it, reboots 20 devices as a fleet action and watches
+ * the progress reach 100 %, and permanently deactivates a device through the typed
+ * confirmation. Real server, real agents over MQTT, all on 127.0.0.1. Screenshots of every
+ * page go to test/artifacts/.
+ */
+import { pino } from "pino";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SimulatedDevice } from "../../agent/simulated-device.js";
+import { launchBrowser, type TestBrowser } from "../helpers/browser.js";
+import { createEnrollmentToken, startDevice, uniqueSerial, waitUntil } from "../helpers/devices.js";
+import { startTestServer, type TestServer } from "../helpers/test-server.js";
+
+const FLEET_SIZE = 20;
+const ADMIN = {
+  email: "erin@example.com",
+  name: "Erin Admin",
+  firstPassword: "first-Password-1",
+  password: "a-Longer-Password-2",
+};
+
+let t: TestServer;
+let browser: TestBrowser;
+let page: Page;
+let coded: SimulatedDevice & { deviceId: string };
+const devices: SimulatedDevice[] = [];
+
+beforeAll(async () => {
+  t = await startTestServer();
+  browser = await launchBrowser();
+  page = browser.page;
+});
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all(devices.map((d) => d.stop({ abrupt: true })));
+  await t?.cleanup();
+});
+
+const url = (path: string) => `${t.server.httpUrl}${path}`;
+const nav = () => page.getByRole("navigation", { name: "Main" });
+const row = (name: string | RegExp) =>
+  page.getByRole("row").filter({ has: page.getByRole("link", { name }) });
+
+/** Waits until the page has no loading spinner left. */
+async function loaded(): Promise<void> {
+  await expect.poll(() => page.locator("main .spinner").count()).toBe(0);
+}
+
+async function openRowMenu(name: string): Promise<void> {
+  await row(name)
+    .getByRole("button", { name: `Actions for ${name}` })
+    .click();
+}
+
+describe("web console", () => {
+  it("signs in through the login page", async () => {
+    await page.goto(url("/"));
+    await page.getByRole("heading", { name: "Sign in to the console" }).waitFor();
+    await browser.screenshot("01-login");
+    const created = await t.api.post("/admins", {
+      email: ADMIN.email,
+      name: ADMIN.name,
+      roleId: "system_admin",
+      password: ADMIN.firstPassword,
+    });
+    expect(created.status).toBe(201);
+    await page.getByLabel("Email").fill(ADMIN.email);
+    await page.getByLabel("Password").fill("wrong-password-0");
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.getByRole("alert").filter({ hasText: "wrong" }).waitFor();
+    await page.getByLabel("Password").fill(ADMIN.firstPassword);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    // An account made by another admin must choose its own password first.
+    await page.getByRole("heading", { name: "Choose a new password" }).waitFor();
+    await browser.screenshot("02-forced-password-change");
+    await page.getByLabel("Current password").fill(ADMIN.firstPassword);
+    await page.getByLabel("New password", { exact: true }).fill(ADMIN.password);
+    await page.getByLabel("Repeat the new password").fill(ADMIN.password);
+    await page.getByRole("button", { name: "Change password" }).click();
+    await page.getByRole("heading", { name: "Devices", level: 1 }).waitFor();
+    await page.locator('.connection[data-state="live"]').waitFor();
+    await page.getByText("No devices yet").waitFor();
+  });
+
+  it("connects a device by its code and shows it live in the devices table", async () => {
+    const device = new SimulatedDevice({
+      serial: uniqueSerial("CODE"),
+      serverUrl: t.server.httpUrl,
+      logger: pino({ level: "silent" }),
+      stateReportIntervalMs: 0,
+      model: "Portal+",
+    });
+    devices.push(device);
+    const shown = new Promise<string>((resolve) =>
+      device.once("userCode", (g: { userCode: string }) => resolve(g.userCode)),
+    );
+    const started = device.start();
+    const code = await shown;
+
+    // The devices table stays open in this tab; the code is typed in a second one.
+    const connectTab = await browser.browser.newPage();
+    await connectTab.goto(url("/connect"));
+    await connectTab.getByLabel("Device code").fill(code.replace("-", "").toLowerCase());
+    await connectTab.getByRole("button", { name: "Connect", exact: true }).click();
+    await started;
+    coded = device as SimulatedDevice & { deviceId: string };
+    await connectTab.locator(`li[data-device-id="${device.deviceId}"] .presence.is-online`).waitFor();
+    await browser.screenshot("03-connect", connectTab);
+    await connectTab.close();
+
+    const name = `Portal+ ${device.serial.slice(-4).toUpperCase()}`;
+    await row(name).getByText("Online").waitFor();
+    await browser.screenshot("04-devices-one");
+  });
+
+  it("renames the device from its row menu", async () => {
+    const oldName = (await t.api.get<{ name: string }>(`/devices/${coded.deviceId}`)).body.name;
+    await openRowMenu(oldName);
+    await page.getByRole("menuitem", { name: "Edit device name" }).click();
+    const dialog = page.getByRole("dialog", { name: "Edit device name" });
+    await dialog.getByLabel("Device name").fill("Lobby display");
+    await dialog.getByRole("button", { name: "Save name" }).click();
+    await row("Lobby display").waitFor();
+    await waitUntil(t, () => coded.platform.name === "Lobby display", "device shows its new name");
+  });
+
+  it("locks the screen and sees the device report it", async () => {
+    await openRowMenu("Lobby display");
+    await page.getByRole("menuitem", { name: "Lock screen" }).click();
+    await row("Lobby display").getByText("Locked", { exact: true }).waitFor();
+    expect(coded.platform.locked).toBe(true);
+  });
+
+  it("sets the global time zone and sees the device report it", async () => {
+    await nav().getByRole("link", { name: "Date and time" }).click();
+    await page.getByRole("heading", { name: "Date and time", level: 1 }).waitFor();
+    await page.getByLabel(/A specific region/).check();
+    await page.getByLabel("Search regions").fill("tokyo");
+    await page.getByLabel("Region", { exact: true }).selectOption("Asia/Tokyo");
+    // Until it is saved, the device still runs the old setting: not applied yet.
+    await page.getByRole("button", { name: "Save and apply to all devices" }).click();
+    await page.getByText("Now: Asia/Tokyo").waitFor();
+    await page
+      .getByTestId("time-applied")
+      .filter({ hasText: /^1 of 1 device/ })
+      .waitFor();
+    await page.getByText("Every device runs this setting").waitFor();
+    await browser.screenshot("05-date-and-time");
+    expect(coded.platform.timezone).toBe("Asia/Tokyo");
+
+    await page.goto(url(`/devices/${coded.deviceId}`));
+    const zoneRow = page
+      .getByRole("table", { name: "Desired and reported configuration" })
+      .getByRole("row", { name: /Time zone/ });
+    await zoneRow.getByRole("cell", { name: "Asia/Tokyo" }).nth(1).waitFor();
+    await page.getByRole("table", { name: "Command history" }).getByText("succeeded").first().waitFor();
+    await browser.screenshot("06-device-details");
+  });
+
+  it(`reboots ${FLEET_SIZE} devices as a fleet action and shows the progress reach 100%`, async () => {
+    const token = await createEnrollmentToken(t, FLEET_SIZE);
+    const fleet = await Promise.all(
+      Array.from({ length: FLEET_SIZE }, (_, i) =>
+        startDevice(t, {
+          enrollmentToken: token,
+          serial: uniqueSerial(`FLEET${String(i).padStart(2, "0")}`),
+          model: i % 2 ? "Portal Go" : "Portal",
+          rebootDurationMs: 300,
+          latencyMs: { min: 5, max: 60 },
+          clockOffsetMs: i === 3 ? 4200 : i * 7,
+        }),
+      ),
+    );
+    devices.push(...fleet);
+    await nav().getByRole("link", { name: "Devices", exact: true }).click();
+    await page.getByText(`${FLEET_SIZE + 1} managed devices`).waitFor();
+    await browser.screenshot("07-devices");
+
+    await page.getByLabel("Search devices by name or serial").fill("FLEET");
+    await page.getByLabel("Search devices by name or serial").press("Enter");
+    await page.getByText(`1–${FLEET_SIZE} of ${FLEET_SIZE}`).waitFor();
+    await page.getByLabel("Select all devices on this page").check();
+    await page.getByText(`${FLEET_SIZE} devices selected`).waitFor();
+    await page.getByRole("region", { name: "Selection" }).getByRole("button", { name: "Reboot" }).click();
+    const confirm = page.getByRole("dialog", { name: `Reboot ${FLEET_SIZE} devices?` });
+    await confirm.getByRole("button", { name: `Reboot ${FLEET_SIZE} devices` }).click();
+
+    await page.getByRole("heading", { name: `Reboot on ${FLEET_SIZE} devices` }).waitFor();
+    await page.getByTestId("batch-percent").filter({ hasText: /^100%/ }).waitFor({ timeout: 45_000 });
+    await page.getByText(`Finished: ${FLEET_SIZE} succeeded.`).waitFor();
+    const bar = page.getByRole("progressbar", { name: "Progress of Reboot" });
+    expect(await bar.getAttribute("aria-valuenow")).toBe("100");
+    await browser.screenshot("08-fleet-action");
+    for (const d of fleet) expect(d.platform.reboots).toBe(1);
+    await nav().getByRole("link", { name: "Fleet actions" }).click();
+    await page.getByRole("heading", { name: "Fleet actions", level: 1 }).waitFor();
+    await browser.screenshot("09-fleet-actions");
+  });
+
+  it("permanently deactivates a device only after its name is typed", async () => {
+    await nav().getByRole("link", { name: "Devices", exact: true }).click();
+    await page.getByLabel("Search devices by name or serial").fill("Lobby");
+    await page.getByLabel("Search devices by name or serial").press("Enter");
+    await page.getByText("1–1 of 1").waitFor();
+    await openRowMenu("Lobby display");
+    await page.getByRole("menuitem", { name: "Permanently deactivate" }).click();
+    const dialog = page.getByRole("dialog", { name: "Permanently deactivate Lobby display?" });
+    await dialog.getByText("This cannot be undone.").waitFor();
+    const confirm = dialog.getByRole("button", { name: "Permanently deactivate" });
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel(/Type .* to confirm/).fill("Lobby");
+    expect(await confirm.isDisabled()).toBe(true);
+    await browser.screenshot("10-deactivate-confirmation");
+    await dialog.getByLabel(/Type .* to confirm/).fill("Lobby display");
+    await confirm.click();
+    await row("Lobby display").getByText("Deactivated").waitFor();
+    const denied = await t.server.db.get<{ n: number }>(
+      "SELECT count(*) AS n FROM denied_serials WHERE serial = ?",
+      [coded.serial],
+    );
+    expect(denied?.n).toBe(1);
+  });
+
+  it("works by keyboard: the row menu opens, moves and closes with keys", async () => {
+    await page.getByLabel("Search devices by name or serial").fill("");
+    await page.getByLabel("Search devices by name or serial").press("Enter");
+    const menuButton = page.getByRole("button", { name: /^Actions for Portal/ }).first();
+    await menuButton.focus();
+    await page.keyboard.press("Enter");
+    const menu = page.getByRole("menu");
+    await menu.waitFor();
+    const focused = page.locator(":focus");
+    expect(await focused.textContent()).toBe("See details");
+    await page.keyboard.press("ArrowDown");
+    expect(await focused.textContent()).toBe("Edit device name");
+    await page.keyboard.press("Escape");
+    await menu.waitFor({ state: "detached" });
+    expect(await focused.getAttribute("aria-label")).toBe(await menuButton.getAttribute("aria-label"));
+  });
+
+  it("takes a screenshot of every other page, and of the devices at phone width", async () => {
+    for (const [path, heading, shot] of [
+      ["/admins", "Admins", "11-admins"],
+      ["/roles", "Roles", "12-roles"],
+      ["/tokens", "API tokens", "13-tokens"],
+      ["/audit", "Audit log", "14-audit"],
+    ] as const) {
+      await page.goto(url(path));
+      await page.getByRole("heading", { name: heading, level: 1 }).waitFor();
+      await loaded();
+      await browser.screenshot(shot);
+    }
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(url("/devices"));
+    await page.getByText(`${FLEET_SIZE} managed devices`).waitFor();
+    await browser.screenshot("15-devices-phone");
+    await page.getByRole("button", { name: "Menu" }).click();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Date and time" }).click();
+    await page.getByRole("heading", { name: "Date and time", level: 1 }).waitFor();
+    await browser.screenshot("16-date-and-time-phone");
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+});
