@@ -124,6 +124,7 @@ export async function startServer(
   // Before the API listens: the first admin and the token file exist from the first request on.
   const bootstrap = await bootstrapFirstAdmin({ db, admins, tokens, audit }, dataDir);
   await devices.markAllOffline();
+  await settings.loadClockDrift();
   const deviceLink = new DeviceLink(devices, commands);
   broker = await createEmbeddedBroker(
     {

@@ -29,6 +29,7 @@ export const AUDIT_ACTIONS = [
   "batch.create",
   "batch.cancel",
   "settings.time.update",
+  "settings.clock_drift.update",
   "enrollment_token.create",
   "enrollment.claim",
 ] as const;

@@ -23,6 +23,7 @@ const EVENT_NAMES: (keyof ServerEvents)[] = [
   "device.offline",
   "device.state",
   "device.updated",
+  "device.clock_drift",
   "command.updated",
   "settings.time.updated",
   "audit.appended",

@@ -73,6 +73,10 @@ export const Device = Type.Object(
       ntpServer: Nullable(Type.String()),
     }),
     reported: Nullable(Reported),
+    clockOffsetExceeded: Type.Boolean({
+      description:
+        "the clock offset last measured exceeds the clock drift threshold (GET /settings/clock-drift)",
+    }),
   },
   { $id: "Device" },
 );
@@ -126,6 +130,7 @@ export const DeviceFilterSchema = Type.Object(
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     online: Type.Optional(Type.Boolean()),
     locked: Type.Optional(Type.Boolean()),
+    clockDrift: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -158,6 +163,20 @@ export const Batch = Type.Object(
 );
 
 export const TimeSettingsBody = Type.Object({ timezone: TimezoneField, ntpServer: NtpServerField });
+
+export const ClockDriftBody = Type.Object({
+  thresholdMs: Type.Integer({
+    minimum: 1,
+    maximum: 24 * 3600 * 1000,
+    description: "a device whose measured clock offset exceeds this, either way, is flagged",
+  }),
+});
+
+export const ClockDriftView = Type.Object({
+  thresholdMs: Type.Integer(),
+  updatedAt: Nullable(IsoTime),
+  exceeding: Type.Integer({ description: "devices whose last measured offset exceeds the threshold" }),
+});
 
 export const TimeSettingsView = Type.Object({
   timezone: Type.String(),

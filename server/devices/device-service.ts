@@ -12,6 +12,7 @@ import type { Logger } from "../logger.js";
 import { batchedLookup } from "../store/batched-lookup.js";
 import type { Database, SqlValue, WriteContext } from "../store/database.js";
 import { KeyedBatchWriter } from "../store/keyed-batch-writer.js";
+import { CLOCK_OFFSET_EXCEEDS_SQL, ClockDriftTracker } from "./clock-drift.js";
 import {
   type DeviceRow,
   type DeviceStatus,
@@ -28,6 +29,8 @@ export interface DeviceFilter {
   q?: string;
   /** The screen lock the device last reported. */
   locked?: boolean;
+  /** Whether the clock offset last measured exceeds the drift threshold. */
+  clockDrift?: boolean;
 }
 
 /** Columns the device list can be sorted by, and the SQL that orders them (never null, so
@@ -103,8 +106,11 @@ export class DeviceService {
   /** Credential hashes and device rows by id, one query per event-loop turn (reconnect storms). */
   private readonly secretHashOf: (deviceId: string) => Promise<string | null>;
   private readonly rowForConfig: (deviceId: string) => Promise<DeviceRow | null>;
+  /** Which devices' clocks are off by more than the threshold (a setting; see clock-drift.ts). */
+  readonly clockDrift: ClockDriftTracker;
 
   constructor(private readonly deps: DeviceServiceDeps) {
+    this.clockDrift = new ClockDriftTracker(deps.events);
     this.reportWriter = new KeyedBatchWriter(deps.db, { apply: (tx, batch) => this.writeReports(tx, batch) });
     this.presenceWriter = new KeyedBatchWriter(deps.db, {
       apply: (tx, batch) => this.writePresence(tx, batch),
@@ -127,7 +133,7 @@ export class DeviceService {
   }
 
   async get(deviceId: string): Promise<DeviceView> {
-    return deviceViewFromRow(await this.getRow(deviceId), false);
+    return deviceViewFromRow(await this.getRow(deviceId), false, this.clockDrift.thresholdMs);
   }
 
   async getRow(
@@ -140,7 +146,7 @@ export class DeviceService {
   }
 
   view(row: DeviceRow): DeviceView {
-    return deviceViewFromRow(row, row.online === 1);
+    return deviceViewFromRow(row, row.online === 1, this.clockDrift.thresholdMs);
   }
 
   /**
@@ -212,6 +218,12 @@ export class DeviceService {
     if (filter.locked !== undefined) {
       clauses.push(`${DEVICE_SORT_KEYS.locked} = ?`);
       params.push(filter.locked ? 1 : 0);
+    }
+    if (filter.clockDrift !== undefined) {
+      clauses.push(
+        filter.clockDrift ? CLOCK_OFFSET_EXCEEDS_SQL : `NOT coalesce(${CLOCK_OFFSET_EXCEEDS_SQL}, 0)`,
+      );
+      params.push(this.clockDrift.thresholdMs);
     }
     if (filter.q) {
       clauses.push("(name LIKE ? ESCAPE '\\' OR serial LIKE ? ESCAPE '\\')");
@@ -392,6 +404,20 @@ export class DeviceService {
       history: changed || (previous?.history ?? false),
     });
     this.deps.events.emit("device.state", { deviceId, reported });
+    this.clockDrift.observe(deviceId, reported);
+  }
+
+  /**
+   * A new clock drift threshold: the devices over it are found in the store (after the
+   * reports still being written), and each one that starts or stops exceeding it is announced.
+   */
+  async applyClockDriftThreshold(thresholdMs: number): Promise<void> {
+    await this.reportWriter.drain();
+    const rows = await this.deps.db.all<{ id: string; offset: number }>(
+      `SELECT id, reported_json ->> '$.clockOffsetMs' AS offset FROM devices WHERE ${CLOCK_OFFSET_EXCEEDS_SQL}`,
+      [thresholdMs],
+    );
+    this.clockDrift.reset(thresholdMs, new Map(rows.map((r) => [r.id, r.offset])));
   }
 
   private async writeReports(tx: WriteContext, batch: ReadonlyMap<string, StoredReport>): Promise<void> {

@@ -1,5 +1,6 @@
 import type { DeviceState, Telemetry, TimeSettings } from "../../proto/wire.js";
 import { isoOrNull as iso } from "../time-format.js";
+import { clockOffsetExceeds } from "./clock-drift.js";
 
 export const DEVICE_STATUSES = ["active", "reset", "unmanaged", "deactivated"] as const;
 export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
@@ -39,6 +40,8 @@ export interface DeviceView {
   enrolledAt: string;
   desired: DesiredView;
   reported: ReportedView | null;
+  /** The clock offset last measured exceeds the clock drift threshold. */
+  clockOffsetExceeded: boolean;
 }
 
 /** A `devices` row as SQLite returns it. */
@@ -83,7 +86,12 @@ export function desiredTime(row: Pick<DeviceRow, "desired_timezone" | "desired_n
   return { timezone: row.desired_timezone, ntpServer: row.desired_ntp_server };
 }
 
-export function deviceViewFromRow(row: DeviceRow, online: boolean): DeviceView {
+export function deviceViewFromRow(
+  row: DeviceRow,
+  online: boolean,
+  clockDriftThresholdMs: number,
+): DeviceView {
+  const reported = row.reported_json ? (JSON.parse(row.reported_json) as ReportedView) : null;
   return {
     id: row.id,
     name: row.name,
@@ -99,6 +107,7 @@ export function deviceViewFromRow(row: DeviceRow, online: boolean): DeviceView {
       timezone: row.desired_timezone,
       ntpServer: row.desired_ntp_server,
     },
-    reported: row.reported_json ? (JSON.parse(row.reported_json) as ReportedView) : null,
+    reported,
+    clockOffsetExceeded: clockOffsetExceeds(reported, clockDriftThresholdMs),
   };
 }

@@ -11,6 +11,17 @@ export interface ServerEvents {
   "device.state": { deviceId: string; reported: DeviceView["reported"] };
   /** Status, name, desired config or enrollment changed. */
   "device.updated": { device: DeviceView };
+  /**
+   * The device's measured clock offset started (`exceeded`) or stopped exceeding the clock
+   * drift threshold; `clockOffsetMs` is the offset that decided it, null when a raised
+   * threshold did.
+   */
+  "device.clock_drift": {
+    deviceId: string;
+    exceeded: boolean;
+    clockOffsetMs: number | null;
+    thresholdMs: number;
+  };
   "command.updated": { command: CommandView };
   "settings.time.updated": { time: TimeSettings };
   /** A row was appended to the audit log (streamed only to holders of audit:read). */

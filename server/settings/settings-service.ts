@@ -1,8 +1,10 @@
 /**
  * Global settings. Date & time is desired state for every device: changing it rewrites each
  * managed device's desired config and pushes it to those online; the rest get it on connect.
+ * The clock drift threshold decides which devices' clocks count as off (see clock-drift.ts).
  */
 import { AUTO_TIMEZONE, type TimeSettings } from "../../proto/wire.js";
+import { DEFAULT_CLOCK_DRIFT_THRESHOLD_MS } from "../devices/clock-drift.js";
 import type { DeviceRow, DeviceView } from "../devices/device.js";
 import type { DeviceService } from "../devices/device-service.js";
 import type { EventBus } from "../events/event-bus.js";
@@ -16,6 +18,19 @@ const TIME_KEY = "time";
 const APPLIED = `desired_timezone = ? AND coalesce(desired_ntp_server, '') = ?
   AND coalesce(json_extract(reported_json, '$.appliedConfigVersion'), 0) >= desired_version`;
 export const DEFAULT_TIME_SETTINGS: TimeSettings = { timezone: AUTO_TIMEZONE, ntpServer: null };
+
+const CLOCK_DRIFT_KEY = "clock_drift";
+
+export interface ClockDriftSettings {
+  /** A device whose measured clock offset is larger than this, either way, is flagged. */
+  thresholdMs: number;
+}
+
+export interface ClockDriftSettingsView extends ClockDriftSettings {
+  updatedAt: string | null;
+  /** Devices whose last measured offset exceeds the threshold. */
+  exceeding: number;
+}
 
 export interface TimeSettingsView extends TimeSettings {
   updatedAt: string | null;
@@ -92,5 +107,45 @@ export class SettingsService {
     const online = await this.devices.idsMatching({ online: true, status: "active" });
     await Promise.all(online.map((id) => this.devices.pushDesiredConfig(id)));
     return this.timeView();
+  }
+
+  private async storedClockDrift(): Promise<{ settings: ClockDriftSettings; updatedAt: number | null }> {
+    const row = await this.db.get<{ value_json: string; updated_at: number }>(
+      "SELECT value_json, updated_at FROM settings WHERE key = ?",
+      [CLOCK_DRIFT_KEY],
+    );
+    return row
+      ? { settings: JSON.parse(row.value_json) as ClockDriftSettings, updatedAt: row.updated_at }
+      : { settings: { thresholdMs: DEFAULT_CLOCK_DRIFT_THRESHOLD_MS }, updatedAt: null };
+  }
+
+  /** At start: the stored threshold, and the devices over it. */
+  async loadClockDrift(): Promise<void> {
+    const { settings } = await this.storedClockDrift();
+    await this.devices.applyClockDriftThreshold(settings.thresholdMs);
+  }
+
+  async clockDriftView(): Promise<ClockDriftSettingsView> {
+    const { settings, updatedAt } = await this.storedClockDrift();
+    return {
+      thresholdMs: settings.thresholdMs,
+      updatedAt: updatedAt === null ? null : new Date(updatedAt).toISOString(),
+      exceeding: this.devices.clockDrift.exceedingCount,
+    };
+  }
+
+  async setClockDrift(input: ClockDriftSettings): Promise<ClockDriftSettingsView> {
+    const settings: ClockDriftSettings = { thresholdMs: input.thresholdMs };
+    await this.db.write((tx) =>
+      tx
+        .run(
+          `INSERT INTO settings (key, value_json, updated_at) VALUES (?, ?, ?)
+           ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at`,
+          [CLOCK_DRIFT_KEY, JSON.stringify(settings), this.clock()],
+        )
+        .then(() => undefined),
+    );
+    await this.devices.applyClockDriftThreshold(settings.thresholdMs);
+    return this.clockDriftView();
   }
 }

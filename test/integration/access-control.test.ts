@@ -211,6 +211,21 @@ const ROWS: Row[] = [
     prepare: fixed("/settings/time/pending"),
   },
   {
+    method: "GET",
+    route: "/api/v1/settings/clock-drift",
+    need: "devices:read",
+    ok: 200,
+    prepare: fixed("/settings/clock-drift"),
+  },
+  {
+    method: "PUT",
+    route: "/api/v1/settings/clock-drift",
+    need: "settings:manage",
+    ok: 200,
+    audit: "settings.clock_drift.update",
+    prepare: fixed("/settings/clock-drift", { thresholdMs: 1500 }),
+  },
+  {
     method: "PUT",
     route: "/api/v1/settings/time",
     need: "settings:manage",

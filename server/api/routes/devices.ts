@@ -21,6 +21,11 @@ export function deviceRoutes(app: App, { devices, commands, audit }: ApiServices
           model: Type.Optional(Type.String({ maxLength: 128 })),
           q: Type.Optional(Type.String({ maxLength: 128, description: "substring of name or serial" })),
           locked: Type.Optional(Type.Boolean({ description: "the screen lock last reported" })),
+          clockDrift: Type.Optional(
+            Type.Boolean({
+              description: "true: clocks off by more than the clock drift threshold; false: the rest",
+            }),
+          ),
           sort: Type.Optional(
             Type.Enum(Object.keys(DEVICE_SORT_KEYS) as DeviceSortKey[], {
               description: "order by this column (default: id); clockOffsetMs sorts by size",

@@ -1,7 +1,15 @@
 import Type from "typebox";
 import { audited } from "../audit-request.js";
 import type { ApiServices, App } from "../context.js";
-import { Device, LimitCursor, Page, TimeSettingsBody, TimeSettingsView } from "../schemas.js";
+import {
+  ClockDriftBody,
+  ClockDriftView,
+  Device,
+  LimitCursor,
+  Page,
+  TimeSettingsBody,
+  TimeSettingsView,
+} from "../schemas.js";
 
 export function settingsRoutes(app: App, { settings, audit }: ApiServices): void {
   app.get(
@@ -48,6 +56,43 @@ export function settingsRoutes(app: App, { settings, audit }: ApiServices): void
         request,
         { action: "settings.time.update", target: "settings/time", params: { ...request.body } },
         () => settings.setTime(request.body),
+      ),
+  );
+
+  app.get(
+    "/settings/clock-drift",
+    {
+      config: { right: "devices:read" },
+      schema: {
+        tags: ["settings"],
+        summary: "Clock drift threshold, and how many devices exceed it",
+        response: { 200: ClockDriftView },
+      },
+    },
+    async () => settings.clockDriftView(),
+  );
+
+  app.put(
+    "/settings/clock-drift",
+    {
+      config: { right: "settings:manage" },
+      schema: {
+        tags: ["settings"],
+        summary: "Set the clock offset beyond which a device is flagged (default 1000 ms)",
+        body: ClockDriftBody,
+        response: { 200: ClockDriftView },
+      },
+    },
+    async (request) =>
+      audited(
+        audit,
+        request,
+        {
+          action: "settings.clock_drift.update",
+          target: "settings/clock-drift",
+          params: { ...request.body },
+        },
+        () => settings.setClockDrift(request.body),
       ),
   );
 }
