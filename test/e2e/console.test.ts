@@ -23,6 +23,8 @@ const ADMIN = {
 };
 
 let t: TestServer;
+/** The same data dir and ports, started again after a stop. */
+let restarted: TestServer | undefined;
 let browser: TestBrowser;
 let page: Page;
 let coded: SimulatedDevice & { deviceId: string };
@@ -36,6 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await Promise.all(devices.map((d) => d.stop({ abrupt: true })));
+  await restarted?.stop();
   await t?.cleanup();
 });
 
@@ -262,5 +265,81 @@ describe("web console", () => {
     await page.getByRole("heading", { name: "Date and time", level: 1 }).waitFor();
     await browser.screenshot("16-date-and-time-phone");
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it("hides or disables what an admin without the rights may not do", async () => {
+    const role = await t.api.post<{ id: string }>("/roles", { name: "Viewer", rights: ["devices:read"] });
+    expect(role.status).toBe(201);
+    const viewer = await t.api.post<{ id: string }>("/admins", {
+      email: "vic@example.com",
+      name: "Vic Viewer",
+      roleId: role.body.id,
+      password: "viewer-Password-1",
+    });
+    expect(viewer.status).toBe(201);
+    await t.api.patch(`/admins/${viewer.body.id}`, { mustResetPassword: false });
+
+    const second = await launchBrowser();
+    try {
+      const p = second.page;
+      await p.goto(url("/"));
+      await p.getByLabel("Email").fill("vic@example.com");
+      await p.getByLabel("Password").fill("viewer-Password-1");
+      await p.getByRole("button", { name: "Sign in", exact: true }).click();
+      await p.getByRole("heading", { name: "Devices", level: 1 }).waitFor();
+      const sidebar = p.getByRole("navigation", { name: "Main" });
+      await sidebar.getByRole("link", { name: "API tokens" }).waitFor();
+      for (const hidden of ["Connect a device", "Admins", "Roles", "Audit log"]) {
+        expect(await sidebar.getByRole("link", { name: hidden }).count()).toBe(0);
+      }
+      expect(await p.getByRole("link", { name: "Connect a device" }).count()).toBe(0);
+
+      await p
+        .getByRole("button", { name: /^Actions for Portal/ })
+        .first()
+        .click();
+      for (const item of [
+        "Edit device name",
+        "Lock screen",
+        "Reboot",
+        "Factory reset",
+        "Permanently deactivate",
+      ]) {
+        expect(await p.getByRole("menuitem", { name: item }).isDisabled()).toBe(true);
+      }
+      expect(await p.getByRole("menuitem", { name: "See details" }).isDisabled()).toBe(false);
+      await p.keyboard.press("Escape");
+      // Selecting devices offers no fleet action the viewer could not run.
+      await p
+        .getByRole("checkbox", { name: /^Select Portal/ })
+        .first()
+        .check();
+      const selection = p.getByRole("region", { name: "Selection" });
+      await selection.waitFor();
+      expect(await selection.getByRole("button", { name: "Reboot" }).count()).toBe(0);
+      await second.screenshot("17-devices-viewer");
+
+      await sidebar.getByRole("link", { name: "Date and time" }).click();
+      await p.getByText("You can see this setting but not change it").waitFor();
+      expect(await p.getByLabel(/A specific region/).isDisabled()).toBe(true);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("shows when live updates are down, and reconnects by itself", async () => {
+    await page.goto(url("/devices"));
+    await page.locator('.connection[data-state="live"]').waitFor();
+    const { httpPort, mqttPort } = t.server;
+    await t.stop();
+    await page.getByText("Live updates are disconnected").waitFor();
+    await page.locator('.connection[data-state="reconnecting"]').waitFor();
+    await browser.screenshot("18-disconnected");
+
+    restarted = await startTestServer({ httpPort, mqttPort }, t.dataDir);
+    await page.locator('.connection[data-state="live"]').waitFor({ timeout: 30_000 });
+    await page.getByText("Live updates are disconnected").waitFor({ state: "detached" });
+    // Still signed in: the session outlives the restart.
+    await page.getByRole("heading", { name: "Devices", level: 1 }).waitFor();
   });
 });

@@ -128,6 +128,8 @@ function SignedIn(props: { api: Api; me: Me; viaToken: boolean; onSignedOut: () 
 
   useEffect(() => {
     const off = events.onState(setStreamState);
+    // A 401 here signs the console out (Api.onUnauthorized); other failures just retry.
+    events.onDrop = () => void api.get("/auth/me").catch(() => undefined);
     events.start();
     return () => {
       off();

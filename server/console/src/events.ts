@@ -21,6 +21,10 @@ export class EventStream {
   private readonly stateListeners = new Set<(state: StreamState) => void>();
   private readonly resyncListeners = new Set<() => void>();
 
+  /** Called when a connection ends or cannot be made: the credential may have ended (logout
+   * elsewhere, revocation), which only the API can tell. */
+  onDrop: (() => void) | null = null;
+
   constructor(private readonly token: () => string | null) {}
 
   start(): void {
@@ -91,6 +95,7 @@ export class EventStream {
     socket.onclose = () => {
       if (this.socket !== socket) return;
       this.socket = null;
+      this.onDrop?.();
       this.setState("reconnecting");
       this.retryTimer = window.setTimeout(() => this.connect(), this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);

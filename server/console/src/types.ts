@@ -168,7 +168,7 @@ export interface ApiToken {
   rights: string[];
   createdAt: string;
   expiresAt: string | null;
-  lastUsedAt?: string | null;
+  expired?: boolean;
 }
 
 export interface AuditEntry {
@@ -178,7 +178,8 @@ export interface AuditEntry {
   action: string;
   target: string | null;
   params: unknown;
-  outcome: string;
+  outcome: "success" | "failure";
+  errorCode?: string | null;
   sourceAddress: string | null;
 }
 

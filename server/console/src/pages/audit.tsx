@@ -39,7 +39,7 @@ export function AuditPage() {
   };
   useEffect(() => void load(), [applied]);
   useServerEvents(["audit.appended"], (event) => {
-    const entry = (event.data as { entry?: AuditEntry }).entry ?? (event.data as unknown as AuditEntry);
+    const entry = (event.data as { item?: AuditEntry }).item;
     if (!entry?.id || Object.values(applied).some(Boolean)) return;
     setItems((list) => (list && !list.some((e) => e.id === entry.id) ? [entry, ...list] : list));
   });
@@ -104,7 +104,6 @@ export function AuditPage() {
           >
             <option value="">Any</option>
             <option value="success">Success</option>
-            <option value="denied">Denied</option>
             <option value="failure">Failure</option>
           </select>
         </div>
@@ -143,7 +142,8 @@ export function AuditPage() {
                     <td class="mono small">{e.target ?? "—"}</td>
                     <td>
                       <Badge
-                        tone={e.outcome === "success" ? "green" : e.outcome === "denied" ? "amber" : "red"}
+                        tone={e.outcome === "success" ? "green" : "red"}
+                        title={e.errorCode ?? undefined}
                       >
                         {e.outcome}
                       </Badge>

@@ -4,7 +4,17 @@ import { formatDateTime } from "../format";
 import { useTitle } from "../hooks";
 import { useSession } from "../session";
 import type { ApiToken, Right } from "../types";
-import { ConfirmDialog, Dialog, EmptyState, ErrorNote, Field, PageHeader, SecretBox, Spinner } from "../ui";
+import {
+  Badge,
+  ConfirmDialog,
+  Dialog,
+  EmptyState,
+  ErrorNote,
+  Field,
+  PageHeader,
+  SecretBox,
+  Spinner,
+} from "../ui";
 import { Unavailable, useList } from "./admins";
 import { RightsPicker } from "./roles";
 
@@ -54,7 +64,6 @@ export function TokensPage() {
                   <th scope="col">Rights</th>
                   <th scope="col">Created</th>
                   <th scope="col">Expires</th>
-                  <th scope="col">Last used</th>
                   <th scope="col">
                     <span class="visually-hidden">Actions</span>
                   </th>
@@ -68,8 +77,10 @@ export function TokensPage() {
                     </td>
                     <td class="small mono">{t.rights.join(", ")}</td>
                     <td>{formatDateTime(t.createdAt)}</td>
-                    <td>{t.expiresAt ? formatDateTime(t.expiresAt) : "never"}</td>
-                    <td>{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "—"}</td>
+                    <td>
+                      {t.expiresAt ? formatDateTime(t.expiresAt) : "never"}{" "}
+                      {t.expired && <Badge tone="neutral">Expired</Badge>}
+                    </td>
                     <td>
                       <button
                         type="button"
