@@ -7,7 +7,7 @@
  *   tsx server/console/build.ts [--force]
  */
 import { createHash } from "node:crypto";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type InlineConfig } from "vite";
@@ -59,8 +59,15 @@ export async function buildConsole(options: { force?: boolean } = {}): Promise<b
   const hash = await sourceHash();
   const built = await readFile(HASH_FILE, "utf8").catch(() => "");
   if (!options.force && built === hash) return false;
-  await build(viteConfig);
-  await writeFile(HASH_FILE, hash);
+  // Built beside the output and swapped in, so a server starting meanwhile (another test run
+  // in the same tree) never reads a half-written directory.
+  const staging = `${CONSOLE_DIST}.${process.pid}.tmp`;
+  await build({ ...viteConfig, build: { ...viteConfig.build, outDir: staging } });
+  await writeFile(join(staging, ".source-hash"), hash);
+  const old = `${CONSOLE_DIST}.${process.pid}.old`;
+  await rename(CONSOLE_DIST, old).catch(() => undefined);
+  await rename(staging, CONSOLE_DIST);
+  await rm(old, { recursive: true, force: true });
   return true;
 }
 

@@ -8,7 +8,7 @@
  */
 import { pino } from "pino";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
 import { SimulatedDevice } from "../../agent/simulated-device.js";
 import { launchBrowser, type TestBrowser } from "../helpers/browser.js";
 import { createEnrollmentToken, startDevice, uniqueSerial, waitUntil } from "../helpers/devices.js";
@@ -40,6 +40,14 @@ afterAll(async () => {
   await Promise.all(devices.map((d) => d.stop({ abrupt: true })));
   await restarted?.stop();
   await t?.cleanup();
+});
+
+// A failed step leaves a picture of what the browser showed.
+beforeEach((context) => {
+  onTestFailed(async () => {
+    const name = context.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
+    await browser.screenshot(`failed-${name}`).catch(() => undefined);
+  });
 });
 
 const url = (path: string) => `${t.server.httpUrl}${path}`;
@@ -219,6 +227,7 @@ describe("web console", () => {
     await browser.screenshot("10-deactivate-confirmation");
     await dialog.getByLabel(/Type .* to confirm/).fill("Lobby display");
     await confirm.click();
+    await dialog.waitFor({ state: "detached" });
     await row("Lobby display").getByText("Deactivated").waitFor();
     const denied = await t.server.db.get<{ n: number }>(
       "SELECT count(*) AS n FROM denied_serials WHERE serial = ?",
@@ -236,12 +245,13 @@ describe("web console", () => {
     const menu = page.getByRole("menu");
     await menu.waitFor();
     const focused = page.locator(":focus");
-    expect(await focused.textContent()).toBe("See details");
+    await expect.poll(() => focused.textContent()).toBe("See details");
     await page.keyboard.press("ArrowDown");
-    expect(await focused.textContent()).toBe("Edit device name");
+    await expect.poll(() => focused.textContent()).toBe("Edit device name");
     await page.keyboard.press("Escape");
     await menu.waitFor({ state: "detached" });
-    expect(await focused.getAttribute("aria-label")).toBe(await menuButton.getAttribute("aria-label"));
+    const label = await menuButton.getAttribute("aria-label");
+    await expect.poll(() => focused.getAttribute("aria-label")).toBe(label);
   });
 
   it("takes a screenshot of every other page, and of the devices at phone width", async () => {
