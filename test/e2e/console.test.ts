@@ -211,6 +211,27 @@ describe("web console", () => {
     await browser.screenshot("09-fleet-actions");
   });
 
+  it("sorts and pages on the server", async () => {
+    await page.goto(url("/devices?size=8"));
+    await page.getByText(`1–8 of ${FLEET_SIZE + 1}`).waitFor();
+    await page.getByRole("button", { name: "Next ›" }).click();
+    await page.getByText(`9–16 of ${FLEET_SIZE + 1}`).waitFor();
+    await page.getByRole("button", { name: "Next ›" }).click();
+    await page.getByText(`17–${FLEET_SIZE + 1} of ${FLEET_SIZE + 1}`).waitFor();
+    expect(await page.getByRole("button", { name: "Next ›" }).isDisabled()).toBe(true);
+    await page.getByRole("button", { name: "‹ Previous" }).click();
+    await page.getByText(`9–16 of ${FLEET_SIZE + 1}`).waitFor();
+
+    // Largest clock offset first: the device 4.2 s ahead leads, flagged.
+    await page.getByRole("button", { name: /^Clock offset/ }).click();
+    await page.getByText(`1–8 of ${FLEET_SIZE + 1}`).waitFor();
+    const header = page.getByRole("columnheader", { name: /Clock offset/ });
+    expect(await header.getAttribute("aria-sort")).toBe("descending");
+    const firstRow = page.getByRole("row").nth(1);
+    await firstRow.getByText("+4.2 s").waitFor();
+    expect(await firstRow.locator(".text-warn").count()).toBe(1);
+  });
+
   it("permanently deactivates a device only after its name is typed", async () => {
     await nav().getByRole("link", { name: "Devices", exact: true }).click();
     await page.getByLabel("Search devices by name or serial").fill("Lobby");
