@@ -188,6 +188,9 @@ describe("web console", () => {
     devices.push(...fleet);
     await nav().getByRole("link", { name: "Devices", exact: true }).click();
     await page.getByText(`${FLEET_SIZE + 1} managed devices`).waitFor();
+    // One clock runs 4.2 s ahead, past the 1 s drift threshold: the tile counts it.
+    const driftTile = page.locator(".tile", { hasText: "Clock drift" }).locator(".tile-value");
+    await expect.poll(() => driftTile.textContent()).toBe("1");
     await browser.screenshot("07-devices");
 
     await page.getByLabel("Search devices by name or serial").fill("FLEET");
@@ -296,6 +299,39 @@ describe("web console", () => {
     await page.getByRole("heading", { name: "Date and time", level: 1 }).waitFor();
     await browser.screenshot("16-date-and-time-phone");
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it("cancels a fleet action whose devices are offline, and shows the result", async () => {
+    const token = await createEnrollmentToken(t, 3);
+    for (let i = 0; i < 3; i++) {
+      const res = await t.api.post("/enrollment/enroll", {
+        token,
+        serial: uniqueSerial("IDLE"),
+        model: "Portal",
+        agentVersion: "1.0.0",
+      });
+      expect(res.status).toBe(201);
+    }
+    await page.goto(url("/devices?q=IDLE"));
+    await page.getByText("1–3 of 3").waitFor();
+    await page.getByLabel("Select all devices on this page").check();
+    await page
+      .getByRole("region", { name: "Selection" })
+      .getByRole("button", { name: "Lock screen" })
+      .click();
+    await page
+      .getByRole("dialog", { name: "Lock 3 devices?" })
+      .getByRole("button", { name: "Lock 3 devices" })
+      .click();
+    await page.getByRole("heading", { name: "Lock screen on 3 devices" }).waitFor();
+    await page.locator('.state-count[data-state="queued"] dd').filter({ hasText: "3" }).waitFor();
+    await page.getByRole("button", { name: "Cancel remaining" }).click();
+    await page
+      .getByRole("dialog", { name: "Cancel the rest of this fleet action?" })
+      .getByRole("button", { name: "Cancel remaining" })
+      .click();
+    await page.getByText("Finished: 0 succeeded, 3 canceled.").waitFor();
+    await browser.screenshot("19-fleet-action-canceled");
   });
 
   it("hides or disables what an admin without the rights may not do", async () => {

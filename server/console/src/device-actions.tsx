@@ -34,7 +34,7 @@ export function useDeviceActions(options: { withDetails?: boolean } = {}) {
       type,
       ...body,
     });
-    session.toast(`${LABELS[type]} sent to ${device.name}: ${command.state}`, "success");
+    session.toast(`${LABELS[type]} sent to ${device.name}`, "success");
     return command;
   };
 

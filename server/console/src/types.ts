@@ -72,6 +72,14 @@ export interface Device {
   enrolledAt: string;
   desired: { version: number; name: string; timezone: string; ntpServer: string | null };
   reported: Reported | null;
+  /** The last measured clock offset exceeds the clock drift threshold (older servers: absent). */
+  clockOffsetExceeded?: boolean;
+}
+
+export interface ClockDriftView {
+  thresholdMs: number;
+  updatedAt: string | null;
+  exceeding: number;
 }
 
 export interface Command {

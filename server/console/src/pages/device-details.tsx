@@ -62,7 +62,14 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
   useResync(() => void load());
 
   useServerEvents(
-    ["device.online", "device.offline", "device.state", "device.updated", "command.updated"],
+    [
+      "device.online",
+      "device.offline",
+      "device.state",
+      "device.updated",
+      "device.clock_drift",
+      "command.updated",
+    ],
     (event) => {
       const data = event.data as {
         deviceId?: string;
@@ -70,6 +77,7 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
         device?: Device;
         command?: Command;
         atMs?: number;
+        exceeded?: boolean;
       };
       if (event.type === "command.updated" && data.command?.deviceId === props.deviceId) {
         const command = data.command;
@@ -85,7 +93,9 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
       if (event.type === "device.updated" && data.device?.id === props.deviceId)
         return setDevice(data.device);
       if (data.deviceId !== props.deviceId) return;
-      if (event.type === "device.state" && data.reported) {
+      if (event.type === "device.clock_drift") {
+        setDevice((d) => d && { ...d, clockOffsetExceeded: data.exceeded ?? false });
+      } else if (event.type === "device.state" && data.reported) {
         const reported = data.reported;
         setDevice((d) => d && { ...d, reported, lastSeenAt: reported.reportedAt });
       } else if (event.type === "device.online" || event.type === "device.offline") {
@@ -112,6 +122,8 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
     return error ? <ErrorNote error={error} /> : <Spinner label="Loading the device" />;
   }
   const r = device.reported;
+  const drifting =
+    device.clockOffsetExceeded ?? (r !== null && Math.abs(r.clockOffsetMs) >= CLOCK_OFFSET_WARN_MS);
   const cancel = async (command: Command) => {
     try {
       await api.post(`/commands/${encodeURIComponent(command.id)}/cancel`);
@@ -133,6 +145,11 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
             <OnlineBadge online={device.online} />
             <DeviceStatusBadge status={device.status} />
             {r?.locked && <Badge tone="blue">Screen locked</Badge>}
+            {drifting && (
+              <Badge tone="red" title="The clock offset exceeds the clock drift threshold">
+                Clock drift
+              </Badge>
+            )}
             <span class="muted">
               {device.model} · <span class="mono">{device.serial}</span> · last seen{" "}
               {timeAgo(device.lastSeenAt, now)}
@@ -178,9 +195,7 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
               <tr>
                 <th scope="row">Clock offset</th>
                 <td class="muted">in sync</td>
-                <td class={r && Math.abs(r.clockOffsetMs) >= CLOCK_OFFSET_WARN_MS ? "text-warn" : ""}>
-                  {formatOffset(r?.clockOffsetMs)}
-                </td>
+                <td class={drifting ? "text-warn" : ""}>{formatOffset(r?.clockOffsetMs)}</td>
                 <td />
               </tr>
               <tr>

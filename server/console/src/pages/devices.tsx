@@ -25,7 +25,7 @@ import {
 } from "../ui";
 
 const PAGE_SIZES = [25, 50, 100, 200];
-const FILTER_KEYS = ["q", "online", "status", "model", "locked"] as const;
+const FILTER_KEYS = ["q", "online", "status", "model", "locked", "clockDrift"] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
 
 interface Column {
@@ -53,6 +53,7 @@ interface Summary {
   online: number;
   offline: number;
   locked: number;
+  drifting: number;
   timePending: number | null;
 }
 
@@ -101,6 +102,7 @@ export function DevicesPage() {
     status: filters.status,
     model: filters.model,
     locked: filters.locked,
+    clockDrift: filters.clockDrift,
   };
 
   const load = async (cursor: string | null) => {
@@ -124,14 +126,15 @@ export function DevicesPage() {
     const count = async (q: Record<string, string>) =>
       (await api.get<{ total: number }>(`/devices${query({ ...q, limit: 1 })}`)).total;
     try {
-      const [total, online, offline, locked, time] = await Promise.all([
+      const [total, online, offline, locked, drifting, time] = await Promise.all([
         count({ status: "active" }),
         count({ status: "active", online: "true" }),
         count({ status: "active", online: "false" }),
         count({ status: "active", locked: "true" }),
+        count({ status: "active", clockDrift: "true" }),
         api.get<TimeSettingsView>("/settings/time").catch(() => null),
       ]);
-      setSummary({ total, online, offline, locked, timePending: time?.pending ?? null });
+      setSummary({ total, online, offline, locked, drifting, timePending: time?.pending ?? null });
     } catch {
       // The table shows the error; the tiles just stay as they were.
     }
@@ -164,27 +167,41 @@ export function DevicesPage() {
   const visibleIds = useRef(new Set<string>());
   visibleIds.current = new Set(page?.items.map((d) => d.id));
 
-  useServerEvents(["device.online", "device.offline", "device.state", "device.updated"], (event) => {
-    const data = event.data as { deviceId?: string; reported?: Reported; device?: Device; atMs?: number };
-    if (event.type === "device.updated" && data.device) {
-      const device = data.device;
-      if (visibleIds.current.has(device.id)) patch(device.id, () => device);
-      else reloadPage();
-      reloadSummary();
-      return;
-    }
-    const id = data.deviceId;
-    if (!id) return;
-    if (event.type === "device.state" && data.reported) {
-      const reported = data.reported;
-      patch(id, (d) => ({ ...d, reported, lastSeenAt: reported.reportedAt }));
-      reloadSummary();
-    } else {
-      const online = event.type === "device.online";
-      patch(id, (d) => ({ ...d, online, lastSeenAt: new Date(data.atMs ?? Date.now()).toISOString() }));
-      reloadSummary();
-    }
-  });
+  useServerEvents(
+    ["device.online", "device.offline", "device.state", "device.updated", "device.clock_drift"],
+    (event) => {
+      const data = event.data as {
+        deviceId?: string;
+        reported?: Reported;
+        device?: Device;
+        atMs?: number;
+        exceeded?: boolean;
+      };
+      if (event.type === "device.clock_drift" && data.deviceId) {
+        patch(data.deviceId, (d) => ({ ...d, clockOffsetExceeded: data.exceeded ?? false }));
+        reloadSummary();
+        return;
+      }
+      if (event.type === "device.updated" && data.device) {
+        const device = data.device;
+        if (visibleIds.current.has(device.id)) patch(device.id, () => device);
+        else reloadPage();
+        reloadSummary();
+        return;
+      }
+      const id = data.deviceId;
+      if (!id) return;
+      if (event.type === "device.state" && data.reported) {
+        const reported = data.reported;
+        patch(id, (d) => ({ ...d, reported, lastSeenAt: reported.reportedAt }));
+        reloadSummary();
+      } else {
+        const online = event.type === "device.online";
+        patch(id, (d) => ({ ...d, online, lastSeenAt: new Date(data.atMs ?? Date.now()).toISOString() }));
+        reloadSummary();
+      }
+    },
+  );
 
   const items = page?.items ?? [];
   const pageIds = items.map((d) => d.id);
@@ -227,6 +244,7 @@ export function DevicesPage() {
     if (filters.status) filter.status = filters.status;
     if (filters.online) filter.online = filters.online === "true";
     if (filters.locked) filter.locked = filters.locked === "true";
+    if (filters.clockDrift) filter.clockDrift = filters.clockDrift === "true";
     return Object.keys(filter).length > 0 ? { filter } : { all: true };
   };
 
@@ -270,6 +288,15 @@ export function DevicesPage() {
           tone="neutral"
           active={filters.online === "false"}
           onClick={() => setParams({ online: filters.online === "false" ? null : "false", status: "active" })}
+        />
+        <Tile
+          label="Clock drift"
+          value={summary?.drifting}
+          tone={summary?.drifting ? "red" : "neutral"}
+          active={filters.clockDrift === "true"}
+          onClick={() =>
+            setParams({ clockDrift: filters.clockDrift === "true" ? null : "true", status: "active" })
+          }
         />
         <Tile
           label="Locked"
@@ -341,6 +368,16 @@ export function DevicesPage() {
             ["", "Locked or not"],
             ["true", "Locked"],
             ["false", "Unlocked"],
+          ]}
+        />
+        <FilterSelect
+          label="Clock"
+          value={filters.clockDrift}
+          onChange={(v) => setParams({ clockDrift: v })}
+          options={[
+            ["", "Any clock"],
+            ["true", "Clock drifting"],
+            ["false", "Clock in sync"],
           ]}
         />
         <div class="filter">
@@ -579,7 +616,8 @@ function DeviceRow(props: {
   const { device } = props;
   const r = device.reported;
   const offset = r?.clockOffsetMs;
-  const offsetWarn = offset !== undefined && Math.abs(offset) >= CLOCK_OFFSET_WARN_MS;
+  const offsetWarn =
+    device.clockOffsetExceeded ?? (offset !== undefined && Math.abs(offset) >= CLOCK_OFFSET_WARN_MS);
   const timePending = r !== null && r.appliedConfigVersion < device.desired.version;
   return (
     <tr class={props.selected ? "is-selected" : undefined} data-device-id={device.id}>

@@ -4,10 +4,11 @@
  * have not, live.
  */
 import { useEffect, useMemo, useState } from "preact/hooks";
+import { ApiError } from "../api";
 import { formatCount, formatDateTime, plural, timeAgo, timezoneLabel } from "../format";
 import { useResync, useServerEvents, useThrottled, useTitle } from "../hooks";
 import { useSession } from "../session";
-import type { Device, Page, TimeSettingsView } from "../types";
+import type { ClockDriftView, Device, Page, TimeSettingsView } from "../types";
 import { Card, EmptyState, ErrorNote, Link, OnlineBadge, PageHeader, Spinner } from "../ui";
 
 type Mode = "auto" | "region" | "ntp";
@@ -203,42 +204,116 @@ export function TimeSettingsPage() {
           </form>
         </Card>
 
-        <Card title="Applied">
-          <p class="big-number" data-testid="time-applied">
-            {formatCount(view.applied)} <span class="muted">of {plural(total, "device")}</span>
-          </p>
-          <div
-            class="progress"
-            role="progressbar"
-            aria-label="Devices that applied the setting"
-            aria-valuemin={0}
-            aria-valuemax={100}
-            aria-valuenow={percent}
-          >
-            <span class="progress-part tone-green" style={{ width: `${percent}%` }} />
-          </div>
-          <h3 class="subheading">Not applied yet ({formatCount(view.pending)})</h3>
-          {pending && pending.items.length > 0 ? (
-            <ul class="plain-list" aria-label="Devices that have not applied the setting">
-              {pending.items.map((d) => (
-                <li key={d.id}>
-                  <Link href={`/devices/${encodeURIComponent(d.id)}`}>{d.name}</Link>
-                  <OnlineBadge online={d.online} />
-                  <span class="muted small">
-                    {d.online ? "applying…" : `last seen ${timeAgo(d.lastSeenAt)}`}
-                  </span>
-                </li>
-              ))}
-              {pending.nextCursor && (
-                <li class="muted">and {formatCount(view.pending - pending.items.length)} more</li>
-              )}
-            </ul>
-          ) : (
-            <EmptyState title="Every device runs this setting" />
-          )}
-        </Card>
+        <div class="stack">
+          <Card title="Applied">
+            <p class="big-number" data-testid="time-applied">
+              {formatCount(view.applied)} <span class="muted">of {plural(total, "device")}</span>
+            </p>
+            <div
+              class="progress"
+              role="progressbar"
+              aria-label="Devices that applied the setting"
+              aria-valuemin={0}
+              aria-valuemax={100}
+              aria-valuenow={percent}
+            >
+              <span class="progress-part tone-green" style={{ width: `${percent}%` }} />
+            </div>
+            <h3 class="subheading">Not applied yet ({formatCount(view.pending)})</h3>
+            {pending && pending.items.length > 0 ? (
+              <ul class="plain-list" aria-label="Devices that have not applied the setting">
+                {pending.items.map((d) => (
+                  <li key={d.id}>
+                    <Link href={`/devices/${encodeURIComponent(d.id)}`}>{d.name}</Link>
+                    <OnlineBadge online={d.online} />
+                    <span class="muted small">
+                      {d.online ? "applying…" : `last seen ${timeAgo(d.lastSeenAt)}`}
+                    </span>
+                  </li>
+                ))}
+                {pending.nextCursor && (
+                  <li class="muted">and {formatCount(view.pending - pending.items.length)} more</li>
+                )}
+              </ul>
+            ) : (
+              <EmptyState title="Every device runs this setting" />
+            )}
+          </Card>
+          <ClockDriftCard />
+        </div>
       </div>
     </>
+  );
+}
+
+/** The clock offset beyond which a device is flagged, and how many are flagged now. */
+function ClockDriftCard() {
+  const session = useSession();
+  const { api } = session;
+  const canEdit = session.can("settings:manage");
+  const [view, setView] = useState<ClockDriftView | null>(null);
+  const [seconds, setSeconds] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const [missing, setMissing] = useState(false);
+  const load = async (adopt = false) => {
+    try {
+      const v = await api.get<ClockDriftView>("/settings/clock-drift");
+      setView(v);
+      if (adopt) setSeconds(String(v.thresholdMs / 1000));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) setMissing(true);
+      else setError(err);
+    }
+  };
+  useEffect(() => void load(true), []);
+  const reload = useThrottled(() => void load(), 2000);
+  useServerEvents(["device.clock_drift"], reload);
+  if (missing || !view) return null;
+  const thresholdMs = Math.round(Number(seconds) * 1000);
+  const valid = Number.isFinite(thresholdMs) && thresholdMs >= 1;
+  return (
+    <Card title="Clock drift">
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          if (!valid) return;
+          setError(null);
+          try {
+            setView(await api.put<ClockDriftView>("/settings/clock-drift", { thresholdMs }));
+            session.toast("Clock drift threshold saved", "success");
+          } catch (err) {
+            setError(err);
+          }
+        }}
+      >
+        <label for="drift-threshold" class="field-label">
+          Flag a device whose clock is off by more than (seconds)
+        </label>
+        <div class="inline-form">
+          <input
+            id="drift-threshold"
+            class="input input-narrow"
+            type="number"
+            min={0.001}
+            step={0.1}
+            disabled={!canEdit}
+            value={seconds}
+            onInput={(e) => setSeconds(e.currentTarget.value)}
+          />
+          {canEdit && (
+            <button type="submit" class="button" disabled={!valid || thresholdMs === view.thresholdMs}>
+              Save threshold
+            </button>
+          )}
+        </div>
+        <p class="drift-count">
+          <Link href="/devices?clockDrift=true&status=active">
+            {plural(view.exceeding, "device")} beyond it now
+          </Link>
+        </p>
+      </form>
+      <ErrorNote error={error} />
+    </Card>
   );
 }
 
