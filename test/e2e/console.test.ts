@@ -389,6 +389,11 @@ describe("web console", () => {
       await sidebar.getByRole("link", { name: "Date and time" }).click();
       await p.getByText("You can see this setting but not change it").waitFor();
       expect(await p.getByLabel(/A specific region/).isDisabled()).toBe(true);
+
+      // Deactivated by another admin: the open console notices at once and asks to sign in.
+      await t.api.patch(`/admins/${viewer.body.id}`, { active: false });
+      await p.getByRole("heading", { name: "Sign in to the console" }).waitFor();
+      await p.getByText("Your session has ended").waitFor();
     } finally {
       await second.close();
     }

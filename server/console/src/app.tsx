@@ -3,7 +3,7 @@
  * live-connection indicator, the toasts, and which page the path shows.
  */
 import type { ComponentChildren } from "preact";
-import { useContext, useEffect, useMemo, useState } from "preact/hooks";
+import { useContext, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Api, ApiError } from "./api";
 import { EventStream, type StreamState } from "./events";
 import { Icon } from "./icons";
@@ -108,6 +108,7 @@ export function App() {
       me={auth.me}
       viaToken={auth.viaToken}
       onSignedOut={() => setAuth({ kind: "signed-out", notice: "You have signed out." })}
+      onResetRequired={(me) => setAuth({ kind: "reset", me })}
     />
   );
 }
@@ -118,8 +119,18 @@ interface Toast {
   tone: ToastTone;
 }
 
-function SignedIn(props: { api: Api; me: Me; viaToken: boolean; onSignedOut: () => void }) {
-  const { api, me } = props;
+function SignedIn(props: {
+  api: Api;
+  me: Me;
+  viaToken: boolean;
+  onSignedOut: () => void;
+  onResetRequired: (me: Me) => void;
+}) {
+  const { api } = props;
+  // Refreshed when the stream drops: a changed role closes it, and the rights shown follow.
+  const [me, setMe] = useState(props.me);
+  const meRef = useRef(me);
+  meRef.current = me;
   const events = useMemo(() => new EventStream(() => api.token), [api]);
   const [streamState, setStreamState] = useState<StreamState>(events.state);
   const [toasts, setToasts] = useState<Toast[]>([]);
@@ -129,7 +140,16 @@ function SignedIn(props: { api: Api; me: Me; viaToken: boolean; onSignedOut: () 
   useEffect(() => {
     const off = events.onState(setStreamState);
     // A 401 here signs the console out (Api.onUnauthorized); other failures just retry.
-    events.onDrop = () => void api.get("/auth/me").catch(() => undefined);
+    events.onDrop = () => {
+      if (meRef.current.id === TOKEN_PRINCIPAL.id) return;
+      api
+        .get<Me>("/auth/me")
+        .then((fresh) => {
+          if (fresh.mustResetPassword) props.onResetRequired(fresh);
+          else if (JSON.stringify(fresh) !== JSON.stringify(meRef.current)) setMe(fresh);
+        })
+        .catch(() => undefined);
+    };
     events.start();
     return () => {
       off();

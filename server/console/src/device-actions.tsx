@@ -14,7 +14,8 @@ type Pending =
   | { kind: "confirm"; device: Device; type: CommandType }
   | null;
 
-const RIGHT_OF: Record<CommandType, Right> = {
+/** The right each command type needs, to issue it and to cancel it. */
+export const RIGHT_OF: Record<CommandType, Right> = {
   lock: "devices:command",
   reboot: "devices:command",
   refresh_state: "devices:command",

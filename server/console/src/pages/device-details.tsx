@@ -1,7 +1,7 @@
 /** One device: desired against reported, telemetry, and its command history, all live. */
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../api";
-import { useDeviceActions } from "../device-actions";
+import { RIGHT_OF, useDeviceActions } from "../device-actions";
 import {
   CLOCK_OFFSET_WARN_MS,
   COMMAND_LABELS,
@@ -270,7 +270,7 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
                     <td>{c.createdBy ?? "—"}</td>
                     <td>
                       {(c.state === "queued" || (c.state === "sent" && !device.online)) &&
-                        session.can("devices:command") && (
+                        session.can(RIGHT_OF[c.type]) && (
                           <button type="button" class="button button-small" onClick={() => void cancel(c)}>
                             Cancel
                           </button>

@@ -1,6 +1,7 @@
 /** Fleet actions: recent batches, and one batch's live progress with cancel and the result. */
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../api";
+import { RIGHT_OF } from "../device-actions";
 import { COMMAND_LABELS, formatCount, formatDateTime, plural, timeAgo } from "../format";
 import { useNow, useResync, useServerEvents, useThrottled, useTitle } from "../hooks";
 import { useSession } from "../session";
@@ -146,7 +147,7 @@ function BatchDetails(props: { batchId: string }) {
         subtitle={`Started ${formatDateTime(batch.createdAt)}${batch.createdBy ? ` by ${batch.createdBy}` : ""}${batch.skipped ? ` · ${plural(batch.skipped, "device")} skipped (not managed)` : ""}`}
         actions={
           !batch.done &&
-          session.can("devices:command") && (
+          session.can(RIGHT_OF[batch.type]) && (
             <button
               type="button"
               class="button button-danger-outline"
