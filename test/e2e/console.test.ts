@@ -10,7 +10,7 @@ import { pino } from "pino";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
 import { SimulatedDevice } from "../../agent/simulated-device.js";
-import { launchBrowser, type TestBrowser } from "../helpers/browser.js";
+import { accessibilityViolations, launchBrowser, type TestBrowser } from "../helpers/browser.js";
 import { createEnrollmentToken, startDevice, uniqueSerial, waitUntil } from "../helpers/devices.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
@@ -28,6 +28,8 @@ let restarted: TestServer | undefined;
 let browser: TestBrowser;
 let page: Page;
 let coded: SimulatedDevice & { deviceId: string };
+/** Kept apart: the device forgets its id once deactivated. */
+let codedId: string;
 const devices: SimulatedDevice[] = [];
 
 beforeAll(async () => {
@@ -118,6 +120,7 @@ describe("web console", () => {
     await connectTab.getByRole("button", { name: "Connect", exact: true }).click();
     await started;
     coded = device as SimulatedDevice & { deviceId: string };
+    codedId = coded.deviceId;
     await connectTab.locator(`li[data-device-id="${device.deviceId}"] .presence.is-online`).waitFor();
     await browser.screenshot("03-connect", connectTab);
     await connectTab.close();
@@ -276,6 +279,37 @@ describe("web console", () => {
     await menu.waitFor({ state: "detached" });
     const label = await menuButton.getAttribute("aria-label");
     await expect.poll(() => focused.getAttribute("aria-label")).toBe(label);
+  });
+
+  it("labels every page for screen readers and keeps its contrast (axe-core, WCAG 2 AA)", async () => {
+    for (const path of [
+      "/devices",
+      `/devices/${codedId}`,
+      "/fleet",
+      "/connect",
+      "/settings/time",
+      "/admins",
+      "/roles",
+      "/tokens",
+      "/audit",
+    ]) {
+      await page.goto(url(path));
+      await page.getByRole("heading", { level: 1 }).first().waitFor();
+      await loaded();
+      expect({ path, violations: await accessibilityViolations(page) }).toEqual({ path, violations: [] });
+    }
+    // An open row menu, and the dialog behind one of its items.
+    await page.goto(url("/devices?q=FLEET"));
+    await page
+      .getByRole("button", { name: /^Actions for Portal/ })
+      .first()
+      .click();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByRole("menuitem", { name: "Reboot" }).click();
+    await page.getByRole("dialog").waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.keyboard.press("Escape");
+    await page.getByRole("dialog").waitFor({ state: "detached" });
   });
 
   it("takes a screenshot of every other page, and of the devices at phone width", async () => {

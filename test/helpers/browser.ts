@@ -6,6 +6,7 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import axe from "axe-core";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 export const CHROMIUM_PATH = process.env.PMDM_CHROMIUM ?? "/usr/bin/chromium";
@@ -60,3 +61,30 @@ export async function launchBrowser(
 }
 
 export type { Browser, Page };
+
+export interface AccessibilityViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+
+/**
+ * Runs axe-core's WCAG 2 A and AA rules on the page as it is and answers the serious and
+ * critical violations (unlabelled controls, missing names, contrast, bad ARIA).
+ */
+export async function accessibilityViolations(page: Page): Promise<AccessibilityViolation[]> {
+  await page.evaluate(axe.source);
+  // A string, so this file needs no DOM types: it runs in the page.
+  const found = (await page.evaluate(`
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] } }).then((result) =>
+      result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        targets: v.nodes.slice(0, 5).map((n) => n.target.join(" ")),
+      })),
+    )
+  `)) as AccessibilityViolation[];
+  return found.filter((v) => v.impact === "serious" || v.impact === "critical");
+}

@@ -84,6 +84,8 @@ export function DevicesPage() {
   const now = useNow();
   const actions = useDeviceActions({ withDetails: true });
   const requestSeq = useRef(0);
+  /** Changes announced since the current page request started, by device. */
+  const patchesSinceLoad = useRef(new Map<string, ((d: Device) => Device)[]>());
   const searchRef = useRef<HTMLInputElement>(null);
 
   const setParams = (changes: Record<string, string | null>) => {
@@ -107,13 +109,19 @@ export function DevicesPage() {
 
   const load = async (cursor: string | null) => {
     const seq = ++requestSeq.current;
+    patchesSinceLoad.current = new Map();
     setLoading(true);
     try {
       const result = await api.get<Page<Device> & { total: number }>(
         `/devices${query({ ...filterQuery, sort, order, limit: pageSize, cursor })}`,
       );
       if (seq !== requestSeq.current) return;
-      setPage(result);
+      // Events that arrived while the page was on its way are newer than what it holds.
+      const late = patchesSinceLoad.current;
+      setPage({
+        ...result,
+        items: result.items.map((d) => (late.get(d.id) ?? []).reduce((device, change) => change(device), d)),
+      });
       setError(null);
     } catch (err) {
       if (seq === requestSeq.current) setError(err);
@@ -159,6 +167,8 @@ export function DevicesPage() {
   });
 
   const patch = (deviceId: string, change: (d: Device) => Device) => {
+    const late = patchesSinceLoad.current;
+    if (late.size < 10_000) late.set(deviceId, [...(late.get(deviceId) ?? []), change]);
     setPage((current) => {
       if (!current?.items.some((d) => d.id === deviceId)) return current;
       return { ...current, items: current.items.map((d) => (d.id === deviceId ? change(d) : d)) };
