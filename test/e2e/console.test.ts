@@ -281,6 +281,56 @@ describe("web console", () => {
     await expect.poll(() => focused.getAttribute("aria-label")).toBe(label);
   });
 
+  it("manages roles, admins and API tokens, and shows them in the audit log live", async () => {
+    // The audit log stays open in a second tab and receives what happens in the first.
+    const auditTab = await browser.browser.newPage();
+    await auditTab.goto(url("/audit"));
+    await auditTab.getByRole("table", { name: "Audit log" }).waitFor();
+
+    await page.goto(url("/roles"));
+    await page.getByRole("button", { name: "New role" }).click();
+    const roleDialog = page.getByRole("dialog", { name: "New role" });
+    await roleDialog.getByLabel("Name", { exact: true }).fill("Help desk");
+    await roleDialog.getByLabel(/Lock, reboot, rename, set time/).check();
+    await roleDialog.getByRole("button", { name: "Save role" }).click();
+    await page.getByRole("region", { name: "Help desk" }).waitFor();
+
+    await page.goto(url("/admins"));
+    await page.getByRole("button", { name: "Add admin" }).click();
+    const adminDialog = page.getByRole("dialog", { name: "Add admin" });
+    await adminDialog.getByLabel("Email").fill("hal@example.com");
+    await adminDialog.getByLabel("Name", { exact: true }).fill("Hal Helpdesk");
+    await adminDialog.getByLabel("Role").selectOption({ label: "Help desk" });
+    await adminDialog.getByRole("button", { name: "Add admin" }).click();
+    // No password given: one is generated and shown once.
+    expect((await page.getByTestId("secret").textContent())?.length).toBeGreaterThanOrEqual(12);
+    await page
+      .getByRole("row")
+      .filter({ hasText: "hal@example.com" })
+      .getByText("Must change password")
+      .waitFor();
+
+    await page.goto(url("/tokens"));
+    await page.getByRole("button", { name: "New token" }).click();
+    const tokenDialog = page.getByRole("dialog", { name: "New API token" });
+    await tokenDialog.getByLabel("Name", { exact: true }).fill("inventory sync");
+    await tokenDialog.getByRole("button", { name: "Create token" }).click();
+    expect(await page.getByTestId("secret").textContent()).toMatch(/^pat_/);
+    const tokenRow = page.getByRole("row").filter({ hasText: "inventory sync" });
+    await tokenRow.getByRole("button", { name: "Revoke" }).click();
+    await page
+      .getByRole("dialog", { name: "Revoke the token inventory sync?" })
+      .getByRole("button", { name: "Revoke" })
+      .click();
+    await tokenRow.waitFor({ state: "detached" });
+
+    for (const action of ["role.create", "admin.create", "token.create", "token.revoke"]) {
+      await auditTab.getByRole("cell", { name: action, exact: true }).first().waitFor();
+    }
+    await browser.screenshot("14-audit", auditTab);
+    await auditTab.close();
+  });
+
   it("labels every page for screen readers and keeps its contrast (axe-core, WCAG 2 AA)", async () => {
     for (const path of [
       "/devices",

@@ -53,7 +53,9 @@ export function TokensPage() {
       {!tokens.items ? (
         <Spinner />
       ) : tokens.items.length === 0 ? (
-        <EmptyState title="No API tokens" />
+        <EmptyState title="No API tokens">
+          Create one for a script or an integration; it is shown once.
+        </EmptyState>
       ) : (
         <div class="table-card">
           <div class="table-scroll">
