@@ -98,6 +98,26 @@ describe("web console", () => {
     await page.getByText("No devices yet").waitFor();
   });
 
+  it("signs in with an API token instead, for this tab only", async () => {
+    const second = await launchBrowser();
+    try {
+      const p = second.page;
+      await p.goto(url("/"));
+      await p.getByRole("button", { name: "Sign in with an API token instead" }).click();
+      await p.getByLabel("API token").fill("pat_not-a-token");
+      await p.getByRole("button", { name: "Sign in", exact: true }).click();
+      await p.getByRole("alert").filter({ hasText: "not valid" }).waitFor();
+      // The bootstrap token: its holder must still change the password, which binds sessions only.
+      await p.getByLabel("API token").fill(t.api.token!);
+      await p.getByRole("button", { name: "Sign in", exact: true }).click();
+      await p.getByRole("heading", { name: "Devices", level: 1 }).waitFor();
+      await p.locator('.connection[data-state="live"]').waitFor();
+      await p.getByText("System admin", { exact: true }).first().waitFor();
+    } finally {
+      await second.close();
+    }
+  });
+
   it("connects a device by its code and shows it live in the devices table", async () => {
     const device = new SimulatedDevice({
       serial: uniqueSerial("CODE"),

@@ -19,19 +19,8 @@ import { TimeSettingsPage } from "./pages/time-settings";
 import { TokensPage } from "./pages/tokens";
 import { navigate, useLocation } from "./router";
 import { type Session, SessionContext, type ToastTone } from "./session";
-import { type Me, RIGHTS, type Right } from "./types";
+import type { Me, Right } from "./types";
 import { Link, Menu, Spinner } from "./ui";
-
-/** Who a bare API token is when the server has no /auth/me for it. */
-const TOKEN_PRINCIPAL: Me = {
-  id: "token",
-  email: "",
-  name: "API token",
-  role: { id: "token", name: "API token", builtIn: true },
-  rights: [...RIGHTS],
-  mustResetPassword: false,
-  active: true,
-};
 
 type AuthState =
   | { kind: "loading" }
@@ -39,22 +28,14 @@ type AuthState =
   | { kind: "reset"; me: Me }
   | { kind: "signed-in"; me: Me; viaToken: boolean };
 
-/** Asks the server who we are; a bearer token on a server without /auth/me holds every right. */
+/** Asks the server who the session cookie (or the tab's API token) belongs to. */
 export async function whoAmI(api: Api): Promise<AuthState> {
   try {
     const me = await api.get<Me>("/auth/me", { quiet401: true });
-    if (me.mustResetPassword) return { kind: "reset", me };
+    if (me.mustResetPassword && me.credential.type === "session") return { kind: "reset", me };
     return { kind: "signed-in", me, viaToken: api.token !== null };
   } catch (err) {
-    if (err instanceof ApiError && err.code === "password_reset_required") {
-      return { kind: "reset", me: { ...TOKEN_PRINCIPAL, name: "", mustResetPassword: true } };
-    }
-    if (err instanceof ApiError && err.status === 404 && api.token) {
-      // No account routes on this server: check the token against a route that needs one.
-      await api.get("/devices?limit=1", { quiet401: true });
-      return { kind: "signed-in", me: TOKEN_PRINCIPAL, viaToken: true };
-    }
-    if (err instanceof ApiError && (err.status === 401 || err.status === 404)) {
+    if (err instanceof ApiError && err.status === 401) {
       api.token = null;
       return { kind: "signed-out" };
     }
@@ -141,11 +122,10 @@ function SignedIn(props: {
     const off = events.onState(setStreamState);
     // A 401 here signs the console out (Api.onUnauthorized); other failures just retry.
     events.onDrop = () => {
-      if (meRef.current.id === TOKEN_PRINCIPAL.id) return;
       api
         .get<Me>("/auth/me")
         .then((fresh) => {
-          if (fresh.mustResetPassword) props.onResetRequired(fresh);
+          if (fresh.mustResetPassword && fresh.credential.type === "session") props.onResetRequired(fresh);
           else if (JSON.stringify(fresh) !== JSON.stringify(meRef.current)) setMe(fresh);
         })
         .catch(() => undefined);

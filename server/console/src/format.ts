@@ -33,9 +33,6 @@ export function formatOffset(ms: number | null | undefined): string {
   return `${sign}${(abs / 60_000).toFixed(1)} min`;
 }
 
-/** A clock this far off is worth an admin's attention. */
-export const CLOCK_OFFSET_WARN_MS = 2000;
-
 export function formatBytes(bytes: number): string {
   const units = ["B", "KB", "MB", "GB", "TB"];
   let value = bytes;

@@ -72,8 +72,8 @@ export interface Device {
   enrolledAt: string;
   desired: { version: number; name: string; timezone: string; ntpServer: string | null };
   reported: Reported | null;
-  /** The last measured clock offset exceeds the clock drift threshold (older servers: absent). */
-  clockOffsetExceeded?: boolean;
+  /** The last measured clock offset exceeds the clock drift threshold. */
+  clockOffsetExceeded: boolean;
 }
 
 export interface ClockDriftView {
@@ -154,8 +154,10 @@ export interface Me {
   name: string;
   role: { id: string; name: string; builtIn: boolean };
   rights: string[];
+  /** Applies to password sessions only; an API token works on regardless. */
   mustResetPassword: boolean;
   active: boolean;
+  credential: { type: "session" | "token"; id: string; expiresAt: string | null };
 }
 
 export interface Admin {

@@ -1,24 +1,12 @@
 /** Admins: who may sign in, with which role; add, edit, deactivate, set or force a new password. */
 import { useEffect, useState } from "preact/hooks";
-import { ApiError } from "../api";
 import { formatDateTime } from "../format";
 import { useTitle } from "../hooks";
 import { useSession } from "../session";
 import type { Admin, Page, Role } from "../types";
-import {
-  Badge,
-  ConfirmDialog,
-  Dialog,
-  EmptyState,
-  ErrorNote,
-  Field,
-  Menu,
-  PageHeader,
-  SecretBox,
-  Spinner,
-} from "../ui";
+import { Badge, ConfirmDialog, Dialog, ErrorNote, Field, Menu, PageHeader, SecretBox, Spinner } from "../ui";
 
-/** Loads a list that may not exist on an older server. */
+/** Loads a whole list (admins, roles, tokens are few). */
 export function useList<T>(path: string) {
   const { api } = useSession();
   const [items, setItems] = useState<T[] | null>(null);
@@ -33,15 +21,7 @@ export function useList<T>(path: string) {
     }
   };
   useEffect(() => void load(), [path]);
-  return { items, error, reload: load, missing: error instanceof ApiError && error.status === 404 };
-}
-
-export function Unavailable(props: { what: string }) {
-  return (
-    <EmptyState title={`${props.what} are not available on this server yet`}>
-      Update the server to manage them here.
-    </EmptyState>
-  );
+  return { items, error, reload: load };
 }
 
 type Editing =
@@ -59,13 +39,6 @@ export function AdminsPage() {
   const [editing, setEditing] = useState<Editing>(null);
   const [created, setCreated] = useState<{ email: string; password: string } | null>(null);
 
-  if (admins.missing)
-    return (
-      <>
-        <PageHeader title="Admins" />
-        <Unavailable what="Admin accounts" />
-      </>
-    );
   const roleOptions = roles.items ?? [];
   const close = () => setEditing(null);
   const done = async (message: string) => {

@@ -1,12 +1,11 @@
 /** The audit log: every admin action, filterable, newest first, with new rows arriving live. */
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, query } from "../api";
+import { query } from "../api";
 import { formatDateTime } from "../format";
 import { useServerEvents, useTitle } from "../hooks";
 import { useSession } from "../session";
 import type { AuditEntry, Page } from "../types";
 import { Badge, EmptyState, ErrorNote, PageHeader, Spinner } from "../ui";
-import { Unavailable } from "./admins";
 
 const EMPTY_FILTERS = { actor: "", action: "", target: "", outcome: "", since: "", until: "" };
 
@@ -44,13 +43,6 @@ export function AuditPage() {
     setItems((list) => (list && !list.some((e) => e.id === entry.id) ? [entry, ...list] : list));
   });
 
-  if (error instanceof ApiError && error.status === 404)
-    return (
-      <>
-        <PageHeader title="Audit log" />
-        <Unavailable what="Audit logs" />
-      </>
-    );
   const input = (
     key: keyof typeof EMPTY_FILTERS,
     label: string,

@@ -3,7 +3,6 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../api";
 import { RIGHT_OF, useDeviceActions } from "../device-actions";
 import {
-  CLOCK_OFFSET_WARN_MS,
   COMMAND_LABELS,
   formatBytes,
   formatDateTime,
@@ -122,8 +121,7 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
     return error ? <ErrorNote error={error} /> : <Spinner label="Loading the device" />;
   }
   const r = device.reported;
-  const drifting =
-    device.clockOffsetExceeded ?? (r !== null && Math.abs(r.clockOffsetMs) >= CLOCK_OFFSET_WARN_MS);
+  const drifting = device.clockOffsetExceeded;
   const cancel = async (command: Command) => {
     try {
       await api.post(`/commands/${encodeURIComponent(command.id)}/cancel`);

@@ -6,7 +6,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { query } from "../api";
 import { useDeviceActions } from "../device-actions";
-import { CLOCK_OFFSET_WARN_MS, formatCount, formatOffset, plural, timeAgo, timezoneLabel } from "../format";
+import { formatCount, formatOffset, plural, timeAgo, timezoneLabel } from "../format";
 import { useNow, useResync, useServerEvents, useThrottled, useTitle } from "../hooks";
 import { navigate, useLocation } from "../router";
 import { useSession } from "../session";
@@ -626,8 +626,7 @@ function DeviceRow(props: {
   const { device } = props;
   const r = device.reported;
   const offset = r?.clockOffsetMs;
-  const offsetWarn =
-    device.clockOffsetExceeded ?? (offset !== undefined && Math.abs(offset) >= CLOCK_OFFSET_WARN_MS);
+  const offsetWarn = device.clockOffsetExceeded;
   const timePending = r !== null && r.appliedConfigVersion < device.desired.version;
   return (
     <tr class={props.selected ? "is-selected" : undefined} data-device-id={device.id}>

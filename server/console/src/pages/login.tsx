@@ -26,7 +26,7 @@ export function LoginPage(props: { api: Api; notice?: string; onSignedIn: () => 
       } else {
         props.api.token = token.trim();
         // Checks the token before the console trusts it.
-        await props.api.get("/devices?limit=1", { quiet401: true });
+        await props.api.get("/auth/me", { quiet401: true });
       }
       await props.onSignedIn();
     } catch (err) {
@@ -37,8 +37,6 @@ export function LoginPage(props: { api: Api; notice?: string; onSignedIn: () => 
         setError("Too many attempts. Wait a moment, then try again.");
       else if (err instanceof ApiError && err.status === 401)
         setError("This token is not valid, or it was revoked.");
-      else if (err instanceof ApiError && err.status === 404 && mode === "password")
-        setError("This server has no password sign-in yet. Sign in with an API token.");
       else setError(errorMessage(err));
       setBusy(false);
     }

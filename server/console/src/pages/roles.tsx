@@ -4,7 +4,7 @@ import { useTitle } from "../hooks";
 import { useSession } from "../session";
 import { RIGHTS, type Right, type Role } from "../types";
 import { Badge, ConfirmDialog, Dialog, ErrorNote, Field, PageHeader, Spinner } from "../ui";
-import { Unavailable, useList } from "./admins";
+import { useList } from "./admins";
 
 export const RIGHT_LABELS: Record<Right, string> = {
   "devices:read": "See devices, commands and settings",
@@ -25,13 +25,6 @@ export function RolesPage() {
   const roles = useList<Role>("/roles");
   const [editing, setEditing] = useState<Role | "new" | null>(null);
   const [deleting, setDeleting] = useState<Role | null>(null);
-  if (roles.missing)
-    return (
-      <>
-        <PageHeader title="Roles" />
-        <Unavailable what="Roles" />
-      </>
-    );
   return (
     <>
       <PageHeader

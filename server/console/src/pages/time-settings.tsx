@@ -4,7 +4,6 @@
  * have not, live.
  */
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { ApiError } from "../api";
 import { formatCount, formatDateTime, plural, timeAgo, timezoneLabel } from "../format";
 import { useResync, useServerEvents, useThrottled, useTitle } from "../hooks";
 import { useSession } from "../session";
@@ -254,21 +253,19 @@ function ClockDriftCard() {
   const [view, setView] = useState<ClockDriftView | null>(null);
   const [seconds, setSeconds] = useState("");
   const [error, setError] = useState<unknown>(null);
-  const [missing, setMissing] = useState(false);
   const load = async (adopt = false) => {
     try {
       const v = await api.get<ClockDriftView>("/settings/clock-drift");
       setView(v);
       if (adopt) setSeconds(String(v.thresholdMs / 1000));
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404) setMissing(true);
-      else setError(err);
+      setError(err);
     }
   };
   useEffect(() => void load(true), []);
   const reload = useThrottled(() => void load(), 2000);
   useServerEvents(["device.clock_drift"], reload);
-  if (missing || !view) return null;
+  if (!view) return error ? <ErrorNote error={error} /> : null;
   const thresholdMs = Math.round(Number(seconds) * 1000);
   const valid = Number.isFinite(thresholdMs) && thresholdMs >= 1;
   return (

@@ -15,7 +15,7 @@ import {
   SecretBox,
   Spinner,
 } from "../ui";
-import { Unavailable, useList } from "./admins";
+import { useList } from "./admins";
 import { RightsPicker } from "./roles";
 
 export function TokensPage() {
@@ -25,13 +25,6 @@ export function TokensPage() {
   const [creating, setCreating] = useState(false);
   const [revoking, setRevoking] = useState<ApiToken | null>(null);
   const [created, setCreated] = useState<string | null>(null);
-  if (tokens.missing)
-    return (
-      <>
-        <PageHeader title="API tokens" />
-        <Unavailable what="Personal API tokens" />
-      </>
-    );
   return (
     <>
       <PageHeader
