@@ -5,10 +5,12 @@
  * these run in one process, in tests and in the simulator.
  */
 import type { Logger } from "pino";
+import type { Dispatcher } from "undici";
 import type { CommandType } from "../proto/wire.js";
 import { AgentCore } from "./core/agent.js";
 import type { AgentEvents, AgentStatus } from "./core/agent-events.js";
 import { SafeEmitter } from "./core/safe-emitter.js";
+import { EnrollmentClient } from "./enrollment/enrollment-client.js";
 import { SimulatedPlatform, type SimulatedPlatformOptions } from "./platform/simulated.js";
 import type { AgentStorage } from "./storage/agent-storage.js";
 import { MemoryAgentStorage } from "./storage/memory-storage.js";
@@ -28,6 +30,8 @@ export interface SimulatedDeviceOptions extends Omit<SimulatedPlatformOptions, "
   /** Default 60 000 ms; 0 disables periodic reports. */
   stateReportIntervalMs?: number;
   agentVersion?: string;
+  /** Connection handling for enrollment requests (see EnrollmentClientOptions). */
+  enrollmentDispatcher?: Dispatcher;
 }
 
 /** A platform action the device really ran. */
@@ -142,6 +146,7 @@ export class SimulatedDevice extends SafeEmitter<SimulatedDeviceEvents> {
       logger: options.logger.child({ serial: this.platform.serial }),
       clock: () => this.platform.deviceTimeMs(),
       enrollment: { token: options.enrollmentToken },
+      enrollmentClient: new EnrollmentClient(options.serverUrl, { dispatcher: options.enrollmentDispatcher }),
       stateReportIntervalMs: options.stateReportIntervalMs,
     });
     this.core = core;

@@ -4,6 +4,7 @@
  * one fleet-wide ticker, not a timer per device.
  */
 import type { Logger } from "pino";
+import { Agent } from "undici";
 import { SimulatedDevice } from "../agent/simulated-device.js";
 import { KeepaliveTicker, type LeanTransport, leanTransport } from "../agent/transport/lean-transport.js";
 import type { TransportFactory } from "../agent/transport/transport.js";
@@ -62,6 +63,12 @@ export class Fleet {
   private churnTimer: NodeJS.Timeout | null = null;
   /** One keepalive timer for the whole fleet. */
   private readonly keepalive = new KeepaliveTicker();
+  /**
+   * Enrollment requests close their connection when answered: a device's MQTT socket follows
+   * at once, and idle pooled HTTP connections on top of ~19 900 device sockets would push
+   * both processes past the open-file limit.
+   */
+  private readonly enrollmentConnections = new Agent({ pipelining: 0 });
   /** Simulated network outages so far. */
   outages = 0;
   private readonly random: () => number;
@@ -117,6 +124,7 @@ export class Fleet {
       clockOffsetMs: skewMs,
       random: this.random,
       stateReportIntervalMs: this.options.stateReportIntervalMs ?? 0,
+      enrollmentDispatcher: this.enrollmentConnections,
     });
     if (group.churn) member.nextChurnAtMs = Date.now() + sample(group.churn.everyMs, this.random);
     return member;
@@ -161,5 +169,6 @@ export class Fleet {
   async stop(): Promise<void> {
     if (this.churnTimer) clearInterval(this.churnTimer);
     await Promise.all(this.members.map((m) => m.device.stop({ abrupt: true })));
+    await this.enrollmentConnections.close();
   }
 }

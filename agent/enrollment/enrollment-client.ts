@@ -1,3 +1,5 @@
+import { type Dispatcher, fetch as undiciFetch } from "undici";
+
 /**
  * The device side of the server's enrollment API. Answers are checked here, at the edge, so
  * the rest of the agent sees typed values; errors come back as `{error: {code, message}}`.
@@ -59,6 +61,11 @@ export interface EnrollmentClientOptions {
   requestTimeoutMs?: number;
   /** Replaces global fetch. */
   fetch?: typeof fetch;
+  /**
+   * How connections are made and kept (undici): TLS trust, keep-alive. Default: Node's shared
+   * pool, which keeps idle connections open for reuse.
+   */
+  dispatcher?: Dispatcher;
 }
 
 export class EnrollmentClient {
@@ -92,15 +99,21 @@ export class EnrollmentClient {
   private async post(path: string, body: unknown, signal?: AbortSignal): Promise<Record<string, unknown>> {
     const url = new URL(path, this.serverUrl);
     const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 15_000);
-    let response: Response;
+    const request = {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    };
+    const { fetch: fetchImpl, dispatcher } = this.options;
+    let response: Pick<Response, "ok" | "status" | "text">;
     let text: string;
     try {
-      response = await (this.options.fetch ?? fetch)(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
+      response = fetchImpl
+        ? await fetchImpl(url, request)
+        : dispatcher
+          ? await undiciFetch(url, { ...request, dispatcher })
+          : await fetch(url, request);
       text = await response.text();
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
