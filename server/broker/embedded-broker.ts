@@ -24,6 +24,14 @@ import type { DeviceCredentialVerifier, DeviceEventHandler, DeviceGateway } from
 import { authorizePublish, authorizeSubscribe, createAuthenticate } from "./hooks.js";
 import { guardPacketSize } from "./packet-size-guard.js";
 
+/**
+ * Pending connections the kernel queues for the MQTT port (it caps this at
+ * net.core.somaxconn). Node's default, 511, overflows when a fleet reconnects at once: dropped
+ * SYNs are retried after 1, 3, 7, 15... seconds, which stretched a 19 900-device reconnect
+ * storm to over a minute.
+ */
+const MQTT_LISTEN_BACKLOG = 8192;
+
 export interface CommandSignature {
   signature: Uint8Array;
   keyId: string;
@@ -173,7 +181,12 @@ export async function createEmbeddedBroker(
   const tcpServer: Server = createServer((socket) => handleConnection(socket));
   await new Promise<void>((resolve, reject) => {
     tcpServer.once("error", reject);
-    tcpServer.listen(options.mqttPort ?? 1883, options.host ?? "0.0.0.0", () => {
+    const listenOptions = {
+      port: options.mqttPort ?? 1883,
+      host: options.host ?? "0.0.0.0",
+      backlog: MQTT_LISTEN_BACKLOG,
+    };
+    tcpServer.listen(listenOptions, () => {
       tcpServer.off("error", reject);
       resolve();
     });
