@@ -207,7 +207,7 @@ export async function createEmbeddedBroker(
       // Straight to the device's client: no topic matching, and the ACL cannot be bypassed
       // because the topic is the device's own.
       client.publish(
-        { cmd: "publish", topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false },
+        { cmd: "publish", topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false },
         (err?: Error) => (err ? reject(err) : resolve()),
       );
     });
