@@ -103,6 +103,11 @@ export const Command = Type.Object(
   { $id: "Command" },
 );
 
+export const BatchCommand = Type.Object(
+  { ...Command.properties, deviceName: Type.String() },
+  { $id: "BatchCommand", description: "A device's command of a fleet command, with the device's name" },
+);
+
 const TimezoneField = Type.String({
   minLength: 1,
   maxLength: 64,

@@ -7,11 +7,24 @@ import type { DeviceFilter, DeviceService } from "../devices/device-service.js";
 import { MdmError } from "../errors.js";
 import { newTimeOrderedId } from "../ids.js";
 import type { Database } from "../store/database.js";
-import { actionParams, COMMAND_STATES, type CommandState, deviceCommandFromRow } from "./command.js";
+import {
+  actionParams,
+  COMMAND_STATES,
+  type CommandRow,
+  type CommandState,
+  type CommandView,
+  commandViewFromRow,
+  deviceCommandFromRow,
+} from "./command.js";
 import { commandSpec } from "./command-catalog.js";
 import type { CommandService, IssueOptions } from "./command-service.js";
 
 export type BatchTarget = { deviceIds: string[] } | { all: true } | { filter: DeviceFilter };
+
+/** One device's command of a fleet command. */
+export interface BatchCommandView extends CommandView {
+  deviceName: string;
+}
 
 export interface BatchView {
   id: string;
@@ -112,6 +125,29 @@ export class BatchService {
     const row = await this.db.get<BatchRow>("SELECT * FROM batches WHERE id = ?", [batchId]);
     if (!row) throw new MdmError("batch_not_found", `batch '${batchId}' does not exist`);
     return this.viewOf(row);
+  }
+
+  /**
+   * The fleet command's per-device commands with the device's name, in a stable order; `states`
+   * narrows it, e.g. to what did not succeed.
+   */
+  async commandsOf(
+    batchId: string,
+    query: { states?: readonly CommandState[]; limit: number; cursor: string | null },
+  ): Promise<{ items: BatchCommandView[]; nextCursor: string | null }> {
+    await this.get(batchId);
+    const states = query.states?.length ? query.states : COMMAND_STATES;
+    const rows = await this.db.all<CommandRow & { device_name: string }>(
+      `SELECT c.*, d.name AS device_name FROM commands AS c JOIN devices AS d ON d.id = c.device_id
+       WHERE c.batch_id = ? AND c.state IN (SELECT value FROM json_each(?)) ${query.cursor ? "AND c.id > ?" : ""}
+       ORDER BY c.id LIMIT ?`,
+      [batchId, JSON.stringify(states), ...(query.cursor ? [query.cursor] : []), query.limit + 1],
+    );
+    const page = rows.slice(0, query.limit);
+    return {
+      items: page.map((row) => ({ ...commandViewFromRow(row), deviceName: row.device_name })),
+      nextCursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
+    };
   }
 
   private async viewOf(row: BatchRow): Promise<BatchView> {

@@ -435,6 +435,16 @@ describe("web console", () => {
       .getByRole("button", { name: "Cancel remaining" })
       .click();
     await page.getByText("Finished: 0 succeeded, 3 canceled.").waitFor();
+    // Which devices did not get it, each linked to its page.
+    const unsuccessful = page.getByRole("table", { name: "Devices that did not succeed" });
+    await unsuccessful.getByRole("row").nth(3).waitFor();
+    const rows = unsuccessful.locator("tbody tr");
+    expect(await rows.count()).toBe(3);
+    for (const row of await rows.all()) {
+      expect(await row.getByRole("cell").nth(1).textContent()).toMatch(/canceled/i);
+      const link = row.getByRole("link");
+      expect(await link.getAttribute("href")).toBe(`/devices/${await row.getAttribute("data-device-id")}`);
+    }
     await browser.screenshot("19-fleet-action-canceled");
   });
 

@@ -179,6 +179,13 @@ const ROWS: Row[] = [
     prepare: async () => ({ path: `/batches/${await batchOf("lock")}` }),
   },
   {
+    method: "GET",
+    route: "/api/v1/batches/{id}/commands",
+    need: "devices:read",
+    ok: 200,
+    prepare: async () => ({ path: `/batches/${await batchOf("lock")}/commands?state=failed` }),
+  },
+  {
     method: "POST",
     route: "/api/v1/batches/{id}/cancel",
     need: "devices:command",

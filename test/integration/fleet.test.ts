@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../agent/simulated-device.js";
-import type { BatchView } from "../../server/commands/batch-service.js";
+import type { BatchCommandView, BatchView } from "../../server/commands/batch-service.js";
 import {
   createEnrollmentToken,
   startDevice,
@@ -96,5 +96,48 @@ describe("fleet commands", () => {
     });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe("device_not_found");
+  });
+
+  it("lists the devices where a fleet command did not succeed, with the reason", async () => {
+    const broken = await startDevice(t, { serial: uniqueSerial("FLEET-BROKEN"), failureRate: 1 });
+    fleet.push(broken);
+    const healthy = [fleet[2]!, fleet[3]!];
+    const res = await t.api.post<BatchView>("/batches", {
+      target: { deviceIds: [broken.deviceId, ...healthy.map((d) => d.deviceId)] },
+      command: { type: "lock" },
+    });
+    const done = await waitForBatch(t, res.body.id);
+    expect(done.counts).toMatchObject({ succeeded: 2, failed: 1 });
+
+    type Page = { items: BatchCommandView[]; nextCursor: string | null };
+    const unsuccessful = await t.api.get<Page>(
+      `/batches/${res.body.id}/commands?state=failed,rejected,expired,canceled`,
+    );
+    expect(unsuccessful.status).toBe(200);
+    expect(unsuccessful.body.items).toHaveLength(1);
+    const [failure] = unsuccessful.body.items;
+    expect(failure).toMatchObject({ deviceId: broken.deviceId, state: "failed", batchId: res.body.id });
+    expect(failure!.deviceName).toBe(broken.platform.name);
+    expect(failure!.errorMessage).toContain("simulated failure");
+
+    // Every command of the batch, one per page, each device once.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: Page } = await t.api.get<Page>(
+        `/batches/${res.body.id}/commands?limit=1${cursor ? `&cursor=${cursor}` : ""}`,
+      );
+      seen.push(...page.body.items.map((c) => c.deviceId));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual([broken.deviceId, ...healthy.map((d) => d.deviceId)].sort());
+
+    const badState = await t.api.get<{ error: { code: string } }>(
+      `/batches/${res.body.id}/commands?state=lost`,
+    );
+    expect(badState.status).toBe(400);
+    const unknown = await t.api.get<{ error: { code: string } }>("/batches/bat_unknown/commands");
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe("batch_not_found");
   });
 });

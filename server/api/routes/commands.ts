@@ -1,10 +1,18 @@
 import Type from "typebox";
+import { COMMAND_STATES, type CommandState } from "../../commands/command.js";
 import { audited } from "../audit-request.js";
 import { rightOfBatch, rightOfBatchBody, rightOfCommand } from "../command-rights.js";
 import type { ApiServices, App } from "../context.js";
-import { Batch, BatchTargetSchema, Command, CommandBody, Page } from "../schemas.js";
+import { Batch, BatchCommand, BatchTargetSchema, Command, CommandBody, Page } from "../schemas.js";
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/** A comma-separated list of command states, e.g. `failed,rejected,expired`. */
+const StateList = Type.String({
+  pattern: `^(${COMMAND_STATES.join("|")})(,(${COMMAND_STATES.join("|")}))*$`,
+  maxLength: 200,
+  description: `comma-separated command states (${COMMAND_STATES.join(", ")}); default: all`,
+});
 
 export function commandRoutes(app: App, { commands, batches, audit }: ApiServices): void {
   app.get(
@@ -124,5 +132,29 @@ export function commandRoutes(app: App, { commands, batches, audit }: ApiService
       },
     },
     async (request) => batches.get(request.params.id),
+  );
+  app.get(
+    "/batches/:id/commands",
+    {
+      config: { right: "devices:read" },
+      schema: {
+        tags: ["batches"],
+        summary: "A fleet command's per-device commands, e.g. the devices where it failed",
+        params: IdParams,
+        querystring: Type.Object({
+          state: Type.Optional(StateList),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+          cursor: Type.Optional(Type.String({ maxLength: 128 })),
+        }),
+        response: { 200: Page(BatchCommand) },
+      },
+    },
+    async (request) =>
+      batches.commandsOf(request.params.id, {
+        // The pattern above admits only command states.
+        states: request.query.state?.split(",") as CommandState[] | undefined,
+        limit: request.query.limit ?? 100,
+        cursor: request.query.cursor ?? null,
+      }),
   );
 }

@@ -101,6 +101,11 @@ export interface Command {
   createdBy: string | null;
 }
 
+/** One device's command of a fleet command. */
+export interface BatchCommand extends Command {
+  deviceName: string;
+}
+
 export interface Batch {
   id: string;
   type: CommandType;

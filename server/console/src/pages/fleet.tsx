@@ -5,11 +5,12 @@ import { RIGHT_OF } from "../device-actions";
 import { COMMAND_LABELS, formatCount, formatDateTime, plural, timeAgo } from "../format";
 import { useNow, useResync, useServerEvents, useThrottled, useTitle } from "../hooks";
 import { useSession } from "../session";
-import type { Batch, Command, Page } from "../types";
+import type { Batch, BatchCommand, Command, Page } from "../types";
 import {
   Badge,
   BatchProgress,
   Card,
+  CommandStateBadge,
   ConfirmDialog,
   EmptyState,
   ErrorNote,
@@ -186,6 +187,7 @@ function BatchDetails(props: { batchId: string }) {
           </p>
         )}
       </Card>
+      {unsuccessfulCount(batch) > 0 && <UnsuccessfulDevices batch={batch} />}
       {confirmCancel && (
         <ConfirmDialog
           title="Cancel the rest of this fleet action?"
@@ -205,6 +207,81 @@ function BatchDetails(props: { batchId: string }) {
         </ConfirmDialog>
       )}
     </>
+  );
+}
+
+const UNSUCCESSFUL_STATES = ["failed", "rejected", "expired", "canceled"] as const;
+
+function unsuccessfulCount(batch: Batch): number {
+  return UNSUCCESSFUL_STATES.reduce((n, state) => n + batch.counts[state], 0);
+}
+
+/** The devices where the fleet action failed, was refused, expired or was canceled, and why. */
+function UnsuccessfulDevices(props: { batch: Batch }) {
+  const { api } = useSession();
+  const { batch } = props;
+  const count = unsuccessfulCount(batch);
+  const [page, setPage] = useState<Page<BatchCommand> | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const path = `/batches/${encodeURIComponent(batch.id)}/commands?state=${UNSUCCESSFUL_STATES.join(",")}`;
+  // Reloaded as the count grows; a page of 100 shows the first ones, the rest come on request.
+  useEffect(() => {
+    api.get<Page<BatchCommand>>(`${path}&limit=100`).then(setPage, setError);
+  }, [batch.id, count]);
+  const more = async () => {
+    if (!page?.nextCursor) return;
+    try {
+      const next = await api.get<Page<BatchCommand>>(
+        `${path}&limit=100&cursor=${encodeURIComponent(page.nextCursor)}`,
+      );
+      setPage({ items: [...page.items, ...next.items], nextCursor: next.nextCursor });
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <Card title={`Devices that did not succeed (${formatCount(count)})`} class="card-flush">
+      <ErrorNote error={error} />
+      {!page ? (
+        <Spinner label="Loading the devices that did not succeed" />
+      ) : (
+        <div class="table-scroll">
+          <table class="table" aria-label="Devices that did not succeed">
+            <thead>
+              <tr>
+                <th scope="col">Device</th>
+                <th scope="col">State</th>
+                <th scope="col">Reason</th>
+                <th scope="col">When</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.items.map((c) => (
+                <tr key={c.id} data-device-id={c.deviceId}>
+                  <td>
+                    <Link href={`/devices/${encodeURIComponent(c.deviceId)}`}>{c.deviceName}</Link>
+                  </td>
+                  <td>
+                    <CommandStateBadge state={c.state} />
+                  </td>
+                  <td>
+                    {c.errorMessage ?? c.errorCode ?? (c.state === "canceled" ? "Canceled by an admin" : "—")}
+                  </td>
+                  <td class="muted">{formatDateTime(c.finishedAt ?? c.updatedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {page.nextCursor && (
+            <div class="card-body">
+              <button type="button" class="button button-small" onClick={() => void more()}>
+                Show more devices
+              </button>
+            </div>
+          )}
+        </div>
+      )}
+    </Card>
   );
 }
 
