@@ -28,6 +28,7 @@ export const ERROR_STATUS = {
   role_not_found: 404,
   token_not_found: 404,
   device_not_managed: 409,
+  device_online: 409,
   command_not_cancelable: 409,
   device_code_already_claimed: 409,
   admin_email_taken: 409,

@@ -28,6 +28,7 @@ export const AUDIT_ACTIONS = [
   "command.cancel",
   "batch.create",
   "batch.cancel",
+  "device.remove",
   "settings.time.update",
   "settings.clock_drift.update",
   "enrollment_token.create",

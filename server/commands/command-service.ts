@@ -171,6 +171,44 @@ export class CommandService {
     return rows;
   }
 
+  /**
+   * Forgets a device that is not coming back (lost, broken, wiped by hand): its credential is
+   * revoked and its status becomes `unmanaged` at once, without the device's word. Only for an
+   * offline device: an online one is asked to stop managing instead, which it confirms. Its open
+   * commands are canceled; one it had accepted before going offline may have run, and the
+   * message says so. Returns the canceled commands.
+   */
+  async removeOffline(deviceId: string): Promise<CommandView[]> {
+    if (this.deps.gateway().isOnline(deviceId)) {
+      throw new MdmError("device_online", `device '${deviceId}' is online: stop managing it instead`);
+    }
+    const now = this.deps.clock();
+    const canceled = await this.deps.db.write(async (tx) => {
+      const device = await this.deps.devices.getRow(deviceId, tx);
+      if (device.status !== "active") {
+        throw new MdmError("device_not_managed", `device '${deviceId}' is ${device.status}`, {
+          status: device.status,
+        });
+      }
+      await this.deps.devices.revokeCredential(tx, deviceId);
+      await this.deps.devices.setStatus(tx, deviceId, "unmanaged");
+      return tx.all<CommandRow>(
+        `UPDATE commands SET state = 'canceled', updated_at = ?, finished_at = ?, error_code = 'device_removed',
+           error_message = CASE state WHEN 'accepted'
+             THEN 'the device was removed from management while offline; it had started this command and may have finished it'
+             ELSE 'the device was removed from management before it received this command' END
+         WHERE device_id = ? AND state IN ('queued', 'sent', 'accepted')
+         RETURNING *`,
+        [now, now, deviceId],
+      );
+    });
+    // A connection that came up meanwhile holds a revoked credential.
+    this.deps.gateway().disconnect(deviceId);
+    for (const row of canceled) this.announce(row);
+    await this.deps.devices.emitUpdated(deviceId);
+    return canceled.map(commandViewFromRow);
+  }
+
   private async cancelOpenExcept(tx: WriteContext, deviceId: string, keepId: string): Promise<void> {
     const now = this.deps.clock();
     const canceled = await tx.all<CommandRow>(

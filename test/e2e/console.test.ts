@@ -446,6 +446,21 @@ describe("web console", () => {
       expect(await link.getAttribute("href")).toBe(`/devices/${await row.getAttribute("data-device-id")}`);
     }
     await browser.screenshot("19-fleet-action-canceled");
+
+    // One of them is lost for good: removed at once, since it will never confirm.
+    const lost = (await t.api.get<{ items: { id: string; name: string }[] }>("/devices?q=IDLE")).body
+      .items[0]!;
+    await page.goto(url("/devices?q=IDLE"));
+    await openRowMenu(lost.name);
+    await page.getByRole("menuitem", { name: "Stop managing device" }).click();
+    const dialog = page.getByRole("dialog", { name: `Stop managing ${lost.name}?` });
+    await dialog.getByLabel(/The device is offline: remove it now/).check();
+    await browser.screenshot("20-remove-offline-device");
+    await dialog.getByRole("button", { name: "Remove now" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await expect
+      .poll(async () => (await t.api.get<{ status: string }>(`/devices/${lost.id}`)).body.status)
+      .toBe("unmanaged");
   });
 
   it("hides or disables what an admin without the rights may not do", async () => {

@@ -158,6 +158,14 @@ const ROWS: Row[] = [
   commandRow("stop_managing", "devices:unenroll"),
   commandRow("deactivate", "devices:deactivate"),
   {
+    method: "POST",
+    route: "/api/v1/devices/{id}/remove",
+    need: "devices:unenroll",
+    ok: 200,
+    audit: "device.remove",
+    prepare: async () => ({ path: `/devices/${await enrollDevice()}/remove` }),
+  },
+  {
     method: "GET",
     route: "/api/v1/commands/{id}",
     need: "devices:read",

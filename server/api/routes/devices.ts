@@ -112,6 +112,36 @@ export function deviceRoutes(app: App, { devices, commands, audit }: ApiServices
     },
   );
 
+  app.post(
+    "/devices/:id/remove",
+    {
+      config: { right: "devices:unenroll" },
+      schema: {
+        tags: ["devices"],
+        summary: "Stop managing an offline device now, without waiting for it",
+        description:
+          "For a device that will not come back: its credential is revoked, its status becomes " +
+          "unmanaged and its open commands are canceled. 409 device_online for a connected device " +
+          "(send stop_managing instead).",
+        params: DeviceParams,
+        response: { 200: Type.Object({ device: Device, canceledCommands: Type.Array(Command) }) },
+      },
+    },
+    async (request) => {
+      const canceled = await audited(
+        audit,
+        request,
+        {
+          action: "device.remove",
+          target: request.params.id,
+          fromResult: (list) => ({ params: { canceledCommands: list.length } }),
+        },
+        () => commands.removeOffline(request.params.id),
+      );
+      return { device: await devices.get(request.params.id), canceledCommands: canceled };
+    },
+  );
+
   app.get(
     "/devices/:id/commands",
     {

@@ -104,6 +104,28 @@ export function useDeviceActions(options: { withDetails?: boolean } = {}) {
         onRename={(name) => send(pending.device, "rename", { name })}
       />
     );
+  } else if (pending?.kind === "confirm" && pending.type === "stop_managing") {
+    const { device } = pending;
+    dialog = (
+      <StopManagingDialog
+        device={device}
+        onClose={close}
+        onStop={async (removeNow) => {
+          if (!removeNow) {
+            await send(device, "stop_managing");
+            return;
+          }
+          const removed = await session.api.post<{ canceledCommands: Command[] }>(
+            `/devices/${encodeURIComponent(device.id)}/remove`,
+          );
+          const canceled = removed.canceledCommands.length;
+          session.toast(
+            `${device.name} removed${canceled ? `; ${canceled} open command${canceled === 1 ? "" : "s"} canceled` : ""}`,
+            "success",
+          );
+        }}
+      />
+    );
   } else if (pending?.kind === "confirm") {
     const { device, type } = pending;
     const copy = CONFIRM_COPY[type]!;
@@ -156,16 +178,6 @@ const CONFIRM_COPY: Partial<
       </p>
     ),
   },
-  stop_managing: {
-    title: (d) => `Stop managing ${d.name}?`,
-    confirm: "Stop managing",
-    body: () => (
-      <p>
-        The device keeps working but no longer takes commands or settings from this console. It can be
-        connected again later.
-      </p>
-    ),
-  },
   deactivate: {
     title: (d) => `Permanently deactivate ${d.name}?`,
     confirm: "Permanently deactivate",
@@ -179,6 +191,44 @@ const CONFIRM_COPY: Partial<
     ),
   },
 };
+
+/**
+ * Stop managing: normally a command the device confirms. For an offline device the admin may
+ * remove it at once instead (a lost or broken display that will not confirm anything).
+ */
+function StopManagingDialog(props: {
+  device: Device;
+  onClose: () => void;
+  onStop: (removeNow: boolean) => Promise<void>;
+}) {
+  const { device } = props;
+  const [removeNow, setRemoveNow] = useState(false);
+  return (
+    <ConfirmDialog
+      title={`Stop managing ${device.name}?`}
+      confirmLabel={removeNow ? "Remove now" : "Stop managing"}
+      danger
+      onClose={props.onClose}
+      onConfirm={() => props.onStop(removeNow)}
+    >
+      <p>
+        The device keeps working but no longer takes commands or settings from this console. It can be
+        connected again later.
+      </p>
+      {!device.online && (
+        <label class="checkbox-row">
+          <input
+            type="checkbox"
+            checked={removeNow}
+            onChange={(e) => setRemoveNow((e.target as HTMLInputElement).checked)}
+          />{" "}
+          The device is offline: remove it now instead of waiting for it to confirm. Its credential stops
+          working and its open commands are canceled.
+        </label>
+      )}
+    </ConfirmDialog>
+  );
+}
 
 function RenameDialog(props: {
   device: Device;
