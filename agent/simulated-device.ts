@@ -10,6 +10,7 @@ import type { CommandType } from "../proto/wire.js";
 import { AgentCore } from "./core/agent.js";
 import type { AgentEvents, AgentStatus } from "./core/agent-events.js";
 import { SafeEmitter } from "./core/safe-emitter.js";
+import type { SignatureVerifier } from "./core/signatures.js";
 import { EnrollmentClient } from "./enrollment/enrollment-client.js";
 import { SimulatedPlatform, type SimulatedPlatformOptions } from "./platform/simulated.js";
 import type { AgentStorage } from "./storage/agent-storage.js";
@@ -32,6 +33,8 @@ export interface SimulatedDeviceOptions extends Omit<SimulatedPlatformOptions, "
   agentVersion?: string;
   /** Connection handling for enrollment requests (see EnrollmentClientOptions). */
   enrollmentDispatcher?: Dispatcher;
+  /** Checks command signatures; a fleet shares one per process. Default: one per agent core. */
+  signatureVerifier?: SignatureVerifier;
 }
 
 /** A platform action the device really ran. */
@@ -55,6 +58,7 @@ const FORWARDED_EVENTS = [
   "enrolled",
   "result",
   "configApplied",
+  "keysPinned",
   "stateReported",
   "wiped",
   "problem",
@@ -148,6 +152,7 @@ export class SimulatedDevice extends SafeEmitter<SimulatedDeviceEvents> {
       enrollment: { token: options.enrollmentToken },
       enrollmentClient: new EnrollmentClient(options.serverUrl, { dispatcher: options.enrollmentDispatcher }),
       stateReportIntervalMs: options.stateReportIntervalMs,
+      signatureVerifier: options.signatureVerifier,
     });
     this.core = core;
     for (const event of FORWARDED_EVENTS) this.forward(core, event);

@@ -12,6 +12,7 @@ import type {
   DeviceState,
   ReceivedCommand,
   ResultStatus,
+  SigningKeySet,
   Telemetry,
   TimeSettings,
 } from "./wire.js";
@@ -183,17 +184,53 @@ export function decodeCommandResult(bytes: Uint8Array): CommandResult {
 // ---- desired config -------------------------------------------------------------------------
 
 export function encodeDesiredConfig(config: DesiredConfig): Uint8Array {
+  const keys = config.signingKeys;
   return pb.DesiredConfig.encode({
     version: config.version,
     name: config.name,
     time: timeToWire(config.time),
+    signingKeys: keys
+      ? { keySet: keys.keySetBytes, signature: keys.signature, keyId: keys.keyId }
+      : undefined,
   }).finish();
 }
 
 export function decodeDesiredConfig(bytes: Uint8Array): DesiredConfig {
   return decodeWith("DesiredConfig", bytes, (b) => {
     const c = pb.DesiredConfig.decode(b);
-    return { version: c.version, name: c.name, time: timeFromWire(c.time) };
+    const config: DesiredConfig = { version: c.version, name: c.name, time: timeFromWire(c.time) };
+    const keys = c.signingKeys;
+    if (keys?.keySet?.length) {
+      config.signingKeys = {
+        keySetBytes: keys.keySet,
+        signature: keys.signature ?? new Uint8Array(0),
+        keyId: keys.keyId ?? "",
+      };
+    }
+    return config;
+  });
+}
+
+// ---- signing keys ---------------------------------------------------------------------------
+
+/** The bytes that a key set's signature covers. */
+export function encodeSigningKeySet(set: SigningKeySet): Uint8Array {
+  return pb.SigningKeySet.encode({
+    version: set.version,
+    keys: set.keys.map((k) => ({ keyId: k.keyId, publicKey: k.publicKey })),
+  }).finish();
+}
+
+export function decodeSigningKeySet(bytes: Uint8Array): SigningKeySet {
+  return decodeWith("SigningKeySet", bytes, (b) => {
+    const set = pb.SigningKeySet.decode(b);
+    return {
+      version: set.version,
+      keys: set.keys.map((k) => {
+        if (!k.keyId) throw new Error("signing key has no id");
+        return { keyId: k.keyId, publicKey: k.publicKey ?? new Uint8Array(0) };
+      }),
+    };
   });
 }
 

@@ -67,6 +67,28 @@ export interface DesiredConfig {
   version: number;
   name: string;
   time: TimeSettings;
+  /** The server's signing keys, signed; added by the broker at the edge, absent in services. */
+  signingKeys?: SignedKeySet;
+}
+
+/** A server command-signing key (Ed25519). */
+export interface SigningKey {
+  keyId: string;
+  /** The raw 32-byte public key. */
+  publicKey: Uint8Array;
+}
+
+/** Every key a device should trust, at one version of the server's key ring. */
+export interface SigningKeySet {
+  version: number;
+  keys: SigningKey[];
+}
+
+/** A key set as it travels: its exact encoded bytes, which the signature covers. */
+export interface SignedKeySet {
+  keySetBytes: Uint8Array;
+  signature: Uint8Array;
+  keyId: string;
 }
 
 export interface Telemetry {

@@ -8,6 +8,7 @@
  *   npm run admin -- create --email ana@example.com --name "Ana" [--role system_admin] [--password-stdin]
  *   npm run admin -- reset-password --email ana@example.com [--password-stdin]
  *   npm run admin -- list
+ *   npm run admin -- rotate-signing-key
  */
 import { join, resolve } from "node:path";
 import { text } from "node:stream/consumers";
@@ -26,6 +27,7 @@ import { EventBus } from "./events/event-bus.js";
 import type { ServerEvents } from "./events/server-events.js";
 import { createLogger } from "./logger.js";
 import { DATABASE_FILE } from "./server.js";
+import { rotateSigningKeys } from "./signing/signing-keys.js";
 import { Database } from "./store/database.js";
 import { migrate } from "./store/migrations.js";
 
@@ -175,6 +177,39 @@ program
         cursor = page.nextCursor;
       } while (cursor);
     });
+  });
+
+program
+  .command("rotate-signing-key")
+  .description(
+    "make the next command-signing key active and create a new next key; a running server " +
+      "switches at its next start (see README, Signed commands)",
+  )
+  .action(async () => {
+    const dataDir = resolve(program.opts<{ dataDir: string }>().dataDir);
+    const ring = await rotateSigningKeys(dataDir);
+    await withServices(dataDir, async ({ db, audit }) => {
+      const item = await db.write((tx) =>
+        audit.append(tx, {
+          actor: null,
+          action: "signing_key.rotate",
+          target: ring.active.keyId,
+          params: {
+            version: ring.version,
+            activeKeyId: ring.active.keyId,
+            nextKeyId: ring.next.keyId,
+            via: SOURCE,
+          },
+          outcome: "success",
+          sourceAddress: SOURCE,
+        }),
+      );
+      audit.announce(item);
+    });
+    process.stdout.write(
+      `key ring version ${ring.version}: active ${ring.active.keyId}, next ${ring.next.keyId}\n` +
+        "restart the server to sign with the new active key\n",
+    );
   });
 
 try {

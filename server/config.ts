@@ -10,7 +10,11 @@ import type { LogLevel } from "./logger.js";
 const Port = (defaultPort: number) => Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
 
 export const ServerConfigSchema = Type.Object({
-  dataDir: Type.String({ minLength: 1, default: "./data", description: "SQLite database and admin token" }),
+  dataDir: Type.String({
+    minLength: 1,
+    default: "./data",
+    description: "SQLite database, admin token and signing keys",
+  }),
   host: Type.String({ minLength: 1, default: "0.0.0.0", description: "bind address for HTTP and MQTT" }),
   httpPort: Port(8080),
   mqttPort: Port(1883),

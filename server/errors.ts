@@ -3,6 +3,7 @@
  * maps each code to its HTTP status and answers `{error: {code, message}}`.
  */
 export const ERROR_STATUS = {
+  bad_request: 400,
   validation_failed: 400,
   invalid_timezone: 400,
   invalid_ntp_server: 400,

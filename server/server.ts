@@ -27,6 +27,8 @@ import type { ServerEvents } from "./events/server-events.js";
 import type { Logger } from "./logger.js";
 import { everySeconds, Scheduler } from "./scheduler.js";
 import { SettingsService } from "./settings/settings-service.js";
+import { CommandSigner } from "./signing/command-signer.js";
+import { loadOrCreateSigningKeys } from "./signing/signing-keys.js";
 import { Database } from "./store/database.js";
 import { migrate } from "./store/migrations.js";
 import { SERVER_VERSION } from "./version.js";
@@ -63,6 +65,8 @@ export interface RunningServer {
   db: Database;
   /** The device gateway (the embedded broker), for tools and tests that act as the server. */
   gateway: EmbeddedBroker;
+  /** Signs commands with the data dir's active key (see server/signing). */
+  signer: CommandSigner;
   close(): Promise<void>;
 }
 
@@ -77,6 +81,7 @@ export async function startServer(
   const migrated = await migrate(db);
   if (migrated.from !== migrated.to) logger.info(migrated, "database migrated");
   const events = new EventBus<ServerEvents>(logger);
+  const signer = new CommandSigner(await loadOrCreateSigningKeys(dataDir, clock));
 
   // The broker needs the services' handler and the services need the broker: the services
   // reach the gateway through this accessor, which is set before any device can connect.
@@ -106,6 +111,7 @@ export async function startServer(
     clock,
     mqttUrl: () => mqttUrl,
     globalTime: () => settings.time(),
+    signingKeys: () => signer.publishedKeySet(),
     deviceCodeTtlSeconds: config.deviceCodeTtlSeconds,
     deviceCodePollIntervalSeconds: config.deviceCodePollIntervalSeconds,
   });
@@ -134,6 +140,7 @@ export async function startServer(
       connectTimeoutMs: config.mqttConnectTimeoutMs,
       logger: logger.child({ component: "broker" }),
       verifyCredential: (deviceId, secret) => devices.verifyCredential(deviceId, secret),
+      signer,
     },
     deviceLink,
   );
@@ -192,7 +199,14 @@ export async function startServer(
   ]);
 
   logger.info(
-    { httpPort, mqttPort: broker.mqttPort, dataDir, mqttUrl, version: SERVER_VERSION },
+    {
+      httpPort,
+      mqttPort: broker.mqttPort,
+      dataDir,
+      mqttUrl,
+      version: SERVER_VERSION,
+      signingKeyId: signer.activeKeyId,
+    },
     `portal-mdm listening: http://${reachableHost}:${httpPort} (API docs at /api/docs), ${mqttUrl}`,
   );
 
@@ -219,6 +233,7 @@ export async function startServer(
     },
     db,
     gateway: broker,
+    signer,
     async close() {
       await scheduler.stop();
       await eventsSocket.close();

@@ -5,6 +5,7 @@
  */
 import type { Logger } from "pino";
 import { Agent } from "undici";
+import { SignatureVerifier } from "../agent/core/signatures.js";
 import { SimulatedDevice } from "../agent/simulated-device.js";
 import { KeepaliveTicker, type LeanTransport, leanTransport } from "../agent/transport/lean-transport.js";
 import type { TransportFactory } from "../agent/transport/transport.js";
@@ -69,6 +70,8 @@ export class Fleet {
    * both processes past the open-file limit.
    */
   private readonly enrollmentConnections = new Agent({ pipelining: 0 });
+  /** One for the fleet: every device pins the same server keys (one key object each). */
+  private readonly signatureVerifier = new SignatureVerifier();
   /** Simulated network outages so far. */
   outages = 0;
   private readonly random: () => number;
@@ -125,6 +128,7 @@ export class Fleet {
       random: this.random,
       stateReportIntervalMs: this.options.stateReportIntervalMs ?? 0,
       enrollmentDispatcher: this.enrollmentConnections,
+      signatureVerifier: this.signatureVerifier,
     });
     if (group.churn) member.nextChurnAtMs = Date.now() + sample(group.churn.everyMs, this.random);
     return member;

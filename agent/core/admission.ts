@@ -2,10 +2,11 @@
  * Whether a received command may run, in the order the checks must be made. Pure: the core
  * acts on the verdict.
  */
-import type { DeviceCommand } from "../../proto/wire.js";
+import type { ReceivedCommand } from "../../proto/wire.js";
 import type { JournalEntry } from "../storage/agent-storage.js";
+import type { SignatureRejection, SignatureRejectionCode, SignedBytes } from "./signatures.js";
 
-export type RejectionCode = "wrong_device" | "expired" | "out_of_order";
+export type RejectionCode = SignatureRejectionCode | "wrong_device" | "expired" | "out_of_order";
 
 export type Admission =
   | { verdict: "execute" }
@@ -19,9 +20,20 @@ export interface AdmissionContext {
   nowMs: number;
   lastSeq: number;
   journalEntry(commandId: string): JournalEntry | undefined;
+  /** Null when the bytes were signed by a key this device has pinned. */
+  checkSignature(signed: SignedBytes): SignatureRejection | null;
 }
 
-export function admitCommand(command: DeviceCommand, context: AdmissionContext): Admission {
+export function admitCommand(received: ReceivedCommand, context: AdmissionContext): Admission {
+  // First, before anything in the command is believed. Not recorded: an id nobody vouched for
+  // must never enter the journal, or a forgery could take a genuine command's id ahead of it.
+  const forged = context.checkSignature({
+    bytes: received.commandBytes,
+    signature: received.signature,
+    keyId: received.keyId,
+  });
+  if (forged) return { verdict: "reject", ...forged, record: false };
+  const { command } = received;
   if (command.deviceId !== context.deviceId) {
     // Not recorded: the id belongs to another device's history, not to this journal.
     return {

@@ -29,6 +29,8 @@ export interface AgentEvents {
   executed: { commandId: string; type: CommandType };
   /** A result was published (re-published ones too). */
   result: CommandResult;
+  /** The server's signing keys at this version are pinned and stored (after a rotation). */
+  keysPinned: { version: number; keyIds: string[] };
   /** A desired config version was applied and stored. */
   configApplied: { version: number };
   stateReported: { atMs: number };

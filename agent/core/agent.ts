@@ -8,10 +8,12 @@ import type { Logger } from "pino";
 import {
   decodeDesiredConfig,
   decodeSignedCommand,
+  decodeSigningKeySet,
   encodeCommandResult,
   encodeDeviceState,
   WireDecodeError,
 } from "../../proto/codec.js";
+import { ED25519_PUBLIC_KEY_BYTES } from "../../proto/ed25519.js";
 import { deviceTopic, parseDeviceTopic } from "../../proto/topics.js";
 import {
   AUTO_TIMEZONE,
@@ -19,7 +21,9 @@ import {
   type DesiredConfig,
   type DeviceCommand,
   type DeviceState,
+  type ReceivedCommand,
   type ResultStatus,
+  type SignedKeySet,
 } from "../../proto/wire.js";
 import { enrollWithDeviceCode, enrollWithToken, type Sleep } from "../enrollment/enroll.js";
 import {
@@ -28,13 +32,14 @@ import {
   EnrollmentRefusedError,
 } from "../enrollment/enrollment-client.js";
 import type { Platform } from "../platform/platform.js";
-import type { AgentStorage, Identity, JournalEntry } from "../storage/agent-storage.js";
+import type { AgentStorage, Identity, JournalEntry, PinnedKeys } from "../storage/agent-storage.js";
 import type { AgentTransport, TransportFactory } from "../transport/transport.js";
 import { admitCommand } from "./admission.js";
 import type { AgentEvents, AgentStatus } from "./agent-events.js";
 import { CommandLog } from "./command-log.js";
 import { runExecutor } from "./executors.js";
 import { SafeEmitter } from "./safe-emitter.js";
+import { SignatureVerifier } from "./signatures.js";
 
 export interface AgentCoreOptions {
   platform: Platform;
@@ -56,6 +61,8 @@ export interface AgentCoreOptions {
   enrollmentClient?: EnrollmentClient;
   /** Replaces the waits between enrollment attempts and polls. */
   sleep?: Sleep;
+  /** Checks command signatures; many cores in one process may share one. Default: a new one. */
+  signatureVerifier?: SignatureVerifier;
 }
 
 /** Commands after which the device leaves management and drops its credential. */
@@ -102,10 +109,12 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
   /** Set by an abrupt stop: work in progress ends at its next side effect. */
   private poweredOff = false;
   private readonly clock: () => number;
+  private readonly verifier: SignatureVerifier;
 
   constructor(private readonly options: AgentCoreOptions) {
     super((event, err) => options.logger.error({ err, event }, "an agent event listener failed"));
     this.clock = options.clock ?? Date.now;
+    this.verifier = options.signatureVerifier ?? new SignatureVerifier();
   }
 
   get status(): AgentStatus {
@@ -246,6 +255,7 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
       mqttUrl: grant.mqttUrl,
       serverUrl,
       enrolledAtMs: this.clock(),
+      serverKeys: grant.signingKeys,
     };
     // Stored even if a graceful stop came meanwhile: the server has already issued it.
     await this.act(() => storage.saveIdentity(identity));
@@ -363,25 +373,27 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
   private async onCommand(payload: Uint8Array): Promise<void> {
     const identity = this.identityInUse;
     if (!identity) return;
-    let command: DeviceCommand;
+    let received: ReceivedCommand;
     try {
-      command = decodeSignedCommand(payload).command;
+      received = decodeSignedCommand(payload);
     } catch (err) {
       if (!(err instanceof WireDecodeError)) throw err;
       this.log.warn({ reason: err.message }, "dropped a malformed command");
       return;
     }
     const { storage } = this.options;
+    const { command } = received;
     const log = new CommandLog(this.log, {
       commandId: command.id,
       type: command.action.type,
       seq: command.seq,
     });
-    const admission = admitCommand(command, {
+    const admission = admitCommand(received, {
       deviceId: identity.deviceId,
       nowMs: this.clock(),
       lastSeq: storage.lastSeq(),
       journalEntry: (commandId) => storage.journalEntry(commandId),
+      checkSignature: (signed) => this.verifier.check(signed, identity.serverKeys),
     });
     const ref: CommandRef = { commandId: command.id, seq: command.seq, type: command.action.type };
     switch (admission.verdict) {
@@ -581,6 +593,8 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
       this.log.warn({ reason: err.message }, "dropped a malformed desired config");
       return;
     }
+    // Before the version check: a rotation changes the keys, not the config.
+    if (config.signingKeys) await this.trustKeySet(config.signingKeys);
     const { storage } = this.options;
     const log = this.log.child({ configVersion: config.version });
     if (config.version <= storage.appliedConfigVersion()) {
@@ -598,6 +612,53 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
       log.warn({ reason: errorMessage(err) }, "could not apply the desired config");
     }
     await this.reportState();
+  }
+
+  /**
+   * Pins a newer key set that a key already pinned has signed: how the next key of a rotation
+   * reaches the device before it signs anything. An agent enrolled before commands were signed
+   * has no keys pinned; it pins the first key set it receives over its authenticated broker
+   * connection (trust on first use, logged), as long as the set's own key signed it.
+   */
+  private async trustKeySet(signed: SignedKeySet): Promise<void> {
+    const identity = this.identityInUse;
+    if (!identity) return;
+    let offered: PinnedKeys;
+    try {
+      const set = decodeSigningKeySet(signed.keySetBytes);
+      offered = {
+        version: set.version,
+        keys: set.keys
+          .filter((k) => k.publicKey.length === ED25519_PUBLIC_KEY_BYTES)
+          .map((k) => ({ keyId: k.keyId, publicKey: Buffer.from(k.publicKey).toString("base64") })),
+      };
+    } catch (err) {
+      if (!(err instanceof WireDecodeError)) throw err;
+      this.log.warn({ reason: err.message }, "ignored a malformed key set");
+      return;
+    }
+    const pinned = identity.serverKeys;
+    // The usual case on every connect: nothing new, and no signature to check.
+    if (pinned && offered.version <= pinned.version) return;
+    const trustedBy = pinned ?? offered;
+    const forged = this.verifier.check(
+      { bytes: signed.keySetBytes, signature: signed.signature, keyId: signed.keyId },
+      trustedBy,
+    );
+    if (forged || offered.keys.length === 0) {
+      this.problem(
+        "key_set_rejected",
+        `ignored key set version ${offered.version}: ${forged?.message ?? "it holds no usable key"}`,
+      );
+      return;
+    }
+    const updated: Identity = { ...identity, serverKeys: offered };
+    await this.act(() => this.options.storage.saveIdentity(updated));
+    if (this.identityInUse === identity) this.identityInUse = updated;
+    const keyIds = offered.keys.map((k) => k.keyId);
+    if (pinned) this.log.info({ version: offered.version, keyIds }, "pinned the server's new signing keys");
+    else this.log.warn({ version: offered.version, keyIds }, "pinned the server's signing keys on first use");
+    this.emit("keysPinned", { version: offered.version, keyIds });
   }
 
   /** Changes only what differs from what the device reports. */

@@ -1,4 +1,6 @@
 import { type Dispatcher, fetch as undiciFetch } from "undici";
+import { ED25519_PUBLIC_KEY_BYTES } from "../../proto/ed25519.js";
+import type { PinnedKeys } from "../storage/agent-storage.js";
 
 /**
  * The device side of the server's enrollment API. Answers are checked here, at the edge, so
@@ -15,6 +17,8 @@ export interface EnrollmentGrant {
   secret: string;
   mqttUrl: string;
   name: string;
+  /** The server's command-signing keys, to pin. */
+  signingKeys: PinnedKeys;
 }
 
 export interface DeviceCodeGrant {
@@ -159,5 +163,21 @@ function parseGrant(body: Record<string, unknown>): EnrollmentGrant {
     secret: field(body, "secret", "string"),
     mqttUrl: field(body, "mqttUrl", "string"),
     name: typeof body.name === "string" ? body.name : "",
+    signingKeys: parseSigningKeys(body.signingKeys),
   };
+}
+
+/** At least one Ed25519 public key (32 bytes in base64), each with an id. */
+function parseSigningKeys(value: unknown): PinnedKeys {
+  const invalid = () => new EnrollmentUnavailableError("the server's answer has no valid 'signingKeys'");
+  const set = value as { version?: unknown; keys?: unknown } | null;
+  if (typeof set !== "object" || set === null) throw invalid();
+  if (!Number.isInteger(set.version) || !Array.isArray(set.keys) || set.keys.length === 0) throw invalid();
+  const keys = set.keys.map((entry: unknown) => {
+    const key = entry as { keyId?: unknown; publicKey?: unknown } | null;
+    if (typeof key?.keyId !== "string" || !key.keyId || typeof key.publicKey !== "string") throw invalid();
+    if (Buffer.from(key.publicKey, "base64").length !== ED25519_PUBLIC_KEY_BYTES) throw invalid();
+    return { keyId: key.keyId, publicKey: key.publicKey };
+  });
+  return { version: set.version as number, keys };
 }

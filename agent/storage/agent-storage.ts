@@ -1,5 +1,13 @@
 import type { CommandResult, CommandType } from "../../proto/wire.js";
 
+/** The server's command-signing keys that the agent trusts. */
+export interface PinnedKeys {
+  /** The server's key ring version; a key set with a version not above it is ignored. */
+  version: number;
+  /** Ed25519 public keys, raw 32 bytes in base64. */
+  keys: { keyId: string; publicKey: string }[];
+}
+
 /** What the agent received at enrollment. */
 export interface Identity {
   deviceId: string;
@@ -7,6 +15,11 @@ export interface Identity {
   mqttUrl: string;
   serverUrl: string;
   enrolledAtMs: number;
+  /**
+   * Pinned at enrollment, replaced by newer key sets the server signs. Absent only in an
+   * identity saved by an agent from before commands were signed (see AgentCore.trustKeySet).
+   */
+  serverKeys?: PinnedKeys;
 }
 
 export type JournalState = "accepted" | "rebooting" | "done";

@@ -944,6 +944,9 @@ export namespace portal {
                 /** DesiredConfig time. */
                 time?: (portal.mdm.v1.TimeSettings.$Properties|null);
 
+                /** DesiredConfig signingKeys. */
+                signingKeys?: (portal.mdm.v1.SignedKeySet.$Properties|null);
+
                 /**
                  * Creates a new DesiredConfig instance using the specified properties.
                  * @param [properties] Properties to set
@@ -985,12 +988,234 @@ export namespace portal {
                     /** DesiredConfig time */
                     time?: (portal.mdm.v1.TimeSettings.$Properties|null);
 
+                    /** DesiredConfig signingKeys */
+                    signingKeys?: (portal.mdm.v1.SignedKeySet.$Properties|null);
+
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of a DesiredConfig. */
                 type $Shape = portal.mdm.v1.DesiredConfig.$Properties;
+            }
+
+            /**
+             * Properties of a SigningKey.
+             * @deprecated Use portal.mdm.v1.SigningKey.$Properties instead.
+             */
+            interface ISigningKey extends portal.mdm.v1.SigningKey.$Properties {
+            }
+
+            /** Represents a SigningKey. */
+            class SigningKey {
+
+                /**
+                 * Constructs a new SigningKey.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: portal.mdm.v1.SigningKey.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** SigningKey keyId. */
+                keyId: string;
+
+                /** SigningKey publicKey. */
+                publicKey: Uint8Array;
+
+                /**
+                 * Creates a new SigningKey instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns SigningKey instance
+                 */
+                static create(properties: portal.mdm.v1.SigningKey.$Shape): portal.mdm.v1.SigningKey & portal.mdm.v1.SigningKey.$Shape;
+                static create(properties?: portal.mdm.v1.SigningKey.$Properties): portal.mdm.v1.SigningKey;
+
+                /**
+                 * Encodes the specified SigningKey message. Does not implicitly {@link portal.mdm.v1.SigningKey.verify|verify} messages.
+                 * @param message SigningKey message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: portal.mdm.v1.SigningKey.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a SigningKey message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {portal.mdm.v1.SigningKey & portal.mdm.v1.SigningKey.$Shape} SigningKey
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): portal.mdm.v1.SigningKey & portal.mdm.v1.SigningKey.$Shape;
+            }
+
+            namespace SigningKey {
+
+                /** Properties of a SigningKey. */
+                interface $Properties {
+
+                    /** SigningKey keyId */
+                    keyId?: (string|null);
+
+                    /** SigningKey publicKey */
+                    publicKey?: (Uint8Array|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a SigningKey. */
+                type $Shape = portal.mdm.v1.SigningKey.$Properties;
+            }
+
+            /**
+             * Properties of a SigningKeySet.
+             * @deprecated Use portal.mdm.v1.SigningKeySet.$Properties instead.
+             */
+            interface ISigningKeySet extends portal.mdm.v1.SigningKeySet.$Properties {
+            }
+
+            /** Represents a SigningKeySet. */
+            class SigningKeySet {
+
+                /**
+                 * Constructs a new SigningKeySet.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: portal.mdm.v1.SigningKeySet.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** SigningKeySet version. */
+                version: number;
+
+                /** SigningKeySet keys. */
+                keys: portal.mdm.v1.SigningKey.$Properties[];
+
+                /**
+                 * Creates a new SigningKeySet instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns SigningKeySet instance
+                 */
+                static create(properties: portal.mdm.v1.SigningKeySet.$Shape): portal.mdm.v1.SigningKeySet & portal.mdm.v1.SigningKeySet.$Shape;
+                static create(properties?: portal.mdm.v1.SigningKeySet.$Properties): portal.mdm.v1.SigningKeySet;
+
+                /**
+                 * Encodes the specified SigningKeySet message. Does not implicitly {@link portal.mdm.v1.SigningKeySet.verify|verify} messages.
+                 * @param message SigningKeySet message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: portal.mdm.v1.SigningKeySet.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a SigningKeySet message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {portal.mdm.v1.SigningKeySet & portal.mdm.v1.SigningKeySet.$Shape} SigningKeySet
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): portal.mdm.v1.SigningKeySet & portal.mdm.v1.SigningKeySet.$Shape;
+            }
+
+            namespace SigningKeySet {
+
+                /** Properties of a SigningKeySet. */
+                interface $Properties {
+
+                    /** SigningKeySet version */
+                    version?: (number|null);
+
+                    /** SigningKeySet keys */
+                    keys?: (portal.mdm.v1.SigningKey.$Properties[]|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a SigningKeySet. */
+                type $Shape = portal.mdm.v1.SigningKeySet.$Properties;
+            }
+
+            /**
+             * Properties of a SignedKeySet.
+             * @deprecated Use portal.mdm.v1.SignedKeySet.$Properties instead.
+             */
+            interface ISignedKeySet extends portal.mdm.v1.SignedKeySet.$Properties {
+            }
+
+            /** Represents a SignedKeySet. */
+            class SignedKeySet {
+
+                /**
+                 * Constructs a new SignedKeySet.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: portal.mdm.v1.SignedKeySet.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** SignedKeySet keySet. */
+                keySet: Uint8Array;
+
+                /** SignedKeySet signature. */
+                signature: Uint8Array;
+
+                /** SignedKeySet keyId. */
+                keyId: string;
+
+                /**
+                 * Creates a new SignedKeySet instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns SignedKeySet instance
+                 */
+                static create(properties: portal.mdm.v1.SignedKeySet.$Shape): portal.mdm.v1.SignedKeySet & portal.mdm.v1.SignedKeySet.$Shape;
+                static create(properties?: portal.mdm.v1.SignedKeySet.$Properties): portal.mdm.v1.SignedKeySet;
+
+                /**
+                 * Encodes the specified SignedKeySet message. Does not implicitly {@link portal.mdm.v1.SignedKeySet.verify|verify} messages.
+                 * @param message SignedKeySet message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: portal.mdm.v1.SignedKeySet.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a SignedKeySet message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {portal.mdm.v1.SignedKeySet & portal.mdm.v1.SignedKeySet.$Shape} SignedKeySet
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): portal.mdm.v1.SignedKeySet & portal.mdm.v1.SignedKeySet.$Shape;
+            }
+
+            namespace SignedKeySet {
+
+                /** Properties of a SignedKeySet. */
+                interface $Properties {
+
+                    /** SignedKeySet keySet */
+                    keySet?: (Uint8Array|null);
+
+                    /** SignedKeySet signature */
+                    signature?: (Uint8Array|null);
+
+                    /** SignedKeySet keyId */
+                    keyId?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a SignedKeySet. */
+                type $Shape = portal.mdm.v1.SignedKeySet.$Properties;
             }
 
             /**

@@ -2159,6 +2159,7 @@ export const portal = $root.portal = (() => {
                  * @property {number|null} [version] DesiredConfig version
                  * @property {string|null} [name] DesiredConfig name
                  * @property {portal.mdm.v1.TimeSettings.$Properties|null} [time] DesiredConfig time
+                 * @property {portal.mdm.v1.SignedKeySet.$Properties|null} [signingKeys] DesiredConfig signingKeys
                  * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
                  */
 
@@ -2215,6 +2216,14 @@ export const portal = $root.portal = (() => {
                 DesiredConfig.prototype.time = null;
 
                 /**
+                 * DesiredConfig signingKeys.
+                 * @member {portal.mdm.v1.SignedKeySet.$Properties|null|undefined} signingKeys
+                 * @memberof portal.mdm.v1.DesiredConfig
+                 * @instance
+                 */
+                DesiredConfig.prototype.signingKeys = null;
+
+                /**
                  * Creates a new DesiredConfig instance using the specified properties.
                  * @function create
                  * @memberof portal.mdm.v1.DesiredConfig
@@ -2252,6 +2261,8 @@ export const portal = $root.portal = (() => {
                         writer.uint32(/* id 2, wireType 2 =*/18).string(message.name);
                     if (message.time != null && $Object.hasOwnProperty.call(message, "time"))
                         $root.portal.mdm.v1.TimeSettings.encode(message.time, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                    if (message.signingKeys != null && $Object.hasOwnProperty.call(message, "signingKeys"))
+                        $root.portal.mdm.v1.SignedKeySet.encode(message.signingKeys, writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -2320,6 +2331,12 @@ export const portal = $root.portal = (() => {
                                 message.time = $root.portal.mdm.v1.TimeSettings.decode(reader, reader.size(), $undefined, _depth + 1, message.time);
                                 continue;
                             }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                message.signingKeys = $root.portal.mdm.v1.SignedKeySet.decode(reader, reader.size(), $undefined, _depth + 1, message.signingKeys);
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -2338,6 +2355,543 @@ export const portal = $root.portal = (() => {
                 };
 
                 return DesiredConfig;
+            })();
+
+            v1.SigningKey = (function() {
+
+                /**
+                 * Properties of a SigningKey.
+                 * @typedef {Object} portal.mdm.v1.SigningKey.$Properties
+                 * @property {string|null} [keyId] SigningKey keyId
+                 * @property {Uint8Array|null} [publicKey] SigningKey publicKey
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a SigningKey.
+                 * @memberof portal.mdm.v1
+                 * @interface ISigningKey
+                 * @augments portal.mdm.v1.SigningKey.$Properties
+                 * @deprecated Use portal.mdm.v1.SigningKey.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a SigningKey.
+                 * @typedef {portal.mdm.v1.SigningKey.$Properties} portal.mdm.v1.SigningKey.$Shape
+                 */
+
+                /**
+                 * Constructs a new SigningKey.
+                 * @memberof portal.mdm.v1
+                 * @classdesc Represents a SigningKey.
+                 * @constructor
+                 * @param {portal.mdm.v1.SigningKey.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const SigningKey = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * SigningKey keyId.
+                 * @member {string} keyId
+                 * @memberof portal.mdm.v1.SigningKey
+                 * @instance
+                 */
+                SigningKey.prototype.keyId = "";
+
+                /**
+                 * SigningKey publicKey.
+                 * @member {Uint8Array} publicKey
+                 * @memberof portal.mdm.v1.SigningKey
+                 * @instance
+                 */
+                SigningKey.prototype.publicKey = $util.newBuffer([]);
+
+                /**
+                 * Creates a new SigningKey instance using the specified properties.
+                 * @function create
+                 * @memberof portal.mdm.v1.SigningKey
+                 * @static
+                 * @param {portal.mdm.v1.SigningKey.$Properties=} [properties] Properties to set
+                 * @returns {portal.mdm.v1.SigningKey} SigningKey instance
+                 * @type {{
+                 *   (properties: portal.mdm.v1.SigningKey.$Shape): portal.mdm.v1.SigningKey & portal.mdm.v1.SigningKey.$Shape;
+                 *   (properties?: portal.mdm.v1.SigningKey.$Properties): portal.mdm.v1.SigningKey;
+                 * }}
+                 */
+                SigningKey.create = function(properties) {
+                    return new SigningKey(properties);
+                };
+
+                /**
+                 * Encodes the specified SigningKey message. Does not implicitly {@link portal.mdm.v1.SigningKey.verify|verify} messages.
+                 * @function encode
+                 * @memberof portal.mdm.v1.SigningKey
+                 * @static
+                 * @param {portal.mdm.v1.SigningKey.$Properties} message SigningKey message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                SigningKey.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.keyId != null && $Object.hasOwnProperty.call(message, "keyId") && message.keyId !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.keyId);
+                    if (message.publicKey != null && $Object.hasOwnProperty.call(message, "publicKey") && message.publicKey.length)
+                        writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.publicKey);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a SigningKey message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof portal.mdm.v1.SigningKey
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {portal.mdm.v1.SigningKey & portal.mdm.v1.SigningKey.$Shape} SigningKey
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                SigningKey.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.portal.mdm.v1.SigningKey();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.keyId = value;
+                                else
+                                    delete message.keyId;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.publicKey = value;
+                                else
+                                    delete message.publicKey;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                return SigningKey;
+            })();
+
+            v1.SigningKeySet = (function() {
+
+                /**
+                 * Properties of a SigningKeySet.
+                 * @typedef {Object} portal.mdm.v1.SigningKeySet.$Properties
+                 * @property {number|null} [version] SigningKeySet version
+                 * @property {Array.<portal.mdm.v1.SigningKey.$Properties>|null} [keys] SigningKeySet keys
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a SigningKeySet.
+                 * @memberof portal.mdm.v1
+                 * @interface ISigningKeySet
+                 * @augments portal.mdm.v1.SigningKeySet.$Properties
+                 * @deprecated Use portal.mdm.v1.SigningKeySet.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a SigningKeySet.
+                 * @typedef {portal.mdm.v1.SigningKeySet.$Properties} portal.mdm.v1.SigningKeySet.$Shape
+                 */
+
+                /**
+                 * Constructs a new SigningKeySet.
+                 * @memberof portal.mdm.v1
+                 * @classdesc Represents a SigningKeySet.
+                 * @constructor
+                 * @param {portal.mdm.v1.SigningKeySet.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const SigningKeySet = function (properties) {
+                    this.keys = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * SigningKeySet version.
+                 * @member {number} version
+                 * @memberof portal.mdm.v1.SigningKeySet
+                 * @instance
+                 */
+                SigningKeySet.prototype.version = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * SigningKeySet keys.
+                 * @member {Array.<portal.mdm.v1.SigningKey.$Properties>} keys
+                 * @memberof portal.mdm.v1.SigningKeySet
+                 * @instance
+                 */
+                SigningKeySet.prototype.keys = $util.emptyArray;
+
+                /**
+                 * Creates a new SigningKeySet instance using the specified properties.
+                 * @function create
+                 * @memberof portal.mdm.v1.SigningKeySet
+                 * @static
+                 * @param {portal.mdm.v1.SigningKeySet.$Properties=} [properties] Properties to set
+                 * @returns {portal.mdm.v1.SigningKeySet} SigningKeySet instance
+                 * @type {{
+                 *   (properties: portal.mdm.v1.SigningKeySet.$Shape): portal.mdm.v1.SigningKeySet & portal.mdm.v1.SigningKeySet.$Shape;
+                 *   (properties?: portal.mdm.v1.SigningKeySet.$Properties): portal.mdm.v1.SigningKeySet;
+                 * }}
+                 */
+                SigningKeySet.create = function(properties) {
+                    return new SigningKeySet(properties);
+                };
+
+                /**
+                 * Encodes the specified SigningKeySet message. Does not implicitly {@link portal.mdm.v1.SigningKeySet.verify|verify} messages.
+                 * @function encode
+                 * @memberof portal.mdm.v1.SigningKeySet
+                 * @static
+                 * @param {portal.mdm.v1.SigningKeySet.$Properties} message SigningKeySet message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                SigningKeySet.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.version != null && $Object.hasOwnProperty.call(message, "version") && (typeof message.version === "object" ? message.version.low || message.version.high : message.version !== 0))
+                        writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.version);
+                    if (message.keys != null && message.keys.length)
+                        for (let i = 0; i < message.keys.length; ++i)
+                            $root.portal.mdm.v1.SigningKey.encode(message.keys[i], writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a SigningKeySet message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof portal.mdm.v1.SigningKeySet
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {portal.mdm.v1.SigningKeySet & portal.mdm.v1.SigningKeySet.$Shape} SigningKeySet
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                SigningKeySet.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.portal.mdm.v1.SigningKeySet();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.version = value;
+                                else
+                                    delete message.version;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.keys && message.keys.length))
+                                    message.keys = [];
+                                message.keys.push($root.portal.mdm.v1.SigningKey.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                return SigningKeySet;
+            })();
+
+            v1.SignedKeySet = (function() {
+
+                /**
+                 * Properties of a SignedKeySet.
+                 * @typedef {Object} portal.mdm.v1.SignedKeySet.$Properties
+                 * @property {Uint8Array|null} [keySet] SignedKeySet keySet
+                 * @property {Uint8Array|null} [signature] SignedKeySet signature
+                 * @property {string|null} [keyId] SignedKeySet keyId
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a SignedKeySet.
+                 * @memberof portal.mdm.v1
+                 * @interface ISignedKeySet
+                 * @augments portal.mdm.v1.SignedKeySet.$Properties
+                 * @deprecated Use portal.mdm.v1.SignedKeySet.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a SignedKeySet.
+                 * @typedef {portal.mdm.v1.SignedKeySet.$Properties} portal.mdm.v1.SignedKeySet.$Shape
+                 */
+
+                /**
+                 * Constructs a new SignedKeySet.
+                 * @memberof portal.mdm.v1
+                 * @classdesc Represents a SignedKeySet.
+                 * @constructor
+                 * @param {portal.mdm.v1.SignedKeySet.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const SignedKeySet = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * SignedKeySet keySet.
+                 * @member {Uint8Array} keySet
+                 * @memberof portal.mdm.v1.SignedKeySet
+                 * @instance
+                 */
+                SignedKeySet.prototype.keySet = $util.newBuffer([]);
+
+                /**
+                 * SignedKeySet signature.
+                 * @member {Uint8Array} signature
+                 * @memberof portal.mdm.v1.SignedKeySet
+                 * @instance
+                 */
+                SignedKeySet.prototype.signature = $util.newBuffer([]);
+
+                /**
+                 * SignedKeySet keyId.
+                 * @member {string} keyId
+                 * @memberof portal.mdm.v1.SignedKeySet
+                 * @instance
+                 */
+                SignedKeySet.prototype.keyId = "";
+
+                /**
+                 * Creates a new SignedKeySet instance using the specified properties.
+                 * @function create
+                 * @memberof portal.mdm.v1.SignedKeySet
+                 * @static
+                 * @param {portal.mdm.v1.SignedKeySet.$Properties=} [properties] Properties to set
+                 * @returns {portal.mdm.v1.SignedKeySet} SignedKeySet instance
+                 * @type {{
+                 *   (properties: portal.mdm.v1.SignedKeySet.$Shape): portal.mdm.v1.SignedKeySet & portal.mdm.v1.SignedKeySet.$Shape;
+                 *   (properties?: portal.mdm.v1.SignedKeySet.$Properties): portal.mdm.v1.SignedKeySet;
+                 * }}
+                 */
+                SignedKeySet.create = function(properties) {
+                    return new SignedKeySet(properties);
+                };
+
+                /**
+                 * Encodes the specified SignedKeySet message. Does not implicitly {@link portal.mdm.v1.SignedKeySet.verify|verify} messages.
+                 * @function encode
+                 * @memberof portal.mdm.v1.SignedKeySet
+                 * @static
+                 * @param {portal.mdm.v1.SignedKeySet.$Properties} message SignedKeySet message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                SignedKeySet.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.keySet != null && $Object.hasOwnProperty.call(message, "keySet") && message.keySet.length)
+                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.keySet);
+                    if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
+                        writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.signature);
+                    if (message.keyId != null && $Object.hasOwnProperty.call(message, "keyId") && message.keyId !== "")
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.keyId);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a SignedKeySet message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof portal.mdm.v1.SignedKeySet
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {portal.mdm.v1.SignedKeySet & portal.mdm.v1.SignedKeySet.$Shape} SignedKeySet
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                SignedKeySet.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.portal.mdm.v1.SignedKeySet();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.keySet = value;
+                                else
+                                    delete message.keySet;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.signature = value;
+                                else
+                                    delete message.signature;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.keyId = value;
+                                else
+                                    delete message.keyId;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                return SignedKeySet;
             })();
 
             v1.DeviceState = (function() {

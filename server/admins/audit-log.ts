@@ -33,6 +33,7 @@ export const AUDIT_ACTIONS = [
   "settings.clock_drift.update",
   "enrollment_token.create",
   "enrollment.claim",
+  "signing_key.rotate",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = "success" | "failure";

@@ -5,13 +5,19 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyBaseLogger, type FastifyError, LogController } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyReply,
+  LogController,
+} from "fastify";
 import Type from "typebox";
-import { ERROR_STATUS, isMdmError } from "../errors.js";
+import { ERROR_STATUS, type ErrorCode, isMdmError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { registerAuth } from "./auth.js";
 import { registerConsole } from "./console-static.js";
 import type { ApiServices, App } from "./context.js";
+import { registerFiniteQueryNumbers } from "./finite-query-numbers.js";
 import { adminRoutes } from "./routes/admins.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
@@ -24,7 +30,14 @@ import { tokenRoutes } from "./routes/tokens.js";
 import { ErrorBody } from "./schemas.js";
 
 export const API_PREFIX = "/api/v1";
-const MAX_BODY_BYTES = 1024 * 1024;
+/** The largest request body, bytes; larger ones are refused with 413 before being read. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const FRAMEWORK_ERROR_CODES: Partial<Record<number, ErrorCode>> = {
+  404: "not_found",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+};
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -40,7 +53,19 @@ export async function buildHttpApp(services: ApiServices, options: HttpAppOption
     // logged by the error handler below.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: false } },
+    // The router's own refusals (a malformed URL, a path parameter over 100 characters) would
+    // otherwise answer outside the error catalogue.
+    frameworkErrors: (err, _request, reply) => {
+      // The reply's generic types follow route schemas this handler does not have.
+      void (reply as unknown as FastifyReply)
+        .code(400)
+        .send({ error: { code: "bad_request", message: err.message } });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Bodies are JSON only: fastify would also parse text/plain, and a schema would then refuse
+  // the string with a misleading 400. Without a parser, any other type is a 415.
+  app.removeContentTypeParser("text/plain");
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (isMdmError(err)) {
@@ -61,8 +86,9 @@ export async function buildHttpApp(services: ApiServices, options: HttpAppOption
         },
       });
     }
+    // fastify's own refusals (body too large, content type, malformed JSON), in the catalogue.
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      const code = err.statusCode === 413 ? "payload_too_large" : "bad_request";
+      const code = FRAMEWORK_ERROR_CODES[err.statusCode] ?? "bad_request";
       return reply.code(err.statusCode).send({ error: { code, message: err.message } });
     }
     request.log.error({ err }, "unhandled error");
@@ -104,6 +130,7 @@ export async function buildHttpApp(services: ApiServices, options: HttpAppOption
   await app.register(
     async (api) => {
       registerAuth(api as App, services);
+      registerFiniteQueryNumbers(api as App);
       deviceRoutes(api as App, services);
       commandRoutes(api as App, services);
       enrollmentRoutes(api as App, services);

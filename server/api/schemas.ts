@@ -210,4 +210,11 @@ export const Credentials = Type.Object({
   secret: Type.String(),
   mqttUrl: Type.String(),
   name: Type.String(),
+  signingKeys: Type.Object(
+    {
+      version: Type.Integer(),
+      keys: Type.Array(Type.Object({ keyId: Type.String(), publicKey: Type.String() })),
+    },
+    { description: "the server's command-signing keys (Ed25519, base64): the device obeys only these" },
+  ),
 });

@@ -20,6 +20,7 @@ import {
 import { deviceTopic, parseDeviceTopic } from "../../proto/topics.js";
 import type { DesiredConfig, DeviceCommand } from "../../proto/wire.js";
 import type { Logger } from "../logger.js";
+import type { CommandSigner } from "../signing/command-signer.js";
 import type { DeviceCredentialVerifier, DeviceEventHandler, DeviceGateway } from "./device-gateway.js";
 import { authorizePublish, authorizeSubscribe, createAuthenticate } from "./hooks.js";
 import { guardPacketSize } from "./packet-size-guard.js";
@@ -31,11 +32,6 @@ import { guardPacketSize } from "./packet-size-guard.js";
  * storm to over a minute.
  */
 const MQTT_LISTEN_BACKLOG = 8192;
-
-export interface CommandSignature {
-  signature: Uint8Array;
-  keyId: string;
-}
 
 export interface EmbeddedBrokerOptions {
   /** Bind address of the MQTT TCP listener. Default "0.0.0.0". */
@@ -60,8 +56,11 @@ export interface EmbeddedBrokerOptions {
   drainTimeoutMs?: number;
   logger: Logger;
   verifyCredential: DeviceCredentialVerifier;
-  /** Signs command bytes; when absent the envelope carries no signature. */
-  signCommand?: (commandBytes: Uint8Array) => CommandSignature;
+  /**
+   * Signs every command's bytes and adds the signed key set to every desired config. When
+   * absent, envelopes carry no signature (and devices reject them).
+   */
+  signer?: Pick<CommandSigner, "sign" | "signedKeySet">;
 }
 
 export interface EmbeddedBroker extends DeviceGateway {
@@ -217,12 +216,17 @@ export async function createEmbeddedBroker(
     mqttPort,
     publishCommand(command: DeviceCommand) {
       const commandBytes = encodeCommandBody(command);
-      const signature = options.signCommand?.(commandBytes);
+      const signature = options.signer?.sign(commandBytes);
       const envelope = encodeSignedCommand({ commandBytes, ...signature });
       return publishTo(command.deviceId, "cmd", envelope);
     },
     publishConfig(deviceId: string, config: DesiredConfig) {
-      return publishTo(deviceId, "cfg", encodeDesiredConfig(config));
+      const signingKeys = options.signer?.signedKeySet;
+      return publishTo(
+        deviceId,
+        "cfg",
+        encodeDesiredConfig(signingKeys ? { ...config, signingKeys } : config),
+      );
     },
     disconnect(deviceId: string) {
       clientByDevice.get(deviceId)?.close();

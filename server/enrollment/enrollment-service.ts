@@ -9,6 +9,7 @@ import { MdmError } from "../errors.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
 import { hashSecret, newSecret, newTimeOrderedId } from "../ids.js";
+import type { PublishedKeySet } from "../signing/command-signer.js";
 import type { Database } from "../store/database.js";
 import { newUserCode, normalizeUserCode } from "./user-code.js";
 
@@ -20,6 +21,8 @@ export interface DeviceIdentityInput {
 
 export interface Enrollment extends EnrolledDevice {
   mqttUrl: string;
+  /** The keys the device pins: it obeys only commands signed by one of them. */
+  signingKeys: PublishedKeySet;
 }
 
 export interface EnrollmentServiceDeps {
@@ -30,6 +33,8 @@ export interface EnrollmentServiceDeps {
   mqttUrl: () => string;
   /** The global time settings, which a newly enrolled device starts with. */
   globalTime: () => Promise<TimeSettings>;
+  /** The server's command-signing keys, handed to every enrolling device. */
+  signingKeys: () => PublishedKeySet;
   deviceCodeTtlSeconds: number;
   deviceCodePollIntervalSeconds: number;
 }
@@ -97,6 +102,7 @@ export class EnrollmentService {
       secret: enrolled.secret,
       name: enrolled.name,
       mqttUrl: this.deps.mqttUrl(),
+      signingKeys: this.deps.signingKeys(),
     };
   }
 
@@ -214,6 +220,6 @@ export class EnrollmentService {
       return { status: "approved" as const, deviceId: device.id, secret, name: device.name };
     });
     if (outcome.status === "pending") return outcome;
-    return { ...outcome, mqttUrl: this.deps.mqttUrl() };
+    return { ...outcome, mqttUrl: this.deps.mqttUrl(), signingKeys: this.deps.signingKeys() };
   }
 }

@@ -1,8 +1,9 @@
 /**
  * Every route × (no credential, a credential with every right but the one needed, a
  * credential with only that right): 401, 403 and success, and a refused request changes
- * nothing in the store (every table compared before and after). Each admin action that
- * succeeds leaves its audit row. The table must cover every route the server has.
+ * nothing in the store (every table compared before and after) and announces nothing on the
+ * event bus. Each admin action that succeeds leaves its audit row. The table must cover every
+ * route the server has.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
@@ -468,6 +469,27 @@ async function call(method: string, attempt: Attempt, token: string | null) {
   return { status: response.status, body: text ? (JSON.parse(text) as { error?: { code: string } }) : null };
 }
 
+/** Every event the server announced since the last call. */
+const announced: string[] = [];
+function takeAnnounced(): string[] {
+  return announced.splice(0);
+}
+
+/** Records the name of every event the bus announces; the events still go out as before. */
+function recordAnnouncements(): void {
+  const bus = t.server.services.events as unknown as Record<
+    "emit" | "emitLazy",
+    (event: string, payload: unknown) => void
+  >;
+  for (const method of ["emit", "emitLazy"] as const) {
+    const original = bus[method].bind(bus);
+    bus[method] = (event, payload) => {
+      announced.push(event);
+      original(event, payload);
+    };
+  }
+}
+
 async function lastAuditSeq(): Promise<number> {
   return (await t.server.db.get<{ seq: number | null }>("SELECT max(seq) AS seq FROM audit_log"))?.seq ?? 0;
 }
@@ -480,6 +502,7 @@ beforeAll(async () => {
     allBut.set(right, await createAdmin(t, { rights: RIGHTS.filter((r) => r !== right) }));
   }
   signedIn = await createAdmin(t, { roleId: emptyRoleId });
+  recordAnnouncements();
 });
 afterAll(async () => t.cleanup());
 
@@ -504,18 +527,21 @@ describe("access control", () => {
       const who = row.need === "public" || row.need === "signed-in" ? signedIn : only.get(row.need)!;
       const attempt = await row.prepare(who);
       const before = await snapshot();
+      takeAnnounced();
 
       if (row.need !== "public") {
         const anonymous = await call(row.method, attempt, null);
         expect(anonymous.status, "no credential").toBe(401);
         expect(anonymous.body?.error?.code).toBe("unauthorized");
         expect(await snapshot(), "no credential changed the store").toBe(before);
+        expect(takeAnnounced(), "no credential announced something").toEqual([]);
       }
       if (row.need !== "public" && row.need !== "signed-in") {
         const wrong = await call(row.method, attempt, allBut.get(row.need)!.sessionToken);
         expect(wrong.status, "every right but the one needed").toBe(403);
         expect(wrong.body?.error?.code).toBe("forbidden");
         expect(await snapshot(), "a missing right changed the store").toBe(before);
+        expect(takeAnnounced(), "a missing right announced something").toEqual([]);
       }
 
       const auditFrom = await lastAuditSeq();

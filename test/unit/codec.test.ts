@@ -4,11 +4,13 @@ import {
   decodeDesiredConfig,
   decodeDeviceState,
   decodeSignedCommand,
+  decodeSigningKeySet,
   encodeCommandBody,
   encodeCommandResult,
   encodeDesiredConfig,
   encodeDeviceState,
   encodeSignedCommand,
+  encodeSigningKeySet,
   WireDecodeError,
 } from "../../proto/codec.js";
 import type { CommandAction, DeviceState } from "../../proto/wire.js";
@@ -71,6 +73,20 @@ describe("codec", () => {
     expect(decodeDeviceState(encodeDeviceState(state))).toEqual(state);
     const withState = { ...result, status: "succeeded" as const, errorCode: "", message: "", state };
     expect(decodeCommandResult(encodeCommandResult(withState))).toEqual(withState);
+  });
+
+  it("round-trips a desired config with the signed key set, and the key set itself", () => {
+    const keySet = { version: 2, keys: [{ keyId: "ed25519:00", publicKey: Buffer.alloc(32, 9) }] };
+    const keySetBytes = encodeSigningKeySet(keySet);
+    expect(decodeSigningKeySet(keySetBytes)).toEqual(keySet);
+    const config = {
+      version: 4,
+      name: "Room 2",
+      time: { timezone: "UTC", ntpServer: null },
+      signingKeys: { keySetBytes, signature: Buffer.alloc(64, 1), keyId: "ed25519:00" },
+    };
+    expect(decodeDesiredConfig(encodeDesiredConfig(config))).toEqual(config);
+    expect(() => decodeSigningKeySet(Uint8Array.from([0x12, 0x02, 0x12, 0x00]))).toThrow(WireDecodeError);
   });
 
   it("throws WireDecodeError, never a protobufjs error, on garbage", () => {

@@ -2,6 +2,7 @@
  * Test doubles for the agent core: an in-memory network standing in for the MQTT transport,
  * command builders, and a harness that starts an AgentCore and waits for it to be online.
  */
+import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { pino } from "pino";
 import { AgentCore, type AgentCoreOptions } from "../../../agent/core/agent.js";
 import type { AgentStatus } from "../../../agent/core/agent-events.js";
@@ -21,6 +22,7 @@ import {
   encodeDesiredConfig,
   encodeSignedCommand,
 } from "../../../proto/codec.js";
+import { keyIdOf, rawPublicKey } from "../../../proto/ed25519.js";
 import { deviceTopic, parseDeviceTopic } from "../../../proto/topics.js";
 import type {
   CommandAction,
@@ -33,13 +35,49 @@ import type {
 export const DEVICE_ID = "dev_unit";
 export const silentLogger = pino({ level: "silent" });
 
+/** A server signing key pair, as the server's key ring holds one. */
+export interface TestSigningKey {
+  keyId: string;
+  privateKey: KeyObject;
+  /** Raw 32 bytes. */
+  publicKey: Uint8Array;
+  /** How an agent pins it. */
+  pinned: { keyId: string; publicKey: string };
+}
+
+export function newSigningKey(): TestSigningKey {
+  const { privateKey, publicKey: publicKeyObject } = generateKeyPairSync("ed25519");
+  const publicKey = rawPublicKey(publicKeyObject);
+  const keyId = keyIdOf(publicKey);
+  return {
+    keyId,
+    privateKey,
+    publicKey,
+    pinned: { keyId, publicKey: Buffer.from(publicKey).toString("base64") },
+  };
+}
+
+/** The key the server of these tests signs with; IDENTITY pins it. */
+export const SERVER_KEY = newSigningKey();
+
 export const IDENTITY: Identity = {
   deviceId: DEVICE_ID,
   secret: "pds_secret",
   mqttUrl: "mqtt://127.0.0.1:1883",
   serverUrl: "http://127.0.0.1:8080",
   enrolledAtMs: 1,
+  serverKeys: { version: 1, keys: [SERVER_KEY.pinned] },
 };
+
+/** The envelope as the server sends it: `command` signed by `key`. */
+export function signedCommand(command: DeviceCommand, key: TestSigningKey = SERVER_KEY): Uint8Array {
+  const commandBytes = encodeCommandBody(command);
+  return encodeSignedCommand({
+    commandBytes,
+    signature: sign(null, commandBytes, key.privateKey),
+    keyId: key.keyId,
+  });
+}
 
 /** One connection made by one agent core; the broker side of it, driven by the test. */
 export class FakeLink implements AgentTransport {
@@ -92,9 +130,13 @@ export class FakeNetwork {
     return link;
   }
 
-  /** Over this device's `cmd` topic, whatever device the command itself names. */
+  /** Over this device's `cmd` topic, signed by SERVER_KEY, whatever device the command names. */
   deliver(command: DeviceCommand, link = this.link): void {
-    const bytes = encodeSignedCommand({ commandBytes: encodeCommandBody(command) });
+    this.deliverEnvelope(signedCommand(command), link);
+  }
+
+  /** An envelope exactly as given: forged, tampered or unsigned. */
+  deliverEnvelope(bytes: Uint8Array, link = this.link): void {
     link.handlers.message(deviceTopic(DEVICE_ID, "cmd"), bytes);
   }
 
@@ -233,6 +275,12 @@ export class TestDevice {
   /** Delivers the command over the current link and waits until the agent has handled it. */
   async send(command: DeviceCommand): Promise<void> {
     this.network.deliver(command);
+    await this.running.idle();
+  }
+
+  /** Delivers an envelope as given and waits until the agent has handled it. */
+  async sendEnvelope(bytes: Uint8Array): Promise<void> {
+    this.network.deliverEnvelope(bytes);
     await this.running.idle();
   }
 

@@ -7,7 +7,7 @@ import type { AgentEvents } from "../../../../agent/core/agent-events.js";
 import { EnrollmentClient, EnrollmentRefusedError } from "../../../../agent/enrollment/enrollment-client.js";
 import type { JournalEntry } from "../../../../agent/storage/agent-storage.js";
 import { MemoryAgentStorage } from "../../../../agent/storage/memory-storage.js";
-import { DEVICE_ID, TestDevice, waitForStatus } from "../fakes.js";
+import { DEVICE_ID, IDENTITY, TestDevice, waitForStatus } from "../fakes.js";
 
 let device: TestDevice;
 afterEach(async () => {
@@ -33,6 +33,7 @@ const GRANT = {
   secret: "pds_new",
   mqttUrl: "ws://server.test/mqtt",
   name: "Portal 0001",
+  signingKeys: IDENTITY.serverKeys,
 };
 const noWait = async () => {};
 
@@ -284,6 +285,7 @@ describe("enrollment", () => {
       deviceId: DEVICE_ID,
       secret: "pds_new",
       mqttUrl: "ws://server.test/mqtt",
+      serverKeys: IDENTITY.serverKeys,
     });
     expect(device.network.link.options).toMatchObject({ url: "ws://server.test/mqtt", password: "pds_new" });
     expect(agent.deviceId).toBe(DEVICE_ID);

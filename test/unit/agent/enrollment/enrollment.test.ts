@@ -55,7 +55,16 @@ async function scriptedServer(
 }
 
 const DEVICE = { serial: "S1", model: "Portal", agentVersion: "1.0.0" };
-const GRANT = { deviceId: "dev_1", secret: "pds_x", mqttUrl: "mqtt://h:1883", name: "Portal 0001" };
+const GRANT = {
+  deviceId: "dev_1",
+  secret: "pds_x",
+  mqttUrl: "mqtt://h:1883",
+  name: "Portal 0001",
+  signingKeys: {
+    version: 1,
+    keys: [{ keyId: "ed25519:0123456789abcdef", publicKey: Buffer.alloc(32, 7).toString("base64") }],
+  },
+};
 const CODES = "/api/v1/enrollment/device-codes";
 const POLL = "/api/v1/enrollment/device-codes/poll";
 const ENROLL = "/api/v1/enrollment/enroll";
@@ -88,6 +97,20 @@ describe("enrollment by token", () => {
     const grant = await new EnrollmentClient(s.url).enrollWithToken("pet_1", DEVICE);
     expect(grant).toEqual(GRANT);
     expect(s.received).toEqual([{ path: ENROLL, body: { token: "pet_1", ...DEVICE } }]);
+  });
+
+  it("does not take an answer without usable signing keys (there would be nothing to pin)", async () => {
+    const shortKey = { keyId: "ed25519:x", publicKey: Buffer.alloc(31).toString("base64") };
+    const unusable = [undefined, { version: 1, keys: [] }, { version: 1, keys: [shortKey] }];
+    const s = await scriptedServer({
+      [ENROLL]: unusable.map((signingKeys) => ({ status: 201, body: { ...GRANT, signingKeys } })),
+    });
+    const client = new EnrollmentClient(s.url);
+    for (const _ of unusable) {
+      await expect(client.enrollWithToken("pet_1", DEVICE)).rejects.toBeInstanceOf(
+        EnrollmentUnavailableError,
+      );
+    }
   });
 
   it("turns an error body into EnrollmentRefusedError with the server's code", async () => {
