@@ -257,6 +257,7 @@ function deviceStateToWire(state: DeviceState): portal.mdm.v1.DeviceState.$Prope
     model: state.model,
     serial: state.serial,
     telemetry: state.telemetry ?? undefined,
+    signingKeysVersion: state.signingKeysVersion,
   };
 }
 
@@ -300,5 +301,6 @@ function deviceStateFromWire(s: portal.mdm.v1.DeviceState): DeviceState {
     model: s.model,
     serial: s.serial,
     telemetry: s.telemetry ? telemetryFromWire(s.telemetry) : null,
+    signingKeysVersion: s.signingKeysVersion,
   };
 }

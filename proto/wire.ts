@@ -125,4 +125,6 @@ export interface DeviceState {
   model: string;
   serial: string;
   telemetry: Telemetry | null;
+  /** Version of the server's signing key set the agent has pinned; 0 when none. */
+  signingKeysVersion: number;
 }

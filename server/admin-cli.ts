@@ -27,7 +27,7 @@ import { EventBus } from "./events/event-bus.js";
 import type { ServerEvents } from "./events/server-events.js";
 import { createLogger } from "./logger.js";
 import { DATABASE_FILE } from "./server.js";
-import { rotateSigningKeys } from "./signing/signing-keys.js";
+import { readSigningKeys, rotateSigningKeys, type SigningKeyRing } from "./signing/signing-keys.js";
 import { Database } from "./store/database.js";
 import { migrate } from "./store/migrations.js";
 
@@ -179,16 +179,42 @@ program
     });
   });
 
+/**
+ * Managed devices that may not trust the current key set yet: they last reported an older one,
+ * or never reported since they enrolled before the current set existed. Another rotation
+ * would leave them with no key that verifies.
+ */
+async function devicesBehind(db: Database, ring: SigningKeyRing): Promise<number> {
+  const row = await db.get<{ n: number }>(
+    `SELECT count(*) AS n FROM devices WHERE status = 'active' AND (
+       coalesce(reported_json ->> '$.signingKeysVersion', 0) < ?
+       OR (reported_json IS NULL AND enrolled_at < ?))`,
+    [ring.version, ring.next.createdAtMs],
+  );
+  return row?.n ?? 0;
+}
+
 program
   .command("rotate-signing-key")
   .description(
     "make the next command-signing key active and create a new next key; a running server " +
       "switches at its next start (see README, Signed commands)",
   )
-  .action(async () => {
+  .option("--force", "rotate even though some managed devices may still trust an older key set")
+  .action(async (options: { force?: boolean }) => {
     const dataDir = resolve(program.opts<{ dataDir: string }>().dataDir);
-    const ring = await rotateSigningKeys(dataDir);
     await withServices(dataDir, async ({ db, audit }) => {
+      const current = await readSigningKeys(dataDir);
+      if (!current) throw new Error(`no signing keys in ${dataDir}; start the server once to create them`);
+      const behind = await devicesBehind(db, current);
+      if (behind > 0 && !options.force) {
+        throw new Error(
+          `${behind} managed device(s) may not trust key ring version ${current.version} yet (they have ` +
+            "not reported it since it became current); after another rotation they could verify no " +
+            "command until enrolled again. Let them connect first, or pass --force.",
+        );
+      }
+      const ring = await rotateSigningKeys(dataDir);
       const item = await db.write((tx) =>
         audit.append(tx, {
           actor: null,
@@ -205,11 +231,11 @@ program
         }),
       );
       audit.announce(item);
+      process.stdout.write(
+        `key ring version ${ring.version}: active ${ring.active.keyId}, next ${ring.next.keyId}\n` +
+          "restart the server to sign with the new active key\n",
+      );
     });
-    process.stdout.write(
-      `key ring version ${ring.version}: active ${ring.active.keyId}, next ${ring.next.keyId}\n` +
-        "restart the server to sign with the new active key\n",
-    );
   });
 
 try {

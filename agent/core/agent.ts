@@ -659,6 +659,8 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
     if (pinned) this.log.info({ version: offered.version, keyIds }, "pinned the server's new signing keys");
     else this.log.warn({ version: offered.version, keyIds }, "pinned the server's signing keys on first use");
     this.emit("keysPinned", { version: offered.version, keyIds });
+    // The server learns at once which key set this device trusts (see rotate-signing-key).
+    await this.reportState();
   }
 
   /** Changes only what differs from what the device reports. */
@@ -697,6 +699,7 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
       atMs: this.clock(),
       agentVersion,
       appliedConfigVersion: storage.appliedConfigVersion(),
+      signingKeysVersion: this.identityInUse?.serverKeys?.version ?? 0,
       model: platform.model,
       serial: platform.serial,
     };

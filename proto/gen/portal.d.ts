@@ -1282,6 +1282,9 @@ export namespace portal {
                 /** DeviceState telemetry. */
                 telemetry?: (portal.mdm.v1.Telemetry.$Properties|null);
 
+                /** DeviceState signingKeysVersion. */
+                signingKeysVersion: number;
+
                 /**
                  * Creates a new DeviceState instance using the specified properties.
                  * @param [properties] Properties to set
@@ -1358,6 +1361,9 @@ export namespace portal {
 
                     /** DeviceState telemetry */
                     telemetry?: (portal.mdm.v1.Telemetry.$Properties|null);
+
+                    /** DeviceState signingKeysVersion */
+                    signingKeysVersion?: (number|null);
 
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];

@@ -2914,6 +2914,7 @@ export const portal = $root.portal = (() => {
                  * @property {string|null} [model] DeviceState model
                  * @property {string|null} [serial] DeviceState serial
                  * @property {portal.mdm.v1.Telemetry.$Properties|null} [telemetry] DeviceState telemetry
+                 * @property {number|null} [signingKeysVersion] DeviceState signingKeysVersion
                  * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
                  */
 
@@ -3066,6 +3067,14 @@ export const portal = $root.portal = (() => {
                 DeviceState.prototype.telemetry = null;
 
                 /**
+                 * DeviceState signingKeysVersion.
+                 * @member {number} signingKeysVersion
+                 * @memberof portal.mdm.v1.DeviceState
+                 * @instance
+                 */
+                DeviceState.prototype.signingKeysVersion = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
                  * Creates a new DeviceState instance using the specified properties.
                  * @function create
                  * @memberof portal.mdm.v1.DeviceState
@@ -3127,6 +3136,8 @@ export const portal = $root.portal = (() => {
                         writer.uint32(/* id 14, wireType 2 =*/114).string(message.serial);
                     if (message.telemetry != null && $Object.hasOwnProperty.call(message, "telemetry"))
                         $root.portal.mdm.v1.Telemetry.encode(message.telemetry, writer.uint32(/* id 15, wireType 2 =*/122).fork(), _depth + 1).ldelim();
+                    if (message.signingKeysVersion != null && $Object.hasOwnProperty.call(message, "signingKeysVersion") && (typeof message.signingKeysVersion === "object" ? message.signingKeysVersion.low || message.signingKeysVersion.high : message.signingKeysVersion !== 0))
+                        writer.uint32(/* id 16, wireType 0 =*/128).uint64(message.signingKeysVersion);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -3301,6 +3312,15 @@ export const portal = $root.portal = (() => {
                                 if (wireType !== 2)
                                     break;
                                 message.telemetry = $root.portal.mdm.v1.Telemetry.decode(reader, reader.size(), $undefined, _depth + 1, message.telemetry);
+                                continue;
+                            }
+                        case 16: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.signingKeysVersion = value;
+                                else
+                                    delete message.signingKeysVersion;
                                 continue;
                             }
                         }

@@ -52,6 +52,9 @@ export const Reported = Type.Object({
   bootTime: IsoTime,
   agentVersion: Type.String(),
   appliedConfigVersion: Type.Integer(),
+  signingKeysVersion: Type.Optional(
+    Type.Integer({ description: "the server key ring version the agent trusts; 0 when none is pinned" }),
+  ),
   telemetry: Nullable(Telemetry),
   reportedAt: IsoTime,
 });

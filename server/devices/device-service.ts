@@ -84,6 +84,7 @@ function historyKey(state: DeviceState): string {
     state.ntpServer,
     state.bootTimeMs,
     state.appliedConfigVersion,
+    state.signingKeysVersion,
     state.timeSyncError,
     state.agentVersion,
   ]);

@@ -24,6 +24,8 @@ export interface ReportedView {
   bootTime: string;
   agentVersion: string;
   appliedConfigVersion: number;
+  /** Absent in reports from agents older than command signing. */
+  signingKeysVersion?: number;
   telemetry: Telemetry | null;
   reportedAt: string;
 }
@@ -77,6 +79,7 @@ export function reportedFromState(state: DeviceState, receivedAtMs: number): Rep
     bootTime: new Date(state.bootTimeMs).toISOString(),
     agentVersion: state.agentVersion,
     appliedConfigVersion: state.appliedConfigVersion,
+    signingKeysVersion: state.signingKeysVersion,
     telemetry: state.telemetry,
     reportedAt: new Date(receivedAtMs).toISOString(),
   };

@@ -102,6 +102,11 @@ async function load(file: string): Promise<SigningKeyRing | null> {
   };
 }
 
+/** The data dir's key ring, or null before the first start. */
+export function readSigningKeys(dataDir: string): Promise<SigningKeyRing | null> {
+  return load(signingKeysFile(dataDir));
+}
+
 /** The data dir's key ring; the first start of a data dir creates it. */
 export async function loadOrCreateSigningKeys(
   dataDir: string,

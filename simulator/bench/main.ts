@@ -268,6 +268,7 @@ for (let round = 0; round < opts.reportsPerDevice; round++) {
       atMs: Date.now(),
       agentVersion: "bench",
       appliedConfigVersion: 0,
+      signingKeysVersion: 1,
       model: member.device.platform.model,
       serial: member.device.serial,
     });

@@ -195,6 +195,7 @@ describe("bad packets and payloads", () => {
       model: "Portal",
       serial: "SEC-A",
       telemetry: null,
+      signingKeysVersion: 1,
     });
     client.publish(deviceTopic(a.deviceId, "state"), Buffer.from(state), { qos: 1 });
     await waitUntil(

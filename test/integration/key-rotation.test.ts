@@ -1,8 +1,9 @@
 /**
  * Rotating the server's signing key with `npm run admin -- rotate-signing-key` and a restart:
  * devices that connect in between learn the new next key from the signed key set that comes
- * with their config, and keep obeying across any number of rotations. A device that was away
- * for two rotations holds none of the new keys: it refuses the server's commands
+ * with their config, report it, and keep obeying across any number of rotations. The command
+ * refuses a second rotation while a managed device has not reported the current key set; with
+ * `--force`, that device holds none of the new keys: it refuses the server's commands
  * (`unknown_key`) and ignores its key set, as the README says, until it is enrolled again.
  */
 import { execFile } from "node:child_process";
@@ -26,13 +27,28 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-function rotate(): Promise<string> {
-  return new Promise((resolve, reject) =>
+function rotate(...flags: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
     execFile(
       process.execPath,
-      ["--import", "tsx", CLI, "--data-dir", dataDir, "rotate-signing-key"],
-      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+      ["--import", "tsx", CLI, "--data-dir", dataDir, "rotate-signing-key", ...flags],
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     ),
+  );
+}
+
+/** Waits until the server has stored the key set version the device reports trusting. */
+async function reportedKeys(server: TestServer, deviceId: string, version: number): Promise<void> {
+  await waitUntil(
+    server,
+    async () => {
+      const device = await server.api.get<{ reported: { signingKeysVersion?: number } | null }>(
+        `/devices/${deviceId}`,
+      );
+      return device.body.reported?.signingKeysVersion === version;
+    },
+    `device ${deviceId} reports key set ${version}`,
   );
 }
 
@@ -63,17 +79,27 @@ describe("signing key rotation", () => {
     devices.push(staying, away);
     const v1 = t.server.signer.publishedKeySet();
     expect(v1.version).toBe(1);
+
+    await reportedKeys(t, away.deviceId, 1);
     await away.stop();
 
     for (const version of [2, 3]) {
       await t.stop();
-      expect(await rotate()).toContain(`key ring version ${version}`);
+      if (version === 3) {
+        // The away device last reported key set 1: rotating again would strand it.
+        const refused = await rotate();
+        expect(refused.code).not.toBe(0);
+        expect(refused.stderr).toContain("1 managed device(s) may not trust key ring version 2");
+      }
+      const rotated = await rotate(...(version === 3 ? ["--force"] : []));
+      expect(rotated.stdout, rotated.stderr).toContain(`key ring version ${version}`);
       const pinned = keysPinned(staying, version);
       t = await startTestServer(ports, dataDir);
       await pinned;
       const keys = staying.storage.identity()?.serverKeys;
       expect(keys).toEqual(t.server.signer.publishedKeySet());
       expect((await issueAndWait(t, staying.deviceId)).state).toBe("succeeded");
+      await reportedKeys(t, staying.deviceId, version);
     }
     // The first key is trusted no longer; the key that signs now was pinned before it did.
     const pinnedIds = staying.storage.identity()?.serverKeys?.keys.map((k) => k.keyId);

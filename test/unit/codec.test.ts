@@ -69,6 +69,7 @@ describe("codec", () => {
       model: "Portal",
       serial: "S1",
       telemetry: null,
+      signingKeysVersion: 2,
     };
     expect(decodeDeviceState(encodeDeviceState(state))).toEqual(state);
     const withState = { ...result, status: "succeeded" as const, errorCode: "", message: "", state };

@@ -130,6 +130,8 @@ describe("the pinned keys", () => {
     await device.sendConfig(configWith(keySet(2, [SERVER_KEY, next], SERVER_KEY)));
     expect(pinned).toEqual([SERVER_KEY.keyId, next.keyId]);
     expect(device.storage.identity()?.serverKeys?.version).toBe(2);
+    // Reported at once, so the server knows which devices are ready for the next rotation.
+    expect(device.network.states().at(-1)?.signingKeysVersion).toBe(2);
 
     const lock = device.commands.next({ type: "lock" });
     await device.sendEnvelope(signedCommand(lock, next));
