@@ -97,6 +97,23 @@ describe("enrollment pins the server's keys", () => {
   });
 });
 
+describe("an agent enrolled before commands were signed", () => {
+  it("pins the server's key set at its first connect and then runs its pending command", async () => {
+    const device = await startDevice(t);
+    devices.push(device);
+    await device.stop();
+    const { serverKeys: _pinned, ...legacy } = device.storage.identity()!;
+    await device.storage.saveIdentity(legacy);
+    // Queued while it is away: delivered right after the config that carries the key set.
+    const lock = await issue(device.deviceId, { type: "lock" });
+    const pinned = new Promise<number>((resolve) => device.once("keysPinned", (k) => resolve(k.version)));
+    await device.start();
+    expect(await pinned).toBe(1);
+    expect((await waitForCommand(t, lock)).state).toBe("succeeded");
+    expect(device.storage.identity()?.serverKeys).toEqual(t.server.signer.publishedKeySet());
+  });
+});
+
 describe("genuinely signed commands that must still be refused", () => {
   it("expired or with a seq going backwards: rejected, never run", async () => {
     const device = await startDevice(t);
