@@ -31,6 +31,14 @@ export const ServerConfigSchema = Type.Object({
   deviceCodePollIntervalSeconds: Type.Number({ minimum: 0.05, maximum: 60, default: 5 }),
   maxMqttPacketBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 64 * 1024 }),
   mqttConnectTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+  mqttDrainTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
+  mqttMaxQueuedBytesPerClient: Type.Integer({
+    minimum: 1024,
+    maximum: 256 * 1024 * 1024,
+    default: 1024 * 1024,
+  }),
+  mqttPublishRatePerSecond: Type.Number({ minimum: 0.01, maximum: 100_000, default: 50 }),
+  mqttPublishBurst: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 200 }),
   expirySweepSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 1 }),
   stateHistoryRetentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
 });
@@ -50,6 +58,10 @@ export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
   deviceCodePollIntervalSeconds: "PMDM_DEVICE_CODE_POLL_INTERVAL_SECONDS",
   maxMqttPacketBytes: "PMDM_MAX_MQTT_PACKET_BYTES",
   mqttConnectTimeoutMs: "PMDM_MQTT_CONNECT_TIMEOUT_MS",
+  mqttDrainTimeoutMs: "PMDM_MQTT_DRAIN_TIMEOUT_MS",
+  mqttMaxQueuedBytesPerClient: "PMDM_MQTT_MAX_QUEUED_BYTES_PER_CLIENT",
+  mqttPublishRatePerSecond: "PMDM_MQTT_PUBLISH_RATE_PER_SECOND",
+  mqttPublishBurst: "PMDM_MQTT_PUBLISH_BURST",
   expirySweepSeconds: "PMDM_EXPIRY_SWEEP_SECONDS",
   stateHistoryRetentionDays: "PMDM_STATE_HISTORY_RETENTION_DAYS",
 };

@@ -22,8 +22,12 @@ import type { DesiredConfig, DeviceCommand } from "../../proto/wire.js";
 import type { Logger } from "../logger.js";
 import type { CommandSigner } from "../signing/command-signer.js";
 import type { DeviceCredentialVerifier, DeviceEventHandler, DeviceGateway } from "./device-gateway.js";
-import { authorizePublish, authorizeSubscribe, createAuthenticate } from "./hooks.js";
+import { authorizeSubscribe, createAuthenticate, createAuthorizePublish } from "./hooks.js";
 import { guardPacketSize } from "./packet-size-guard.js";
+import { type PublishRateLimit, PublishRateLimiter } from "./publish-rate-limit.js";
+
+/** How often the publish budgets of devices that have been quiet long enough are forgotten. */
+const RATE_LIMIT_PRUNE_INTERVAL_MS = 60_000;
 
 /**
  * Pending connections the kernel queues for the MQTT port (it caps this at
@@ -52,8 +56,16 @@ export interface EmbeddedBrokerOptions {
    * fan-out to thousands of devices. Default 10 000.
    */
   concurrency?: number;
-  /** A client that has not drained its socket within this time is dropped. Default 30 000 ms. */
+  /** A client that has not drained its socket within this time is dropped. Default 10 000 ms. */
   drainTimeoutMs?: number;
+  /**
+   * Bytes that may wait in a client's output buffer (written by the server, not yet taken by
+   * the network). A device over it when the server publishes to it is reading too slowly and
+   * is dropped; it gets everything again when it reconnects. Default 1 MiB.
+   */
+  maxQueuedBytesPerClient?: number;
+  /** Per-device publish budget; a device over it is disconnected. Default 50/s, burst 200. */
+  publishRate?: PublishRateLimit;
   logger: Logger;
   verifyCredential: DeviceCredentialVerifier;
   /**
@@ -77,6 +89,10 @@ export async function createEmbeddedBroker(
 ): Promise<EmbeddedBroker> {
   const logger = options.logger;
   const maxPacketSizeBytes = options.maxPacketSizeBytes ?? 64 * 1024;
+  const maxQueuedBytesPerClient = options.maxQueuedBytesPerClient ?? 1024 * 1024;
+  const publishRateLimiter = new PublishRateLimiter(options.publishRate ?? { perSecond: 50, burst: 200 });
+  const pruneRateLimits = setInterval(() => publishRateLimiter.prune(), RATE_LIMIT_PRUNE_INTERVAL_MS);
+  pruneRateLimits.unref();
   /** The live client of each device; a reconnect replaces it. */
   const clientByDevice = new Map<string, Client>();
   /** Which of its two inbound topics each client has subscribed to: publishes go only there. */
@@ -96,11 +112,11 @@ export async function createEmbeddedBroker(
   const aedes = await Aedes.createBroker({
     concurrency: options.concurrency ?? 10_000,
     connectTimeout: options.connectTimeoutMs ?? 10_000,
-    drainTimeout: options.drainTimeoutMs ?? 30_000,
+    drainTimeout: options.drainTimeoutMs ?? 10_000,
     maxTopicLevels: options.maxTopicLevels ?? 8,
     authenticate: createAuthenticate(options.verifyCredential, logger),
     authorizeSubscribe,
-    authorizePublish,
+    authorizePublish: createAuthorizePublish(publishRateLimiter, logger),
     published(packet: AedesPublishPacket, client: Client | null, done: (err?: Error | null) => void) {
       // Only device publishes reach here with a client; the server's own have none.
       if (client) onDeviceMessage(client.id, packet);
@@ -201,6 +217,17 @@ export async function createEmbeddedBroker(
     // Offline or not listening: nothing to do. The store re-sends everything when the device
     // has subscribed again.
     if (!client || !subscribedByClient.get(client)?.[channel]) return Promise.resolve();
+    const queuedBytes = client.conn.writableLength;
+    if (queuedBytes > maxQueuedBytesPerClient) {
+      // A device that does not read what it is sent would hold its backlog in server memory.
+      // Dropping it keeps that bounded; the store re-sends everything when it reconnects.
+      logger.warn(
+        { clientId: deviceId, queuedBytes, maxQueuedBytesPerClient },
+        "MQTT client disconnected: reading too slowly",
+      );
+      client.close();
+      return Promise.resolve();
+    }
     const topic = deviceTopic(deviceId, channel);
     return new Promise((resolve, reject) => {
       // Straight to the device's client: no topic matching, and the ACL cannot be bypassed
@@ -240,6 +267,7 @@ export async function createEmbeddedBroker(
     },
     stats: () => ({ connectedClients: aedes.connectedClients, onlineDevices: clientByDevice.size }),
     async close() {
+      clearInterval(pruneRateLimits);
       for (const ws of wss.clients) ws.terminate();
       wss.close();
       // The listener's close completes only once every connection is gone, which closing

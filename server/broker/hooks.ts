@@ -6,6 +6,7 @@ import type { AedesOptions, AuthErrorCode, AuthenticateError } from "aedes";
 import { DEVICE_TO_SERVER, deviceTopic, parseDeviceTopic, SERVER_TO_DEVICE } from "../../proto/topics.js";
 import type { Logger } from "../logger.js";
 import type { DeviceCredentialVerifier } from "./device-gateway.js";
+import type { PublishRateLimiter } from "./publish-rate-limit.js";
 
 const SYS_PREFIX = "$SYS";
 
@@ -78,3 +79,29 @@ export const authorizePublish: AuthorizePublishHandler = (client, packet, done) 
   if (packet.retain) return done(new Error("devices may not publish retained messages"));
   done(null);
 };
+
+export class PublishRateExceeded extends Error {
+  constructor(deviceId: string, limiter: PublishRateLimiter) {
+    const { perSecond, burst } = limiter.limit;
+    super(`device '${deviceId}' exceeded its publish rate (${perSecond}/s, burst ${burst})`);
+    this.name = "PublishRateExceeded";
+  }
+}
+
+/**
+ * The topic rules of {@link authorizePublish}, then the device's publish budget. A device over
+ * its budget is disconnected (aedes closes the connection of a refused publish), with a logged
+ * reason: a flood costs the server one token check per message and nothing more, and an agent
+ * loses nothing by it, because it sends unacknowledged results again after reconnecting.
+ */
+export function createAuthorizePublish(limiter: PublishRateLimiter, logger: Logger): AuthorizePublishHandler {
+  return (client, packet, done) => {
+    authorizePublish(client, packet, (err) => {
+      if (err || !client) return done(err);
+      if (limiter.take(client.id)) return done(null);
+      const exceeded = new PublishRateExceeded(client.id, limiter);
+      logger.warn({ clientId: client.id, reason: exceeded.message }, "MQTT client disconnected");
+      done(exceeded);
+    });
+  };
+}

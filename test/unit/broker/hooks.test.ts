@@ -2,7 +2,14 @@
 import type { Client, PublishPacket, Subscription } from "aedes";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { authorizePublish, authorizeSubscribe, createAuthenticate } from "../../../server/broker/hooks.js";
+import {
+  authorizePublish,
+  authorizeSubscribe,
+  createAuthenticate,
+  createAuthorizePublish,
+  PublishRateExceeded,
+} from "../../../server/broker/hooks.js";
+import { PublishRateLimiter } from "../../../server/broker/publish-rate-limit.js";
 
 const client = (id: string) => ({ id }) as unknown as Client;
 const logger = pino({ level: "silent" });
@@ -85,5 +92,40 @@ describe("authorizePublish", () => {
     expect(await publish("dev_a", "$SYS/x")).toBeInstanceOf(Error);
     expect(await publish(null, "$SYS/x")).toBeInstanceOf(Error);
     expect(await publish(null, "pmdm/v1/d/dev_a/cmd")).toBeNull();
+  });
+});
+
+describe("createAuthorizePublish", () => {
+  const packet = (topic: string) =>
+    ({ cmd: "publish", topic, payload: Buffer.alloc(0), qos: 0, retain: false, dup: false }) as PublishPacket;
+
+  function limited() {
+    const warnings: { clientId?: string; reason?: string }[] = [];
+    const recording = pino({ level: "warn" }, { write: (line: string) => warnings.push(JSON.parse(line)) });
+    const hook = createAuthorizePublish(new PublishRateLimiter({ perSecond: 0.01, burst: 2 }), recording);
+    const publishAs = (id: string | null, topic: string) =>
+      new Promise<Error | null | undefined>((resolve) =>
+        hook(id === null ? null : client(id), packet(topic), (err) => resolve(err)),
+      );
+    return { warnings, publishAs };
+  }
+
+  it("disconnects a device over its budget with a logged reason, and only that device", async () => {
+    const { warnings, publishAs } = limited();
+    expect(await publishAs("dev_a", "pmdm/v1/d/dev_a/state")).toBeNull();
+    expect(await publishAs("dev_a", "pmdm/v1/d/dev_a/res")).toBeNull();
+    const refused = await publishAs("dev_a", "pmdm/v1/d/dev_a/state");
+    expect(refused).toBeInstanceOf(PublishRateExceeded);
+    expect(refused?.message).toMatch(/dev_a.*exceeded its publish rate/);
+    expect(warnings).toMatchObject([{ clientId: "dev_a", reason: refused?.message }]);
+    expect(await publishAs("dev_b", "pmdm/v1/d/dev_b/state")).toBeNull();
+  });
+
+  it("applies the topic rules first: a refused topic costs no token, the server has no budget", async () => {
+    const { publishAs } = limited();
+    expect(await publishAs("dev_a", "pmdm/v1/d/dev_b/state")).not.toBeInstanceOf(PublishRateExceeded);
+    expect(await publishAs("dev_a", "pmdm/v1/d/dev_b/state")).not.toBeInstanceOf(PublishRateExceeded);
+    expect(await publishAs("dev_a", "pmdm/v1/d/dev_a/state")).toBeNull();
+    for (let i = 0; i < 5; i++) expect(await publishAs(null, "pmdm/v1/d/dev_a/cmd")).toBeNull();
   });
 });
