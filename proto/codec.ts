@@ -284,7 +284,29 @@ export function decodeDeviceState(bytes: Uint8Array): DeviceState {
   return decodeWith("DeviceState", bytes, (b) => deviceStateFromWire(pb.DeviceState.decode(b)));
 }
 
+/** The largest time a JavaScript Date (and so the store and the API) can hold, ms [ECMA-262 21.4.1.1]. */
+const MAX_TIME_MS = 8.64e15;
+
+function timeFromWireMs(field: string, ms: number): number {
+  if (ms > MAX_TIME_MS) throw new Error(`${field} ${ms} is not a time`);
+  return ms;
+}
+
+function finiteFromWire(field: string, value: number): number {
+  if (!Number.isFinite(value)) throw new Error(`${field} is ${value}`);
+  return value;
+}
+
+/**
+ * Values a device can encode but no device means: a time past the year 275 760 cannot be
+ * stored or shown, and NaN or infinity would turn into null on the way into the store. Such a
+ * report is malformed as a whole; nothing of it is kept.
+ */
 function deviceStateFromWire(s: portal.mdm.v1.DeviceState): DeviceState {
+  timeFromWireMs("at_ms", s.atMs);
+  timeFromWireMs("boot_time_ms", s.bootTimeMs);
+  timeFromWireMs("last_time_sync_at_ms", s.lastTimeSyncAtMs);
+  if (s.telemetry) finiteFromWire("telemetry.cpu_load_percent", s.telemetry.cpuLoadPercent ?? 0);
   return {
     atMs: s.atMs,
     name: s.name,

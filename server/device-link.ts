@@ -41,11 +41,14 @@ export class DeviceLink implements DeviceEventHandler {
   }
 
   async commandResult(deviceId: string, result: CommandResult): Promise<void> {
-    // A terminal result may carry the state the command left the device in.
+    // A terminal result may carry the state the command left the device in. Both writes
+    // are awaited together: a failed state write must reject this call, not float away as
+    // an unhandled rejection (which ends the process).
     const state = result.state ? this.deviceState(deviceId, result.state) : undefined;
-    await this.commands.handleResult(deviceId, result);
-    this.counters.commandResultsStored++;
-    await state;
+    const stored = this.commands.handleResult(deviceId, result).then(() => {
+      this.counters.commandResultsStored++;
+    });
+    await Promise.all([stored, state]);
   }
 
   async deviceState(deviceId: string, state: DeviceState): Promise<void> {

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   decodeCommandResult,
@@ -14,6 +15,7 @@ import {
   WireDecodeError,
 } from "../../proto/codec.js";
 import type { CommandAction, DeviceState } from "../../proto/wire.js";
+import { deviceStateArbitrary } from "../../simulator/fuzz/payload-cases.js";
 
 const actions: CommandAction[] = [
   { type: "lock" },
@@ -26,6 +28,37 @@ const actions: CommandAction[] = [
   { type: "deactivate" },
   { type: "refresh_state" },
 ];
+
+const telemetry = () => ({
+  cpuLoadPercent: 12.5,
+  memoryTotalBytes: 2e9,
+  memoryUsedBytes: 1e9,
+  diskTotalBytes: 8e9,
+  diskUsedBytes: 4e9,
+  uptimeSeconds: 3600,
+  os: "Linux",
+  osVersion: "6.1",
+  batteryPercent: -1,
+  interfaces: [],
+});
+
+const sampleState = (): DeviceState => ({
+  atMs: 1_700_000_000_000,
+  name: "Room 1",
+  locked: false,
+  timezone: "UTC",
+  timezoneAutomatic: true,
+  ntpServer: null,
+  clockOffsetMs: 3,
+  lastTimeSyncAtMs: 1_700_000_000_000,
+  timeSyncError: null,
+  bootTimeMs: 1_690_000_000_000,
+  agentVersion: "1.0.0",
+  appliedConfigVersion: 1,
+  model: "Portal",
+  serial: "S1",
+  telemetry: telemetry(),
+});
 
 describe("codec", () => {
   it.each(actions)("round-trips a command with action $type", (action) => {
@@ -101,5 +134,49 @@ describe("codec", () => {
       expect(() => decodeCommandResult(bytes)).toThrow(WireDecodeError);
     }
     expect(() => decodeDeviceState(Uint8Array.from([0x08]))).toThrow(WireDecodeError);
+  });
+
+  it("refuses a state whose times no Date can hold or whose load is not a number", () => {
+    const base = decodeDeviceState(encodeDeviceState(sampleState()));
+    const bad: Partial<DeviceState>[] = [
+      { bootTimeMs: 8.64e15 + 1 },
+      { atMs: 2 ** 62 },
+      { lastTimeSyncAtMs: 2 ** 63 },
+      { telemetry: { ...telemetry(), cpuLoadPercent: Number.NaN } },
+      { telemetry: { ...telemetry(), cpuLoadPercent: Number.POSITIVE_INFINITY } },
+    ];
+    for (const change of bad) {
+      const bytes = encodeDeviceState({ ...base, ...change });
+      expect(() => decodeDeviceState(bytes), JSON.stringify(change)).toThrow(WireDecodeError);
+      // The same state carried by a command result is refused with the whole result.
+      const result = encodeCommandResult({
+        commandId: "cmd_1",
+        status: "succeeded",
+        errorCode: "",
+        message: "",
+        atMs: 1,
+        state: { ...base, ...change },
+      });
+      expect(() => decodeCommandResult(result), JSON.stringify(change)).toThrow(WireDecodeError);
+    }
+  });
+
+  it("decodes any encodable state into one the store keeps exactly, or refuses it", () => {
+    fc.assert(
+      fc.property(deviceStateArbitrary, (state) => {
+        let decoded: DeviceState;
+        try {
+          decoded = decodeDeviceState(encodeDeviceState(state));
+        } catch (err) {
+          return err instanceof WireDecodeError;
+        }
+        // What recordState does with it: ISO times and a JSON round trip without loss.
+        for (const ms of [decoded.atMs, decoded.bootTimeMs, decoded.lastTimeSyncAtMs ?? 0]) {
+          new Date(ms).toISOString();
+        }
+        return JSON.stringify(JSON.parse(JSON.stringify(decoded))) === JSON.stringify(decoded);
+      }),
+      { seed: 20_261_123, numRuns: 500 },
+    );
   });
 });
