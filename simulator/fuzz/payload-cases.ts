@@ -89,6 +89,7 @@ export const deviceStateArbitrary: fc.Arbitrary<DeviceState> = fc.record({
   bootTimeMs: uint64Ms,
   agentVersion: text,
   appliedConfigVersion: uint64Ms,
+  signingKeysVersion: uint64Ms,
   model: text,
   serial: text,
   telemetry: fc.option(telemetry, { nil: null }),

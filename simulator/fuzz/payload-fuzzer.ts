@@ -75,6 +75,7 @@ export function validState(name: string): DeviceState {
     bootTimeMs: Date.UTC(2026, 0, 1),
     agentVersion: "1.0.0",
     appliedConfigVersion: 3,
+    signingKeysVersion: 1,
     model: "Portal",
     serial: name,
     telemetry: {
@@ -106,6 +107,7 @@ function expectedReported(state: DeviceState): Record<string, unknown> {
     bootTime: new Date(state.bootTimeMs).toISOString(),
     agentVersion: state.agentVersion,
     appliedConfigVersion: state.appliedConfigVersion,
+    signingKeysVersion: state.signingKeysVersion,
     telemetry: state.telemetry,
   };
 }

@@ -55,6 +55,7 @@ const sampleState = (): DeviceState => ({
   bootTimeMs: 1_690_000_000_000,
   agentVersion: "1.0.0",
   appliedConfigVersion: 1,
+  signingKeysVersion: 1,
   model: "Portal",
   serial: "S1",
   telemetry: telemetry(),
