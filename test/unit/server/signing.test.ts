@@ -87,3 +87,31 @@ describe("what the server signs", () => {
     expect(set.keys.map((k) => k.keyId)).toEqual(pinnedFrom(after).keys.map((k) => k.keyId));
   });
 });
+
+describe("the agent's verifier", () => {
+  it("answers a pinned key that is not a valid public key with bad_signature, never a throw", async () => {
+    const signer = new CommandSigner(await loadOrCreateSigningKeys(dataDir));
+    const bytes = new TextEncoder().encode("a command");
+    const { keyId, signature } = signer.sign(bytes);
+    const broken: PinnedKeys = { version: 1, keys: [{ keyId, publicKey: "bm90IGEga2V5" }] };
+    expect(new SignatureVerifier().check({ bytes, signature, keyId }, broken)).toMatchObject({
+      errorCode: "bad_signature",
+    });
+  });
+
+  it("names the reason: unsigned, unknown key, nothing pinned", () => {
+    const verifier = new SignatureVerifier();
+    const bytes = new Uint8Array([1]);
+    const pinned: PinnedKeys = { version: 1, keys: [] };
+    expect(verifier.check({ bytes, signature: new Uint8Array(0), keyId: "" }, pinned)?.errorCode).toBe(
+      "unsigned",
+    );
+    expect(verifier.check({ bytes, signature: new Uint8Array(64), keyId: "k" }, pinned)?.errorCode).toBe(
+      "unknown_key",
+    );
+    expect(verifier.check({ bytes, signature: new Uint8Array(64), keyId: "k" }, undefined)).toEqual({
+      errorCode: "unknown_key",
+      message: "this device has no server key pinned yet",
+    });
+  });
+});
