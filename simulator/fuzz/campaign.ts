@@ -176,6 +176,7 @@ export async function runFuzzCampaign(options: FuzzCampaignOptions): Promise<Fuz
   const mqtt = await runMqttFuzz({
     host: "127.0.0.1",
     port: mqttPort,
+    webSocketUrl: `${server.httpUrl.replace("http", "ws")}/mqtt`,
     targets: { devices: fuzzDevices, victimIds: [victimId, sentinel.deviceId] },
     seed: options.seed,
     packets: options.packets,

@@ -67,8 +67,8 @@ const mb = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(0)} MB`;
 const { mqtt, payload, server, healthyDevice } = report;
 const rows: ResultRow[] = [
   {
-    metric: "MQTT packets sent (sessions, of which closed by the server)",
-    value: `${mqtt.packetsSent} in ${(mqtt.elapsedMs / 1000).toFixed(1)} s (${mqtt.sessions} sessions, ${mqtt.closedByServer} closed by the server)`,
+    metric: "MQTT packets sent",
+    value: `${mqtt.packetsSent} in ${(mqtt.elapsedMs / 1000).toFixed(1)} s (${mqtt.sessions} sessions, ${mqtt.webSocketSessions} over WebSocket, ${mqtt.closedByServer} closed by the server)`,
     target: `≥ ${opts.packets}`,
     verdict: mqtt.packetsSent >= opts.packets ? "met" : "missed",
   },

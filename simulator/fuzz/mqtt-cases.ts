@@ -41,6 +41,8 @@ export interface FuzzPacket {
 
 export interface FuzzSession {
   opening: Opening;
+  /** Over MQTT-over-WebSocket instead of plain TCP (when the fuzzer has a WebSocket URL). */
+  overWebSocket: boolean;
   /** Wait for CONNACK before sending the rest (otherwise aedes must queue what follows). */
   awaitConnack: boolean;
   packets: FuzzPacket[];
@@ -472,6 +474,7 @@ export function sessionArbitrary(targets: FuzzTargets, maxPackets = 12): fc.Arbi
       keepalive: fc.integer({ min: 0, max: 120 }),
       connectMutations: fc.array(mutation, { minLength: 1, maxLength: 2 }),
       awaitConnack: fc.boolean(),
+      overWebSocket: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
       splits: fc.array(fraction, { maxLength: 4 }),
     })
     .chain((s) => {
@@ -479,6 +482,7 @@ export function sessionArbitrary(targets: FuzzTargets, maxPackets = 12): fc.Arbi
       const first = openingPacket(s.opening, own, s.victimId, s.willTopic, s.keepalive, s.connectMutations);
       return fc.array(anyPacket(targets, own), { minLength: 1, maxLength: maxPackets }).map((packets) => ({
         opening: s.opening,
+        overWebSocket: s.overWebSocket,
         awaitConnack: s.awaitConnack && first !== null,
         // A mutation can leave nothing; nothing is not a packet.
         packets: (first ? [first, ...packets] : packets).filter((p) => p.bytes.length > 0),

@@ -4,11 +4,14 @@
  */
 import { connect } from "node:net";
 import fc from "fast-check";
+import { WebSocket } from "ws";
 import { type FuzzPacket, type FuzzSession, type FuzzTargets, sessionArbitrary } from "./mqtt-cases.js";
 
 export interface MqttFuzzOptions {
   host: string;
   port: number;
+  /** MQTT over WebSocket (`ws://host:port/mqtt`); when set, some sessions go this way. */
+  webSocketUrl?: string;
   targets: FuzzTargets;
   seed: number;
   /** Stop after this many packets have been handed to sockets. */
@@ -27,6 +30,8 @@ export interface MqttFuzzOptions {
 export interface MqttFuzzReport {
   seed: number;
   sessions: number;
+  /** Sessions that went over WebSocket rather than TCP. */
+  webSocketSessions: number;
   packetsSent: number;
   bytesSent: number;
   /** Packets sent, by what they exercise (mutations grouped under `mutated-*`). */
@@ -56,6 +61,7 @@ export async function runMqttFuzz(options: MqttFuzzOptions): Promise<MqttFuzzRep
   const report: MqttFuzzReport = {
     seed: options.seed,
     sessions: 0,
+    webSocketSessions: 0,
     packetsSent: 0,
     bytesSent: 0,
     packetsByKind: {},
@@ -87,22 +93,71 @@ export async function runMqttFuzz(options: MqttFuzzOptions): Promise<MqttFuzzRep
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function runSession(session: FuzzSession, options: MqttFuzzOptions, report: MqttFuzzReport) {
-  const socket = connect({ host: options.host, port: options.port });
+/** A connection to the broker, over TCP or WebSocket: what a session needs of it. */
+interface Channel {
+  /** Resolves true once open, false if it never opened. */
+  opened: Promise<boolean>;
+  closed: Promise<void>;
+  isClosed(): boolean;
+  onData(listener: (chunk: Buffer) => void): void;
+  write(bytes: Buffer): void;
+  /** Closes abruptly: a TCP reset, a WebSocket without closing handshake. */
+  abort(): void;
+}
+
+function tcpChannel(host: string, port: number): Channel {
+  const socket = connect({ host, port });
   socket.setNoDelay(true);
-  let closed = false;
-  let connack: ((code: number) => void) | null = null;
-  const closedPromise = new Promise<void>((resolve) =>
-    socket.once("close", () => {
-      closed = true;
+  // Resets and broken pipes are what hostile sessions earn; 'close' follows.
+  socket.on("error", () => {});
+  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+  return {
+    opened: new Promise((resolve) => {
+      socket.once("connect", () => resolve(true));
+      socket.once("close", () => resolve(false));
+    }),
+    closed,
+    isClosed: () => socket.destroyed,
+    onData: (listener) => socket.on("data", listener),
+    write: (bytes) => socket.write(bytes),
+    // A reset rather than a FIN leaves no TIME_WAIT behind: tens of thousands of sessions
+    // would otherwise run this side out of ports.
+    abort: () => socket.resetAndDestroy(),
+  };
+}
+
+function webSocketChannel(url: string): Channel {
+  const ws = new WebSocket(url, "mqtt");
+  let isClosed = false;
+  ws.on("error", () => {});
+  const closed = new Promise<void>((resolve) =>
+    ws.once("close", () => {
+      isClosed = true;
       resolve();
     }),
   );
-  socket.on("error", () => {
-    // Resets and broken pipes are what hostile sessions earn; 'close' follows.
-  });
+  return {
+    opened: new Promise((resolve) => {
+      ws.once("open", () => resolve(true));
+      ws.once("close", () => resolve(false));
+    }),
+    closed,
+    isClosed: () => isClosed || ws.readyState !== WebSocket.OPEN,
+    onData: (listener) => ws.on("message", (data: Buffer) => listener(data)),
+    // Each write is one binary frame: frame boundaries cut packets as TCP segments would.
+    write: (bytes) => ws.send(bytes),
+    abort: () => ws.terminate(),
+  };
+}
+
+async function runSession(session: FuzzSession, options: MqttFuzzOptions, report: MqttFuzzReport) {
+  const channel =
+    session.overWebSocket && options.webSocketUrl
+      ? webSocketChannel(options.webSocketUrl)
+      : tcpChannel(options.host, options.port);
+  let connack: ((code: number) => void) | null = null;
   let answeredConnect = false;
-  socket.on("data", (chunk: Buffer) => {
+  channel.onData((chunk: Buffer) => {
     // CONNACK (0x20 0x02 flags code) is the first thing a broker sends on a connection.
     if (answeredConnect) return;
     answeredConnect = true;
@@ -112,18 +167,15 @@ async function runSession(session: FuzzSession, options: MqttFuzzOptions, report
     else report.connacksRefused++;
     connack?.(code);
   });
-  const connected = await new Promise<boolean>((resolve) => {
-    socket.once("connect", () => resolve(true));
-    socket.once("close", () => resolve(false));
-  });
-  if (!connected) {
+  if (!(await channel.opened)) {
     report.connectFailures++;
     return;
   }
+  if (session.overWebSocket && options.webSocketUrl) report.webSocketSessions++;
 
   const write = (bytes: Buffer): boolean => {
-    if (closed || socket.destroyed) return false;
-    socket.write(bytes);
+    if (channel.isClosed()) return false;
+    channel.write(bytes);
     report.bytesSent += bytes.length;
     return true;
   };
@@ -141,7 +193,7 @@ async function runSession(session: FuzzSession, options: MqttFuzzOptions, report
     });
     write(opening.bytes);
     count(opening);
-    await Promise.race([answered, closedPromise, delay(CONNACK_WAIT_MS)]);
+    await Promise.race([answered, channel.closed, delay(CONNACK_WAIT_MS)]);
     rest = session.packets.slice(1);
   }
   connack = null;
@@ -166,10 +218,8 @@ async function runSession(session: FuzzSession, options: MqttFuzzOptions, report
     // Let the server read this piece on its own before the next one arrives.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  await Promise.race([closedPromise, delay(options.lingerMs ?? 20)]);
-  if (closed) report.closedByServer++;
-  // A reset rather than a FIN leaves no TIME_WAIT behind: tens of thousands of sessions
-  // would otherwise run this side out of ports.
-  else socket.resetAndDestroy();
-  await closedPromise;
+  await Promise.race([channel.closed, delay(options.lingerMs ?? 20)]);
+  if (channel.isClosed()) report.closedByServer++;
+  else channel.abort();
+  await channel.closed;
 }

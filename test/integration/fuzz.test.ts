@@ -41,6 +41,7 @@ describe("fuzzing", () => {
         "mutated",
       ]),
     );
+    expect(report.mqtt.webSocketSessions, replay).toBeGreaterThan(0);
     expect(report.mqtt.connacksAccepted, replay).toBeGreaterThan(0);
     expect(report.mqtt.connacksRefused, replay).toBeGreaterThan(0);
   }, 180_000);
