@@ -23,6 +23,11 @@ export const AgentConfigSchema = Type.Object(
       pattern: "^$|^https?://",
       description: "the portal-mdm server's HTTP URL; --server overrides it",
     }),
+    caFile: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+      default: null,
+      description:
+        "CA certificate (PEM) trusted for the server's HTTPS and MQTT over TLS; null: the system's roots; --ca-file overrides it",
+    }),
     enrollToken: Type.String({
       default: "",
       description: "enroll with this token; empty: show a code for an admin to type in",

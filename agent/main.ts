@@ -6,17 +6,20 @@
  * stopped.
  */
 import { createHash } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { type Logger, pino } from "pino";
+import { Agent as HttpAgent } from "undici";
 import { AgentConfigError, DEFAULT_CONFIG_FILE, loadAgentConfigFile } from "./config.js";
 import type { AgentEvents } from "./core/agent-events.js";
 import { EnrollmentRefusedError } from "./enrollment/enrollment-client.js";
+import { appendExecution } from "./execution-log.js";
 import { LinuxDevice } from "./platform/linux/linux-device.js";
 import { SimulatedDevice } from "./simulated-device.js";
 import { readJsonFile, writeFileAtomic } from "./storage/atomic-file.js";
 import { FileAgentStorage } from "./storage/file-storage.js";
+import { mqttJsTransport } from "./transport/mqtt-transport.js";
 import { AGENT_VERSION } from "./version.js";
 
 const PLATFORMS = ["simulated", "linux"] as const;
@@ -33,6 +36,9 @@ interface CliOptions {
   model: string;
   name?: string;
   logLevel: string;
+  caFile?: string;
+  latencyMs: number;
+  executionLog?: string;
 }
 
 /** The flags given on the command line (not defaulted), for those that override a config file. */
@@ -77,6 +83,7 @@ const PLATFORM_RUNNERS: Record<
   simulated: async (opts) => {
     const log = pino({ name: "portal-agent", level: opts.logLevel });
     if (!opts.server) throw new AgentConfigError("--server is required with --platform simulated");
+    const ca = opts.caFile ? await readCaFile(opts.caFile) : undefined;
     const agent = new SimulatedDevice({
       serial: await simulatedSerial(opts.dataDir, opts.serial, log),
       model: opts.model,
@@ -85,7 +92,16 @@ const PLATFORM_RUNNERS: Record<
       enrollmentToken: opts.enrollToken,
       storage: new FileAgentStorage(opts.dataDir),
       logger: log,
+      latencyMs: opts.latencyMs,
+      transport: mqttJsTransport({ ca }),
+      enrollmentDispatcher: ca ? new HttpAgent({ connect: { ca } }) : undefined,
     });
+    const executionLog = opts.executionLog;
+    if (executionLog) {
+      agent.on("executed", ({ commandId, type, atMs }) =>
+        appendExecution(executionLog, { commandId, type, atMs, pid: process.pid }),
+      );
+    }
     return { agent, log };
   },
   // A real device: everything comes from the config file; flags given override it. Logs are
@@ -99,6 +115,7 @@ const PLATFORM_RUNNERS: Record<
       ...(given.has("dataDir") ? { stateDir: opts.dataDir } : {}),
       ...(given.has("dryRun") ? { dryRun: true } : {}),
       ...(given.has("logLevel") ? { logLevel: opts.logLevel as typeof file.logLevel } : {}),
+      ...(given.has("caFile") ? { caFile: opts.caFile ?? null } : {}),
     };
     const log = pino({ name: "portal-agent", level: config.logLevel });
     return { agent: await LinuxDevice.create({ config, logger: log }), log };
@@ -124,6 +141,19 @@ async function main(): Promise<void> {
     .option("--serial <serial>", "device serial (simulated; default: derived from the data dir, then kept)")
     .option("--model <model>", "device model (simulated)", "Portal")
     .option("--name <name>", "initial device name (simulated)")
+    .option(
+      "--ca-file <file>",
+      "trust this CA (PEM) for the server's HTTPS and MQTT over TLS (linux: overrides the config)",
+    )
+    .addOption(
+      new Option("--latency-ms <ms>", "time each device action takes (simulated)")
+        .argParser(Number)
+        .default(0),
+    )
+    .option(
+      "--execution-log <file>",
+      "append a JSON line per device action, before it runs (simulated; for crash tests)",
+    )
     .addOption(
       new Option("--log-level <level>", "log level")
         .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
@@ -170,6 +200,14 @@ async function main(): Promise<void> {
       process.exit(2);
     }
     throw err;
+  }
+}
+
+async function readCaFile(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new AgentConfigError(`cannot read the CA file ${file}: ${(err as Error).message}`);
   }
 }
 

@@ -9,6 +9,8 @@
  *   npm run admin -- reset-password --email ana@example.com [--password-stdin]
  *   npm run admin -- list
  *   npm run admin -- rotate-signing-key
+ *   npm run admin -- backup <dir>             (online: the server may be running)
+ *   npm run admin -- restore <dir> [--force]  (refuses while a server runs on the data dir)
  */
 import { join, resolve } from "node:path";
 import { text } from "node:stream/consumers";
@@ -28,6 +30,7 @@ import type { ServerEvents } from "./events/server-events.js";
 import { createLogger } from "./logger.js";
 import { DATABASE_FILE } from "./server.js";
 import { readSigningKeys, rotateSigningKeys, type SigningKeyRing } from "./signing/signing-keys.js";
+import { backupDataDir, restoreDataDir } from "./store/backup.js";
 import { Database } from "./store/database.js";
 import { migrate } from "./store/migrations.js";
 
@@ -75,7 +78,7 @@ async function withServices(dataDir: string, run: (s: Services) => Promise<void>
 }
 
 const program = new Command("npm run admin --")
-  .description("Create admins and reset passwords on the server machine")
+  .description("Create admins, reset passwords, back up and restore, on the server machine")
   .addOption(
     new Option("--data-dir <dir>", "the server's data dir").env(CONFIG_ENV.dataDir).default("./data"),
   );
@@ -236,6 +239,33 @@ program
           "restart the server to sign with the new active key\n",
       );
     });
+  });
+
+const describeCounts = (counts: { devices: number; commands: number; admins: number }) =>
+  `${counts.devices} devices, ${counts.commands} commands, ${counts.admins} admins`;
+
+program
+  .command("backup")
+  .description("copy the data dir (SQLite online backup, integrity-checked) into a new directory")
+  .argument("<dir>", "where the backup goes (must not exist or be empty)")
+  .action(async (dir: string) => {
+    const manifest = await backupDataDir(program.opts<{ dataDir: string }>().dataDir, dir, DATABASE_FILE);
+    process.stdout.write(
+      `backed up ${describeCounts(manifest.counts)} and ${manifest.files.length} file(s) to ${dir}\n`,
+    );
+  });
+
+program
+  .command("restore")
+  .description("restore a backup into the data dir; the server must be stopped")
+  .argument("<dir>", "a directory written by `backup`")
+  .option("--force", "replace the data dir's database")
+  .action(async (dir: string, options: { force?: boolean }) => {
+    const dataDir = program.opts<{ dataDir: string }>().dataDir;
+    const manifest = await restoreDataDir(dir, dataDir, options);
+    process.stdout.write(
+      `restored ${describeCounts(manifest.counts)} from the backup of ${manifest.createdAt} into ${dataDir}\n`,
+    );
   });
 
 try {

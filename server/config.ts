@@ -18,9 +18,19 @@ export const ServerConfigSchema = Type.Object({
   host: Type.String({ minLength: 1, default: "0.0.0.0", description: "bind address for HTTP and MQTT" }),
   httpPort: Port(8080),
   mqttPort: Port(1883),
+  mqttTlsPort: Port(8883),
+  tlsCertFile: Type.String({
+    default: "",
+    description: "certificate chain (PEM) for HTTPS and MQTT over TLS; empty: no TLS",
+  }),
+  tlsKeyFile: Type.String({ default: "", description: "private key (PEM) of the certificate" }),
+  plainMqtt: Type.Optional(
+    Type.Boolean({ description: "plain MQTT on mqttPort; default: on without TLS, off with TLS" }),
+  ),
   publicMqttUrl: Type.String({
     default: "",
-    description: "MQTT URL given to enrolling devices; empty: mqtt://<host>:<mqtt port>",
+    description:
+      "MQTT URL given to enrolling devices; empty: mqtts://<host>:<tls port> or mqtt://<host>:<port>",
   }),
   logLevel: Type.Union(
     ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
@@ -51,6 +61,10 @@ export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
   host: "PMDM_HOST",
   httpPort: "PMDM_HTTP_PORT",
   mqttPort: "PMDM_MQTT_PORT",
+  mqttTlsPort: "PMDM_MQTT_TLS_PORT",
+  tlsCertFile: "PMDM_TLS_CERT_FILE",
+  tlsKeyFile: "PMDM_TLS_KEY_FILE",
+  plainMqtt: "PMDM_PLAIN_MQTT",
   publicMqttUrl: "PMDM_PUBLIC_MQTT_URL",
   logLevel: "PMDM_LOG_LEVEL",
   commandTtlSeconds: "PMDM_COMMAND_TTL_SECONDS",
@@ -91,7 +105,23 @@ export function loadServerConfig(
     });
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
-  return Object.freeze(withDefaults as ServerConfig);
+  const config = withDefaults as ServerConfig;
+  if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) {
+    throw new ConfigError(
+      `invalid configuration:\n  tlsCertFile (${CONFIG_ENV.tlsCertFile}) and tlsKeyFile (${CONFIG_ENV.tlsKeyFile}) go together: give both or neither`,
+    );
+  }
+  return Object.freeze(config);
+}
+
+/** TLS is on when a certificate is configured. */
+export function tlsEnabled(config: ServerConfig): boolean {
+  return config.tlsCertFile !== "";
+}
+
+/** Plain MQTT, unless turned off, or left off by default because TLS is on. */
+export function plainMqttEnabled(config: ServerConfig): boolean {
+  return config.plainMqtt ?? !tlsEnabled(config);
 }
 
 function coerce(key: keyof ServerConfig, value: unknown): unknown {
@@ -100,6 +130,10 @@ function coerce(key: keyof ServerConfig, value: unknown): unknown {
   if ("type" in schema && (schema.type === "integer" || schema.type === "number")) {
     const n = Number(value);
     return Number.isFinite(n) ? n : value;
+  }
+  if ("type" in schema && schema.type === "boolean") {
+    if (/^(true|1|yes|on)$/i.test(value)) return true;
+    if (/^(false|0|no|off)$/i.test(value)) return false;
   }
   return value;
 }

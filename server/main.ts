@@ -17,6 +17,10 @@ const flags: [keyof ServerConfig, string, string][] = [
   ["host", "--host <address>", "bind address for HTTP and MQTT (default 0.0.0.0)"],
   ["httpPort", "--http-port <port>", "HTTP port; 0 picks a free one (default 8080)"],
   ["mqttPort", "--mqtt-port <port>", "MQTT port; 0 picks a free one (default 1883)"],
+  ["mqttTlsPort", "--mqtt-tls-port <port>", "MQTT over TLS port, with a certificate (default 8883)"],
+  ["tlsCertFile", "--tls-cert <file>", "certificate chain (PEM): HTTPS and MQTT over TLS"],
+  ["tlsKeyFile", "--tls-key <file>", "private key (PEM) of --tls-cert"],
+  ["plainMqtt", "--plain-mqtt <on|off>", "plain MQTT on --mqtt-port (default on without TLS, off with it)"],
   [
     "publicMqttUrl",
     "--public-mqtt-url <url>",
@@ -42,7 +46,11 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
-const server = await startServer(config, logger);
+const server = await startServer(config, logger).catch((err: unknown) => {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`${err.message}\n`);
+  process.exit(2);
+});
 if (server.createdAdmin) {
   // Printed once, on purpose outside the JSON log: this is the only time it is shown.
   process.stdout.write(

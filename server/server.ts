@@ -2,7 +2,7 @@
  * Builds and starts the whole server: store, services, embedded broker, HTTP API and jobs.
  * `server/main.ts` calls it with the parsed configuration; tests call it with port 0.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { AdminService } from "./admins/accounts.js";
@@ -18,7 +18,7 @@ import { buildHttpApp } from "./api/http-app.js";
 import { createEmbeddedBroker, type EmbeddedBroker } from "./broker/embedded-broker.js";
 import { BatchService } from "./commands/batch-service.js";
 import { CommandService } from "./commands/command-service.js";
-import type { ServerConfig } from "./config.js";
+import { CONFIG_ENV, ConfigError, plainMqttEnabled, type ServerConfig, tlsEnabled } from "./config.js";
 import { DeviceLink } from "./device-link.js";
 import { DeviceService } from "./devices/device-service.js";
 import { EnrollmentService } from "./enrollment/enrollment-service.js";
@@ -29,6 +29,7 @@ import { everySeconds, Scheduler } from "./scheduler.js";
 import { SettingsService } from "./settings/settings-service.js";
 import { CommandSigner } from "./signing/command-signer.js";
 import { loadOrCreateSigningKeys } from "./signing/signing-keys.js";
+import { SERVER_PID_FILE } from "./store/backup.js";
 import { Database } from "./store/database.js";
 import { migrate } from "./store/migrations.js";
 import { SERVER_VERSION } from "./version.js";
@@ -39,8 +40,11 @@ const HTTP_CLOSE_GRACE_MS = 2000;
 
 export interface RunningServer {
   httpPort: number;
+  /** The plain MQTT port; 0 when plain MQTT is off. */
   mqttPort: number;
-  /** Base URL of the HTTP API as reachable on this host. */
+  /** The MQTT over TLS port; null without TLS. */
+  mqttTlsPort: number | null;
+  /** Base URL of the HTTP API as reachable on this host (https:// with TLS). */
   httpUrl: string;
   /** MQTT URL handed to enrolling devices. */
   mqttUrl: string;
@@ -76,8 +80,12 @@ export async function startServer(
   clock: () => number = Date.now,
 ): Promise<RunningServer> {
   const dataDir = resolve(config.dataDir);
+  const tls = await readTlsFiles(config);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const db = await Database.open(join(dataDir, DATABASE_FILE));
+  // Tells `npm run admin -- restore` that this data dir is in use.
+  const pidFile = join(dataDir, SERVER_PID_FILE);
+  await writeFile(pidFile, `${process.pid}\n`, { mode: 0o600 });
   const migrated = await migrate(db);
   if (migrated.from !== migrated.to) logger.info(migrated, "database migrated");
   const events = new EventBus<ServerEvents>(logger);
@@ -136,6 +144,8 @@ export async function startServer(
     {
       host: config.host,
       mqttPort: config.mqttPort,
+      plainMqtt: plainMqttEnabled(config),
+      tls: tls ? { ...tls, port: config.mqttTlsPort } : undefined,
       maxPacketSizeBytes: config.maxMqttPacketBytes,
       connectTimeoutMs: config.mqttConnectTimeoutMs,
       drainTimeoutMs: config.mqttDrainTimeoutMs,
@@ -165,6 +175,7 @@ export async function startServer(
     },
     {
       logger,
+      tls,
       version: SERVER_VERSION,
       health: () => ({
         version: SERVER_VERSION,
@@ -184,7 +195,13 @@ export async function startServer(
   await app.listen({ host: config.host, port: config.httpPort });
   const httpPort = (app.server.address() as AddressInfo).port;
   const reachableHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
-  if (!mqttUrl) mqttUrl = `mqtt://${reachableHost}:${broker.mqttPort}`;
+  if (!mqttUrl) {
+    mqttUrl =
+      broker.mqttTlsPort !== null
+        ? `mqtts://${reachableHost}:${broker.mqttTlsPort}`
+        : `mqtt://${reachableHost}:${broker.mqttPort}`;
+  }
+  const httpUrl = `${tls ? "https" : "http"}://${reachableHost}:${httpPort}`;
 
   const scheduler = new Scheduler(logger);
   scheduler.start([
@@ -205,18 +222,20 @@ export async function startServer(
     {
       httpPort,
       mqttPort: broker.mqttPort,
+      mqttTlsPort: broker.mqttTlsPort,
       dataDir,
       mqttUrl,
       version: SERVER_VERSION,
       signingKeyId: signer.activeKeyId,
     },
-    `portal-mdm listening: http://${reachableHost}:${httpPort} (API docs at /api/docs), ${mqttUrl}`,
+    `portal-mdm listening: ${httpUrl} (API docs at /api/docs), ${mqttUrl}`,
   );
 
   return {
     httpPort,
     mqttPort: broker.mqttPort,
-    httpUrl: `http://${reachableHost}:${httpPort}`,
+    mqttTlsPort: broker.mqttTlsPort,
+    httpUrl,
     mqttUrl,
     createdAdminToken: bootstrap?.token ?? null,
     createdAdmin: bootstrap ? { email: bootstrap.email, password: bootstrap.password } : null,
@@ -249,6 +268,22 @@ export async function startServer(
       await commands.drainWrites();
       await devices.drainWrites();
       await db.close();
+      await rm(pidFile, { force: true });
     },
   };
+}
+
+/** The certificate and key when TLS is configured; a file that cannot be read stops the start. */
+async function readTlsFiles(config: ServerConfig): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  if (!tlsEnabled(config)) return undefined;
+  const read = async (key: "tlsCertFile" | "tlsKeyFile") => {
+    try {
+      return await readFile(config[key]);
+    } catch (err) {
+      throw new ConfigError(
+        `invalid configuration:\n  ${key} (${CONFIG_ENV[key]}): cannot read ${config[key]}: ${(err as Error).message}`,
+      );
+    }
+  };
+  return { cert: await read("tlsCertFile"), key: await read("tlsKeyFile") };
 }

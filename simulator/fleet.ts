@@ -29,6 +29,13 @@ export interface FleetOptions {
   sourcePorts?: SourcePortAllocator;
   /** Called as devices come online. */
   onProgress?: (online: number, total: number) => void;
+  /**
+   * Longest wait between reconnect attempts. Default 60 000 ms; crash tests shorten it so the
+   * fleet is back soon after its server.
+   */
+  maxReconnectDelayMs?: number;
+  /** Trusted CA certificate(s) (PEM) for a server on TLS: enrollment over HTTPS, MQTT over TLS. */
+  ca?: string | Buffer;
 }
 
 export interface FleetDevice {
@@ -69,7 +76,7 @@ export class Fleet {
    * at once, and idle pooled HTTP connections on top of ~19 900 device sockets would push
    * both processes past the open-file limit.
    */
-  private readonly enrollmentConnections = new Agent({ pipelining: 0 });
+  private readonly enrollmentConnections: Agent;
   /** One for the fleet: every device pins the same server keys (one key object each). */
   private readonly signatureVerifier = new SignatureVerifier();
   /** Simulated network outages so far. */
@@ -80,6 +87,10 @@ export class Fleet {
 
   constructor(private readonly options: FleetOptions) {
     this.random = seededRandom(options.seed ?? 1);
+    this.enrollmentConnections = new Agent({
+      pipelining: 0,
+      ...(options.ca ? { connect: { ca: options.ca } } : {}),
+    });
     const ports = options.sourcePorts;
     this.localEndpoint = ports ? () => ({ localAddress: "127.0.0.1", localPort: ports.take() }) : undefined;
   }
@@ -107,9 +118,17 @@ export class Fleet {
       nextChurnAtMs: 0,
     };
     const transport = faultyTransport(
-      leanTransport({ ticker: this.keepalive, localEndpoint: this.localEndpoint }, (t) => {
-        member.transport = t;
-      }),
+      leanTransport(
+        {
+          ticker: this.keepalive,
+          localEndpoint: this.localEndpoint,
+          maxReconnectDelayMs: this.options.maxReconnectDelayMs,
+          ca: this.options.ca,
+        },
+        (t) => {
+          member.transport = t;
+        },
+      ),
       group,
       this.random,
     );

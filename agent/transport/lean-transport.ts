@@ -1,10 +1,11 @@
 /**
- * A lean MQTT 3.1.1 transport on `mqtt-packet` over a plain TCP socket, for simulated fleets of
+ * A lean MQTT 3.1.1 transport on `mqtt-packet` over a TCP (or TLS) socket, for simulated fleets of
  * thousands of devices in one process: a parser and a socket per device, no per-device timers
  * while connected (one shared keepalive ticker serves every connection), and nothing else.
  * Real devices use the MQTT.js transport; both implement the same AgentTransport.
  */
 import { connect as connectTcp, type Socket } from "node:net";
+import { connect as connectTls } from "node:tls";
 import mqttPacket, { type Packet, type Parser } from "mqtt-packet";
 import type {
   AgentTransport,
@@ -23,6 +24,11 @@ export interface LeanTransportOptions {
   ticker?: KeepaliveTicker;
   /** Chooses the local address and port of each new socket (large fleets on one host). */
   localEndpoint?: () => { localAddress?: string; localPort?: number } | undefined;
+  /**
+   * CA certificate(s) (PEM) trusted for `mqtts://`; default Node's bundled roots. The server's
+   * certificate and host name are always verified.
+   */
+  ca?: string | Buffer;
 }
 
 /** CONNACK codes that mean the credential is refused [MQTT-3.2.2.3]. */
@@ -108,19 +114,21 @@ export class LeanTransport implements AgentTransport {
   ) {
     this.url = new URL(options.url);
     this.ticker = lean.ticker ?? new KeepaliveTicker();
-    if (this.url.protocol !== "mqtt:")
-      throw new Error(`the lean transport speaks mqtt:// only, not ${options.url}`);
+    if (this.url.protocol !== "mqtt:" && this.url.protocol !== "mqtts:")
+      throw new Error(`the lean transport speaks mqtt:// and mqtts:// only, not ${options.url}`);
     this.reconnectDelayMs = lean.reconnectDelayMs ?? 1000;
   }
 
   connect(): void {
     if (this.ended) return;
     const endpoint = this.lean.localEndpoint?.();
-    const socket = connectTcp({
-      host: this.url.hostname,
-      port: Number(this.url.port || 1883),
-      ...endpoint,
-    });
+    const secure = this.url.protocol === "mqtts:";
+    // URL keeps the brackets of an IPv6 host; sockets want the bare address.
+    const host = this.url.hostname.replace(/^\[(.*)\]$/, "$1");
+    const port = Number(this.url.port || (secure ? 8883 : 1883));
+    const socket = secure
+      ? connectTls({ host, port, ca: this.lean.ca, ...endpoint })
+      : connectTcp({ host, port, ...endpoint });
     socket.setNoDelay(true);
     const parser = mqttPacket.parser({ protocolVersion: 4 });
     this.socket = socket;
@@ -130,7 +138,7 @@ export class LeanTransport implements AgentTransport {
     socket.on("data", (chunk) => parser.parse(chunk));
     socket.on("error", () => {}); // 'close' follows and handles it
     socket.on("close", () => this.onClose(socket));
-    socket.once("connect", () => {
+    socket.once(secure ? "secureConnect" : "connect", () => {
       this.send({
         cmd: "connect",
         protocolId: "MQTT",

@@ -26,9 +26,16 @@ export interface MqttJsTransportTuning {
   endTimeoutMs?: number;
   /** Random source in [0, 1) for reconnect jitter. Default Math.random. */
   random?: () => number;
+  /**
+   * CA certificate(s) (PEM) trusted for `mqtts://` and `wss://`; default Node's bundled roots.
+   * The server's certificate and host name are always verified.
+   */
+  ca?: string | Buffer;
 }
 
-const DEFAULTS: Required<MqttJsTransportTuning> = {
+type ResolvedTuning = Required<Omit<MqttJsTransportTuning, "ca">> & Pick<MqttJsTransportTuning, "ca">;
+
+const DEFAULTS: ResolvedTuning = {
   reconnectDelayMs: 1000,
   maxReconnectDelayMs: 60_000,
   authRefusedRetryMs: 5 * 60_000,
@@ -47,7 +54,7 @@ class MqttJsTransport implements AgentTransport {
   constructor(
     private readonly options: ConnectOptions,
     private readonly handlers: TransportHandlers,
-    private readonly tuning: Required<MqttJsTransportTuning>,
+    private readonly tuning: ResolvedTuning,
   ) {}
 
   connect(): void {
@@ -68,6 +75,9 @@ class MqttJsTransport implements AgentTransport {
       // be restored, so the device retries, slowly.
       reconnectOnConnackError: true,
       resubscribe: false, // the core subscribes on every connect
+      // TLS (mqtts://, wss://): MQTT.js checks the certificate chain and the host name.
+      rejectUnauthorized: true,
+      ...(this.tuning.ca ? { ca: this.tuning.ca } : {}),
     });
     this.client = client;
 
@@ -155,6 +165,6 @@ class MqttJsTransport implements AgentTransport {
 /** A transport factory for MQTT.js with the given tuning (defaults suit a real device). */
 export function mqttJsTransport(tuning: MqttJsTransportTuning = {}): TransportFactory {
   const given = Object.entries(tuning).filter(([, value]) => value !== undefined);
-  const resolved: Required<MqttJsTransportTuning> = { ...DEFAULTS, ...Object.fromEntries(given) };
+  const resolved: ResolvedTuning = { ...DEFAULTS, ...Object.fromEntries(given) };
   return (options, handlers) => new MqttJsTransport(options, handlers, resolved);
 }

@@ -8,8 +8,10 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
+  type FastifyHttpOptions,
   type FastifyReply,
   LogController,
+  type RawServerDefault,
 } from "fastify";
 import Type from "typebox";
 import { ERROR_STATUS, type ErrorCode, isMdmError } from "../errors.js";
@@ -41,12 +43,17 @@ const FRAMEWORK_ERROR_CODES: Partial<Record<number, ErrorCode>> = {
 
 export interface HttpAppOptions {
   logger: Logger;
+  /** Serve HTTPS with this certificate and key (PEM); plain HTTP without. */
+  tls?: { cert: Buffer; key: Buffer };
   version: string;
   health: () => Record<string, unknown>;
 }
 
 export async function buildHttpApp(services: ApiServices, options: HttpAppOptions): Promise<App> {
-  const app: App = Fastify({
+  // With `https` fastify builds an https.Server, which serves requests and upgrades like the
+  // http.Server the App type names; its types only tell the two apart by this option.
+  const serverOptions = {
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
     loggerInstance: options.logger.child({ component: "http" }) as FastifyBaseLogger,
     bodyLimit: MAX_BODY_BYTES,
     // Per-request lines would drown the log under device enrollment polling; errors are
@@ -61,7 +68,8 @@ export async function buildHttpApp(services: ApiServices, options: HttpAppOption
         .code(400)
         .send({ error: { code: "bad_request", message: err.message } });
     },
-  }).withTypeProvider<TypeBoxTypeProvider>();
+  } as FastifyHttpOptions<RawServerDefault>;
+  const app: App = Fastify(serverOptions).withTypeProvider<TypeBoxTypeProvider>();
 
   // Bodies are JSON only: fastify would also parse text/plain, and a schema would then refuse
   // the string with a misleading 400. Without a parser, any other type is a 415.

@@ -1,12 +1,13 @@
 /**
- * The embedded aedes broker, as the server's DeviceGateway. MQTT over TCP on its own port and
- * over WebSocket at `/mqtt` on the HTTP port. Device messages are decoded here, at the edge;
- * services only ever see typed objects.
+ * The embedded aedes broker, as the server's DeviceGateway. MQTT over TCP on its own port, over
+ * TLS on another (when a certificate is configured), and over WebSocket at `/mqtt` on the HTTP
+ * port. Device messages are decoded here, at the edge; services only ever see typed objects.
  */
 
 import type { IncomingMessage } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { createServer as createTlsServer } from "node:tls";
 import { Aedes, type AedesPublishPacket, type Client } from "aedes";
 import { createWebSocketStream, WebSocketServer } from "ws";
 import {
@@ -42,6 +43,10 @@ export interface EmbeddedBrokerOptions {
   host?: string;
   /** MQTT TCP port; 0 picks a free one. Default 1883. */
   mqttPort?: number;
+  /** Plain MQTT on `mqttPort`. Default true. */
+  plainMqtt?: boolean;
+  /** MQTT over TLS on its own port (0 picks a free one), with this certificate and key (PEM). */
+  tls?: { cert: Buffer; key: Buffer; port: number };
   /** Largest packet accepted from a client, bytes; larger closes that connection. Default 64 KiB. */
   maxPacketSizeBytes?: number;
   /** A socket that has not sent CONNECT within this time is closed. Default 10 000 ms. */
@@ -76,7 +81,10 @@ export interface EmbeddedBrokerOptions {
 }
 
 export interface EmbeddedBroker extends DeviceGateway {
+  /** The plain MQTT port; 0 when plain MQTT is off. */
   readonly mqttPort: number;
+  /** The MQTT over TLS port; null without TLS. */
+  readonly mqttTlsPort: number | null;
   /** Serves MQTT over WebSocket for an HTTP upgrade request (the HTTP server routes `/mqtt` here). */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   stats(): { connectedClients: number; onlineDevices: number };
@@ -193,21 +201,42 @@ export async function createEmbeddedBroker(
     guardPacketSize(client, maxPacketSizeBytes);
   };
 
-  const tcpServer: Server = createServer((socket) => handleConnection(socket));
-  await new Promise<void>((resolve, reject) => {
-    tcpServer.once("error", reject);
-    const listenOptions = {
-      port: options.mqttPort ?? 1883,
-      host: options.host ?? "0.0.0.0",
-      backlog: MQTT_LISTEN_BACKLOG,
-    };
-    tcpServer.listen(listenOptions, () => {
-      tcpServer.off("error", reject);
-      resolve();
+  const listeners: Server[] = [];
+  const listen = async (server: Server, port: number): Promise<number> => {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ port, host: options.host ?? "0.0.0.0", backlog: MQTT_LISTEN_BACKLOG }, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-  });
-  const address = tcpServer.address();
-  const mqttPort = typeof address === "object" && address ? address.port : 0;
+    listeners.push(server);
+    const address = server.address();
+    return typeof address === "object" && address ? address.port : 0;
+  };
+  const mqttPort =
+    options.plainMqtt === false
+      ? 0
+      : await listen(
+          createServer((socket) => handleConnection(socket)),
+          options.mqttPort ?? 1883,
+        );
+  let mqttTlsPort: number | null = null;
+  if (options.tls) {
+    const tlsServer = createTlsServer(
+      {
+        cert: options.tls.cert,
+        key: options.tls.key,
+        // A socket stalling in the handshake gets no longer than one stalling before CONNECT.
+        handshakeTimeout: options.connectTimeoutMs ?? 10_000,
+      },
+      (socket) => handleConnection(socket),
+    );
+    // A client that fails the handshake (plain MQTT on the TLS port, an untrusted peer) is
+    // closed by Node; the error only says why.
+    tlsServer.on("tlsClientError", (err) => logger.debug({ err: err.message }, "MQTT TLS handshake failed"));
+    mqttTlsPort = await listen(tlsServer, options.tls.port);
+  }
 
   // The WebSocket frame limit mirrors the packet limit (plus header room).
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxPacketSizeBytes + 16 });
@@ -241,6 +270,7 @@ export async function createEmbeddedBroker(
 
   return {
     mqttPort,
+    mqttTlsPort,
     publishCommand(command: DeviceCommand) {
       const commandBytes = encodeCommandBody(command);
       const signature = options.signer?.sign(commandBytes);
@@ -270,11 +300,13 @@ export async function createEmbeddedBroker(
       clearInterval(pruneRateLimits);
       for (const ws of wss.clients) ws.terminate();
       wss.close();
-      // The listener's close completes only once every connection is gone, which closing
-      // aedes (it ends every client) brings about.
-      const listenerClosed = new Promise<void>((resolve) => tcpServer.close(() => resolve()));
+      // A listener's close completes only once every connection is gone, which closing aedes
+      // (it ends every client) brings about.
+      const listenersClosed = Promise.all(
+        listeners.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+      );
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      await listenerClosed;
+      await listenersClosed;
     },
   };
 }

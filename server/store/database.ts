@@ -36,12 +36,14 @@ export class Database implements WriteContext {
       const handle = new sqlite3.Database(file, (err) => (err ? reject(err) : resolve(handle)));
     });
     const database = new Database(db, file);
-    // WAL: readers never block the writer. synchronous=NORMAL in WAL mode keeps the database
-    // consistent after a crash and loses at most the last transactions before a power cut,
-    // never a committed one after an application crash (SIGKILL).
+    // WAL: readers never block the writer, and a crash at any point leaves the last committed
+    // state. synchronous=FULL syncs the WAL at every commit, so a command the API has answered
+    // for, or a result the server has taken, survives a power cut too; NORMAL would survive a
+    // process kill only. Measured (`npm run bench:sqlite`): about 0.3 ms more per small
+    // commit and nothing visible per batch, and the store's writers batch under load.
     await database.exec(`
       PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = NORMAL;
+      PRAGMA synchronous = FULL;
       PRAGMA foreign_keys = ON;
       PRAGMA busy_timeout = 5000;
       PRAGMA temp_store = MEMORY;

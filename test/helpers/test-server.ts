@@ -15,20 +15,22 @@ export interface ApiResponse<T = unknown> {
 }
 
 export class ApiClient {
+  /** `fetchImpl`: e.g. undici's fetch with a dispatcher that trusts a test CA. */
   constructor(
     readonly baseUrl: string,
     readonly token: string | null,
+    private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 
   withToken(token: string | null): ApiClient {
-    return new ApiClient(this.baseUrl, token);
+    return new ApiClient(this.baseUrl, token, this.fetchImpl);
   }
 
   async request<T = unknown>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = {};
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
-    const response = await fetch(`${this.baseUrl}${path}`, {
+    const response = await this.fetchImpl(`${this.baseUrl}${path}`, {
       method,
       headers,
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),

@@ -1,13 +1,21 @@
 /**
  * The server process is killed with SIGKILL while commands are in flight and started again on
  * the same data dir: every command still reaches a terminal state, and no device runs any
- * command twice (checked against each agent's own execution record).
+ * command twice (checked against each agent's own execution record). The small version of
+ * `npm run chaos` runs here too: crash rounds with devices offline across each kill, and agent
+ * processes killed mid-command.
  */
 import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { SimulatedDevice } from "../../agent/simulated-device.js";
 import type { CommandView } from "../../server/commands/command.js";
+import { DATABASE_FILE } from "../../server/server.js";
+import { AdminClient } from "../../simulator/admin-client.js";
+import { runAgentKills } from "../../simulator/chaos/agent-kills.js";
+import { runCrashRounds } from "../../simulator/chaos/crash-rounds.js";
+import { Fleet } from "../../simulator/fleet.js";
 import { freePort, type ServerProcess, spawnServer } from "../helpers/server-process.js";
 import { ApiClient, makeDataDir } from "../helpers/test-server.js";
 
@@ -126,4 +134,93 @@ describe("server restart", () => {
       expect(device.platform.locked).toBe(true);
     }
   }, 180_000);
+});
+
+describe("crash rounds (npm run chaos, small)", () => {
+  const CHAOS_DEVICES = 200;
+  let chaosServer: ServerProcess | undefined;
+  let chaosDir = "";
+  let fleet: Fleet | undefined;
+
+  afterAll(async () => {
+    await fleet?.stop();
+    await chaosServer?.stop();
+    if (chaosDir) await rm(chaosDir, { recursive: true, force: true });
+  });
+
+  it(`${CHAOS_DEVICES} devices × 3 kills during fleet commands, 10 % offline across each: none lost, none twice`, async () => {
+    chaosDir = await makeDataDir();
+    const ports = { httpPort: await freePort(), mqttPort: await freePort() };
+    chaosServer = await spawnServer({ dataDir: chaosDir, ...ports });
+    const admin = await AdminClient.fromDataDir(chaosServer.httpUrl, chaosDir);
+    fleet = new Fleet({
+      serverUrl: chaosServer.httpUrl,
+      enrollmentToken: await admin.createEnrollmentToken(CHAOS_DEVICES),
+      profile: {
+        name: "chaos",
+        models: [{ model: "Portal", share: 1 }],
+        groups: [{ name: "healthy", share: 1, latencyMs: { min: 0, max: 50 } }],
+      },
+      size: CHAOS_DEVICES,
+      serialPrefix: "CHAOS-TEST",
+      logger: pino({ level: "silent" }),
+      stateReportIntervalMs: 0,
+      maxReconnectDelayMs: 2000,
+    });
+    await fleet.start();
+
+    const report = await runCrashRounds({
+      fleet,
+      admin,
+      databaseFile: join(chaosDir, DATABASE_FILE),
+      rounds: 3,
+      seed: 7,
+      offlineShare: 0.1,
+      commandTypes: ["rename", "reboot", "lock"],
+      roundTimeoutMs: 120_000,
+      server: {
+        kill: () => chaosServer!.kill(),
+        start: async () => {
+          chaosServer = await spawnServer({ dataDir: chaosDir, ...ports });
+        },
+      },
+    });
+
+    expect(report.rounds).toHaveLength(3);
+    expect(report.commands).toBe(3 * CHAOS_DEVICES);
+    expect(report.lost).toBe(0);
+    expect(report.executedTwice).toBe(0);
+    for (const round of report.rounds) {
+      expect(round.offline).toBe(CHAOS_DEVICES / 10);
+      // Every device was healthy and every command reached it: all succeeded, each ran once.
+      expect(round.states, `round ${round.round}`).toEqual({ succeeded: CHAOS_DEVICES });
+    }
+    const executed = fleet.devices.map((d) => d.executions.length);
+    expect(executed.every((n) => n === 3)).toBe(true);
+    expect(fleet.devices.every((d) => d.platform.locked && d.platform.reboots === 1)).toBe(true);
+    expect(fleet.devices.every((d) => d.platform.name === "Chaos round 1")).toBe(true);
+  }, 400_000);
+
+  it("agents killed with SIGKILL mid-command never run it again, and the server gets a result", async () => {
+    const admin = await AdminClient.fromDataDir(chaosServer!.httpUrl, chaosDir);
+    const report = await runAgentKills({
+      admin,
+      workDir: join(chaosDir, "agents"),
+      agents: 2,
+      rounds: 2,
+      actionMs: 1500,
+      seed: 3,
+    });
+    expect(report.commands).toBe(4);
+    expect(report.lost).toBe(0);
+    expect(report.executedTwice).toBe(0);
+    const commands = report.rounds.flatMap((r) => r.commands);
+    expect(commands.every((c) => c.runs === 1)).toBe(true);
+    // Killed during the action: reported as interrupted, never run again. Killed after it: the
+    // journal's result, or interrupted if the kill beat the journal write.
+    const midAction = commands.filter((c) => c.midAction);
+    expect(midAction.length).toBeGreaterThan(0);
+    for (const c of midAction) expect(c).toMatchObject({ state: "failed", errorCode: "interrupted" });
+    for (const c of commands) expect(["failed", "succeeded"]).toContain(c.state);
+  }, 200_000);
 });

@@ -4,12 +4,15 @@
  * dir, MQTT.js, and the agent core. After a factory reset the core has forgotten its identity; the device then
  * reboots, and the agent that starts next enrolls again.
  */
+import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
+import { Agent as HttpAgent } from "undici";
 import { ClockMonitor } from "../../clock/clock-monitor.js";
 import { ntpClockProbe } from "../../clock/ntp-probe.js";
 import { type AgentConfig, AgentConfigError } from "../../config.js";
 import { AgentCore } from "../../core/agent.js";
 import type { AgentEvents, AgentStatus } from "../../core/agent-events.js";
+import { EnrollmentClient } from "../../enrollment/enrollment-client.js";
 import { FileAgentStorage } from "../../storage/file-storage.js";
 import {
   readHardwareIdentity,
@@ -41,6 +44,14 @@ function ntpMechanism(config: AgentConfig): NtpMechanism {
       return new TimesyncdMechanism(config.ntp.timesyncdDropIn);
     case "chrony":
       return new ChronyMechanism(config.ntp.chronySourcesFile);
+  }
+}
+
+async function readCa(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new AgentConfigError(`caFile: cannot read ${file}: ${(err as Error).message}`);
   }
 }
 
@@ -87,10 +98,14 @@ export class LinuxDevice {
       }),
       files: options.files,
     });
+    const ca = config.caFile ? await readCa(config.caFile) : undefined;
     const core = new AgentCore({
       platform,
       storage: new FileAgentStorage(config.stateDir),
-      transportFactory: options.transport ?? mqttJsTransport(),
+      transportFactory: options.transport ?? mqttJsTransport({ ca }),
+      enrollmentClient: new EnrollmentClient(config.server, {
+        dispatcher: ca ? new HttpAgent({ connect: { ca } }) : undefined,
+      }),
       serverUrl: config.server,
       agentVersion: AGENT_VERSION,
       logger,
