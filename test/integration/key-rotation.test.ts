@@ -117,5 +117,7 @@ describe("signing key rotation", () => {
     expect(away.executions).toEqual([]);
     const audit = await server.api.get<{ items: { action: string }[] }>("/audit?action=signing_key.rotate");
     expect(audit.body.items).toHaveLength(2);
-  });
+    // Three runs of the admin command and three server starts: more than the default timeout
+    // allows on a busy machine.
+  }, 180_000);
 });
