@@ -200,11 +200,17 @@ export async function runCrashRounds(options: CrashRoundsOptions): Promise<Crash
           (await admin.request<{ done: boolean }>("GET", `/batches/${batchId}`)).done ? true : undefined,
         roundTimeoutMs,
       ).catch(() => undefined); // what is still open then counts as lost below
+      // The API reads on the server's writing connection, which sees a write unit's changes
+      // before it commits: the count comes from the file itself, through its own connection.
+      let rows = await readCommands(options.databaseFile, batchId);
+      const committedDeadline = Date.now() + 60_000;
+      while (rows.some((r) => !TERMINAL_STATES.has(r.state)) && Date.now() < committedDeadline) {
+        await sleep(100);
+        rows = await readCommands(options.databaseFile, batchId);
+      }
       const roundMs = performance.now() - issuedAt;
       // Commands may finish in the same moment the batch is seen done; let the devices settle.
       await Promise.all(fleet.members.map((m) => m.device.idle()));
-
-      const rows = await readCommands(options.databaseFile, batchId);
       const states: Record<string, number> = {};
       let lost = 0;
       let executedTwice = 0;
