@@ -118,7 +118,7 @@ export async function startServer(
     events,
     clock,
     mqttUrl: () => mqttUrl,
-    globalTime: () => settings.time(),
+    globalTime: (tx) => settings.time(tx),
     signingKeys: () => signer.publishedKeySet(),
     deviceCodeTtlSeconds: config.deviceCodeTtlSeconds,
     deviceCodePollIntervalSeconds: config.deviceCodePollIntervalSeconds,

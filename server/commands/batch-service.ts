@@ -6,7 +6,7 @@ import type { CommandAction } from "../../proto/wire.js";
 import type { DeviceFilter, DeviceService } from "../devices/device-service.js";
 import { MdmError } from "../errors.js";
 import { newTimeOrderedId } from "../ids.js";
-import type { Database } from "../store/database.js";
+import type { Database, WriteContext } from "../store/database.js";
 import {
   actionParams,
   COMMAND_STATES,
@@ -62,7 +62,7 @@ export class BatchService {
     const spec = commandSpec(action.type);
     const batchId = newTimeOrderedId("bat", this.clock());
     const rows = await this.db.write(async (tx) => {
-      const targeted = await this.resolveTarget(target);
+      const targeted = await this.resolveTarget(target, tx);
       const active = new Set(await this.devices.idsMatching({ status: "active" }, tx));
       const eligible = targeted.filter((id) => active.has(id));
       await tx.run(
@@ -88,10 +88,10 @@ export class BatchService {
     return this.get(batchId);
   }
 
-  private async resolveTarget(target: BatchTarget): Promise<string[]> {
+  private async resolveTarget(target: BatchTarget, tx: WriteContext): Promise<string[]> {
     if ("deviceIds" in target) {
       const unique = [...new Set(target.deviceIds)];
-      const known = new Set(await this.devices.idsMatching({}));
+      const known = new Set(await this.devices.idsMatching({}, tx));
       const unknown = unique.filter((id) => !known.has(id));
       if (unknown.length > 0) {
         throw new MdmError("device_not_found", `unknown device ids: ${unknown.slice(0, 10).join(", ")}`, {
@@ -101,8 +101,8 @@ export class BatchService {
       }
       return unique;
     }
-    if ("all" in target) return this.devices.idsMatching({});
-    return this.devices.idsMatching(target.filter);
+    if ("all" in target) return this.devices.idsMatching({}, tx);
+    return this.devices.idsMatching(target.filter, tx);
   }
 
   /** Fleet commands, newest first. */

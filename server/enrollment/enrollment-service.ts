@@ -10,7 +10,7 @@ import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
 import { hashSecret, newSecret, newTimeOrderedId } from "../ids.js";
 import type { PublishedKeySet } from "../signing/command-signer.js";
-import type { Database } from "../store/database.js";
+import type { Database, WriteContext } from "../store/database.js";
 import { newUserCode, normalizeUserCode } from "./user-code.js";
 
 export interface DeviceIdentityInput {
@@ -32,7 +32,8 @@ export interface EnrollmentServiceDeps {
   clock: () => number;
   mqttUrl: () => string;
   /** The global time settings, which a newly enrolled device starts with. */
-  globalTime: () => Promise<TimeSettings>;
+  /** The global date and time settings, read in the given write unit. */
+  globalTime: (tx: WriteContext) => Promise<TimeSettings>;
   /** The server's command-signing keys, handed to every enrolling device. */
   signingKeys: () => PublishedKeySet;
   deviceCodeTtlSeconds: number;
@@ -92,7 +93,7 @@ export class EnrollmentService {
       if (row.revoked_at !== null) throw invalid("was revoked");
       if (row.expires_at <= now) throw invalid("has expired");
       if (row.uses >= row.max_uses) throw invalid(`has been used ${row.uses} of ${row.max_uses} times`);
-      const result = await this.deps.devices.enroll(tx, { ...device, time: await this.deps.globalTime() });
+      const result = await this.deps.devices.enroll(tx, { ...device, time: await this.deps.globalTime(tx) });
       await tx.run("UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = ?", [row.id]);
       return result;
     });
@@ -175,7 +176,7 @@ export class EnrollmentService {
       const enrolled = await this.deps.devices.enroll(tx, {
         serial: row.serial,
         model: row.model,
-        time: await this.deps.globalTime(),
+        time: await this.deps.globalTime(tx),
       });
       await tx.run("UPDATE device_codes SET claimed_device_id = ?, claimed_at = ? WHERE user_code = ?", [
         enrolled.deviceId,

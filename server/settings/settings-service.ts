@@ -9,7 +9,7 @@ import type { DeviceRow, DeviceView } from "../devices/device.js";
 import type { DeviceService } from "../devices/device-service.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
-import type { Database } from "../store/database.js";
+import type { Database, WriteContext } from "../store/database.js";
 import { normalizeTimeSettings } from "./time-validation.js";
 
 const TIME_KEY = "time";
@@ -47,8 +47,9 @@ export class SettingsService {
     private readonly clock: () => number,
   ) {}
 
-  async time(): Promise<TimeSettings> {
-    const row = await this.db.get<{ value_json: string }>("SELECT value_json FROM settings WHERE key = ?", [
+  /** Inside a write unit, pass its context. */
+  async time(tx: Pick<WriteContext, "get"> = this.db): Promise<TimeSettings> {
+    const row = await tx.get<{ value_json: string }>("SELECT value_json FROM settings WHERE key = ?", [
       TIME_KEY,
     ]);
     return row ? (JSON.parse(row.value_json) as TimeSettings) : DEFAULT_TIME_SETTINGS;

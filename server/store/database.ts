@@ -4,7 +4,12 @@
  * sqlite3 runs every statement of a connection on one queue, so an `await` inside a
  * transaction would let unrelated statements slip into it. All writes therefore go through
  * {@link Database.write}, which runs one write unit at a time inside BEGIN IMMEDIATE … COMMIT.
- * Reads may run at any time.
+ *
+ * A unit's statements go through the context it is handed. Statements from anywhere else wait
+ * while a unit's transaction is open: on the shared connection they would otherwise read the
+ * unit's changes before it commits (a fleet command seen done while its results could still
+ * roll back). So a read sees committed data only. Inside a unit, use its context, never the
+ * Database itself: a unit that waits for its own end never ends.
  */
 import sqlite3 from "sqlite3";
 
@@ -18,6 +23,7 @@ export interface RunResult {
 
 /** The statements a write unit may use: the same connection, inside the open transaction. */
 export interface WriteContext {
+  exec(sql: string): Promise<void>;
   run(sql: string, params?: SqlParams): Promise<RunResult>;
   get<T>(sql: string, params?: SqlParams): Promise<T | undefined>;
   all<T>(sql: string, params?: SqlParams): Promise<T[]>;
@@ -25,6 +31,17 @@ export interface WriteContext {
 
 export class Database implements WriteContext {
   private writeChain: Promise<unknown> = Promise.resolve();
+  /** A write unit's transaction is open: statements from outside it wait for its end. */
+  private unitOpen = false;
+  /** Statements from outside the open unit, submitted in order when it ends. */
+  private waiting: (() => void)[] = [];
+  /** What a write unit uses: straight to the connection, inside its transaction. */
+  private readonly unitContext: WriteContext = {
+    exec: (sql) => this.execNow(sql),
+    run: (sql, params) => this.runNow(sql, params),
+    get: (sql, params) => this.getNow(sql, params),
+    all: (sql, params) => this.allNow(sql, params),
+  };
 
   private constructor(
     private readonly db: sqlite3.Database,
@@ -52,10 +69,31 @@ export class Database implements WriteContext {
   }
 
   exec(sql: string): Promise<void> {
-    return new Promise((resolve, reject) => this.db.exec(sql, (err) => (err ? reject(err) : resolve())));
+    return this.outsideUnit(() => this.execNow(sql));
   }
 
   run(sql: string, params: SqlParams = []): Promise<RunResult> {
+    return this.outsideUnit(() => this.runNow(sql, params));
+  }
+
+  get<T>(sql: string, params: SqlParams = []): Promise<T | undefined> {
+    return this.outsideUnit(() => this.getNow<T>(sql, params));
+  }
+
+  all<T>(sql: string, params: SqlParams = []): Promise<T[]> {
+    return this.outsideUnit(() => this.allNow<T>(sql, params));
+  }
+
+  private outsideUnit<T>(submit: () => Promise<T>): Promise<T> {
+    if (!this.unitOpen) return submit();
+    return new Promise((resolve, reject) => this.waiting.push(() => void submit().then(resolve, reject)));
+  }
+
+  private execNow(sql: string): Promise<void> {
+    return new Promise((resolve, reject) => this.db.exec(sql, (err) => (err ? reject(err) : resolve())));
+  }
+
+  private runNow(sql: string, params: SqlParams = []): Promise<RunResult> {
     return new Promise((resolve, reject) => {
       this.db.run(sql, params, function (this: sqlite3.RunResult, err: Error | null) {
         if (err) reject(err);
@@ -64,13 +102,13 @@ export class Database implements WriteContext {
     });
   }
 
-  get<T>(sql: string, params: SqlParams = []): Promise<T | undefined> {
+  private getNow<T>(sql: string, params: SqlParams = []): Promise<T | undefined> {
     return new Promise((resolve, reject) =>
       this.db.get(sql, params, (err, row) => (err ? reject(err) : resolve(row as T | undefined))),
     );
   }
 
-  all<T>(sql: string, params: SqlParams = []): Promise<T[]> {
+  private allNow<T>(sql: string, params: SqlParams = []): Promise<T[]> {
     return new Promise((resolve, reject) =>
       this.db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))),
     );
@@ -82,14 +120,23 @@ export class Database implements WriteContext {
    */
   write<T>(unit: (tx: WriteContext) => Promise<T>): Promise<T> {
     const result = this.writeChain.then(async () => {
-      await this.exec("BEGIN IMMEDIATE");
+      this.unitOpen = true;
       try {
-        const value = await unit(this);
-        await this.exec("COMMIT");
-        return value;
-      } catch (err) {
-        await this.exec("ROLLBACK").catch(() => undefined);
-        throw err;
+        await this.execNow("BEGIN IMMEDIATE");
+        try {
+          const value = await unit(this.unitContext);
+          await this.execNow("COMMIT");
+          return value;
+        } catch (err) {
+          await this.execNow("ROLLBACK").catch(() => undefined);
+          throw err;
+        }
+      } finally {
+        this.unitOpen = false;
+        // Submitted now, before the next unit can begin.
+        const released = this.waiting;
+        this.waiting = [];
+        for (const submit of released) submit();
       }
     });
     this.writeChain = result.catch(() => undefined);

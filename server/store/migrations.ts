@@ -207,9 +207,9 @@ export async function migrate(db: Database): Promise<{ from: number; to: number 
   }
   for (let version = from; version < MIGRATIONS.length; version++) {
     const sql = MIGRATIONS[version]!;
-    await db.write(async () => {
-      await db.exec(sql);
-      await db.exec(`PRAGMA user_version = ${version + 1}`);
+    await db.write(async (tx) => {
+      await tx.exec(sql);
+      await tx.exec(`PRAGMA user_version = ${version + 1}`);
     });
   }
   return { from, to: MIGRATIONS.length };

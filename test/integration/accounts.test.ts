@@ -89,9 +89,9 @@ describe("upgrade from a data dir without accounts", () => {
   it("gives the old admin token to the new system admin and keeps the file working", async () => {
     const dir = await makeDataDir();
     const db = await Database.open(join(dir, DATABASE_FILE));
-    await db.write(async () => {
-      await db.exec(MIGRATIONS[0]!);
-      await db.exec("PRAGMA user_version = 1");
+    await db.write(async (tx) => {
+      await tx.exec(MIGRATIONS[0]!);
+      await tx.exec("PRAGMA user_version = 1");
     });
     const oldToken = "pat_from_before_accounts_0123456789abcdefghijklmnop";
     await db.write((tx) =>

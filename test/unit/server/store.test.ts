@@ -36,6 +36,34 @@ describe("Database", () => {
     expect((await db.get<{ n: number }>("SELECT count(*) AS n FROM t"))?.n).toBe(1);
   });
 
+  it("shows reads from outside a write unit only what it committed", async () => {
+    await db.exec("CREATE TABLE t (v INTEGER)");
+    let inside!: () => void;
+    const reachedInside = new Promise<void>((resolve) => {
+      inside = resolve;
+    });
+    let finish!: (commit: boolean) => void;
+    const decided = new Promise<boolean>((resolve) => {
+      finish = resolve;
+    });
+    const unit = db.write(async (tx) => {
+      await tx.run("INSERT INTO t VALUES (1)");
+      // The unit sees its own change.
+      expect((await tx.get<{ n: number }>("SELECT count(*) AS n FROM t"))?.n).toBe(1);
+      inside();
+      if (!(await decided)) throw new Error("roll back");
+    });
+    await reachedInside;
+    const duringUnit = db.get<{ n: number }>("SELECT count(*) AS n FROM t");
+    finish(false);
+    await expect(unit).rejects.toThrow("roll back");
+    // Asked while the unit was open: it waited, and never saw the row that was rolled back.
+    expect((await duringUnit)?.n).toBe(0);
+
+    await db.write((tx) => tx.run("INSERT INTO t VALUES (2)"));
+    expect((await db.get<{ v: number }>("SELECT v FROM t"))?.v).toBe(2);
+  });
+
   it("never interleaves two write units", async () => {
     await db.exec("CREATE TABLE log (unit TEXT, step INTEGER)");
     const unit = (name: string) =>
