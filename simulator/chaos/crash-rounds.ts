@@ -200,8 +200,8 @@ export async function runCrashRounds(options: CrashRoundsOptions): Promise<Crash
           (await admin.request<{ done: boolean }>("GET", `/batches/${batchId}`)).done ? true : undefined,
         roundTimeoutMs,
       ).catch(() => undefined); // what is still open then counts as lost below
-      // The API reads on the server's writing connection, which sees a write unit's changes
-      // before it commits: the count comes from the file itself, through its own connection.
+      // The count comes from the file itself, through its own connection: what a restarted
+      // server would find.
       let rows = await readCommands(options.databaseFile, batchId);
       const committedDeadline = Date.now() + 60_000;
       while (rows.some((r) => !TERMINAL_STATES.has(r.state)) && Date.now() < committedDeadline) {
