@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import mqttPacket, { type Packet } from "mqtt-packet";
 import { deviceTopic } from "../../proto/topics.js";
+import { type ByteMutation, byteMutation, fraction, mutateBytes } from "./byte-mutations.js";
 
 export interface FuzzIdentity {
   deviceId: string;
@@ -105,8 +106,6 @@ function bodyOffset(packet: Buffer): number {
 
 const messageId = fc.integer({ min: 0, max: 0xffff });
 const smallPayload = fc.uint8Array({ maxLength: 256 }).map((b) => Buffer.from(b));
-/** Where in a buffer, as a fraction, so one value fits buffers of any length. */
-const fraction = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
 
 const INVALID_UTF8: readonly Buffer[] = [
   Buffer.from([0xc3, 0x28]), // a lead byte without its continuation
@@ -354,46 +353,20 @@ function malformedPacket(targets: FuzzTargets, own: FuzzIdentity): fc.Arbitrary<
   );
 }
 
-type Mutation =
-  | { op: "truncate"; at: number }
-  | { op: "flip"; at: number; mask: number }
-  | { op: "insert"; at: number; bytes: Uint8Array }
-  | { op: "delete"; at: number; count: number }
-  | { op: "remaining-length"; value: number };
+type Mutation = ByteMutation | { op: "remaining-length"; value: number };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ op: fc.constant("truncate" as const), at: fraction }),
-  fc.record({ op: fc.constant("flip" as const), at: fraction, mask: fc.integer({ min: 1, max: 255 }) }),
-  fc.record({
-    op: fc.constant("insert" as const),
-    at: fraction,
-    bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }),
-  }),
-  fc.record({ op: fc.constant("delete" as const), at: fraction, count: fc.integer({ min: 1, max: 8 }) }),
+  byteMutation(8),
   fc.record({ op: fc.constant("remaining-length" as const), value: fc.integer({ min: 0, max: 0x0fffffff }) }),
 );
 
 export function mutate(packet: Buffer, m: Mutation): Buffer {
-  const at = "at" in m ? Math.floor(m.at * packet.length) : 0;
-  switch (m.op) {
-    case "truncate":
-      return packet.subarray(0, at);
-    case "flip": {
-      const copy = Buffer.from(packet);
-      if (copy.length > 0) copy[at] = copy[at]! ^ m.mask;
-      return copy;
-    }
-    case "insert":
-      return Buffer.concat([packet.subarray(0, at), m.bytes, packet.subarray(at)]);
-    case "delete":
-      return Buffer.concat([packet.subarray(0, at), packet.subarray(at + m.count)]);
-    case "remaining-length":
-      return Buffer.concat([
-        packet.subarray(0, 1),
-        encodeRemainingLength(m.value),
-        packet.subarray(bodyOffset(packet)),
-      ]);
-  }
+  if (m.op !== "remaining-length") return mutateBytes(packet, m);
+  return Buffer.concat([
+    packet.subarray(0, 1),
+    encodeRemainingLength(m.value),
+    packet.subarray(bodyOffset(packet)),
+  ]);
 }
 
 function mutatedPacket(targets: FuzzTargets, own: FuzzIdentity): fc.Arbitrary<FuzzPacket> {

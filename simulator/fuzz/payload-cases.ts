@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { encodeCommandResult, encodeDeviceState } from "../../proto/codec.js";
 import type { CommandResult, DeviceState, ResultStatus, Telemetry } from "../../proto/wire.js";
 import { RESULT_STATUSES } from "../../proto/wire.js";
+import { type ByteMutation, byteMutation, mutateBytes } from "./byte-mutations.js";
 
 export interface PayloadCase {
   channel: "res" | "state";
@@ -109,21 +110,10 @@ function commandResultArbitrary(targets: PayloadTargets): fc.Arbitrary<CommandRe
 
 // ---- cases -----------------------------------------------------------------------------------
 
-type Mutation =
-  | { op: "truncate"; at: number }
-  | { op: "flip"; at: number; mask: number }
-  | { op: "insert"; at: number; bytes: Uint8Array }
-  | { op: "splice-field"; field: number; wireType: number; bytes: Uint8Array };
+type Mutation = ByteMutation | { op: "splice-field"; field: number; wireType: number; bytes: Uint8Array };
 
-const fraction = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ op: fc.constant("truncate" as const), at: fraction }),
-  fc.record({ op: fc.constant("flip" as const), at: fraction, mask: fc.integer({ min: 1, max: 255 }) }),
-  fc.record({
-    op: fc.constant("insert" as const),
-    at: fraction,
-    bytes: fc.uint8Array({ minLength: 1, maxLength: 6 }),
-  }),
+  byteMutation(6),
   // A field appended: unknown numbers, known numbers with the wrong wire type, invalid UTF-8.
   fc.record({
     op: fc.constant("splice-field" as const),
@@ -134,25 +124,13 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 );
 
 function mutate(bytes: Buffer, m: Mutation): Buffer {
-  const at = "at" in m ? Math.floor(m.at * bytes.length) : 0;
-  switch (m.op) {
-    case "truncate":
-      return bytes.subarray(0, at);
-    case "flip": {
-      const copy = Buffer.from(bytes);
-      if (copy.length > 0) copy[at] = copy[at]! ^ m.mask;
-      return copy;
-    }
-    case "insert":
-      return Buffer.concat([bytes.subarray(0, at), m.bytes, bytes.subarray(at)]);
-    case "splice-field":
-      return Buffer.concat([
-        bytes,
-        m.wireType === 2
-          ? bytesField(m.field, m.bytes)
-          : Buffer.concat([tag(m.field, m.wireType), Buffer.from(m.bytes)]),
-      ]);
-  }
+  if (m.op !== "splice-field") return mutateBytes(bytes, m);
+  return Buffer.concat([
+    bytes,
+    m.wireType === 2
+      ? bytesField(m.field, m.bytes)
+      : Buffer.concat([tag(m.field, m.wireType), Buffer.from(m.bytes)]),
+  ]);
 }
 
 /** A CommandResult whose status is outside the enum, or whose strings are not UTF-8. */

@@ -23,6 +23,24 @@ export async function createEnrollmentToken(t: TestServer, maxUses = 1): Promise
   return res.body.token;
 }
 
+/** What the server hands a device that enrolls: its id and MQTT credential. */
+export interface DeviceCredentials {
+  deviceId: string;
+  secret: string;
+}
+
+/** Enrolls a serial through the API with a fresh token, without any agent: raw credentials. */
+export async function enrollCredentials(t: TestServer, serial: string): Promise<DeviceCredentials> {
+  const res = await t.api.post<DeviceCredentials>("/enrollment/enroll", {
+    token: await createEnrollmentToken(t),
+    serial,
+    model: "Portal",
+    agentVersion: "1.0.0",
+  });
+  if (res.status !== 201) throw new Error(`enrollment failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
 /** A device enrolled by token and online. */
 export async function startDevice(
   t: TestServer,

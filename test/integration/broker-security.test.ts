@@ -7,28 +7,18 @@ import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeDesiredConfig, encodeDeviceState } from "../../proto/codec.js";
 import { deviceTopic } from "../../proto/topics.js";
-import { waitForCommand, waitUntil } from "../helpers/devices.js";
+import { type DeviceCredentials, enrollCredentials, waitForCommand, waitUntil } from "../helpers/devices.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
-type Credentials = { deviceId: string; secret: string };
+type Credentials = DeviceCredentials;
 
 let t: TestServer;
 let a: Credentials;
 let b: Credentials;
 const clients: MqttClient[] = [];
 
-async function enroll(serial: string): Promise<Credentials> {
-  const token = await t.api.post<{ token: string }>("/enrollment-tokens", {
-    maxUses: 1,
-    expiresInSeconds: 600,
-  });
-  const res = await t.api.post<Credentials>("/enrollment/enroll", {
-    token: token.body.token,
-    serial,
-    model: "Portal",
-    agentVersion: "1.0.0",
-  });
-  return res.body;
+function enroll(serial: string): Promise<Credentials> {
+  return enrollCredentials(t, serial);
 }
 
 /** Connects and resolves with the client, or rejects with the CONNACK refusal. */

@@ -11,10 +11,16 @@ import type { SimulatedDevice } from "../../agent/simulated-device.js";
 import { encodeDeviceState } from "../../proto/codec.js";
 import { deviceTopic } from "../../proto/topics.js";
 import { validState } from "../../simulator/fuzz/payload-fuzzer.js";
-import { startDevice, waitForCommand, waitUntil } from "../helpers/devices.js";
+import {
+  type DeviceCredentials,
+  enrollCredentials,
+  startDevice,
+  waitForCommand,
+  waitUntil,
+} from "../helpers/devices.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
-type Credentials = { deviceId: string; secret: string };
+type Credentials = DeviceCredentials;
 
 /** Enough for B's whole life in this file; A goes through it in one flood. */
 const PUBLISH_BURST = 400;
@@ -25,18 +31,8 @@ let b: SimulatedDevice & { deviceId: string };
 const clients: MqttClient[] = [];
 const sockets: Socket[] = [];
 
-async function enroll(serial: string): Promise<Credentials> {
-  const token = await t.api.post<{ token: string }>("/enrollment-tokens", {
-    maxUses: 1,
-    expiresInSeconds: 600,
-  });
-  const res = await t.api.post<Credentials>("/enrollment/enroll", {
-    token: token.body.token,
-    serial,
-    model: "Portal",
-    agentVersion: "1.0.0",
-  });
-  return res.body;
+function enroll(serial: string): Promise<Credentials> {
+  return enrollCredentials(t, serial);
 }
 
 function connectAs(c: Credentials, extra: IClientOptions = {}): Promise<MqttClient> {
