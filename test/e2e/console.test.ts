@@ -6,12 +6,17 @@
  * confirmation. Real server, real agents over MQTT, all on 127.0.0.1. Screenshots of every
  * page go to test/artifacts/.
  */
-import { pino } from "pino";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
-import { SimulatedDevice } from "../../agent/simulated-device.js";
+import type { SimulatedDevice } from "../../agent/simulated-device.js";
 import { accessibilityViolations, launchBrowser, type TestBrowser } from "../helpers/browser.js";
-import { createEnrollmentToken, startDevice, uniqueSerial, waitUntil } from "../helpers/devices.js";
+import {
+  createEnrollmentToken,
+  deviceShowingCode,
+  startDevice,
+  uniqueSerial,
+  waitUntil,
+} from "../helpers/devices.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
 const FLEET_SIZE = 20;
@@ -119,17 +124,8 @@ describe("web console", () => {
   });
 
   it("connects a device by its code and shows it live in the devices table", async () => {
-    const device = new SimulatedDevice({
-      serial: uniqueSerial("CODE"),
-      serverUrl: t.server.httpUrl,
-      logger: pino({ level: "silent" }),
-      stateReportIntervalMs: 0,
-      model: "Portal+",
-    });
+    const { device, userCode: shown } = deviceShowingCode(t, { model: "Portal+" });
     devices.push(device);
-    const shown = new Promise<string>((resolve) =>
-      device.once("userCode", (g: { userCode: string }) => resolve(g.userCode)),
-    );
     const started = device.start();
     const code = await shown;
 

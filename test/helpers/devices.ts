@@ -41,6 +41,25 @@ export async function enrollCredentials(t: TestServer, serial: string): Promise<
   return res.body;
 }
 
+/**
+ * A device without an enrollment token, not started: once started it enrolls by showing a code,
+ * and `userCode` resolves with it.
+ */
+export function deviceShowingCode(
+  t: TestServer,
+  options: Partial<SimulatedDeviceOptions> = {},
+): { device: SimulatedDevice; userCode: Promise<string> } {
+  const device = new SimulatedDevice({
+    serial: uniqueSerial("CODE"),
+    serverUrl: t.server.httpUrl,
+    logger: quiet,
+    stateReportIntervalMs: 0,
+    ...options,
+  });
+  const userCode = new Promise<string>((resolve) => device.once("userCode", (g) => resolve(g.userCode)));
+  return { device, userCode };
+}
+
 /** A device enrolled by token and online. */
 export async function startDevice(
   t: TestServer,

@@ -24,19 +24,24 @@ export interface TestCertificates {
   otherCa: Buffer;
 }
 
+/** `openssl req` arguments for a new unencrypted P-256 key written to `keyFile`. */
+const newP256Key = (keyFile: string) => [
+  "-newkey",
+  "ec",
+  "-pkeyopt",
+  "ec_paramgen_curve:P-256",
+  "-nodes",
+  "-keyout",
+  keyFile,
+];
+
 async function makeCa(dir: string, name: string): Promise<{ cert: string; key: string }> {
   const cert = join(dir, `${name}.pem`);
   const key = join(dir, `${name}.key`);
   await run(OPENSSL, [
     "req",
     "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    key,
+    ...newP256Key(key),
     "-out",
     cert,
     "-days",
@@ -65,20 +70,7 @@ async function makeServerCert(
     extensions,
     `subjectAltName=${subjectAltName}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n`,
   );
-  await run(OPENSSL, [
-    "req",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    key,
-    "-out",
-    csr,
-    "-subj",
-    `/CN=${name}`,
-  ]);
+  await run(OPENSSL, ["req", ...newP256Key(key), "-out", csr, "-subj", `/CN=${name}`]);
   await run(OPENSSL, [
     "x509",
     "-req",

@@ -3,11 +3,12 @@
  * takeover, oversized and malformed packets. Everyone else keeps being served.
  */
 import { connect as connectTcp } from "node:net";
-import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import type { IClientOptions, MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeDesiredConfig, encodeDeviceState } from "../../proto/codec.js";
 import { deviceTopic } from "../../proto/topics.js";
 import { type DeviceCredentials, enrollCredentials, waitForCommand, waitUntil } from "../helpers/devices.js";
+import { closed, connectMqtt, subscribeGranted } from "../helpers/mqtt-clients.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
 type Credentials = DeviceCredentials;
@@ -23,42 +24,11 @@ function enroll(serial: string): Promise<Credentials> {
 
 /** Connects and resolves with the client, or rejects with the CONNACK refusal. */
 function connectAs(options: IClientOptions, url = t.server.mqttUrl): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const client = mqtt.connect(url, {
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-      ...options,
-    });
-    clients.push(client);
-    client.once("connect", () => resolve(client));
-    client.once("error", (err) => {
-      client.end(true);
-      reject(err);
-    });
-  });
+  return connectMqtt(url, { connectTimeout: 5000, ...options }, clients);
 }
 
 const asDevice = (c: Credentials, extra: IClientOptions = {}) =>
   connectAs({ clientId: c.deviceId, username: c.deviceId, password: c.secret, ...extra });
-
-/** The QoS the broker granted, or 128 when it refused (MQTT.js reports that as an error). */
-function subscribeGranted(client: MqttClient, topic: string): Promise<number> {
-  return new Promise((resolve, reject) =>
-    client.subscribe(topic, { qos: 1 }, (err, granted) => {
-      if (err && "packet" in err) return resolve(128);
-      if (err) return reject(err);
-      resolve(granted?.[0]?.qos ?? -1);
-    }),
-  );
-}
-
-function closed(client: MqttClient): Promise<void> {
-  return new Promise((resolve) => {
-    if (!client.connected) return resolve();
-    client.once("close", () => resolve());
-  });
-}
 
 beforeAll(async () => {
   t = await startTestServer({ maxMqttPacketBytes: 4096, mqttConnectTimeoutMs: 500 });

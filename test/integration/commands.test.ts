@@ -8,6 +8,7 @@ import type { CommandView } from "../../server/commands/command.js";
 import type { DeviceView } from "../../server/devices/device.js";
 import {
   createEnrollmentToken,
+  deviceShowingCode,
   startDevice,
   uniqueSerial,
   waitForCommand,
@@ -316,18 +317,8 @@ describe("global date and time", () => {
 
 describe("enrollment by code with a real agent", () => {
   it("shows a code, an admin claims it, the agent comes online", async () => {
-    const { SimulatedDevice } = await import("../../agent/simulated-device.js");
-    const { pino } = await import("pino");
-    const d = new SimulatedDevice({
-      serial: uniqueSerial("CODE"),
-      serverUrl: t.server.httpUrl,
-      logger: pino({ level: "silent" }),
-      stateReportIntervalMs: 0,
-    });
+    const { device: d, userCode: code } = deviceShowingCode(t);
     devices.push(d);
-    const code = new Promise<string>((resolve) =>
-      d.once("userCode", (g: { userCode: string }) => resolve(g.userCode)),
-    );
     const online = d.waitForStatus("online");
     const started = d.start();
     const claim = await t.api.post<{ deviceId: string }>("/enrollment/claims", { code: await code });

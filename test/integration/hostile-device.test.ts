@@ -4,7 +4,7 @@
  * Each time A is refused or dropped, nothing of B's reaches A, and B's commands keep flowing.
  */
 import { connect as connectTcp, type Socket } from "node:net";
-import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import type { IClientOptions, MqttClient } from "mqtt";
 import mqttPacket from "mqtt-packet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../agent/simulated-device.js";
@@ -18,6 +18,7 @@ import {
   waitForCommand,
   waitUntil,
 } from "../helpers/devices.js";
+import { closed, connectMqtt, subscribeGranted } from "../helpers/mqtt-clients.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
 type Credentials = DeviceCredentials;
@@ -36,40 +37,11 @@ function enroll(serial: string): Promise<Credentials> {
 }
 
 function connectAs(c: Credentials, extra: IClientOptions = {}): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const client = mqtt.connect(t.server.mqttUrl, {
-      clientId: c.deviceId,
-      username: c.deviceId,
-      password: c.secret,
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-      ...extra,
-    });
-    clients.push(client);
-    client.once("connect", () => resolve(client));
-    client.once("error", (err) => {
-      client.end(true);
-      reject(err);
-    });
-  });
-}
-
-/** The QoS the broker granted, or 128 when it refused (MQTT.js reports that as an error). */
-function subscribeGranted(client: MqttClient, topic: string): Promise<number> {
-  return new Promise((resolve, reject) =>
-    client.subscribe(topic, { qos: 1 }, (err, granted) => {
-      if (err && "packet" in err) return resolve(128);
-      if (err) return reject(err);
-      resolve(granted?.[0]?.qos ?? -1);
-    }),
+  return connectMqtt(
+    t.server.mqttUrl,
+    { clientId: c.deviceId, username: c.deviceId, password: c.secret, ...extra },
+    clients,
   );
-}
-
-function closed(client: MqttClient): Promise<void> {
-  return new Promise((resolve) => {
-    if (client.disconnected || !client.connected) return resolve();
-    client.once("close", () => resolve());
-  });
 }
 
 /** B completes a command: the proof that B is unaffected. */

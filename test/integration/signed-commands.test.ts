@@ -15,16 +15,15 @@ import { sign } from "node:crypto";
 import { createServer, type Server } from "node:net";
 import { Aedes } from "aedes";
 import mqtt, { type MqttClient } from "mqtt";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SimulatedDevice } from "../../agent/simulated-device.js";
+import type { SimulatedDevice } from "../../agent/simulated-device.js";
 import { mqttJsTransport } from "../../agent/transport/mqtt-transport.js";
 import type { TransportFactory } from "../../agent/transport/transport.js";
 import { decodeSignedCommand, encodeCommandBody, encodeSignedCommand } from "../../proto/codec.js";
 import { deviceTopic } from "../../proto/topics.js";
 import type { CommandResult, DeviceCommand } from "../../proto/wire.js";
 import type { CommandView } from "../../server/commands/command.js";
-import { startDevice, uniqueSerial, waitForCommand } from "../helpers/devices.js";
+import { deviceShowingCode, startDevice, waitForCommand } from "../helpers/devices.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 import { newSigningKey } from "../unit/agent/fakes.js";
 
@@ -81,14 +80,8 @@ describe("enrollment pins the server's keys", () => {
   });
 
   it("by device code: the poll answer carries the same keys", async () => {
-    const device = new SimulatedDevice({
-      serial: uniqueSerial("CODE"),
-      serverUrl: t.server.httpUrl,
-      logger: pino({ level: "silent" }),
-      stateReportIntervalMs: 0,
-    });
+    const { device, userCode: code } = deviceShowingCode(t);
     devices.push(device);
-    const code = new Promise<string>((resolve) => device.once("userCode", (c) => resolve(c.userCode)));
     const online = device.waitForStatus("online");
     void device.start();
     expect((await t.api.post("/enrollment/claims", { code: await code })).status).toBe(201);
