@@ -28,8 +28,10 @@ export const ERROR_STATUS = {
   admin_not_found: 404,
   role_not_found: 404,
   token_not_found: 404,
+  enrollment_token_not_found: 404,
   device_not_managed: 409,
   device_online: 409,
+  device_already_enrolled: 409,
   command_not_cancelable: 409,
   device_code_already_claimed: 409,
   admin_email_taken: 409,
@@ -42,6 +44,7 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   slow_down: 429,
   too_many_attempts: 429,
+  rate_limited: 429,
   internal: 500,
 } as const;
 

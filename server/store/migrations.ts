@@ -195,6 +195,27 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
   `,
+  // 3: enrollment tokens that can be listed and revoked; browsers trusted for sign-in; a bound
+  // on how long an accepted command may run
+  `
+  ALTER TABLE enrollment_tokens ADD COLUMN name TEXT NOT NULL DEFAULT '';
+  ALTER TABLE enrollment_tokens ADD COLUMN created_by TEXT;
+  ALTER TABLE enrollment_tokens ADD COLUMN last_used_at INTEGER;
+  CREATE INDEX enrollment_tokens_by_creation ON enrollment_tokens (created_at);
+
+  -- A browser that signed in to an account successfully gets a cookie naming one of these rows;
+  -- its attempts on that account are limited on their own, apart from strangers' failures.
+  CREATE TABLE admin_login_devices (
+    token_hash   TEXT PRIMARY KEY,
+    admin_id     TEXT NOT NULL REFERENCES admins (id),
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL
+  );
+  CREATE INDEX admin_login_devices_by_admin ON admin_login_devices (admin_id);
+
+  CREATE INDEX commands_running_by_acceptance ON commands (accepted_at) WHERE state = 'accepted';
+  `,
 ];
 
 export async function migrate(db: Database): Promise<{ from: number; to: number }> {
