@@ -3,7 +3,9 @@
  * real admin and for getting back in (a forgotten password, a locked-out team). It opens the
  * data dir's SQLite file directly, so it works whether the server runs or not, and whoever can
  * run it can already read the data dir. Every change lands in the audit log (source
- * `server-cli`).
+ * `server-cli`). A running server notices the commits within a second (see
+ * server/store/external-commits.ts): the admin's open event streams re-check their credential
+ * and the audit rows reach live audit streams.
  *
  *   npm run admin -- create --email ana@example.com --name "Ana" [--role system_admin] [--password-stdin]
  *   npm run admin -- reset-password --email ana@example.com [--password-stdin]
@@ -19,7 +21,12 @@ import { AdminService, normalizeEmail } from "./admins/accounts.js";
 import { ApiTokenService } from "./admins/api-tokens.js";
 import { AuditLog } from "./admins/audit-log.js";
 import { DEFAULT_LOGIN_LIMITS, LoginLimiter } from "./admins/login-limiter.js";
-import { checkNewPassword, generatePassword, hashPassword } from "./admins/passwords.js";
+import {
+  checkNewPassword,
+  generatePassword,
+  hashPassword,
+  type PasswordContext,
+} from "./admins/passwords.js";
 import { SYSTEM_ADMIN_ROLE_ID } from "./admins/rights.js";
 import { RoleService } from "./admins/roles.js";
 import { SessionService } from "./admins/sessions.js";
@@ -47,6 +54,8 @@ async function open(dataDir: string): Promise<Services> {
   const db = await Database.open(join(resolve(dataDir), DATABASE_FILE));
   await migrate(db);
   const clock = Date.now;
+  // Nobody listens in this process: a running server learns of these commits from the
+  // database file itself.
   const events = new EventBus<ServerEvents>(createLogger("silent"));
   const sessions = new SessionService({
     db,
@@ -60,11 +69,11 @@ async function open(dataDir: string): Promise<Services> {
   return { db, admins, sessions, audit: new AuditLog(db, events, clock) };
 }
 
-/** A password from standard input (first line), or null to generate one. */
-async function passwordFrom(stdin: boolean): Promise<string | null> {
+/** A password from standard input (first line), or null to generate one; `context`: whose it is. */
+async function passwordFrom(stdin: boolean, context: PasswordContext): Promise<string | null> {
   if (!stdin) return null;
   const password = (await text(process.stdin)).split(/\r?\n/)[0] ?? "";
-  checkNewPassword(password, "password");
+  checkNewPassword(password, "password", context);
   return password;
 }
 
@@ -91,10 +100,10 @@ program
   .option("--role <roleId>", "role id (see list)", SYSTEM_ADMIN_ROLE_ID)
   .option("--password-stdin", "read the password from standard input instead of generating one")
   .action(async (options: { email: string; name: string; role: string; passwordStdin?: boolean }) => {
-    const chosen = await passwordFrom(options.passwordStdin ?? false);
+    const chosen = await passwordFrom(options.passwordStdin ?? false, options);
     const password = chosen ?? generatePassword();
     await withServices(program.opts<{ dataDir: string }>().dataDir, async ({ db, admins, audit }) => {
-      const { admin, item } = await db.write(async (tx) => {
+      const admin = await db.write(async (tx) => {
         const { admin } = await admins.createUnchecked(
           {
             email: options.email,
@@ -105,7 +114,7 @@ program
           },
           tx,
         );
-        const item = await audit.append(tx, {
+        await audit.append(tx, {
           actor: null,
           action: "admin.create",
           target: admin.id,
@@ -113,9 +122,8 @@ program
           outcome: "success",
           sourceAddress: SOURCE,
         });
-        return { admin, item };
+        return admin;
       });
-      audit.announce(item);
       process.stdout.write(`created ${admin.email} (${admin.id}), role ${admin.role.name}\n`);
       if (chosen === null) {
         process.stdout.write(`one-time password (to be changed at first sign-in): ${password}\n`);
@@ -131,19 +139,19 @@ program
   .requiredOption("--email <email>", "the admin's sign-in email")
   .option("--password-stdin", "read the password from standard input instead of generating one")
   .action(async (options: { email: string; passwordStdin?: boolean }) => {
-    const chosen = await passwordFrom(options.passwordStdin ?? false);
+    const chosen = await passwordFrom(options.passwordStdin ?? false, options);
     const password = chosen ?? generatePassword();
     const passwordHash = await hashPassword(password);
     await withServices(
       program.opts<{ dataDir: string }>().dataDir,
       async ({ db, admins, sessions, audit }) => {
         const email = normalizeEmail(options.email);
-        const { row, ended, item } = await db.write(async (tx) => {
+        const { row, ended } = await db.write(async (tx) => {
           const row = await admins.findByEmail(email, tx);
           if (!row) throw new Error(`no admin with email '${email}'`);
           await admins.writePassword(tx, row.id, passwordHash, chosen === null);
           const ended = await sessions.endAll(tx, row.id);
-          const item = await audit.append(tx, {
+          await audit.append(tx, {
             actor: null,
             action: "admin.password_set",
             target: row.id,
@@ -151,9 +159,8 @@ program
             outcome: "success",
             sourceAddress: SOURCE,
           });
-          return { row, ended, item };
+          return { row, ended };
         });
-        audit.announce(item);
         process.stdout.write(`password set for ${row.email}; ${ended} session(s) ended\n`);
         if (row.active !== 1) process.stdout.write("note: this account is deactivated\n");
         if (chosen === null)
@@ -218,7 +225,7 @@ program
         );
       }
       const ring = await rotateSigningKeys(dataDir);
-      const item = await db.write((tx) =>
+      await db.write((tx) =>
         audit.append(tx, {
           actor: null,
           action: "signing_key.rotate",
@@ -233,7 +240,6 @@ program
           sourceAddress: SOURCE,
         }),
       );
-      audit.announce(item);
       process.stdout.write(
         `key ring version ${ring.version}: active ${ring.active.keyId}, next ${ring.next.keyId}\n` +
           "restart the server to sign with the new active key\n",

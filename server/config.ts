@@ -51,6 +51,43 @@ export const ServerConfigSchema = Type.Object({
   mqttPublishBurst: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 200 }),
   expirySweepSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 1 }),
   stateHistoryRetentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
+  stateHistoryRowsPerHour: Type.Integer({
+    minimum: 1,
+    maximum: 3600,
+    default: 60,
+    description:
+      "state history rows kept per device per clock hour; further changes in that hour only update the device",
+  }),
+  stateHistoryMaxRowsPerDevice: Type.Integer({
+    minimum: 10,
+    maximum: 1_000_000,
+    default: 1000,
+    description: "state history rows kept per device at most; the oldest go first",
+  }),
+  trustProxy: Type.String({
+    default: "",
+    pattern: "^[0-9A-Fa-f.:/, ]*$",
+    description:
+      "addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client (comma-separated); empty: none",
+  }),
+  enrollRatePerMinute: Type.Integer({
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 120,
+    description: "token enrollments per client address per minute",
+  }),
+  deviceCodeRatePerMinute: Type.Integer({
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 20,
+    description: "device codes requested per client address per minute",
+  }),
+  deviceCodePollRatePerMinute: Type.Integer({
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 600,
+    description: "device code polls per client address per minute",
+  }),
 });
 
 export type ServerConfig = Readonly<Static<typeof ServerConfigSchema>> & { logLevel: LogLevel };
@@ -78,6 +115,12 @@ export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
   mqttPublishBurst: "PMDM_MQTT_PUBLISH_BURST",
   expirySweepSeconds: "PMDM_EXPIRY_SWEEP_SECONDS",
   stateHistoryRetentionDays: "PMDM_STATE_HISTORY_RETENTION_DAYS",
+  stateHistoryRowsPerHour: "PMDM_STATE_HISTORY_ROWS_PER_HOUR",
+  stateHistoryMaxRowsPerDevice: "PMDM_STATE_HISTORY_MAX_ROWS_PER_DEVICE",
+  trustProxy: "PMDM_TRUST_PROXY",
+  enrollRatePerMinute: "PMDM_ENROLL_RATE_PER_MINUTE",
+  deviceCodeRatePerMinute: "PMDM_DEVICE_CODE_RATE_PER_MINUTE",
+  deviceCodePollRatePerMinute: "PMDM_DEVICE_CODE_POLL_RATE_PER_MINUTE",
 };
 
 export class ConfigError extends Error {

@@ -28,6 +28,11 @@ const flags: [keyof ServerConfig, string, string][] = [
   ],
   ["logLevel", "--log-level <level>", "fatal|error|warn|info|debug|trace|silent (default info)"],
   ["commandTtlSeconds", "--command-ttl-seconds <n>", "default command TTL (default 604800 = 7 days)"],
+  [
+    "trustProxy",
+    "--trust-proxy <addresses>",
+    "reverse proxies trusted for X-Forwarded-For (CIDRs, comma-separated)",
+  ],
 ];
 for (const [key, flag, description] of flags) {
   program.addOption(new Option(flag, description).env(CONFIG_ENV[key]));

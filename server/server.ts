@@ -25,12 +25,14 @@ import { EnrollmentService } from "./enrollment/enrollment-service.js";
 import { EventBus } from "./events/event-bus.js";
 import type { ServerEvents } from "./events/server-events.js";
 import type { Logger } from "./logger.js";
+import { RefusalLog } from "./refusal-log.js";
 import { everySeconds, Scheduler } from "./scheduler.js";
 import { SettingsService } from "./settings/settings-service.js";
 import { CommandSigner } from "./signing/command-signer.js";
 import { loadOrCreateSigningKeys } from "./signing/signing-keys.js";
 import { SERVER_PID_FILE } from "./store/backup.js";
 import { Database } from "./store/database.js";
+import { ExternalCommits } from "./store/external-commits.js";
 import { migrate } from "./store/migrations.js";
 import { SERVER_VERSION } from "./version.js";
 
@@ -100,7 +102,17 @@ export async function startServer(
   };
   let mqttUrl = config.publicMqttUrl;
 
-  const devices = new DeviceService({ db, gateway, events, logger, clock });
+  const devices = new DeviceService({
+    db,
+    gateway,
+    events,
+    logger,
+    clock,
+    stateHistory: {
+      rowsPerHour: config.stateHistoryRowsPerHour,
+      maxRowsPerDevice: config.stateHistoryMaxRowsPerDevice,
+    },
+  });
   const settings = new SettingsService(db, devices, events, clock);
   const commands = new CommandService({
     db,
@@ -115,6 +127,7 @@ export async function startServer(
   const enrollment = new EnrollmentService({
     db,
     devices,
+    commands,
     events,
     clock,
     mqttUrl: () => mqttUrl,
@@ -139,7 +152,14 @@ export async function startServer(
   const bootstrap = await bootstrapFirstAdmin({ db, admins, tokens, audit }, dataDir);
   await devices.markAllOffline();
   await settings.loadClockDrift();
-  const deviceLink = new DeviceLink(devices, commands);
+  const reportCuts = new RefusalLog(logger.child({ component: "devices" }));
+  const deviceLink = new DeviceLink(devices, commands, gateway, (deviceId, what, fields) =>
+    reportCuts.refused(
+      "device_report_cut",
+      { deviceId, what, fields },
+      `a device's ${what} had fields over their bounds; they were cut before it was stored`,
+    ),
+  );
   broker = await createEmbeddedBroker(
     {
       host: config.host,
@@ -177,6 +197,15 @@ export async function startServer(
       logger,
       tls,
       version: SERVER_VERSION,
+      trustProxy: config.trustProxy
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+      enrollmentRates: {
+        enrollPerMinute: config.enrollRatePerMinute,
+        deviceCodesPerMinute: config.deviceCodeRatePerMinute,
+        pollsPerMinute: config.deviceCodePollRatePerMinute,
+      },
       health: () => ({
         version: SERVER_VERSION,
         devicesOnline: broker?.onlineCount() ?? 0,
@@ -185,7 +214,7 @@ export async function startServer(
       }),
     },
   );
-  const eventsSocket = new EventsSocket(events, authenticator, logger);
+  const eventsSocket = new EventsSocket(events, authenticator, logger, clock);
   app.server.on("upgrade", (request, socket, head) => {
     const path = (request.url ?? "").split("?")[0];
     if (path === WS_MQTT_PATH) broker!.handleUpgrade(request, socket, head);
@@ -206,9 +235,9 @@ export async function startServer(
   const scheduler = new Scheduler(logger);
   scheduler.start([
     {
-      name: "expire-commands",
+      name: "command-deadlines",
       expression: everySeconds(config.expirySweepSeconds),
-      run: () => commands.sweepExpired(),
+      run: () => commands.sweepDeadlines(),
     },
     {
       name: "prune-state-history",
@@ -217,6 +246,9 @@ export async function startServer(
     },
     { name: "prune-admin-sessions", expression: "0 47 3 * * *", run: () => sessions.prune() },
   ]);
+  // `npm run admin` writes to the same file while the server runs.
+  const externalCommits = new ExternalCommits({ db, events, audit, logger });
+  await externalCommits.start();
 
   logger.info(
     {
@@ -258,6 +290,8 @@ export async function startServer(
     signer,
     async close() {
       await scheduler.stop();
+      await externalCommits.stop();
+      reportCuts.close();
       await eventsSocket.close();
       // Requests in flight get a moment to finish; keep-alive connections that linger after
       // that (an HTTP client pool, say) must not hold the shutdown open.

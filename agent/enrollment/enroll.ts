@@ -54,8 +54,10 @@ export async function retryWhileUnavailable<T>(
       return await attempt();
     } catch (err) {
       if (options.signal?.aborted || !isRetryableEnrollmentError(err)) throw err;
-      options.onUnavailable?.(err as Error, delayMs);
-      await sleep(delayMs, options.signal);
+      // A server that says how long to wait (429 with Retry-After) is taken at its word.
+      const waitMs = Math.max(delayMs, (err instanceof EnrollmentRefusedError && err.retryAfterMs) || 0);
+      options.onUnavailable?.(err as Error, waitMs);
+      await sleep(waitMs, options.signal);
       delayMs = Math.min(options.maxRetryDelayMs ?? 60_000, delayMs * 2);
     }
   }
@@ -105,6 +107,12 @@ export async function enrollWithDeviceCode(
           continue;
         }
         if (err instanceof EnrollmentRefusedError && CODE_GONE.has(err.code)) break;
+        if (err instanceof EnrollmentRefusedError && err.code === "rate_limited") {
+          // Too many requests from this address (many devices behind one NAT): wait as told.
+          options.onUnavailable?.(err, err.retryAfterMs ?? intervalMs);
+          await sleep(Math.max(0, (err.retryAfterMs ?? intervalMs) - intervalMs), options.signal);
+          continue;
+        }
         if (err instanceof EnrollmentUnavailableError) {
           options.onUnavailable?.(err, intervalMs);
           continue;

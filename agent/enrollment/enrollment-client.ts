@@ -40,6 +40,8 @@ export class EnrollmentRefusedError extends Error {
     readonly code: string,
     message: string,
     readonly httpStatus: number,
+    /** How long the server asked to wait (`Retry-After`), when it said. */
+    readonly retryAfterMs: number | null = null,
   ) {
     super(message);
     this.name = "EnrollmentRefusedError";
@@ -110,7 +112,7 @@ export class EnrollmentClient {
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     };
     const { fetch: fetchImpl, dispatcher } = this.options;
-    let response: Pick<Response, "ok" | "status" | "text">;
+    let response: Pick<Response, "ok" | "status" | "text" | "headers">;
     let text: string;
     try {
       response = fetchImpl
@@ -141,8 +143,14 @@ export class EnrollmentClient {
     const code = typeof error?.code === "string" ? error.code : `http_${response.status}`;
     const message = typeof error?.message === "string" ? error.message : `server answered ${response.status}`;
     if (response.status >= 500) throw new EnrollmentUnavailableError(`${code}: ${message}`);
-    throw new EnrollmentRefusedError(code, message, response.status);
+    throw new EnrollmentRefusedError(code, message, response.status, retryAfterMs(response.headers));
   }
+}
+
+/** `Retry-After` in seconds (the server never sends an HTTP date), capped at an hour. */
+function retryAfterMs(headers: Pick<Headers, "get"> | undefined): number | null {
+  const seconds = Number(headers?.get("retry-after") ?? Number.NaN);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 3600) * 1000 : null;
 }
 
 function field<T extends "string" | "number">(

@@ -166,7 +166,7 @@ export class AdminService {
   ): Promise<{ admin: AdminView; password: string | null }> {
     const email = normalizeEmail(input.email);
     const name = normalizeAdminName(input.name);
-    if (input.password !== undefined) checkNewPassword(input.password, "password");
+    if (input.password !== undefined) checkNewPassword(input.password, "password", { email, name });
     const password = input.password ?? generatePassword();
     const passwordHash = await hashPassword(password);
     const now = this.deps.clock();
@@ -230,6 +230,7 @@ export class AdminService {
         // since every request checks that the account is active.
         await this.deps.sessions.endAll(tx, adminId);
         await this.deps.tokens.revokeAll(tx, adminId);
+        await this.deps.sessions.forgetLoginDevices(tx, adminId);
       }
       return { before, after: adminViewFromRow(await this.getRow(adminId, tx)) };
     });
@@ -244,7 +245,7 @@ export class AdminService {
     if (adminId === actor.adminId) {
       throw new MdmError("own_access", "change your own password with POST /api/v1/auth/password");
     }
-    checkNewPassword(password, "password");
+    checkNewPassword(password, "password", await this.getRow(adminId));
     const passwordHash = await hashPassword(password);
     const view = await this.deps.db.write(async (tx) => {
       const target = await this.getRow(adminId, tx);
@@ -257,11 +258,16 @@ export class AdminService {
     return view;
   }
 
+  /**
+   * A password set by someone else (an admin manager, `npm run admin`): no browser stays trusted
+   * for sign-in, since whoever held the old password may have made one trusted.
+   */
   async writePassword(tx: WriteContext, adminId: string, passwordHash: string, mustReset: boolean) {
     await tx.run(
       "UPDATE admins SET password_hash = ?, must_reset_password = ?, updated_at = ? WHERE id = ?",
       [passwordHash, mustReset ? 1 : 0, this.deps.clock(), adminId],
     );
+    await this.deps.sessions.forgetLoginDevices(tx, adminId);
   }
 
   private async requireAnotherSystemAdmin(tx: WriteContext, adminId: string): Promise<void> {

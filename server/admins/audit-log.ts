@@ -12,6 +12,7 @@ import type { Database, SqlValue, WriteContext } from "../store/database.js";
 /** Every action the log knows; the README lists them. */
 export const AUDIT_ACTIONS = [
   "auth.login",
+  "auth.login_throttled",
   "auth.logout",
   "auth.logout_all",
   "auth.password_change",
@@ -29,9 +30,11 @@ export const AUDIT_ACTIONS = [
   "batch.create",
   "batch.cancel",
   "device.remove",
+  "device.revoke_credential",
   "settings.time.update",
   "settings.clock_drift.update",
   "enrollment_token.create",
+  "enrollment_token.revoke",
   "enrollment.claim",
   "signing_key.rotate",
 ] as const;
@@ -111,6 +114,9 @@ function itemFromRow(row: AuditRow): AuditItem {
   };
 }
 
+/** Rows read at a time by {@link AuditLog.announceSince}. */
+const ANNOUNCE_PAGE_ROWS = 500;
+
 export class AuditLog {
   constructor(
     private readonly db: Database,
@@ -142,6 +148,33 @@ export class AuditLog {
 
   announce(item: AuditItem): void {
     this.events.emit("audit.appended", { item });
+  }
+
+  /** The seq of the newest row; 0 when the log is empty. */
+  async latestSeq(): Promise<number> {
+    const row = await this.db.get<{ seq: number | null }>("SELECT max(seq) AS seq FROM audit_log");
+    return row?.seq ?? 0;
+  }
+
+  /**
+   * Announces the rows above `afterSeq`, oldest first, except those whose id is in
+   * `announced` (the bus has carried them already): rows another process appended to the same
+   * database file. Returns the highest seq seen, to pass as `afterSeq` next time.
+   */
+  async announceSince(afterSeq: number, announced: ReadonlySet<string>): Promise<number> {
+    let through = afterSeq;
+    for (;;) {
+      const rows = await this.db.all<AuditRow>("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?", [
+        through,
+        ANNOUNCE_PAGE_ROWS,
+      ]);
+      for (const row of rows) {
+        const item = itemFromRow(row);
+        if (!announced.has(item.id)) this.announce(item);
+        through = row.seq;
+      }
+      if (rows.length < ANNOUNCE_PAGE_ROWS) return through;
+    }
   }
 
   /** Appends one row in its own transaction and announces it. */

@@ -4,7 +4,9 @@
  * query parameter, or the console's session cookie); audit events (`audit.appended`) go only
  * to credentials holding audit:read. When access changes (logout, revocation, deactivation,
  * role change) every open stream re-checks its credential and is closed if it no longer
- * qualifies. A client that cannot keep up is disconnected rather than buffered without bound.
+ * qualifies. A stream also ends when its credential does: at the session's end or the token's
+ * expiry, by the server's clock. A client that cannot keep up is disconnected rather than
+ * buffered without bound.
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
@@ -34,21 +36,33 @@ const EVENT_RIGHT: Partial<Record<keyof ServerEvents, Right>> = { "audit.appende
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** Close code when the credential stops being valid (4000–4999 are for applications). */
 const CLOSE_ACCESS_ENDED = 4401;
+/**
+ * Every open stream re-authenticates this often: a backstop for changes no event announced,
+ * and for a clock that moved (the expiry timers run on real time, expiry is decided by the
+ * server's clock).
+ */
+const RECHECK_INTERVAL_MS = 60_000;
+/** setTimeout fires at once for longer delays (a 32-bit signed count); longer waits re-arm. */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 interface Subscriber {
   secret: string;
   principal: Principal;
+  /** Fires at the credential's expiry; null for a credential without one. */
+  expiryTimer: NodeJS.Timeout | null;
 }
 
 export class EventsSocket {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   private readonly unsubscribe: (() => void)[] = [];
   private readonly subscribers = new Map<WebSocket, Subscriber>();
+  private recheckTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly events: EventBus<ServerEvents>,
     private readonly authenticator: Authenticator,
     private readonly logger: Logger,
+    private readonly clock: () => number,
   ) {}
 
   /** Listens on the bus only while someone is connected: with no console open, the hot
@@ -59,19 +73,69 @@ export class EventsSocket {
       this.unsubscribe.push(this.events.on(name, (data) => this.broadcast(name, data)));
     }
     this.unsubscribe.push(this.events.on("access.changed", () => this.recheckAll()));
+    this.recheckTimer = setInterval(() => {
+      this.recheckAll().catch((err: unknown) => this.logger.error({ err }, "events stream re-check failed"));
+    }, RECHECK_INTERVAL_MS);
+    this.recheckTimer.unref();
   }
 
   private unsubscribeWhenIdle(): void {
     if (this.subscribers.size > 0) return;
+    this.stopListening();
+  }
+
+  private stopListening(): void {
     for (const off of this.unsubscribe.splice(0)) off();
+    if (this.recheckTimer) clearInterval(this.recheckTimer);
+    this.recheckTimer = null;
+  }
+
+  /** Closes a stream whose credential no longer qualifies; nothing more is sent to it. */
+  private endAccess(client: WebSocket): void {
+    const subscriber = this.subscribers.get(client);
+    if (subscriber?.expiryTimer) clearTimeout(subscriber.expiryTimer);
+    this.subscribers.delete(client);
+    client.close(CLOSE_ACCESS_ENDED, "credential no longer valid");
+  }
+
+  /**
+   * Sets the stream's timer for its credential's expiry. The delay comes from the server's
+   * clock; when the timer fires the clock decides again, so a clock that runs slower than
+   * real time, or a delay longer than a timer can take, only re-arms it.
+   */
+  private armExpiry(client: WebSocket, subscriber: Subscriber): void {
+    if (subscriber.expiryTimer) clearTimeout(subscriber.expiryTimer);
+    subscriber.expiryTimer = null;
+    const expiresAtMs = subscriber.principal.credential.expiresAtMs;
+    if (expiresAtMs === null) return;
+    const remainingMs = expiresAtMs - this.clock();
+    if (remainingMs <= 0) {
+      this.endAccess(client);
+      this.unsubscribeWhenIdle();
+      return;
+    }
+    subscriber.expiryTimer = setTimeout(
+      () => {
+        if (this.subscribers.get(client) === subscriber) this.armExpiry(client, subscriber);
+      },
+      Math.min(remainingMs, MAX_TIMER_DELAY_MS),
+    );
+    subscriber.expiryTimer.unref();
   }
 
   private broadcast(type: keyof ServerEvents, data: unknown): void {
     if (this.subscribers.size === 0) return;
     const needs = EVENT_RIGHT[type];
+    // A clock that jumped past an expiry before the timer or a re-check noticed: such a
+    // stream gets nothing more.
+    const now = this.clock();
     let line: string | undefined;
     for (const [client, { principal }] of this.subscribers) {
       if (client.readyState !== WebSocket.OPEN) continue;
+      if (expired(principal, now)) {
+        this.endAccess(client);
+        continue;
+      }
       if (needs && !principal.rights.has(needs)) continue;
       if (client.bufferedAmount > MAX_BUFFERED_BYTES) {
         client.close(1013, "too slow; reconnect");
@@ -88,10 +152,10 @@ export class EventsSocket {
       const principal = await this.authenticator.authenticate(subscriber.secret);
       if (!this.subscribers.has(client)) continue;
       if (!principal || refusal(principal)) {
-        this.subscribers.delete(client);
-        client.close(CLOSE_ACCESS_ENDED, "credential no longer valid");
+        this.endAccess(client);
       } else {
         subscriber.principal = principal;
+        this.armExpiry(client, subscriber);
       }
     }
     this.unsubscribeWhenIdle();
@@ -125,9 +189,11 @@ export class EventsSocket {
       return;
     }
     this.wss.handleUpgrade(request, socket, head, (ws) => {
-      this.subscribers.set(ws, { secret: presented.secret, principal });
+      const subscriber: Subscriber = { secret: presented.secret, principal, expiryTimer: null };
+      this.subscribers.set(ws, subscriber);
       this.subscribe();
       ws.on("close", () => {
+        if (subscriber.expiryTimer) clearTimeout(subscriber.expiryTimer);
         this.subscribers.delete(ws);
         this.unsubscribeWhenIdle();
       });
@@ -139,15 +205,25 @@ export class EventsSocket {
           data: { admin: { id: principal.adminId, email: principal.email, name: principal.name } },
         }),
       );
+      // After the hello: a credential that ran out during the upgrade gets its close.
+      this.armExpiry(ws, subscriber);
     });
   }
 
   async close(): Promise<void> {
-    for (const off of this.unsubscribe.splice(0)) off();
+    this.stopListening();
+    for (const { expiryTimer } of this.subscribers.values()) {
+      if (expiryTimer) clearTimeout(expiryTimer);
+    }
     for (const client of this.wss.clients) client.terminate();
     this.subscribers.clear();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
+}
+
+function expired(principal: Principal, nowMs: number): boolean {
+  const expiresAtMs = principal.credential.expiresAtMs;
+  return expiresAtMs !== null && expiresAtMs <= nowMs;
 }
 
 /** Why this principal may not stream events, if it may not. */

@@ -2,6 +2,7 @@
  * The HTTP side: the management API under /api/v1, its OpenAPI document and docs page,
  * /healthz, and the web console at `/`. Errors always answer `{error: {code, message}}`.
  */
+import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
@@ -14,22 +15,25 @@ import Fastify, {
   type RawServerDefault,
 } from "fastify";
 import Type from "typebox";
-import { ERROR_STATUS, type ErrorCode, isMdmError } from "../errors.js";
+import { ERROR_STATUS, type ErrorCode, isMdmError, MdmError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { RefusalLog } from "../refusal-log.js";
 import { registerAuth } from "./auth.js";
 import { registerConsole } from "./console-static.js";
 import type { ApiServices, App } from "./context.js";
 import { registerFiniteQueryNumbers } from "./finite-query-numbers.js";
+import { logIfRefused } from "./request-refusals.js";
 import { adminRoutes } from "./routes/admins.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
 import { commandRoutes } from "./routes/commands.js";
 import { deviceRoutes } from "./routes/devices.js";
-import { enrollmentRoutes } from "./routes/enrollment.js";
+import { type EnrollmentRates, enrollmentRoutes } from "./routes/enrollment.js";
 import { roleRoutes } from "./routes/roles.js";
 import { settingsRoutes } from "./routes/settings.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { ErrorBody } from "./schemas.js";
+import { bareErrorHeaders, docsContentSecurityPolicy, registerSecurityHeaders } from "./security-headers.js";
 
 export const API_PREFIX = "/api/v1";
 /** The largest request body, bytes; larger ones are refused with 413 before being read. */
@@ -47,15 +51,24 @@ export interface HttpAppOptions {
   tls?: { cert: Buffer; key: Buffer };
   version: string;
   health: () => Record<string, unknown>;
+  /**
+   * Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client: the
+   * address that rate limits, login limits and the audit log see. Empty: the socket's peer.
+   */
+  trustProxy: readonly string[];
+  /** Requests per client address per minute on the public enrollment routes. */
+  enrollmentRates: EnrollmentRates;
 }
 
 export async function buildHttpApp(services: ApiServices, options: HttpAppOptions): Promise<App> {
+  const routerErrorHeaders = bareErrorHeaders(options.tls !== undefined);
   // With `https` fastify builds an https.Server, which serves requests and upgrades like the
   // http.Server the App type names; its types only tell the two apart by this option.
   const serverOptions = {
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
     loggerInstance: options.logger.child({ component: "http" }) as FastifyBaseLogger,
     bodyLimit: MAX_BODY_BYTES,
+    ...(options.trustProxy.length > 0 ? { trustProxy: [...options.trustProxy] } : {}),
     // Per-request lines would drown the log under device enrollment polling; errors are
     // logged by the error handler below.
     logController: new LogController({ disableRequestLogging: true }),
@@ -66,6 +79,7 @@ export async function buildHttpApp(services: ApiServices, options: HttpAppOption
       // The reply's generic types follow route schemas this handler does not have.
       void (reply as unknown as FastifyReply)
         .code(400)
+        .headers(routerErrorHeaders)
         .send({ error: { code: "bad_request", message: err.message } });
     },
   } as FastifyHttpOptions<RawServerDefault>;
@@ -75,8 +89,14 @@ export async function buildHttpApp(services: ApiServices, options: HttpAppOption
   // the string with a misleading 400. Without a parser, any other type is a 415.
   app.removeContentTypeParser("text/plain");
 
+  // Before every route and hook that can answer: the headers go on every answer.
+  await registerSecurityHeaders(app, { tls: options.tls !== undefined });
+
+  const refusals = new RefusalLog(options.logger.child({ component: "http" }));
+  app.addHook("onClose", async () => refusals.close());
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (isMdmError(err)) {
+      logIfRefused(refusals, request, { status: err.httpStatus, code: err.code, message: err.message });
       return reply.code(err.httpStatus).send({
         error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
       });
@@ -97,6 +117,7 @@ export async function buildHttpApp(services: ApiServices, options: HttpAppOption
     // fastify's own refusals (body too large, content type, malformed JSON), in the catalogue.
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       const code = FRAMEWORK_ERROR_CODES[err.statusCode] ?? "bad_request";
+      logIfRefused(refusals, request, { status: err.statusCode, code, message: err.message });
       return reply.code(err.statusCode).send({ error: { code, message: err.message } });
     }
     request.log.error({ err }, "unhandled error");
@@ -113,6 +134,18 @@ export async function buildHttpApp(services: ApiServices, options: HttpAppOption
           .send({ error: { code: "not_found", message: `no route ${request.method} ${request.url}` } }),
   );
 
+  // Limits per client address, on the routes that declare `config.rateLimit` (the public
+  // enrollment routes). Counters live in memory, in an LRU of addresses.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new MdmError(
+        "rate_limited",
+        `too many requests from this address (at most ${context.max} per minute); retry in ${Math.ceil(context.ttl / 1000)} s`,
+        { retryAfterSeconds: Math.ceil(context.ttl / 1000) },
+      ),
+  });
+
   await app.register(swagger, {
     openapi: {
       info: { title: "portal-mdm API", version: options.version },
@@ -125,7 +158,10 @@ export async function buildHttpApp(services: ApiServices, options: HttpAppOption
       security: [{ bearer: [] }, { session: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: "/api/docs" });
+  await app.register(swaggerUi, {
+    routePrefix: "/api/docs",
+    staticCSP: docsContentSecurityPolicy(options.tls !== undefined),
+  });
   app.addSchema(ErrorBody);
 
   app.get(
@@ -141,7 +177,7 @@ export async function buildHttpApp(services: ApiServices, options: HttpAppOption
       registerFiniteQueryNumbers(api as App);
       deviceRoutes(api as App, services);
       commandRoutes(api as App, services);
-      enrollmentRoutes(api as App, services);
+      enrollmentRoutes(api as App, services, options.enrollmentRates);
       settingsRoutes(api as App, services);
       authRoutes(api as App, services);
       adminRoutes(api as App, services);

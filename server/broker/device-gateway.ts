@@ -6,10 +6,14 @@ import type { CommandResult, DesiredConfig, DeviceCommand, DeviceState } from ".
  * Payloads are typed here; encoding to protobuf happens inside the implementation.
  */
 export interface DeviceGateway {
-  /** Publishes the command in its envelope (QoS 1) to the device's `cmd` topic. */
-  publishCommand(command: DeviceCommand): Promise<void>;
-  /** Publishes the device's desired configuration (QoS 1) to its `cfg` topic. */
-  publishConfig(deviceId: string, config: DesiredConfig): Promise<void>;
+  /**
+   * Publishes the command in its signed envelope to the device's `cmd` topic. Resolves true
+   * once it was written to a connection subscribed there, false when there was none (offline,
+   * or not listening): then the command is not on its way.
+   */
+  publishCommand(command: DeviceCommand): Promise<boolean>;
+  /** Publishes the device's desired configuration to its `cfg` topic, if it listens there. */
+  publishConfig(deviceId: string, config: DesiredConfig): Promise<boolean>;
   /** Closes the device's connection, if it has one. */
   disconnect(deviceId: string): void;
   isOnline(deviceId: string): boolean;
@@ -23,6 +27,8 @@ export interface DeviceGateway {
 export interface DeviceEventHandler {
   /** The device is connected and subscribed to its `cmd` and `cfg` topics: it can receive. */
   deviceReady(deviceId: string): void | Promise<void>;
+  /** Still connected, but it unsubscribed from `cmd` or `cfg`: nothing more is sent to it. */
+  deviceNotListening(deviceId: string): void | Promise<void>;
   deviceOffline(deviceId: string): void | Promise<void>;
   commandResult(deviceId: string, result: CommandResult): void | Promise<void>;
   deviceState(deviceId: string, state: DeviceState): void | Promise<void>;

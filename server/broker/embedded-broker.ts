@@ -21,9 +21,10 @@ import {
 import { deviceTopic, parseDeviceTopic } from "../../proto/topics.js";
 import type { DesiredConfig, DeviceCommand } from "../../proto/wire.js";
 import type { Logger } from "../logger.js";
+import { RefusalLog } from "../refusal-log.js";
 import type { CommandSigner } from "../signing/command-signer.js";
 import type { DeviceCredentialVerifier, DeviceEventHandler, DeviceGateway } from "./device-gateway.js";
-import { authorizeSubscribe, createAuthenticate, createAuthorizePublish } from "./hooks.js";
+import { createAuthenticate, createAuthorizePublish, createAuthorizeSubscribe } from "./hooks.js";
 import { guardPacketSize } from "./packet-size-guard.js";
 import { type PublishRateLimit, PublishRateLimiter } from "./publish-rate-limit.js";
 
@@ -101,6 +102,7 @@ export async function createEmbeddedBroker(
   const publishRateLimiter = new PublishRateLimiter(options.publishRate ?? { perSecond: 50, burst: 200 });
   const pruneRateLimits = setInterval(() => publishRateLimiter.prune(), RATE_LIMIT_PRUNE_INTERVAL_MS);
   pruneRateLimits.unref();
+  const refusals = new RefusalLog(logger);
   /** The live client of each device; a reconnect replaces it. */
   const clientByDevice = new Map<string, Client>();
   /** Which of its two inbound topics each client has subscribed to: publishes go only there. */
@@ -122,9 +124,9 @@ export async function createEmbeddedBroker(
     connectTimeout: options.connectTimeoutMs ?? 10_000,
     drainTimeout: options.drainTimeoutMs ?? 10_000,
     maxTopicLevels: options.maxTopicLevels ?? 8,
-    authenticate: createAuthenticate(options.verifyCredential, logger),
-    authorizeSubscribe,
-    authorizePublish: createAuthorizePublish(publishRateLimiter, logger),
+    authenticate: createAuthenticate(options.verifyCredential, logger, refusals),
+    authorizeSubscribe: createAuthorizeSubscribe(refusals),
+    authorizePublish: createAuthorizePublish(publishRateLimiter, logger, refusals),
     published(packet: AedesPublishPacket, client: Client | null, done: (err?: Error | null) => void) {
       // Only device publishes reach here with a client; the server's own have none.
       if (client) onDeviceMessage(client.id, packet);
@@ -176,11 +178,17 @@ export async function createEmbeddedBroker(
   aedes.on("unsubscribe", (topics, client) => {
     const subscribed = client ? subscribedByClient.get(client) : undefined;
     if (!client || !subscribed) return;
+    const wasReady = subscribed.cmd && subscribed.cfg;
     for (const t of topics) {
       const topic = parseDeviceTopic(t);
       if (topic?.deviceId === client.id && (topic.channel === "cmd" || topic.channel === "cfg")) {
         subscribed[topic.channel] = false;
       }
+    }
+    // Commands must not be marked sent to a device that no longer listens; it is ready again,
+    // and gets everything open, once it subscribes again.
+    if (wasReady && clientByDevice.get(client.id) === client) {
+      call("deviceNotListening", client.id, () => handler.deviceNotListening(client.id));
     }
   });
   aedes.on("clientDisconnect", (client) => {
@@ -241,11 +249,11 @@ export async function createEmbeddedBroker(
   // The WebSocket frame limit mirrors the packet limit (plus header room).
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxPacketSizeBytes + 16 });
 
-  const publishTo = (deviceId: string, channel: "cmd" | "cfg", payload: Uint8Array): Promise<void> => {
+  const publishTo = (deviceId: string, channel: "cmd" | "cfg", payload: Uint8Array): Promise<boolean> => {
     const client = clientByDevice.get(deviceId);
     // Offline or not listening: nothing to do. The store re-sends everything when the device
     // has subscribed again.
-    if (!client || !subscribedByClient.get(client)?.[channel]) return Promise.resolve();
+    if (!client || !subscribedByClient.get(client)?.[channel]) return Promise.resolve(false);
     const queuedBytes = client.conn.writableLength;
     if (queuedBytes > maxQueuedBytesPerClient) {
       // A device that does not read what it is sent would hold its backlog in server memory.
@@ -255,7 +263,7 @@ export async function createEmbeddedBroker(
         "MQTT client disconnected: reading too slowly",
       );
       client.close();
-      return Promise.resolve();
+      return Promise.resolve(false);
     }
     const topic = deviceTopic(deviceId, channel);
     return new Promise((resolve, reject) => {
@@ -263,7 +271,7 @@ export async function createEmbeddedBroker(
       // because the topic is the device's own.
       client.publish(
         { cmd: "publish", topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false },
-        (err?: Error) => (err ? reject(err) : resolve()),
+        (err?: Error) => (err ? reject(err) : resolve(true)),
       );
     });
   };
@@ -307,6 +315,7 @@ export async function createEmbeddedBroker(
       );
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await listenersClosed;
+      refusals.close();
     },
   };
 }

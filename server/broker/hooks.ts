@@ -2,13 +2,26 @@
  * The broker's rules, as aedes hooks. Nothing else decides who may connect, subscribe or
  * publish. Each hook is a plain function of (client, packet) so it can be tested directly.
  */
-import type { AedesOptions, AuthErrorCode, AuthenticateError } from "aedes";
+import type { AedesOptions, AuthErrorCode, AuthenticateError, Client } from "aedes";
 import { DEVICE_TO_SERVER, deviceTopic, parseDeviceTopic, SERVER_TO_DEVICE } from "../../proto/topics.js";
 import type { Logger } from "../logger.js";
+import { RefusalLog } from "../refusal-log.js";
 import type { DeviceCredentialVerifier } from "./device-gateway.js";
 import type { PublishRateLimiter } from "./publish-rate-limit.js";
 
 const SYS_PREFIX = "$SYS";
+/** Client ids and topics come from the client: a log line keeps this much of them. */
+const MAX_LOGGED_TEXT = 200;
+
+function clip(text: string): string {
+  return text.length > MAX_LOGGED_TEXT ? `${text.slice(0, MAX_LOGGED_TEXT)}…` : text;
+}
+
+/** The peer's address: the socket's over TCP and TLS, the upgrade request's over WebSocket. */
+function sourceAddress(client: Client): string | undefined {
+  const socket = client.req?.socket ?? (client.conn as { remoteAddress?: string } | undefined);
+  return socket?.remoteAddress;
+}
 
 export type AuthenticateHandler = NonNullable<AedesOptions["authenticate"]>;
 export type AuthorizePublishHandler = NonNullable<AedesOptions["authorizePublish"]>;
@@ -28,10 +41,28 @@ class ConnectRefused extends Error implements AuthenticateError {
   }
 }
 
-export function createAuthenticate(verify: DeviceCredentialVerifier, logger: Logger): AuthenticateHandler {
+/**
+ * `refusals` logs each refused CONNECT (rate-limited); `logger` has the failures of the check
+ * itself.
+ */
+export function createAuthenticate(
+  verify: DeviceCredentialVerifier,
+  logger: Logger,
+  refusals = new RefusalLog(logger),
+): AuthenticateHandler {
   return (client, username, password, done) => {
     const refuse = (code: AuthErrorCode, reason: string) => {
-      logger.info({ clientId: client.id, reason }, "MQTT connection refused");
+      refusals.refused(
+        "mqtt_connect",
+        {
+          clientId: clip(client.id),
+          ...(username !== undefined && username !== client.id ? { username: clip(username) } : {}),
+          sourceAddress: sourceAddress(client),
+          credential: password ? "device_secret" : "none",
+          reason,
+        },
+        "MQTT connection refused",
+      );
       done(new ConnectRefused(code, reason), false);
     };
     if (!username || !password) return refuse(CONNACK_BAD_USERNAME_OR_PASSWORD, "anonymous");
@@ -63,6 +94,28 @@ export const authorizeSubscribe: AuthorizeSubscribeHandler = (client, sub, done)
   done(null, allowed ? sub : null);
 };
 
+/** The rules of {@link authorizeSubscribe}, with each refused topic in the log (rate-limited). */
+export function createAuthorizeSubscribe(refusals: RefusalLog): AuthorizeSubscribeHandler {
+  return (client, sub, done) => {
+    authorizeSubscribe(client, sub, (err, granted) => {
+      if (!granted) {
+        refusals.refused(
+          "mqtt_subscribe",
+          {
+            clientId: client ? clip(client.id) : null,
+            sourceAddress: client ? sourceAddress(client) : undefined,
+            topic: clip(sub.topic),
+            credential: "device_secret",
+            reason: "a device subscribes to its own cmd and cfg topics only",
+          },
+          "MQTT subscription refused",
+        );
+      }
+      done(err, granted);
+    });
+  };
+}
+
 /**
  * A device publishes to its own `res` and `state` topics, never retained. Anything else is an
  * error, and aedes closes the connection of a client whose publish is refused: a device that
@@ -74,7 +127,7 @@ export const authorizePublish: AuthorizePublishHandler = (client, packet, done) 
   if (!client) return done(null);
   const topic = parseDeviceTopic(packet.topic);
   if (!topic || topic.deviceId !== client.id || !DEVICE_TO_SERVER.has(topic.channel)) {
-    return done(new Error(`device '${client.id}' may not publish to '${packet.topic}'`));
+    return done(new Error(`device '${client.id}' may not publish to '${clip(packet.topic)}'`));
   }
   if (packet.retain) return done(new Error("devices may not publish retained messages"));
   done(null);
@@ -93,14 +146,33 @@ export class PublishRateExceeded extends Error {
  * its budget is disconnected (aedes closes the connection of a refused publish), with a logged
  * reason: a flood costs the server one token check per message and nothing more, and an agent
  * loses nothing by it, because it sends unacknowledged results again after reconnecting.
+ * Both refusals go to `refusals` (rate-limited); the budget's at warn.
  */
-export function createAuthorizePublish(limiter: PublishRateLimiter, logger: Logger): AuthorizePublishHandler {
+export function createAuthorizePublish(
+  limiter: PublishRateLimiter,
+  logger: Logger,
+  refusals = new RefusalLog(logger),
+): AuthorizePublishHandler {
   return (client, packet, done) => {
     authorizePublish(client, packet, (err) => {
-      if (err || !client) return done(err);
-      if (limiter.take(client.id)) return done(null);
+      const from = client
+        ? { clientId: clip(client.id), sourceAddress: sourceAddress(client), credential: "device_secret" }
+        : { clientId: null };
+      if (err) {
+        refusals.refused(
+          "mqtt_publish",
+          { ...from, topic: clip(packet.topic), reason: err.message },
+          "MQTT publish refused",
+        );
+        return done(err);
+      }
+      if (!client || limiter.take(client.id)) return done(null);
       const exceeded = new PublishRateExceeded(client.id, limiter);
-      logger.warn({ clientId: client.id, reason: exceeded.message }, "MQTT client disconnected");
+      refusals.refused(
+        "mqtt_publish_rate",
+        { ...from, reason: exceeded.message },
+        "MQTT client disconnected",
+      );
       done(exceeded);
     });
   };

@@ -14,10 +14,8 @@ import {
   type CommandState,
   type CommandView,
   commandViewFromRow,
-  deviceCommandFromRow,
 } from "./command.js";
-import { commandSpec } from "./command-catalog.js";
-import type { CommandService, IssueOptions } from "./command-service.js";
+import { type CommandService, Consequences, type IssueOptions } from "./command-service.js";
 
 export type BatchTarget = { deviceIds: string[] } | { all: true } | { filter: DeviceFilter };
 
@@ -58,10 +56,14 @@ export class BatchService {
     private readonly clock: () => number,
   ) {}
 
+  /**
+   * One batch row and one command per targeted active device, in one transaction, through the
+   * same issuing path as a single command (the type's effects, announcements and delivery).
+   */
   async create(target: BatchTarget, action: CommandAction, options: IssueOptions = {}): Promise<BatchView> {
-    const spec = commandSpec(action.type);
     const batchId = newTimeOrderedId("bat", this.clock());
-    const rows = await this.db.write(async (tx) => {
+    const consequences = new Consequences();
+    await this.db.write(async (tx) => {
       const targeted = await this.resolveTarget(target, tx);
       const active = new Set(await this.devices.idsMatching({ status: "active" }, tx));
       const eligible = targeted.filter((id) => active.has(id));
@@ -78,13 +80,9 @@ export class BatchService {
           options.actor ?? null,
         ],
       );
-      const rows = await this.commands.insertCommands(tx, eligible, action, { ...options, batchId });
-      if (spec.onIssued) {
-        for (const deviceId of eligible) await spec.onIssued({ tx, devices: this.devices, deviceId });
-      }
-      return rows;
+      await this.commands.issueInUnit(tx, eligible, action, { ...options, batchId }, consequences);
     });
-    await Promise.all(rows.map((row) => this.commands.delivery.commandIssued(deviceCommandFromRow(row))));
+    await this.commands.settle(consequences);
     return this.get(batchId);
   }
 

@@ -3,7 +3,7 @@
  * connection remembers the highest `seq` it has been sent, so the re-send on connect and a
  * command issued at the same moment never overtake each other.
  */
-import type { DeviceCommand } from "../../proto/wire.js";
+import type { CommandType, DeviceCommand } from "../../proto/wire.js";
 import type { DeviceGateway } from "../broker/device-gateway.js";
 import type { Logger } from "../logger.js";
 import { batchedLookup } from "../store/batched-lookup.js";
@@ -17,10 +17,15 @@ export interface DeliveryListener {
   expiredBeforeSend(commandId: string): void;
 }
 
+/** What a connection may be sent: everything, or (a deactivated device) only some types. */
+export type DeliveryScope = "all" | { onlyTypes: ReadonlySet<CommandType> };
+
 export class CommandDelivery {
   private readonly chainByDevice = new Map<string, Promise<void>>();
   /** Highest seq published on the device's current connection. */
   private readonly sentSeqByDevice = new Map<string, number>();
+  /** Devices whose connection may receive only some types of command. */
+  private readonly limitedScopeByDevice = new Map<string, ReadonlySet<CommandType>>();
   /** Open commands per device, in seq order; one query for every device readied in a turn. */
   private readonly openCommandsOf: (deviceId: string) => Promise<CommandRow[]>;
 
@@ -48,14 +53,18 @@ export class CommandDelivery {
     }, []);
   }
 
-  /** A device (re)connected: everything not terminal is sent again, in seq order. */
-  deviceReady(deviceId: string): Promise<void> {
+  /** A device (re)connected: everything not terminal (in its scope) is sent again, in seq order. */
+  deviceReady(deviceId: string, scope: DeliveryScope = "all"): Promise<void> {
     this.sentSeqByDevice.set(deviceId, 0);
+    if (scope === "all") this.limitedScopeByDevice.delete(deviceId);
+    else this.limitedScopeByDevice.set(deviceId, scope.onlyTypes);
     return this.enqueue(deviceId, () => this.sendOpenCommands(deviceId));
   }
 
+  /** Offline, or no longer listening: nothing is sent until it is ready again. */
   deviceOffline(deviceId: string): void {
     this.sentSeqByDevice.delete(deviceId);
+    this.limitedScopeByDevice.delete(deviceId);
   }
 
   /** Sends a newly issued command if the device is connected; otherwise it waits for deviceReady. */
@@ -94,12 +103,14 @@ export class CommandDelivery {
   private async publish(command: DeviceCommand): Promise<void> {
     const sentSeq = this.sentSeqByDevice.get(command.deviceId);
     if (sentSeq === undefined || command.seq <= sentSeq) return;
+    if (!(this.limitedScopeByDevice.get(command.deviceId)?.has(command.action.type) ?? true)) return;
     if (command.expiresAtMs <= this.clock()) {
       this.listener.expiredBeforeSend(command.id);
       return;
     }
     this.sentSeqByDevice.set(command.deviceId, command.seq);
-    await this.gateway().publishCommand(command);
-    this.listener.published(command);
+    // Only what reached a listening connection is on its way; the rest stays queued (and
+    // cancelable) until the device is ready again.
+    if (await this.gateway().publishCommand(command)) this.listener.published(command);
   }
 }

@@ -2,7 +2,14 @@
  * The command lifecycle on the server: queued → sent → accepted → succeeded | failed, with the
  * terminal exits rejected, expired and canceled. Every transition is one conditional UPDATE, so
  * a late or duplicated report can never move a command backwards.
+ *
+ * One path issues commands, to one device or to a fleet: `issueInUnit` inserts the commands and
+ * runs the type's effects from the catalog in the caller's transaction; `settle` announces and
+ * delivers once it has committed. Every transition to a final state, whoever makes it (a device,
+ * the expiry sweep, an admin), passes `recordTransitions`, which runs the type's `onSucceeded`
+ * and `onFinished` in the same transaction.
  */
+import { SIGNATURE_REFUSAL_CODES } from "../../proto/result-codes.js";
 import type { CommandAction, CommandResult, CommandType, DeviceCommand } from "../../proto/wire.js";
 import type { DeviceGateway } from "../broker/device-gateway.js";
 import type { DeviceService } from "../devices/device-service.js";
@@ -19,10 +26,16 @@ import {
   type CommandView,
   commandViewFromRow,
   deviceCommandFromRow,
-  OPEN_FOR_DEVICE_REPORT,
+  REVISABLE_BY_DEVICE_SQL,
   TERMINAL_STATES,
 } from "./command.js";
-import { type AfterCommit, commandSpec } from "./command-catalog.js";
+import {
+  type AfterCommit,
+  type CancelOpenCommands,
+  COMMAND_CATALOG,
+  type CommandEffectContext,
+  commandSpec,
+} from "./command-catalog.js";
 import { CommandDelivery } from "./command-delivery.js";
 
 export interface IssueOptions {
@@ -48,7 +61,8 @@ const RESULT_TO_STATE: Record<CommandResult["status"], CommandState> = {
   rejected: "rejected",
 };
 
-const inList = (states: readonly string[]) => states.map((s) => `'${s}'`).join(", ");
+const SIGNATURE_REFUSALS: ReadonlySet<string> = new Set(SIGNATURE_REFUSAL_CODES);
+const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(", ");
 
 interface ReportedResult {
   commandId: string;
@@ -59,16 +73,47 @@ interface ReportedResult {
   message: string | null;
 }
 
+/**
+ * Which of two reports about one command, within one tick, is the one to write: a final state
+ * over `accepted`, and anything over a signature refusal (which a forged copy earns; the genuine
+ * command's own answer is the truth).
+ */
+function laterReport(previous: ReportedResult, next: ReportedResult): ReportedResult {
+  const weight = (r: ReportedResult) =>
+    r.state === "rejected" && r.errorCode !== null && SIGNATURE_REFUSALS.has(r.errorCode)
+      ? 0
+      : r.state === "accepted"
+        ? 1
+        : 2;
+  return weight(next) >= weight(previous) ? next : previous;
+}
+
+/**
+ * What a write unit changed that must be told or done once it has committed: transitions to
+ * announce, commands to deliver, and per device what to do outside the transaction.
+ */
+export class Consequences {
+  readonly transitions: CommandRow[] = [];
+  readonly issued: CommandRow[] = [];
+  readonly afterByDevice = new Map<string, AfterCommit>();
+
+  after(deviceId: string, after: AfterCommit): void {
+    if (!after.disconnect && !after.pushConfig && !after.updated) return;
+    const previous = this.afterByDevice.get(deviceId) ?? {};
+    this.afterByDevice.set(deviceId, {
+      disconnect: previous.disconnect || after.disconnect,
+      pushConfig: previous.pushConfig || after.pushConfig,
+      updated: previous.updated || after.updated,
+    });
+  }
+}
+
 export class CommandService {
   readonly delivery: CommandDelivery;
   /** `sent` marks, one statement per tick. */
   private readonly sentWriter: KeyedBatchWriter<string, number, CommandRow[]>;
-  /** Device reports, one statement per tick; a final state is never replaced by `accepted`. */
-  private readonly resultWriter: KeyedBatchWriter<
-    string,
-    ReportedResult,
-    { rows: CommandRow[]; afterByDevice: Map<string, AfterCommit>; ignored: number }
-  >;
+  /** Device reports, one statement per tick. */
+  private readonly resultWriter: KeyedBatchWriter<string, ReportedResult, Consequences>;
 
   constructor(private readonly deps: CommandServiceDeps) {
     this.sentWriter = new KeyedBatchWriter(deps.db, {
@@ -79,9 +124,8 @@ export class CommandService {
     });
     this.resultWriter = new KeyedBatchWriter(deps.db, {
       apply: (tx, batch) => this.writeResults(tx, batch),
-      committed: (outcome) => this.resultsCommitted(outcome),
-      merge: (previous, next) =>
-        TERMINAL_STATES.has(previous.state) && next.state === "accepted" ? previous : next,
+      committed: (consequences) => this.settle(consequences),
+      merge: laterReport,
     });
     this.delivery = new CommandDelivery(
       deps.db,
@@ -111,39 +155,35 @@ export class CommandService {
     return (ttlSeconds ?? this.deps.defaultTtlSeconds) * 1000;
   }
 
-  /** Issues one command to one device. */
+  /** Issues one command to one device: a fleet of one, without a batch. */
   async issue(deviceId: string, action: CommandAction, options: IssueOptions = {}): Promise<CommandView> {
-    const spec = commandSpec(action.type);
-    const { rows, after } = await this.deps.db.write(async (tx) => {
+    const consequences = new Consequences();
+    await this.deps.db.write(async (tx) => {
       const device = await this.deps.devices.getRow(deviceId, tx);
       if (device.status !== "active") {
         throw new MdmError("device_not_managed", `device '${deviceId}' is ${device.status}`, {
           status: device.status,
         });
       }
-      const inserted = await this.insertCommands(tx, [deviceId], action, options);
-      const after = (await spec.onIssued?.({ tx, devices: this.deps.devices, deviceId })) ?? {};
-      if (action.type === "deactivate") await this.cancelOpenExcept(tx, deviceId, inserted[0]!.id);
-      return { rows: inserted, after };
+      await this.issueInUnit(tx, [deviceId], action, options, consequences);
     });
-    await this.afterCommit(deviceId, after);
-    const row = rows[0]!;
-    this.announce(row);
-    if (spec.onIssued) await this.deps.devices.emitUpdated(deviceId);
-    await this.delivery.commandIssued(deviceCommandFromRow(row));
-    return commandViewFromRow(await this.getRow(row.id));
+    await this.settle(consequences);
+    return commandViewFromRow(await this.getRow(consequences.issued[0]!.id));
   }
 
   /**
-   * Inserts one command per device in set-based statements (one INSERT, one UPDATE), so a
-   * fleet command to thousands of devices is one short transaction.
+   * Inside the caller's write unit: one command per device in set-based statements (one INSERT,
+   * one UPDATE), then the type's issue effects for all of them. The devices must be active;
+   * call {@link settle} with the same consequences once the unit has committed.
    */
-  async insertCommands(
+  async issueInUnit(
     tx: WriteContext,
     deviceIds: readonly string[],
     action: CommandAction,
     options: IssueOptions,
-  ): Promise<CommandRow[]> {
+    consequences: Consequences,
+  ): Promise<void> {
+    if (deviceIds.length === 0) return;
     const now = this.deps.clock();
     const expiresAt = now + this.ttlMs(options.ttlSeconds);
     const ids = JSON.stringify(deviceIds);
@@ -168,57 +208,172 @@ export class CommandService {
     await tx.run("UPDATE devices SET next_seq = next_seq + 1 WHERE id IN (SELECT value FROM json_each(?))", [
       ids,
     ]);
-    return rows;
+    consequences.transitions.push(...rows);
+    consequences.issued.push(...rows);
+    const spec = commandSpec(action.type);
+    if (spec.onIssued) {
+      const after = await spec.onIssued(this.effectContext(tx, consequences), {
+        deviceIds: rows.map((r) => r.device_id),
+        commandIds: rows.map((r) => r.id),
+      });
+      for (const row of rows) consequences.after(row.device_id, after);
+    }
   }
 
   /**
-   * Forgets a device that is not coming back (lost, broken, wiped by hand): its credential is
-   * revoked and its status becomes `unmanaged` at once, without the device's word. Only for an
-   * offline device: an online one is asked to stop managing instead, which it confirms. Its open
-   * commands are canceled; one it had accepted before going offline may have run, and the
-   * message says so. Returns the canceled commands.
+   * After the unit that produced them has committed: transitions are announced, connections
+   * closed and configs pushed as the effects asked, changed devices announced, and the new
+   * commands handed to delivery.
    */
-  async removeOffline(deviceId: string): Promise<CommandView[]> {
-    if (this.deps.gateway().isOnline(deviceId)) {
+  async settle(consequences: Consequences): Promise<void> {
+    for (const row of consequences.transitions) this.announce(row);
+    const gateway = this.deps.gateway();
+    for (const [deviceId, after] of consequences.afterByDevice) {
+      if (after.disconnect) gateway.disconnect(deviceId);
+      if (after.pushConfig) await this.deps.devices.pushDesiredConfig(deviceId);
+      if (after.updated || after.disconnect || after.pushConfig)
+        await this.deps.devices.emitUpdated(deviceId);
+    }
+    await Promise.all(
+      consequences.issued.map((row) => this.delivery.commandIssued(deviceCommandFromRow(row))),
+    );
+  }
+
+  private effectContext(tx: WriteContext, consequences: Consequences): CommandEffectContext {
+    return {
+      tx,
+      devices: this.deps.devices,
+      cancelOpen: (request) => this.cancelOpenInUnit(tx, request, consequences),
+    };
+  }
+
+  /** Ends open commands of some devices with a reason, inside a write unit. */
+  private async cancelOpenInUnit(
+    tx: WriteContext,
+    request: CancelOpenCommands,
+    consequences: Consequences,
+  ): Promise<void> {
+    const now = this.deps.clock();
+    const states = request.states ?? ["queued", "sent", "accepted"];
+    const rows = await tx.all<CommandRow>(
+      `UPDATE commands SET state = 'canceled', updated_at = ?, finished_at = ?, error_code = ?,
+         error_message = CASE state WHEN 'accepted' THEN ? ELSE ? END
+       WHERE device_id IN (SELECT value FROM json_each(?))
+         AND state IN (SELECT value FROM json_each(?))
+         AND id NOT IN (SELECT value FROM json_each(?))
+       RETURNING *`,
+      [
+        now,
+        now,
+        request.code,
+        request.messageIfRunning ?? request.message,
+        request.message,
+        JSON.stringify(request.deviceIds),
+        JSON.stringify(states),
+        JSON.stringify(request.exceptCommandIds ?? []),
+      ],
+    );
+    await this.recordTransitions(tx, rows, consequences);
+  }
+
+  /**
+   * Commands that reached a new state in this unit: announced after commit, and for those now
+   * final, their type's effects run here, in the same transaction.
+   */
+  private async recordTransitions(
+    tx: WriteContext,
+    rows: readonly CommandRow[],
+    consequences: Consequences,
+  ): Promise<void> {
+    for (const row of rows) {
+      consequences.transitions.push(row);
+      if (!TERMINAL_STATES.has(row.state)) continue;
+      const spec = COMMAND_CATALOG.get(row.type);
+      if (!spec) continue;
+      const ctx = this.effectContext(tx, consequences);
+      if (row.state === "succeeded" && spec.onSucceeded) {
+        consequences.after(
+          row.device_id,
+          await spec.onSucceeded(ctx, row.device_id, deviceCommandFromRow(row).action),
+        );
+      }
+      if (spec.onFinished) consequences.after(row.device_id, await spec.onFinished(ctx, row.device_id));
+    }
+  }
+
+  /** Runs `change` in a write unit and settles what it did; returns its rows. */
+  private async transition(
+    change: (tx: WriteContext) => Promise<CommandRow[]>,
+  ): Promise<{ rows: CommandRow[]; consequences: Consequences }> {
+    const consequences = new Consequences();
+    const rows = await this.deps.db.write(async (tx) => {
+      const changed = await change(tx);
+      await this.recordTransitions(tx, changed, consequences);
+      return changed;
+    });
+    await this.settle(consequences);
+    return { rows, consequences };
+  }
+
+  /**
+   * Ends management of a device without its word: its credential is revoked (any connection
+   * closed), an active device becomes `unmanaged`, and its open commands are canceled with
+   * `code` (one it had accepted may have run, and the message says so). Works whatever the
+   * status: a deactivated device's credential goes too. Returns the canceled commands.
+   */
+  async revokeCredential(
+    deviceId: string,
+    reason: { code: "device_removed" | "credential_revoked"; offlineOnly: boolean },
+  ): Promise<CommandView[]> {
+    if (reason.offlineOnly && this.deps.gateway().isOnline(deviceId)) {
       throw new MdmError("device_online", `device '${deviceId}' is online: stop managing it instead`);
     }
-    const now = this.deps.clock();
+    const consequences = new Consequences();
     const canceled = await this.deps.db.write(async (tx) => {
       const device = await this.deps.devices.getRow(deviceId, tx);
-      if (device.status !== "active") {
+      if (reason.offlineOnly && device.status !== "active") {
         throw new MdmError("device_not_managed", `device '${deviceId}' is ${device.status}`, {
           status: device.status,
         });
       }
       await this.deps.devices.revokeCredential(tx, deviceId);
-      await this.deps.devices.setStatus(tx, deviceId, "unmanaged");
-      return tx.all<CommandRow>(
-        `UPDATE commands SET state = 'canceled', updated_at = ?, finished_at = ?, error_code = 'device_removed',
-           error_message = CASE state WHEN 'accepted'
-             THEN 'the device was removed from management while offline; it had started this command and may have finished it'
-             ELSE 'the device was removed from management before it received this command' END
-         WHERE device_id = ? AND state IN ('queued', 'sent', 'accepted')
-         RETURNING *`,
-        [now, now, deviceId],
+      if (device.status === "active") await this.deps.devices.setStatus(tx, [deviceId], "unmanaged");
+      const before = consequences.transitions.length;
+      const what =
+        reason.code === "device_removed" ? "removed from management" : "cut off (its credential was revoked)";
+      await this.cancelOpenInUnit(
+        tx,
+        {
+          deviceIds: [deviceId],
+          code: reason.code,
+          message: `the device was ${what} before it received this command`,
+          messageIfRunning: `the device was ${what}; it had started this command and may have finished it`,
+        },
+        consequences,
       );
+      consequences.after(deviceId, { disconnect: true, updated: true });
+      return consequences.transitions.slice(before);
     });
-    // A connection that came up meanwhile holds a revoked credential.
-    this.deps.gateway().disconnect(deviceId);
-    for (const row of canceled) this.announce(row);
-    await this.deps.devices.emitUpdated(deviceId);
+    await this.settle(consequences);
     return canceled.map(commandViewFromRow);
   }
 
-  private async cancelOpenExcept(tx: WriteContext, deviceId: string, keepId: string): Promise<void> {
-    const now = this.deps.clock();
-    const canceled = await tx.all<CommandRow>(
-      `UPDATE commands SET state = 'canceled', updated_at = ?, finished_at = ?,
-         error_code = 'device_deactivated', error_message = 'device was permanently deactivated'
-       WHERE device_id = ? AND id != ? AND state = 'queued'
-       RETURNING *`,
-      [now, now, deviceId, keepId],
+  /**
+   * Inside a claim that replaces a managed device with another of the same serial: the old
+   * device's open commands end (`device_replaced`) and its connection closes after commit.
+   */
+  async endForReplacement(tx: WriteContext, deviceId: string, consequences: Consequences): Promise<void> {
+    await this.cancelOpenInUnit(
+      tx,
+      {
+        deviceIds: [deviceId],
+        code: "device_replaced",
+        message: "another device took over this device's record before it received this command",
+        messageIfRunning: "another device took over this device's record while it ran this command",
+      },
+      consequences,
     );
-    for (const row of canceled) this.announce(row);
+    consequences.after(deviceId, { disconnect: true, updated: true });
   }
 
   async get(commandId: string): Promise<CommandView> {
@@ -249,32 +404,43 @@ export class CommandService {
   }
 
   /**
-   * Cancels a command that the device cannot have acted on: still queued, or sent while the
-   * device is offline (sessions are clean, so an undelivered message dies with the connection).
+   * Cancels a command the device cannot have acted on (still queued, or sent while the device
+   * is offline: sessions are clean, so an undelivered message dies with the connection), or
+   * ends one the device accepted and is running: `canceled` with `ended_by_admin`, since the
+   * device may still finish it (its result is then recorded). A command sent to an online
+   * device that has not answered yet is neither: it may be running already.
    */
   async cancel(commandId: string): Promise<CommandView> {
     const row = await this.getRow(commandId);
-    const deliverable = row.state === "sent" && !this.deps.gateway().isOnline(row.device_id);
-    if (row.state !== "queued" && !deliverable) {
+    const undelivered =
+      row.state === "queued" || (row.state === "sent" && !this.deps.gateway().isOnline(row.device_id));
+    if (!undelivered && row.state !== "accepted") {
       const reason =
-        row.state === "sent" ? "it has been delivered to the online device" : `it is already ${row.state}`;
+        row.state === "sent"
+          ? "it has been delivered to the online device, which has not said yet whether it runs it"
+          : `it is already ${row.state}`;
       throw new MdmError("command_not_cancelable", `command '${commandId}' cannot be canceled: ${reason}`, {
         state: row.state,
       });
     }
     const now = this.deps.clock();
-    const updated = await this.deps.db.write((tx) =>
-      tx.all<CommandRow>(
-        `UPDATE commands SET state = 'canceled', updated_at = ?, finished_at = ?
-         WHERE id = ? AND state IN ('queued', 'sent') RETURNING *`,
-        [now, now, commandId],
-      ),
+    const { rows } = await this.transition((tx) =>
+      row.state === "accepted"
+        ? tx.all<CommandRow>(
+            `UPDATE commands SET state = 'canceled', updated_at = ?, finished_at = ?, error_code = 'ended_by_admin',
+               error_message = 'ended by an admin while the device was running it; if the device finishes it, its result is recorded'
+             WHERE id = ? AND state = 'accepted' RETURNING *`,
+            [now, now, commandId],
+          )
+        : tx.all<CommandRow>(
+            `UPDATE commands SET state = 'canceled', updated_at = ?, finished_at = ?
+             WHERE id = ? AND state IN ('queued', 'sent') RETURNING *`,
+            [now, now, commandId],
+          ),
     );
-    const canceled = updated[0];
-    if (!canceled) return this.cancel(commandId);
-    const view = commandViewFromRow(canceled);
-    this.deps.events.emit("command.updated", { command: view });
-    return view;
+    // Moved on meanwhile (delivered, accepted, finished): decide again on what it is now.
+    if (!rows[0]) return this.cancel(commandId);
+    return commandViewFromRow(rows[0]);
   }
 
   /**
@@ -291,15 +457,14 @@ export class CommandService {
     const cancelable = open.filter((c) => c.state === "queued" || !gateway.isOnline(c.device_id));
     if (cancelable.length === 0) return 0;
     const now = this.deps.clock();
-    const canceled = await this.deps.db.write((tx) =>
+    const { rows } = await this.transition((tx) =>
       tx.all<CommandRow>(
         `UPDATE commands SET state = 'canceled', updated_at = ?, finished_at = ?
          WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('queued', 'sent') RETURNING *`,
         [now, now, JSON.stringify(cancelable.map((c) => c.id))],
       ),
     );
-    for (const row of canceled) this.announce(row);
-    return canceled.length;
+    return rows.length;
   }
 
   // ---- transitions reported by the delivery path and by devices ----------------------------
@@ -332,13 +497,16 @@ export class CommandService {
   }
 
   /**
-   * All results of a tick in one conditional UPDATE: a command moves only forward (a report
-   * of `accepted` never touches an accepted or finished command), and only for its own device.
+   * All results of a tick in one conditional UPDATE, only for the reporting device's own
+   * commands, and only forward: an open command takes any report; an accepted one only a final
+   * one; a final state the server decided without the device's word (expired, timed out, ended
+   * by an admin, or a refusal of a forged copy) yields to what the device reports of the genuine
+   * command. A signature refusal never replaces anything but an undelivered state.
    */
   private async writeResults(
     tx: WriteContext,
     batch: ReadonlyMap<string, ReportedResult>,
-  ): Promise<{ rows: CommandRow[]; afterByDevice: Map<string, AfterCommit>; ignored: number }> {
+  ): Promise<Consequences> {
     const values = [...batch.values()].map((r) => [
       r.commandId,
       r.deviceId,
@@ -346,6 +514,7 @@ export class CommandService {
       r.atMs,
       r.errorCode,
       r.message,
+      r.state === "rejected" && r.errorCode !== null && SIGNATURE_REFUSALS.has(r.errorCode) ? 1 : 0,
     ]);
     const rows = await tx.all<CommandRow>(
       `UPDATE commands SET
@@ -353,46 +522,25 @@ export class CommandService {
          updated_at = u.value ->> 3,
          accepted_at = CASE WHEN u.value ->> 2 = 'rejected' THEN accepted_at
                             ELSE coalesce(accepted_at, u.value ->> 3) END,
-         finished_at = CASE WHEN u.value ->> 2 = 'accepted' THEN finished_at ELSE u.value ->> 3 END,
+         finished_at = CASE WHEN u.value ->> 2 = 'accepted' THEN NULL ELSE u.value ->> 3 END,
          error_code = u.value ->> 4,
          error_message = u.value ->> 5
        FROM json_each(?) AS u
        WHERE commands.id = u.value ->> 0 AND commands.device_id = u.value ->> 1
-         AND (commands.state IN (${inList(OPEN_FOR_DEVICE_REPORT.filter((s) => s !== "accepted"))})
-              OR (commands.state = 'accepted' AND u.value ->> 2 != 'accepted'))
+         AND (commands.state IN ('queued', 'sent')
+              OR (u.value ->> 6 = 0 AND (
+                   (commands.state = 'accepted' AND u.value ->> 2 != 'accepted')
+                   OR ${REVISABLE_BY_DEVICE_SQL})))
        RETURNING *`,
       [JSON.stringify(values)],
     );
-    const afterByDevice = new Map<string, AfterCommit>();
-    for (const row of rows) {
-      if (row.state !== "succeeded") continue;
-      const spec = commandSpec(row.type);
-      if (!spec.onSucceeded) continue;
-      const after = await spec.onSucceeded(
-        { tx, devices: this.deps.devices, deviceId: row.device_id },
-        deviceCommandFromRow(row).action,
-      );
-      afterByDevice.set(row.device_id, { ...afterByDevice.get(row.device_id), ...after });
+    const consequences = new Consequences();
+    await this.recordTransitions(tx, rows, consequences);
+    const ignored = batch.size - rows.length;
+    if (ignored > 0) {
+      this.deps.logger.debug({ ignored }, "ignored results: unknown, foreign or no longer open");
     }
-    return { rows, afterByDevice, ignored: batch.size - rows.length };
-  }
-
-  private async resultsCommitted(outcome: {
-    rows: CommandRow[];
-    afterByDevice: Map<string, AfterCommit>;
-    ignored: number;
-  }): Promise<void> {
-    if (outcome.ignored > 0) {
-      this.deps.logger.debug(
-        { ignored: outcome.ignored },
-        "ignored results: unknown, foreign or no longer open",
-      );
-    }
-    for (const row of outcome.rows) this.announce(row);
-    for (const [deviceId, after] of outcome.afterByDevice) {
-      await this.afterCommit(deviceId, after);
-      if (after.disconnect || after.pushConfig) await this.deps.devices.emitUpdated(deviceId);
-    }
+    return consequences;
   }
 
   /** Tells listeners (the events stream, tests) about a transition; nothing is built unheard. */
@@ -406,34 +554,56 @@ export class CommandService {
     await this.resultWriter.drain();
   }
 
-  private async afterCommit(deviceId: string, after: AfterCommit): Promise<void> {
-    if (after.disconnect) this.deps.gateway().disconnect(deviceId);
-    if (after.pushConfig) await this.deps.devices.pushDesiredConfig(deviceId);
-  }
-
-  /** Marks undelivered commands whose TTL has passed as expired; returns how many. */
-  async sweepExpired(): Promise<number> {
+  /**
+   * The deadlines, in one write unit: undelivered commands past their TTL expire; accepted ones
+   * past their type's run bound, and sent ones past their type's answer bound, fail with
+   * `timed_out`. Returns how many changed.
+   */
+  async sweepDeadlines(): Promise<number> {
     const now = this.deps.clock();
-    const rows = await this.deps.db.write((tx) =>
-      tx.all<CommandRow>(
+    const specs = [...COMMAND_CATALOG.values()];
+    const runBoundSql = specs.map((s) => `WHEN '${s.type}' THEN ${s.maxRunMs}`).join(" ");
+    const answering = specs.filter((s) => s.maxAnswerMs !== undefined);
+    const answerBoundSql = answering.map((s) => `WHEN '${s.type}' THEN ${s.maxAnswerMs}`).join(" ");
+    const { rows } = await this.transition(async (tx) => {
+      const expired = await tx.all<CommandRow>(
         `UPDATE commands SET state = 'expired', updated_at = ?, finished_at = ?
          WHERE state IN ('queued', 'sent') AND expires_at <= ? RETURNING *`,
         [now, now, now],
-      ),
-    );
-    for (const row of rows) this.announce(row);
+      );
+      const ranTooLong = await tx.all<CommandRow>(
+        `UPDATE commands SET state = 'failed', updated_at = ?, finished_at = ?, error_code = 'timed_out',
+           error_message = 'the device accepted this command but did not finish it within '
+             || ((CASE type ${runBoundSql} END) / 1000) || ' s'
+         WHERE state = 'accepted' AND accepted_at <= ? - (CASE type ${runBoundSql} END)
+         RETURNING *`,
+        [now, now, now],
+      );
+      const unanswered =
+        answering.length === 0
+          ? []
+          : await tx.all<CommandRow>(
+              `UPDATE commands SET state = 'failed', updated_at = ?, finished_at = ?, error_code = 'timed_out',
+                 error_message = 'the device received this command but did not answer within '
+                   || ((CASE type ${answerBoundSql} END) / 1000) || ' s'
+               WHERE state = 'sent' AND type IN (${sqlList(answering.map((s) => s.type))})
+                 AND sent_at <= ? - (CASE type ${answerBoundSql} END)
+               RETURNING *`,
+              [now, now, now],
+            );
+      return [...expired, ...ranTooLong, ...unanswered];
+    });
     return rows.length;
   }
 
   private async expire(commandIds: string[]): Promise<void> {
     const now = this.deps.clock();
-    const rows = await this.deps.db.write((tx) =>
+    await this.transition((tx) =>
       tx.all<CommandRow>(
         `UPDATE commands SET state = 'expired', updated_at = ?, finished_at = ?
          WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('queued', 'sent') RETURNING *`,
         [now, now, JSON.stringify(commandIds)],
       ),
     );
-    for (const row of rows) this.announce(row);
   }
 }

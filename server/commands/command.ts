@@ -1,3 +1,4 @@
+import { SIGNATURE_REFUSAL_CODES } from "../../proto/result-codes.js";
 import type { CommandAction, CommandType, DeviceCommand } from "../../proto/wire.js";
 import { isoOrNull as iso } from "../time-format.js";
 
@@ -21,9 +22,16 @@ export const TERMINAL_STATES: ReadonlySet<CommandState> = new Set([
   "canceled",
 ]);
 
-/** States from which a device's report may move a command on. An expired command that the
- * device reports anyway (its clock was behind) is recorded as what really happened. */
-export const OPEN_FOR_DEVICE_REPORT: readonly CommandState[] = ["queued", "sent", "accepted", "expired"];
+/**
+ * Final states the server decided without the device's word: the TTL passed, the device ran
+ * past its type's bound, an admin ended it while it ran, or the device refused a copy whose
+ * signature did not hold (a forgery, or damage on the way). What the device then reports of the
+ * genuine command is what really happened, and replaces them (an SQL condition on `commands`).
+ */
+export const REVISABLE_BY_DEVICE_SQL = `(commands.state = 'expired'
+  OR (commands.state = 'rejected' AND commands.error_code IN (${SIGNATURE_REFUSAL_CODES.map((c) => `'${c}'`).join(", ")}))
+  OR (commands.state = 'failed' AND commands.error_code = 'timed_out')
+  OR (commands.state = 'canceled' AND commands.error_code = 'ended_by_admin'))`;
 
 export interface CommandRow {
   id: string;

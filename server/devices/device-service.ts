@@ -12,6 +12,7 @@ import type { Logger } from "../logger.js";
 import { batchedLookup } from "../store/batched-lookup.js";
 import type { Database, SqlValue, WriteContext } from "../store/database.js";
 import { KeyedBatchWriter } from "../store/keyed-batch-writer.js";
+import { isoOrNull as iso } from "../time-format.js";
 import { CLOCK_OFFSET_EXCEEDS_SQL, ClockDriftTracker } from "./clock-drift.js";
 import {
   type DeviceRow,
@@ -73,7 +74,11 @@ export interface DeviceServiceDeps {
   events: EventBus<ServerEvents>;
   logger: Logger;
   clock: () => number;
+  /** How much state history one device may leave: rows per clock hour, and rows in all. */
+  stateHistory: { rowsPerHour: number; maxRowsPerDevice: number };
 }
+
+const HOUR_MS = 3_600_000;
 
 /** Fields of a reported state whose change is worth a row in the state history. */
 function historyKey(state: DeviceState): string {
@@ -93,12 +98,14 @@ function historyKey(state: DeviceState): string {
 interface StoredReport {
   reportedJson: string;
   atMs: number;
-  /** Also append to the state history (something worth keeping changed). */
-  history: boolean;
+  /** Also append this to the state history (something worth keeping changed): the state without its telemetry. */
+  historyJson: string | null;
 }
 
 export class DeviceService {
   private readonly lastHistoryKeyByDevice = new Map<string, string>();
+  /** History rows written per device in the current clock hour. */
+  private readonly historyRowsThisHourByDevice = new Map<string, { hour: number; rows: number }>();
   /** Reported states: the latest per device per tick, written in one statement. */
   private readonly reportWriter: KeyedBatchWriter<string, StoredReport>;
   /** Online flags and last-seen times, likewise. */
@@ -238,20 +245,27 @@ export class DeviceService {
 
   /**
    * Creates the device for a serial, or brings back the existing record (after a factory reset,
-   * stop managing or a lost data dir), and issues a fresh credential. Deactivated serials are
-   * refused, inside the same transaction as the check.
+   * stop managing or removal), and issues a fresh credential. Refused inside the same
+   * transaction as the check: a deactivated serial, and the serial of a managed device unless
+   * `replacing` names that device (an admin approved the takeover).
    */
   async enroll(
     tx: WriteContext,
     input: {
       serial: string;
-      model: string /** desired time of a new device: the global setting */;
+      model: string;
+      /** Desired time of a new device: the global setting. */
       time: TimeSettings;
+      /** The managed device with this serial that this enrollment replaces. */
+      replacing?: string;
     },
   ): Promise<EnrolledDevice & { created: boolean }> {
     await this.assertSerialAllowed(tx, input.serial);
     const now = this.deps.clock();
     const existing = await tx.get<DeviceRow>("SELECT * FROM devices WHERE serial = ?", [input.serial]);
+    if (existing?.status === "active" && existing.id !== input.replacing) {
+      throw this.alreadyEnrolled(existing, "token");
+    }
     let deviceId: string;
     let name: string;
     if (existing) {
@@ -295,6 +309,47 @@ export class DeviceService {
     }
   }
 
+  /**
+   * The managed (active) device that has this serial, when `replaceDeviceId` names it; null when
+   * no managed device has it. Throws `device_already_enrolled` for one that `replaceDeviceId`
+   * does not name, saying which device it is and whether it is online now.
+   */
+  async managedDeviceWithSerial(
+    reader: Pick<WriteContext, "get">,
+    serial: string,
+    replaceDeviceId?: string,
+  ): Promise<DeviceRow | null> {
+    const row = await reader.get<DeviceRow>("SELECT * FROM devices WHERE serial = ? AND status = 'active'", [
+      serial,
+    ]);
+    if (!row) return null;
+    if (row.id !== replaceDeviceId)
+      throw this.alreadyEnrolled(row, replaceDeviceId ? "claim-mismatch" : "claim");
+    return row;
+  }
+
+  private alreadyEnrolled(row: DeviceRow, path: "token" | "claim" | "claim-mismatch"): MdmError {
+    const online = this.deps.gateway().isOnline(row.id);
+    const where = online
+      ? "which is online now"
+      : `which was last seen ${row.last_seen_at ? new Date(row.last_seen_at).toISOString() : "never"}`;
+    const hint =
+      path === "token"
+        ? "remove that device first (POST /devices/:id/remove), or enroll by code and approve the replacement"
+        : `to replace it with the device showing this code, claim again with replaceDeviceId '${row.id}'`;
+    return new MdmError(
+      "device_already_enrolled",
+      `serial '${row.serial}' belongs to managed device '${row.name}' (${row.id}), ${where}; ${hint}`,
+      {
+        deviceId: row.id,
+        name: row.name,
+        serial: row.serial,
+        online,
+        lastSeenAt: iso(row.last_seen_at),
+      },
+    );
+  }
+
   async verifyCredential(deviceId: string, secret: string): Promise<boolean> {
     const secretHash = await this.secretHashOf(deviceId);
     return secretHash !== null && secretMatchesHash(secret, secretHash);
@@ -305,18 +360,25 @@ export class DeviceService {
     await tx.run("DELETE FROM device_credentials WHERE device_id = ?", [deviceId]);
   }
 
-  async setStatus(tx: WriteContext, deviceId: string, status: DeviceStatus): Promise<void> {
-    await tx.run("UPDATE devices SET status = ? WHERE id = ?", [status, deviceId]);
+  async setStatus(tx: WriteContext, deviceIds: readonly string[], status: DeviceStatus): Promise<void> {
+    await tx.run("UPDATE devices SET status = ? WHERE id IN (SELECT value FROM json_each(?))", [
+      status,
+      JSON.stringify(deviceIds),
+    ]);
   }
 
-  /** Puts the device's serial on the deny list for good. */
-  async denySerial(tx: WriteContext, deviceId: string): Promise<void> {
-    const row = await this.getRow(deviceId, tx);
-    await tx.run("INSERT OR IGNORE INTO denied_serials (serial, device_id, denied_at) VALUES (?, ?, ?)", [
-      row.serial,
-      deviceId,
-      this.deps.clock(),
-    ]);
+  /** Puts the devices' serials on the deny list for good. */
+  async denySerials(tx: WriteContext, deviceIds: readonly string[]): Promise<void> {
+    await tx.run(
+      `INSERT OR IGNORE INTO denied_serials (serial, device_id, denied_at)
+       SELECT serial, id, ? FROM devices WHERE id IN (SELECT value FROM json_each(?))`,
+      [this.deps.clock(), JSON.stringify(deviceIds)],
+    );
+  }
+
+  /** The device's status as stored now (null: no such device); batched across a reconnect storm. */
+  async statusOf(deviceId: string): Promise<DeviceStatus | null> {
+    return (await this.rowForConfig(deviceId))?.status ?? null;
   }
 
   async emitUpdated(deviceId: string): Promise<DeviceView> {
@@ -395,17 +457,37 @@ export class DeviceService {
     const now = this.deps.clock();
     const reported = reportedFromState(state, now);
     const key = historyKey(state);
-    const changed = this.lastHistoryKeyByDevice.get(deviceId) !== key;
-    this.lastHistoryKeyByDevice.set(deviceId, key);
     const previous = this.reportWriter.pendingValue(deviceId);
+    // A change superseded within the same tick still belongs in the history.
+    const historyRow =
+      this.lastHistoryKeyByDevice.get(deviceId) !== key && this.takeHistoryRow(deviceId, now)
+        ? JSON.stringify({ ...reported, telemetry: null })
+        : null;
+    if (historyRow !== null) this.lastHistoryKeyByDevice.set(deviceId, key);
     await this.reportWriter.enqueue(deviceId, {
       reportedJson: JSON.stringify(reported),
       atMs: now,
-      // A change superseded within the same tick still belongs in the history.
-      history: changed || (previous?.history ?? false),
+      historyJson: historyRow ?? previous?.historyJson ?? null,
     });
     this.deps.events.emit("device.state", { deviceId, reported });
     this.clockDrift.observe(deviceId, reported);
+  }
+
+  /**
+   * Whether the device may add a history row now: at most `rowsPerHour` per clock hour. A
+   * change refused here is not lost for good: the next report after the hour turns is compared
+   * with the last state recorded, so the history catches up with where the device is.
+   */
+  private takeHistoryRow(deviceId: string, nowMs: number): boolean {
+    const hour = Math.floor(nowMs / HOUR_MS);
+    const window = this.historyRowsThisHourByDevice.get(deviceId);
+    if (!window || window.hour !== hour) {
+      this.historyRowsThisHourByDevice.set(deviceId, { hour, rows: 1 });
+      return true;
+    }
+    if (window.rows >= this.deps.stateHistory.rowsPerHour) return false;
+    window.rows++;
+    return true;
   }
 
   /**
@@ -428,13 +510,23 @@ export class DeviceService {
        FROM json_each(?) AS u WHERE devices.id = u.value ->> 0`,
       [JSON.stringify(rows)],
     );
-    const history = [...batch].filter(([, r]) => r.history).map(([id, r]) => [id, r.atMs, r.reportedJson]);
+    const history = [...batch]
+      .filter(([, r]) => r.historyJson !== null)
+      .map(([id, r]) => [id, r.atMs, r.historyJson]);
     if (history.length > 0) {
       await tx.run(
         `INSERT INTO state_history (device_id, at, state_json)
          SELECT h.value ->> 0, h.value ->> 1, h.value ->> 2 FROM json_each(?) AS h
          WHERE EXISTS (SELECT 1 FROM devices WHERE id = h.value ->> 0)`,
         [JSON.stringify(history)],
+      );
+      // Each device keeps its newest rows only; one statement for every device written here.
+      await tx.run(
+        `DELETE FROM state_history WHERE id IN (
+           SELECT h.id FROM json_each(?) AS d JOIN state_history AS h ON h.device_id = d.value
+           WHERE h.id <= (SELECT id FROM state_history WHERE device_id = d.value
+                          ORDER BY id DESC LIMIT 1 OFFSET ?))`,
+        [JSON.stringify(history.map(([id]) => id)), this.deps.stateHistory.maxRowsPerDevice],
       );
     }
   }
@@ -463,6 +555,7 @@ export class DeviceService {
 
   forget(deviceId: string): void {
     this.lastHistoryKeyByDevice.delete(deviceId);
+    this.historyRowsThisHourByDevice.delete(deviceId);
   }
 }
 

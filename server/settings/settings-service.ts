@@ -105,8 +105,10 @@ export class SettingsService {
       await this.devices.setDesiredTimeForAll(tx, time);
     });
     this.events.emit("settings.time.updated", { time });
-    const online = await this.devices.idsMatching({ online: true, status: "active" });
-    await Promise.all(online.map((id) => this.devices.pushDesiredConfig(id)));
+    // Every managed device with a connection now; the stored online flag may lag behind a
+    // device that has just connected (and one that connects later gets it at its connect).
+    const managed = await this.devices.idsMatching({ status: "active" });
+    await Promise.all(managed.map((id) => this.devices.pushDesiredConfig(id)));
     return this.timeView();
   }
 

@@ -5,6 +5,11 @@
 import { AUTO_TIMEZONE, type TimeSettings } from "../../proto/wire.js";
 import { MdmError } from "../errors.js";
 
+/** Longer than any IANA zone name (the longest has 32 characters). */
+export const MAX_TIMEZONE_LENGTH = 64;
+/** A 253-character host name, a colon and a 5-digit port. */
+export const MAX_NTP_SERVER_LENGTH = 259;
+
 /** Returns the canonical IANA name (e.g. "europe/paris" → "Europe/Paris"), or "auto". */
 export function normalizeTimezone(input: string): string {
   const zone = input.trim();

@@ -8,6 +8,13 @@
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import sqlite3 from "sqlite3";
+import {
+  createPrivateFile,
+  PRIVATE_DIR_MODE,
+  PRIVATE_FILE_MODE,
+  privateDatabaseFiles,
+  restrictToOwner,
+} from "./private-files.js";
 
 /** The server writes its pid here while it runs on a data dir, and removes it when it stops. */
 export const SERVER_PID_FILE = "server.pid";
@@ -73,8 +80,11 @@ function isLiveFile(name: string, databaseFile: string): boolean {
   );
 }
 
-/** Copies the database online from `source` into the new file `target`. */
+/** Copies the database online from `source` into the new file `target`, owner-only. */
 async function onlineBackup(source: string, target: string): Promise<void> {
+  // SQLite would create the copy with the umask's mode (0644, readable by all); an empty file
+  // is an empty database to it, and its journal takes the file's mode.
+  await createPrivateFile(target);
   const db = (await open(source, sqlite3.OPEN_READWRITE)) as BackupCapable;
   try {
     await new Promise<void>((resolveBackup, reject) => {
@@ -161,13 +171,15 @@ export async function backupDataDir(
   if ((await exists(backupDir)) && (await readdir(backupDir)).length > 0) {
     throw new BackupError(`${backupDir} is not empty; a backup goes into a new directory`);
   }
-  await mkdir(backupDir, { recursive: true, mode: 0o700 });
+  await mkdir(backupDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   await onlineBackup(source, join(backupDir, databaseFile));
   const counts = await inspect(join(backupDir, databaseFile));
   const files: string[] = [];
   for (const entry of await readdir(dataDir, { withFileTypes: true })) {
     if (!entry.isFile() || isLiveFile(entry.name, databaseFile)) continue;
     await copyFile(join(dataDir, entry.name), join(backupDir, entry.name));
+    // A copy keeps its source's mode; whatever a data dir holds is private in a backup.
+    await restrictToOwner(join(backupDir, entry.name));
     files.push(entry.name);
   }
   const manifest: BackupManifest = {
@@ -177,7 +189,7 @@ export async function backupDataDir(
     counts,
   };
   await writeFile(join(backupDir, BACKUP_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, {
-    mode: 0o600,
+    mode: PRIVATE_FILE_MODE,
   });
   return manifest;
 }
@@ -210,12 +222,14 @@ export async function restoreDataDir(
   if ((await exists(target)) && !options.force) {
     throw new BackupError(`${dataDir} already holds a database; --force replaces it`);
   }
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   // The old database's WAL and shared memory must not be applied to the restored file.
   await rm(`${target}-wal`, { force: true });
   await rm(`${target}-shm`, { force: true });
   const staged = `${target}.restore.tmp`;
   await copyFile(backupFile, staged);
+  // A backup written by an earlier version may be readable by all.
+  await privateDatabaseFiles(staged);
   const db = await open(staged, sqlite3.OPEN_READWRITE);
   try {
     await run(db, `UPDATE devices SET next_seq = next_seq + ${RESTORE_SEQ_GAP}`);
@@ -223,6 +237,9 @@ export async function restoreDataDir(
     await close(db);
   }
   await rename(staged, target);
-  for (const name of manifest.files) await copyFile(join(backupDir, name), join(dataDir, name));
+  for (const name of manifest.files) {
+    await copyFile(join(backupDir, name), join(dataDir, name));
+    await restrictToOwner(join(dataDir, name));
+  }
   return manifest;
 }

@@ -12,6 +12,7 @@
  * Database itself: a unit that waits for its own end never ends.
  */
 import sqlite3 from "sqlite3";
+import { privateDatabaseFiles } from "./private-files.js";
 
 export type SqlValue = string | number | bigint | null | Buffer;
 export type SqlParams = readonly SqlValue[] | Record<string, SqlValue>;
@@ -48,7 +49,13 @@ export class Database implements WriteContext {
     readonly file: string,
   ) {}
 
+  /**
+   * Opens (creating it if needed) the database in `file`. The file and its WAL and shared
+   * memory are owner-only (0600), whatever the umask: they hold password hashes, emails and
+   * the audit log.
+   */
   static async open(file: string): Promise<Database> {
+    await privateDatabaseFiles(file);
     const db = await new Promise<sqlite3.Database>((resolve, reject) => {
       const handle = new sqlite3.Database(file, (err) => (err ? reject(err) : resolve(handle)));
     });

@@ -195,8 +195,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
   `,
-  // 3: enrollment tokens that can be listed and revoked; browsers trusted for sign-in; a bound
-  // on how long an accepted command may run
+  // 3: enrollment tokens that can be listed and revoked; browsers trusted for sign-in; indexes
+  // for the bound on how long an accepted command may run and on each device's state history
   `
   ALTER TABLE enrollment_tokens ADD COLUMN name TEXT NOT NULL DEFAULT '';
   ALTER TABLE enrollment_tokens ADD COLUMN created_by TEXT;
@@ -215,6 +215,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX admin_login_devices_by_admin ON admin_login_devices (admin_id);
 
   CREATE INDEX commands_running_by_acceptance ON commands (accepted_at) WHERE state = 'accepted';
+
+  -- Each device keeps its newest state history rows only: this finds where they start.
+  CREATE INDEX state_history_by_device_id ON state_history (device_id, id);
   `,
 ];
 

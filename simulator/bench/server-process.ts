@@ -36,6 +36,16 @@ const SERVER_MAIN = fileURLToPath(new URL("../../server/main.ts", import.meta.ur
  */
 export const SERVER_NODE_FLAGS = ["--max-semi-space-size=32"];
 
+/**
+ * A simulated fleet enrolls thousands of devices from one address within seconds: far past the
+ * per-address enrollment limits meant for the open internet. Load tests lift them.
+ */
+const LOAD_TEST_ENV: Record<string, string> = {
+  PMDM_ENROLL_RATE_PER_MINUTE: "1000000",
+  PMDM_DEVICE_CODE_RATE_PER_MINUTE: "1000000",
+  PMDM_DEVICE_CODE_POLL_RATE_PER_MINUTE: "1000000",
+};
+
 export async function spawnServer(options: {
   dataDir: string;
   httpPort: number;
@@ -64,7 +74,7 @@ export async function spawnServer(options: {
       "--log-level",
       options.logLevel ?? "info",
     ],
-    { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
+    { env: { ...LOAD_TEST_ENV, ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   // A crash of the process that started the server must not leave it running.

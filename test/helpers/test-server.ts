@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadServerConfig, type ServerConfig } from "../../server/config.js";
-import { createLogger } from "../../server/logger.js";
+import { createLogger, type Logger } from "../../server/logger.js";
 import { type RunningServer, startServer } from "../../server/server.js";
 
 export interface ApiResponse<T = unknown> {
@@ -72,13 +72,26 @@ export interface TestServer {
   cleanup(): Promise<void>;
 }
 
+/** Per-address enrollment limits high enough that no test fleet reaches them. */
+export const UNLIMITED_ENROLLMENT = {
+  enrollRatePerMinute: 1_000_000,
+  deviceCodeRatePerMinute: 1_000_000,
+  deviceCodePollRatePerMinute: 1_000_000,
+} as const;
+
 export async function makeDataDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), "pmdm-test-"));
 }
 
+/**
+ * `clock`: the server's clock, for tests that move time forward. `logger`: the server's logger,
+ * for tests that read what it logs (default: one at the configured level, on stdout).
+ */
 export async function startTestServer(
   overrides: Partial<Record<keyof ServerConfig, unknown>> = {},
   dataDir?: string,
+  clock: () => number = Date.now,
+  logger?: Logger,
 ): Promise<TestServer> {
   const dir = dataDir ?? (await makeDataDir());
   const config = loadServerConfig(
@@ -90,11 +103,13 @@ export async function startTestServer(
       logLevel: process.env.PMDM_TEST_LOG_LEVEL ?? "silent",
       deviceCodePollIntervalSeconds: 0.1,
       mqttConnectTimeoutMs: 2000,
+      // Fleets of test devices enroll from 127.0.0.1 at once; the rate-limit tests set their own.
+      ...UNLIMITED_ENROLLMENT,
       ...overrides,
     },
     {},
   );
-  const server = await startServer(config, createLogger(config.logLevel));
+  const server = await startServer(config, logger ?? createLogger(config.logLevel), clock);
   const { readFile } = await import("node:fs/promises");
   const token = (await readFile(server.adminTokenFile, "utf8")).trim();
   let stopped = false;

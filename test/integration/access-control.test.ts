@@ -167,6 +167,14 @@ const ROWS: Row[] = [
     prepare: async () => ({ path: `/devices/${await enrollDevice()}/remove` }),
   },
   {
+    method: "POST",
+    route: "/api/v1/devices/{id}/revoke-credential",
+    need: "devices:unenroll",
+    ok: 200,
+    audit: "device.revoke_credential",
+    prepare: async () => ({ path: `/devices/${await enrollDevice()}/revoke-credential` }),
+  },
+  {
     method: "GET",
     route: "/api/v1/commands/{id}",
     need: "devices:read",
@@ -257,6 +265,27 @@ const ROWS: Row[] = [
     ok: 201,
     audit: "enrollment_token.create",
     prepare: fixed("/enrollment-tokens", { maxUses: 1, expiresInSeconds: 600 }),
+  },
+  {
+    method: "GET",
+    route: "/api/v1/enrollment-tokens",
+    need: "enrollment:manage",
+    ok: 200,
+    prepare: fixed("/enrollment-tokens"),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/enrollment-tokens/{id}/revoke",
+    need: "enrollment:manage",
+    ok: 200,
+    audit: "enrollment_token.revoke",
+    prepare: async () => {
+      const token = await t.api.post<{ id: string }>("/enrollment-tokens", {
+        maxUses: 1,
+        expiresInSeconds: 600,
+      });
+      return { path: `/enrollment-tokens/${token.body.id}/revoke` };
+    },
   },
   {
     method: "POST",

@@ -1,11 +1,41 @@
+import { parseCookie, stringifySetCookie } from "cookie";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import Type from "typebox";
 import type { Principal } from "../../admins/principal.js";
 import { normalizeRights } from "../../admins/rights.js";
+import type { LoginDevice, LoginThrottle } from "../../admins/sessions.js";
 import { MdmError } from "../../errors.js";
 import { Email, Me, Password } from "../account-schemas.js";
 import { audited, recordAudit } from "../audit-request.js";
 import { clearSessionCookie, principalOf, setSessionCookie } from "../auth.js";
 import type { ApiServices, App } from "../context.js";
+
+/**
+ * The browser's login-device token: HttpOnly, SameSite=Strict, and sent only to the sign-in
+ * routes, the one place that reads it.
+ */
+export const LOGIN_DEVICE_COOKIE = "pmdm_login_device";
+const LOGIN_DEVICE_COOKIE_PATH = "/api/v1/auth";
+
+function loginDeviceCookie(request: FastifyRequest): string | null {
+  const header = request.headers.cookie;
+  return header ? (parseCookie(header)[LOGIN_DEVICE_COOKIE] ?? null) : null;
+}
+
+function setLoginDeviceCookie(request: FastifyRequest, reply: FastifyReply, device: LoginDevice): void {
+  reply.header(
+    "set-cookie",
+    stringifySetCookie({
+      name: LOGIN_DEVICE_COOKIE,
+      value: device.token,
+      httpOnly: true,
+      sameSite: "strict",
+      path: LOGIN_DEVICE_COOKIE_PATH,
+      maxAge: Math.floor(device.ttlMs / 1000),
+      secure: request.protocol === "https",
+    }),
+  );
+}
 
 export function meFromPrincipal(principal: Principal) {
   return {
@@ -29,6 +59,28 @@ export function meFromPrincipal(principal: Principal) {
 }
 
 export function authRoutes(app: App, { sessions, authenticator, audit }: ApiServices): void {
+  /** Once per window per account (the limiter sees to it), so an attacker cannot flood the log. */
+  const alertThrottled = async (request: FastifyRequest, throttle: LoginThrottle) => {
+    request.log.warn(
+      {
+        adminId: throttle.adminId,
+        email: throttle.email,
+        failures: throttle.failures,
+        addresses: throttle.addresses,
+      },
+      `${throttle.failures} failed sign-ins to '${throttle.email}' from ${throttle.addresses} addresses: ` +
+        "attempts from browsers that have not signed in to it before are now delayed",
+    );
+    await recordAudit(audit, request, {
+      actor: null,
+      action: "auth.login_throttled",
+      target: throttle.adminId,
+      params: { email: throttle.email, failures: throttle.failures, addresses: throttle.addresses },
+      outcome: "failure",
+      errorCode: "too_many_attempts",
+    });
+  };
+
   app.post(
     "/auth/login",
     {
@@ -42,8 +94,9 @@ export function authRoutes(app: App, { sessions, authenticator, audit }: ApiServ
     },
     async (request, reply) => {
       const { email, password } = request.body;
-      const result = await sessions.login(email, password, request.ip);
+      const result = await sessions.login(email, password, request.ip, loginDeviceCookie(request));
       if (!result.ok) {
+        if (result.throttled) await alertThrottled(request, result.throttled);
         // Attempts refused by the rate limit are not recorded: an attacker could fill the log.
         if (result.error.code !== "too_many_attempts") {
           await recordAudit(audit, request, {
@@ -68,6 +121,7 @@ export function authRoutes(app: App, { sessions, authenticator, audit }: ApiServ
         outcome: "success",
       });
       setSessionCookie(request, reply, result.token);
+      setLoginDeviceCookie(request, reply, result.loginDevice);
       return {
         admin: meFromPrincipal(principal),
         token: result.token,

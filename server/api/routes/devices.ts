@@ -136,7 +136,38 @@ export function deviceRoutes(app: App, { devices, commands, audit }: ApiServices
           target: request.params.id,
           fromResult: (list) => ({ params: { canceledCommands: list.length } }),
         },
-        () => commands.removeOffline(request.params.id),
+        () => commands.revokeCredential(request.params.id, { code: "device_removed", offlineOnly: true }),
+      );
+      return { device: await devices.get(request.params.id), canceledCommands: canceled };
+    },
+  );
+
+  app.post(
+    "/devices/:id/revoke-credential",
+    {
+      config: { right: "devices:unenroll" },
+      schema: {
+        tags: ["devices"],
+        summary: "Revoke the device's credential now, whatever its status, online or not",
+        description:
+          "The device's MQTT credential is deleted and any connection closed at once; it can only come " +
+          "back by enrolling again (never, if it is deactivated). An active device becomes unmanaged. " +
+          "Its open commands are canceled with credential_revoked.",
+        params: DeviceParams,
+        response: { 200: Type.Object({ device: Device, canceledCommands: Type.Array(Command) }) },
+      },
+    },
+    async (request) => {
+      const canceled = await audited(
+        audit,
+        request,
+        {
+          action: "device.revoke_credential",
+          target: request.params.id,
+          fromResult: (list) => ({ params: { canceledCommands: list.length } }),
+        },
+        () =>
+          commands.revokeCredential(request.params.id, { code: "credential_revoked", offlineOnly: false }),
       );
       return { device: await devices.get(request.params.id), canceledCommands: canceled };
     },

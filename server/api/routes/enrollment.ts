@@ -1,29 +1,48 @@
 import Type from "typebox";
+import { ENROLLMENT_TOKEN_STATES } from "../../enrollment/enrollment-service.js";
 import { audited } from "../audit-request.js";
 import type { ApiServices, App } from "../context.js";
-import { Credentials, DeviceIdentityBody } from "../schemas.js";
+import { Credentials, DeviceIdentityBody, Page } from "../schemas.js";
 
-export function enrollmentRoutes(app: App, { enrollment, audit }: ApiServices): void {
+/** Requests per client address per minute on the public enrollment routes. */
+export interface EnrollmentRates {
+  enrollPerMinute: number;
+  deviceCodesPerMinute: number;
+  pollsPerMinute: number;
+}
+
+const MINUTE_MS = 60_000;
+
+const EnrollmentToken = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  maxUses: Type.Integer(),
+  uses: Type.Integer(),
+  usesLeft: Type.Integer(),
+  expiresAt: Type.String(),
+  createdAt: Type.String(),
+  createdBy: Type.Union([Type.String(), Type.Null()]),
+  lastUsedAt: Type.Union([Type.String(), Type.Null()]),
+  revokedAt: Type.Union([Type.String(), Type.Null()]),
+  state: Type.Enum([...ENROLLMENT_TOKEN_STATES]),
+});
+
+export function enrollmentRoutes(app: App, { enrollment, audit }: ApiServices, rates: EnrollmentRates): void {
   app.post(
     "/enrollment-tokens",
     {
       config: { right: "enrollment:manage" },
       schema: {
         tags: ["enrollment"],
-        summary: "Create an enrollment token for bulk or automated enrollment (shown once)",
+        summary: "Create an enrollment token for bulk or automated enrollment (its secret is shown once)",
         body: Type.Object({
           maxUses: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
           expiresInSeconds: Type.Integer({ minimum: 60, maximum: 365 * 24 * 3600 }),
+          name: Type.Optional(
+            Type.String({ maxLength: 100, description: "what it is for, e.g. 'Berlin office rollout'" }),
+          ),
         }),
-        response: {
-          201: Type.Object({
-            id: Type.String(),
-            token: Type.String(),
-            maxUses: Type.Integer(),
-            uses: Type.Integer(),
-            expiresAt: Type.String(),
-          }),
-        },
+        response: { 201: Type.Object({ ...EnrollmentToken.properties, token: Type.String() }) },
       },
     },
     async (request, reply) => {
@@ -35,16 +54,56 @@ export function enrollmentRoutes(app: App, { enrollment, audit }: ApiServices): 
           params: { ...request.body },
           fromResult: (t) => ({ target: t.id }),
         },
-        () => enrollment.createToken(request.body),
+        () => enrollment.createToken(request.body, request.admin?.email ?? null),
       );
       return reply.code(201).send(created);
     },
   );
 
+  app.get(
+    "/enrollment-tokens",
+    {
+      config: { right: "enrollment:manage" },
+      schema: {
+        tags: ["enrollment"],
+        summary: "Enrollment tokens, newest first, with their uses left (never their secret)",
+        querystring: Type.Object({
+          state: Type.Optional(Type.Enum([...ENROLLMENT_TOKEN_STATES])),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+          cursor: Type.Optional(Type.String({ maxLength: 128 })),
+        }),
+        response: { 200: Page(EnrollmentToken) },
+      },
+    },
+    async (request) =>
+      enrollment.listTokens({
+        state: request.query.state,
+        limit: request.query.limit ?? 50,
+        cursor: request.query.cursor ?? null,
+      }),
+  );
+
+  app.post(
+    "/enrollment-tokens/:id/revoke",
+    {
+      config: { right: "enrollment:manage" },
+      schema: {
+        tags: ["enrollment"],
+        summary: "Revoke an enrollment token now: no device enrolls with it any more",
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: { 200: EnrollmentToken },
+      },
+    },
+    async (request) =>
+      audited(audit, request, { action: "enrollment_token.revoke", target: request.params.id }, () =>
+        enrollment.revokeToken(request.params.id),
+      ),
+  );
+
   app.post(
     "/enrollment/enroll",
     {
-      config: { access: "public" },
+      config: { access: "public", rateLimit: { max: rates.enrollPerMinute, timeWindow: MINUTE_MS } },
       schema: {
         tags: ["enrollment"],
         summary: "Device side: enroll with a token",
@@ -64,7 +123,7 @@ export function enrollmentRoutes(app: App, { enrollment, audit }: ApiServices): 
   app.post(
     "/enrollment/device-codes",
     {
-      config: { access: "public" },
+      config: { access: "public", rateLimit: { max: rates.deviceCodesPerMinute, timeWindow: MINUTE_MS } },
       schema: {
         tags: ["enrollment"],
         summary: "Device side: get a code to show on screen",
@@ -85,7 +144,7 @@ export function enrollmentRoutes(app: App, { enrollment, audit }: ApiServices): 
   app.post(
     "/enrollment/device-codes/poll",
     {
-      config: { access: "public" },
+      config: { access: "public", rateLimit: { max: rates.pollsPerMinute, timeWindow: MINUTE_MS } },
       schema: {
         tags: ["enrollment"],
         summary: "Device side: poll until an admin has claimed the code",
@@ -108,13 +167,22 @@ export function enrollmentRoutes(app: App, { enrollment, audit }: ApiServices): 
       schema: {
         tags: ["enrollment"],
         summary: "Admin side: claim the code a device shows",
-        body: Type.Object({ code: Type.String({ minLength: 1, maxLength: 32 }) }),
+        description:
+          "When the code's serial belongs to a managed device, the answer is 409 device_already_enrolled " +
+          "with that device in details (id, name, online, lastSeenAt) and nothing changes. Claiming again " +
+          "with replaceDeviceId set to that id replaces it: the new device takes over its record, and the " +
+          "old one's credential, connection and open commands end.",
+        body: Type.Object({
+          code: Type.String({ minLength: 1, maxLength: 32 }),
+          replaceDeviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        }),
         response: {
           201: Type.Object({
             deviceId: Type.String(),
             serial: Type.String(),
             model: Type.String(),
             name: Type.String(),
+            replaced: Type.Boolean(),
           }),
         },
       },
@@ -125,10 +193,13 @@ export function enrollmentRoutes(app: App, { enrollment, audit }: ApiServices): 
         request,
         {
           action: "enrollment.claim",
-          params: { code: request.body.code },
-          fromResult: (d) => ({ target: d.deviceId, params: { serial: d.serial, model: d.model } }),
+          params: { code: request.body.code, replaceDeviceId: request.body.replaceDeviceId ?? null },
+          fromResult: (d) => ({
+            target: d.deviceId,
+            params: { serial: d.serial, model: d.model, replaced: d.replaced },
+          }),
         },
-        () => enrollment.claim(request.body.code),
+        () => enrollment.claim(request.body.code, { replaceDeviceId: request.body.replaceDeviceId }),
       );
       return reply.code(201).send(claimed);
     },

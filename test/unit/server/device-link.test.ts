@@ -4,8 +4,9 @@ import type { CommandResult, DeviceState } from "../../../proto/wire.js";
 import type { CommandService } from "../../../server/commands/command-service.js";
 import { DeviceLink } from "../../../server/device-link.js";
 import type { DeviceService } from "../../../server/devices/device-service.js";
+import { validState } from "../../../simulator/fuzz/payload-fuzzer.js";
 
-const state = { name: "x" } as DeviceState;
+const state: DeviceState = validState("x");
 const result: CommandResult = {
   commandId: "cmd_1",
   status: "succeeded",
@@ -33,7 +34,9 @@ describe("DeviceLink.commandResult", () => {
         handled.push(r.commandId);
       },
     } as unknown as CommandService;
-    const link = new DeviceLink(devices, commands);
+    const link = new DeviceLink(devices, commands, () => {
+      throw new Error("no gateway in this test");
+    });
     try {
       await expect(link.commandResult("dev_1", result)).rejects.toThrow("Invalid time value");
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -34,7 +34,10 @@ export function LoginPage(props: { api: Api; notice?: string; onSignedIn: () => 
       if (err instanceof ApiError && err.code === "invalid_credentials")
         setError("The email or password is wrong.");
       else if (err instanceof ApiError && err.code === "too_many_attempts")
-        setError("Too many attempts. Wait a moment, then try again.");
+        setError(
+          `Too many attempts. Try again in ${err.details?.retryAfterSeconds ?? 60} s. ` +
+            "A browser that signed in to this account before is not affected.",
+        );
       else if (err instanceof ApiError && err.status === 401)
         setError("This token is not valid, or it was revoked.");
       else setError(errorMessage(err));

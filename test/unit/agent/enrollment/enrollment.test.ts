@@ -13,7 +13,7 @@ import {
   EnrollmentUnavailableError,
 } from "../../../../agent/enrollment/enrollment-client.js";
 
-type Reply = { status: number; body: unknown } | "close";
+type Reply = { status: number; body: unknown; headers?: Record<string, string> } | "close";
 interface Received {
   path: string;
   body: Record<string, unknown>;
@@ -46,7 +46,7 @@ async function scriptedServer(
         req.socket.destroy();
         return;
       }
-      res.writeHead(reply.status, { "content-type": "application/json" });
+      res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
       res.end(JSON.stringify(reply.body));
     });
   });
@@ -134,6 +134,19 @@ describe("enrollment by token", () => {
     expect(waitsMs).toEqual([1000, 2000]);
   });
 
+  it("waits as long as a rate-limited answer's Retry-After says, when that is longer", async () => {
+    const limited: Reply = {
+      ...(error(429, "rate_limited") as { status: number; body: unknown }),
+      headers: { "retry-after": "37" },
+    };
+    const s = await scriptedServer({
+      [ENROLL]: [limited, error(503, "unavailable"), { status: 201, body: GRANT }],
+    });
+    const { sleep, waitsMs } = recordingSleep();
+    await enrollWithToken(new EnrollmentClient(s.url), "pet_1", DEVICE, { sleep });
+    expect(waitsMs).toEqual([37_000, 2000]);
+  });
+
   it("does not retry a refusal", async () => {
     const s = await scriptedServer({ [ENROLL]: [error(403, "device_deactivated")] });
     const { sleep, waitsMs } = recordingSleep();
@@ -183,6 +196,20 @@ describe("enrollment by device code", () => {
     const { sleep, waitsMs } = recordingSleep();
     await enrollWithDeviceCode(new EnrollmentClient(s.url), DEVICE, () => {}, { sleep });
     expect(waitsMs).toEqual([2000, 7000, 7000, 12_000]);
+  });
+
+  it("keeps polling the same code after a rate-limited poll, waiting as told", async () => {
+    const limited: Reply = {
+      ...(error(429, "rate_limited") as { status: number; body: unknown }),
+      headers: { "retry-after": "30" },
+    };
+    const s = await scriptedServer({ [CODES]: [code(1)], [POLL]: [limited, approved] });
+    const { sleep, waitsMs } = recordingSleep();
+    const grant = await enrollWithDeviceCode(new EnrollmentClient(s.url), DEVICE, () => {}, { sleep });
+    expect(grant.deviceId).toBe("dev_1");
+    // The interval, then the rest of the 30 s asked for, then the interval before the next poll.
+    expect(waitsMs).toEqual([2000, 28_000, 2000]);
+    expect(s.received.filter((r) => r.path === CODES)).toHaveLength(1);
   });
 
   it("asks for and shows a new code when the old one expired", async () => {

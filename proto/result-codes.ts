@@ -1,0 +1,44 @@
+/**
+ * The `error_code` values of a command: those a device sends in `CommandResult.error_code`, and
+ * those the server sets on a command itself. One catalogue, shared by the agent and the server,
+ * so neither invents a code the other does not know.
+ */
+
+/** What a device answers about a command it refused or could not run. */
+export const DEVICE_RESULT_CODES = {
+  unsigned: "rejected: the command carried no signature",
+  unknown_key: "rejected: signed by a key the device has not pinned",
+  bad_signature: "rejected: the signature does not match the command's bytes",
+  wrong_device: "rejected: the command names another device",
+  expired: "rejected: the command's expiry had passed when it arrived",
+  out_of_order: "rejected: its seq was not after the last one the device ran",
+  platform_error: "failed: the device's platform could not carry it out (the message says why)",
+  interrupted: "failed: the agent stopped while running it (power cut, crash); never run again",
+  reboot_not_observed: "failed: the agent restarted but the boot time did not change",
+} as const;
+export type DeviceResultCode = keyof typeof DEVICE_RESULT_CODES;
+
+/**
+ * Refusals made before the device believes anything in the command. A forged or damaged copy
+ * earns one; the genuine command can still follow, so the server never treats them as final.
+ */
+export const SIGNATURE_REFUSAL_CODES: readonly DeviceResultCode[] = [
+  "unsigned",
+  "unknown_key",
+  "bad_signature",
+];
+
+/** What the server records on a command that it ended itself. */
+export const SERVER_COMMAND_CODES = {
+  timed_out: "failed: the device did not finish it within the time its type allows",
+  ended_by_admin: "canceled: an admin ended it while the device was running it",
+  device_deactivated: "canceled: the device was permanently deactivated",
+  device_removed: "canceled: the device was removed from management while offline",
+  device_replaced: "canceled: another device took over this device's record",
+  credential_revoked: "canceled: an admin revoked the device's credential",
+} as const;
+export type ServerCommandCode = keyof typeof SERVER_COMMAND_CODES;
+
+/** The longest `error_code` and `message` the server keeps from a device's result. */
+export const MAX_RESULT_CODE_LENGTH = 64;
+export const MAX_RESULT_MESSAGE_LENGTH = 1024;
