@@ -5,8 +5,8 @@
  * UTF-16 are replaced. A field over its cap is cut (the rest of the report is kept) and the
  * caller is told which fields were cut, to log it.
  *
- * With these caps a stored state is at most about 32 KB of JSON (3 bytes per UTF-16 unit at
- * worst) and a state history row (the state without telemetry) at most about 3 KB.
+ * With these caps a stored state is at most about 34 KB of JSON (3 bytes per UTF-16 unit at
+ * worst) and a state history row (the state without telemetry) at most about 3.2 KB.
  */
 import { MAX_RESULT_CODE_LENGTH, MAX_RESULT_MESSAGE_LENGTH } from "../../proto/result-codes.js";
 import type { CommandResult, DeviceState, Telemetry } from "../../proto/wire.js";
