@@ -2,9 +2,11 @@
  * The web console end to end, in Debian's Chromium: an admin signs in, connects a simulated
  * display by the code it shows and watches it appear, renames and locks it, sets the global
  * time zone and sees the device report it, reboots 20 devices as a fleet action and watches
- * the progress reach 100 %, and permanently deactivates a device through the typed
- * confirmation. Real server, real agents over MQTT, all on 127.0.0.1. Screenshots of every
- * page go to test/artifacts/.
+ * the progress reach 100 %, permanently deactivates a device through the typed confirmation,
+ * replaces a managed device with a new one of the same serial, creates, lists and revokes an
+ * enrollment token, ends a command a device is running, and revokes a device's credential.
+ * Real server, real agents over MQTT, all on 127.0.0.1. Screenshots of every page go to
+ * test/artifacts/.
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
@@ -20,12 +22,22 @@ import {
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
 const FLEET_SIZE = 20;
+/** Enrollment tokens on one page of the console's list. */
+const TOKEN_PAGE_SIZE = 25;
 const ADMIN = {
   email: "erin@example.com",
   name: "Erin Admin",
   firstPassword: "first-Password-1",
   password: "a-Longer-Password-2",
 };
+
+/** The parts of the API's device view these tests read. */
+interface ViewedDevice {
+  name: string;
+  status: string;
+  desired: { version: number };
+  reported: { appliedConfigVersion: number } | null;
+}
 
 let t: TestServer;
 /** The same data dir and ports, started again after a stop. */
@@ -459,6 +471,192 @@ describe("web console", () => {
       .toBe("unmanaged");
   });
 
+  it("replaces a managed device with the one showing a code for its serial, once confirmed", async () => {
+    const first = await startDevice(t, { serial: uniqueSerial("SWAP") });
+    devices.push(first);
+    const deviceId = first.deviceId;
+    const firstName = (await t.api.get<{ name: string }>(`/devices/${deviceId}`)).body.name;
+    // The same serial, set up again: it shows a code instead of holding a credential.
+    const { device: newcomer, userCode } = deviceShowingCode(t, { serial: first.serial });
+    devices.push(newcomer);
+    const started = newcomer.start();
+    const code = await userCode;
+
+    await page.goto(url("/connect"));
+    await page.getByLabel("Device code").fill(code);
+    await page.getByRole("button", { name: "Connect", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: `Replace ${firstName}?` });
+    await dialog
+      .getByText(`This replaces ${firstName} (serial ${first.serial}), which is online now.`)
+      .waitFor();
+    await dialog.getByText(/now at that record is cut off.*open commands are canceled/).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await browser.screenshot("21-replace-device-confirmation");
+    // Nothing changes before the admin confirms.
+    expect(t.server.gateway.isOnline(deviceId)).toBe(true);
+    expect(first.status).toBe("online");
+
+    await dialog.getByRole("button", { name: `Replace ${firstName}` }).click();
+    await dialog.waitFor({ state: "detached" });
+    await started;
+    await newcomer.waitForStatus("online");
+    expect(newcomer.deviceId).toBe(deviceId);
+    await page.locator(`li[data-device-id="${deviceId}"] .presence.is-online`).waitFor();
+    await page.getByText("replaced the device with this serial").waitFor();
+    // The device that held the record is cut off: its old credential no longer connects.
+    await waitUntil(t, () => first.status !== "online", "the replaced device disconnected");
+    await waitUntil(t, () => t.server.gateway.isOnline(deviceId), "the newcomer online at the server");
+    expect(first.status).not.toBe("online");
+  });
+
+  it("creates a named enrollment token, lists its uses, and revokes it", async () => {
+    // More usable tokens than a page holds, made first so that the named one leads the list.
+    for (let i = 0; i < TOKEN_PAGE_SIZE; i++) await createEnrollmentToken(t, 2);
+    await page.goto(url("/connect"));
+    await page.getByLabel("Token name").fill("Berlin rollout");
+    await page.getByLabel("Devices", { exact: true }).fill("10");
+    await page.getByRole("button", { name: "Create token" }).click();
+    await page.getByText("Token Berlin rollout created").waitFor();
+    const secret = (await page.getByTestId("secret").textContent()) ?? "";
+    expect(secret).toMatch(/^pet_/);
+
+    const list = page.getByRole("table", { name: "Enrollment tokens" });
+    const tokenRow = list.getByRole("row").filter({ hasText: "Berlin rollout" });
+    await tokenRow.getByText("0 of 10").waitFor();
+    await tokenRow.getByText("10 left").waitFor();
+    await tokenRow.getByText("Usable", { exact: true }).waitFor();
+    await tokenRow.getByRole("cell", { name: ADMIN.email }).waitFor();
+
+    const enrolled = await t.api.post("/enrollment/enroll", {
+      token: secret,
+      serial: uniqueSerial("BERLIN"),
+      model: "Portal",
+      agentVersion: "1.0.0",
+    });
+    expect(enrolled.status).toBe(201);
+    await tokenRow.getByText("1 of 10").waitFor();
+    await tokenRow.getByText("9 left").waitFor();
+    await tokenRow.getByText("just now").waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await browser.screenshot("22-enrollment-tokens");
+    // Paged on the server, newest first: the next page follows the first.
+    expect(await list.locator("tbody tr").count()).toBe(TOKEN_PAGE_SIZE);
+    await page.getByRole("button", { name: "Load more" }).click();
+    await expect.poll(() => list.locator("tbody tr").count()).toBeGreaterThan(TOKEN_PAGE_SIZE);
+
+    await tokenRow.getByRole("button", { name: "Revoke" }).click();
+    const dialog = page.getByRole("dialog", { name: "Revoke Berlin rollout?" });
+    await dialog.getByText("Devices can no longer enroll with Berlin rollout.").waitFor();
+    await dialog.getByRole("button", { name: "Revoke token" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await page.getByLabel("State").selectOption({ label: "Revoked" });
+    await tokenRow.getByText("Revoked", { exact: true }).waitFor();
+    expect(await tokenRow.getByRole("button", { name: "Revoke" }).count()).toBe(0);
+
+    const refused = await t.api.post<{ error: { code: string } }>("/enrollment/enroll", {
+      token: secret,
+      serial: uniqueSerial("BERLIN"),
+      model: "Portal",
+      agentVersion: "1.0.0",
+    });
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.code).toBe("invalid_enrollment_token");
+  });
+
+  it("ends a command the device is running, and says why it is canceled", async () => {
+    // Every platform action takes 0 to 5 min, as the random source draws: the bottom while the
+    // device connects and applies the settings, then the full five minutes for the reboot.
+    let slowActions = false;
+    const slow = await startDevice(t, {
+      serial: uniqueSerial("SLOW"),
+      latencyMs: { min: 0, max: 5 * 60_000 },
+      random: () => (slowActions ? 1 : 0),
+    });
+    devices.push(slow);
+    const path = `/devices/${slow.deviceId}`;
+    await waitUntil(
+      t,
+      async () => {
+        const d = (await t.api.get<ViewedDevice>(path)).body;
+        return d.reported !== null && d.reported.appliedConfigVersion >= d.desired.version;
+      },
+      "the slow device applied its settings",
+    );
+    slowActions = true;
+    const name = (await t.api.get<ViewedDevice>(path)).body.name;
+
+    await page.goto(url(path));
+    await page.getByRole("button", { name: `Actions for ${name}` }).click();
+    await page.getByRole("menuitem", { name: "Reboot" }).click();
+    await page
+      .getByRole("dialog", { name: `Reboot ${name}?` })
+      .getByRole("button", { name: "Reboot" })
+      .click();
+    const history = page.getByRole("table", { name: "Command history" });
+    const rebootRow = history.locator("tbody tr").filter({ hasText: "Reboot" }).first();
+    await rebootRow.getByText("accepted", { exact: true }).waitFor();
+    const commandId = (await rebootRow.getAttribute("data-command-id"))!;
+    expect(await rebootRow.getByRole("button", { name: "Cancel" }).count()).toBe(0);
+
+    await rebootRow.getByRole("button", { name: "End" }).click();
+    const dialog = page.getByRole("dialog", { name: "End the reboot command?" });
+    await dialog.getByText("The device is running this command.").waitFor();
+    await dialog.getByText(/Ending it marks it canceled here; the device may still finish it/).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await dialog.getByRole("button", { name: "End command" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await rebootRow.getByText("canceled", { exact: true }).waitFor();
+    await rebootRow.getByText("Ended by an admin", { exact: true }).waitFor();
+    expect(await rebootRow.getByRole("button", { name: "End" }).count()).toBe(0);
+    await browser.screenshot("23-command-ended");
+
+    const command = (await t.api.get<{ state: string; errorCode: string }>(`/commands/${commandId}`)).body;
+    expect(command).toMatchObject({ state: "canceled", errorCode: "ended_by_admin" });
+    // Still running on the device: ending it here did not stop it there.
+    expect(slow.platform.reboots).toBe(0);
+  });
+
+  it("revokes the credential of an online device from its page: it goes offline and unmanaged", async () => {
+    const cutOff = await startDevice(t, { serial: uniqueSerial("CUT") });
+    devices.push(cutOff);
+    const path = `/devices/${cutOff.deviceId}`;
+    const name = (await t.api.get<ViewedDevice>(path)).body.name;
+    await page.goto(url(path));
+    const header = page.locator(".page-header");
+    await header.getByText("Online", { exact: true }).waitFor();
+
+    await page.getByRole("button", { name: `Actions for ${name}` }).click();
+    await page.getByRole("menuitem", { name: "Revoke credential" }).click();
+    const dialog = page.getByRole("dialog", { name: `Revoke the credential of ${name}?` });
+    await dialog.getByText(/It can only come back by enrolling again/).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await browser.screenshot("24-revoke-credential");
+    await dialog.getByRole("button", { name: "Revoke credential" }).click();
+    await dialog.waitFor({ state: "detached" });
+
+    await header.getByText("Offline", { exact: true }).waitFor();
+    await header.getByText("Not managed", { exact: true }).waitFor();
+    await waitUntil(t, () => cutOff.status !== "online", "the device lost its connection");
+    expect(t.server.gateway.isOnline(cutOff.deviceId)).toBe(false);
+    expect((await t.api.get<ViewedDevice>(path)).body.status).toBe("unmanaged");
+    // Nothing left to revoke: the menu says why.
+    await page.getByRole("button", { name: `Actions for ${name}` }).click();
+    expect(await page.getByRole("menuitem", { name: "Revoke credential" }).isDisabled()).toBe(true);
+    await page.keyboard.press("Escape");
+
+    // A deactivated device: the only action left, and the confirmation says it never comes back.
+    await page.goto(url(`/devices/${codedId}`));
+    await page.getByRole("button", { name: "Actions for Lobby display" }).click();
+    expect(await page.getByRole("menuitem", { name: "Reboot" }).isDisabled()).toBe(true);
+    await page.getByRole("menuitem", { name: "Revoke credential" }).click();
+    const deactivated = page.getByRole("dialog", { name: "Revoke the credential of Lobby display?" });
+    await deactivated.getByText(/keeps its credential only until it answers the deactivation/).waitFor();
+    await deactivated.getByText(/It can never come back/).waitFor();
+    await deactivated.getByRole("button", { name: "Revoke credential" }).click();
+    await deactivated.waitFor({ state: "detached" });
+    expect((await t.api.get<ViewedDevice>(`/devices/${codedId}`)).body.status).toBe("deactivated");
+  });
+
   it("hides or disables what an admin without the rights may not do", async () => {
     const role = await t.api.post<{ id: string }>("/roles", { name: "Viewer", rights: ["devices:read"] });
     expect(role.status).toBe(201);
@@ -495,6 +693,7 @@ describe("web console", () => {
         "Lock screen",
         "Reboot",
         "Factory reset",
+        "Revoke credential",
         "Permanently deactivate",
       ]) {
         expect(await p.getByRole("menuitem", { name: item }).isDisabled()).toBe(true);
@@ -514,6 +713,12 @@ describe("web console", () => {
       await sidebar.getByRole("link", { name: "Date and time" }).click();
       await p.getByText("You can see this setting but not change it").waitFor();
       expect(await p.getByLabel(/A specific region/).isDisabled()).toBe(true);
+
+      // Reached by its address, the connect page names the right it needs.
+      await p.goto(url("/connect"));
+      await p.getByText("Connecting devices needs the enrollment:manage right").waitFor();
+      expect(await p.getByLabel("Device code").count()).toBe(0);
+      expect(await p.getByRole("table", { name: "Enrollment tokens" }).count()).toBe(0);
 
       // Deactivated by another admin: the open console notices at once and asks to sign in.
       await t.api.patch(`/admins/${viewer.body.id}`, { active: false });

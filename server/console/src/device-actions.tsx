@@ -1,7 +1,8 @@
 /**
  * What an admin can do to one device, shared by the devices table's row menu and the device
  * page: the menu items (disabled without the right, or when the device is no longer managed)
- * and the dialogs that confirm them.
+ * and the dialogs that confirm them. Commands go to the device; revoking its credential is the
+ * server's own act and needs no answer from it.
  */
 import { useState } from "preact/hooks";
 import { navigate } from "./router";
@@ -12,7 +13,10 @@ import { ConfirmDialog, Dialog, ErrorNote, Field, type MenuItem } from "./ui";
 type Pending =
   | { kind: "rename"; device: Device }
   | { kind: "confirm"; device: Device; type: CommandType }
+  | { kind: "revoke-credential"; device: Device }
   | null;
+
+const REVOKE_CREDENTIAL_RIGHT: Right = "devices:unenroll";
 
 /** The right each command type needs, to issue it and to cancel it. */
 export const RIGHT_OF: Record<CommandType, Right> = {
@@ -58,6 +62,24 @@ export function useDeviceActions(options: { withDetails?: boolean } = {}) {
     };
   };
 
+  /**
+   * Whether a credential may still work is not in the device view: an active device has one,
+   * and a deactivated one keeps it until it answers its deactivation. The others gave theirs up.
+   */
+  const revokeCredentialItem = (device: Device): MenuItem => {
+    const allowed = session.can(REVOKE_CREDENTIAL_RIGHT);
+    const mayHoldCredential = device.status === "active" || device.status === "deactivated";
+    return {
+      label: "Revoke credential",
+      danger: true,
+      onSelect: () => setPending({ kind: "revoke-credential", device }),
+      disabled: !allowed || !mayHoldCredential,
+      reason: !allowed
+        ? `Needs the ${REVOKE_CREDENTIAL_RIGHT} right`
+        : `The device is ${device.status}: it holds no credential`,
+    };
+  };
+
   const items = (device: Device): (MenuItem | "separator")[] => [
     ...(options.withDetails
       ? [
@@ -85,6 +107,7 @@ export function useDeviceActions(options: { withDetails?: boolean } = {}) {
       () => setPending({ kind: "confirm", device, type: "stop_managing" }),
       true,
     ),
+    revokeCredentialItem(device),
     item(
       device,
       "deactivate",
@@ -103,6 +126,40 @@ export function useDeviceActions(options: { withDetails?: boolean } = {}) {
         onClose={close}
         onRename={(name) => send(pending.device, "rename", { name })}
       />
+    );
+  } else if (pending?.kind === "revoke-credential") {
+    const { device } = pending;
+    dialog = (
+      <ConfirmDialog
+        title={`Revoke the credential of ${device.name}?`}
+        confirmLabel="Revoke credential"
+        danger
+        onClose={close}
+        onConfirm={async () => {
+          const revoked = await session.api.post<{ canceledCommands: Command[] }>(
+            `/devices/${encodeURIComponent(device.id)}/revoke-credential`,
+          );
+          const canceled = revoked.canceledCommands.length;
+          session.toast(
+            `${device.name} is cut off${canceled ? `; ${canceled} open command${canceled === 1 ? "" : "s"} canceled` : ""}`,
+            "success",
+          );
+        }}
+      >
+        {device.status === "deactivated" ? (
+          <p>
+            A deactivated device keeps its credential only until it answers the deactivation. Revoking it now
+            cuts the device off at once{device.online ? " (it is online now)" : ""}. It can never come back:
+            its serial <span class="mono">{device.serial}</span> cannot enroll again.
+          </p>
+        ) : (
+          <p>
+            The device is cut off at once{device.online ? " (it is online now)" : ""}: its connection closes,
+            it is no longer managed, and its open commands are canceled. It can only come back by enrolling
+            again.
+          </p>
+        )}
+      </ConfirmDialog>
     );
   } else if (pending?.kind === "confirm" && pending.type === "stop_managing") {
     const { device } = pending;

@@ -1,4 +1,5 @@
-/** How the console writes times, durations, offsets and sizes. */
+/** How the console writes times, durations, offsets, sizes and command outcomes. */
+import type { ServerCommandCode } from "../../../proto/result-codes";
 
 const relative = new Intl.RelativeTimeFormat("en", { numeric: "auto", style: "short" });
 
@@ -71,6 +72,23 @@ export const COMMAND_LABELS: Record<string, string> = {
   deactivate: "Permanently deactivate",
   refresh_state: "Refresh state",
 };
+
+/** Readable wording for the codes the server ends a command with (its catalogue is the source). */
+const SERVER_COMMAND_CODE_LABELS: Record<ServerCommandCode, string> = {
+  timed_out: "Did not finish in time",
+  ended_by_admin: "Ended by an admin",
+  device_deactivated: "Device deactivated",
+  device_removed: "Removed from management",
+  device_replaced: "Replaced by another device",
+  credential_revoked: "Credential revoked",
+};
+
+/** A command's error code in words; a device's own codes show as they are. */
+export function commandErrorLabel(code: string): string {
+  return Object.hasOwn(SERVER_COMMAND_CODE_LABELS, code)
+    ? SERVER_COMMAND_CODE_LABELS[code as ServerCommandCode]
+    : code;
+}
 
 export function timezoneLabel(zone: string | null | undefined): string {
   if (!zone) return "—";

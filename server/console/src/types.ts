@@ -124,6 +124,48 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** The answer to claiming a device code. */
+export interface ClaimedDevice {
+  deviceId: string;
+  serial: string;
+  model: string;
+  name: string;
+  /** The device showing the code took over the record of a managed device with its serial. */
+  replaced: boolean;
+}
+
+/** `details` of a 409 device_already_enrolled: the managed device that has the serial. */
+export interface EnrolledDeviceConflict {
+  deviceId: string;
+  name: string;
+  serial: string;
+  online: boolean;
+  lastSeenAt: string | null;
+}
+
+export type EnrollmentTokenState = "usable" | "used_up" | "expired" | "revoked";
+export const ENROLLMENT_TOKEN_STATES: readonly EnrollmentTokenState[] = [
+  "usable",
+  "used_up",
+  "expired",
+  "revoked",
+];
+
+/** An enrollment token as listed; its secret is only in the answer that created it. */
+export interface EnrollmentToken {
+  id: string;
+  name: string;
+  maxUses: number;
+  uses: number;
+  usesLeft: number;
+  expiresAt: string;
+  createdAt: string;
+  createdBy: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  state: EnrollmentTokenState;
+}
+
 export interface TimeSettingsView {
   timezone: string;
   ntpServer: string | null;

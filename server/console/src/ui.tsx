@@ -2,9 +2,9 @@
 import type { AnchorHTMLAttributes, ComponentChildren } from "preact";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { errorMessage } from "./api";
-import { formatCount } from "./format";
+import { commandErrorLabel, formatCount } from "./format";
 import { linkClick } from "./router";
-import { COMMAND_STATES, type CommandState } from "./types";
+import { COMMAND_STATES, type Command, type CommandState } from "./types";
 
 export type Tone = "neutral" | "green" | "red" | "amber" | "blue" | "violet";
 
@@ -59,6 +59,25 @@ export const STATE_TONES: Record<CommandState, Tone> = {
 
 export function CommandStateBadge(props: { state: CommandState }) {
   return <Badge tone={STATE_TONES[props.state]}>{props.state}</Badge>;
+}
+
+/**
+ * Why a command ended the way it did: its error code in words (or as it is, for a code the
+ * console has no wording for) and the server's message. Nothing for a command without either.
+ */
+export function CommandReason(props: { command: Pick<Command, "state" | "errorCode" | "errorMessage"> }) {
+  const { state, errorCode, errorMessage } = props.command;
+  if (!errorCode && !errorMessage) return null;
+  const label = errorCode ? commandErrorLabel(errorCode) : null;
+  return (
+    <div
+      class={`small command-reason ${state === "canceled" ? "" : "text-error"}`}
+      data-error-code={errorCode}
+    >
+      {label && <strong>{label}</strong>}
+      {errorMessage && <span class="command-reason-message">{errorMessage}</span>}
+    </div>
+  );
 }
 
 export function Link(props: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {

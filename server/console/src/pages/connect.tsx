@@ -1,16 +1,18 @@
-/** Connect a device: type the code its screen shows; watch it come online. */
-import { useState } from "preact/hooks";
+/**
+ * Connect a device: type the code its screen shows; watch it come online. A code whose serial
+ * belongs to a managed device replaces that device, once the admin has confirmed it. Below,
+ * the enrollment tokens for bulk and automated setups.
+ */
+import { useRef, useState } from "preact/hooks";
 import { ApiError } from "../api";
+import { timeAgo } from "../format";
 import { useServerEvents, useTitle } from "../hooks";
 import { useSession } from "../session";
-import { Card, Field, Link, OnlineBadge, PageHeader, SecretBox } from "../ui";
+import type { ClaimedDevice, Device, EnrolledDeviceConflict } from "../types";
+import { Card, ConfirmDialog, EmptyState, Field, Link, OnlineBadge, PageHeader } from "../ui";
+import { EnrollmentTokens } from "./enrollment-tokens";
 
-interface Claimed {
-  deviceId: string;
-  serial: string;
-  model: string;
-  name: string;
-}
+const RIGHT = "enrollment:manage";
 
 /** Letters only, upper case, with the dash after four: what the device shows. */
 function normalizeCode(input: string): string {
@@ -21,20 +23,86 @@ function normalizeCode(input: string): string {
   return letters.length > 4 ? `${letters.slice(0, 4)}-${letters.slice(4)}` : letters;
 }
 
+/** The managed device a refused claim names, when the refusal is device_already_enrolled. */
+function enrolledConflictOf(err: unknown): EnrolledDeviceConflict | null {
+  if (!(err instanceof ApiError) || err.code !== "device_already_enrolled") return null;
+  const details = err.details as Partial<EnrolledDeviceConflict> | undefined;
+  return typeof details?.deviceId === "string" && typeof details.name === "string"
+    ? (details as EnrolledDeviceConflict)
+    : null;
+}
+
 export function ConnectPage() {
   useTitle("Connect a device");
+  const session = useSession();
+  const allowed = session.can(RIGHT);
+  return (
+    <>
+      <PageHeader
+        title="Connect a device"
+        subtitle="Start the display; it shows an 8-letter code. Type it here."
+      />
+      {allowed ? (
+        <>
+          <ClaimByCode />
+          <EnrollmentTokens />
+        </>
+      ) : (
+        <EmptyState title={`Connecting devices needs the ${RIGHT} right`}>
+          Ask an admin who manages roles to give it to yours.
+        </EmptyState>
+      )}
+    </>
+  );
+}
+
+function ClaimByCode() {
   const session = useSession();
   const [code, setCode] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [claimed, setClaimed] = useState<(Claimed & { online: boolean })[]>([]);
+  const [replacing, setReplacing] = useState<EnrolledDeviceConflict | null>(null);
+  const [claimed, setClaimed] = useState<(ClaimedDevice & { online: boolean })[]>([]);
+  /** Devices whose presence an event has told since they were claimed here. */
+  const presenceHeard = useRef(new Set<string>());
 
   useServerEvents(["device.online", "device.offline"], (event) => {
     const id = (event.data as { deviceId?: string }).deviceId;
+    if (id === undefined) return;
+    presenceHeard.current.add(id);
     setClaimed((list) =>
       list.map((c) => (c.deviceId === id ? { ...c, online: event.type === "device.online" } : c)),
     );
   });
+
+  /** The device may come online before the claim's answer is here: ask, unless an event told. */
+  const learnPresence = async (deviceId: string) => {
+    presenceHeard.current.delete(deviceId);
+    const device = await session.api
+      .get<Device>(`/devices/${encodeURIComponent(deviceId)}`)
+      .catch(() => null);
+    if (!device || presenceHeard.current.has(deviceId)) return;
+    setClaimed((list) => list.map((c) => (c.deviceId === deviceId ? { ...c, online: device.online } : c)));
+  };
+
+  const claim = async (replaceDeviceId?: string) => {
+    const device = await session.api.post<ClaimedDevice>(
+      "/enrollment/claims",
+      replaceDeviceId ? { code, replaceDeviceId } : { code },
+    );
+    setClaimed((list) => [
+      { ...device, online: false },
+      ...list.filter((c) => c.deviceId !== device.deviceId),
+    ]);
+    void learnPresence(device.deviceId);
+    setCode("");
+    session.toast(
+      device.replaced
+        ? `${device.name} is connecting in place of the device it replaces`
+        : `${device.name} is connecting`,
+      "success",
+    );
+  };
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -42,18 +110,18 @@ export function ConnectPage() {
     setBusy(true);
     setError(null);
     try {
-      const device = await session.api.post<Claimed>("/enrollment/claims", { code });
-      setClaimed((list) => [{ ...device, online: false }, ...list]);
-      setCode("");
-      session.toast(`${device.name} is connecting`, "success");
+      await claim();
     } catch (err) {
-      setError(
-        err instanceof ApiError && err.status === 404
-          ? "No device shows this code. Check it, or restart the setup on the device for a new one."
-          : err instanceof Error
-            ? err.message
-            : String(err),
-      );
+      const conflict = enrolledConflictOf(err);
+      if (conflict) setReplacing(conflict);
+      else
+        setError(
+          err instanceof ApiError && err.status === 404
+            ? "No device shows this code. Check it, or restart the setup on the device for a new one."
+            : err instanceof Error
+              ? err.message
+              : String(err),
+        );
     } finally {
       setBusy(false);
     }
@@ -61,10 +129,6 @@ export function ConnectPage() {
 
   return (
     <>
-      <PageHeader
-        title="Connect a device"
-        subtitle="Start the display; it shows an 8-letter code. Type it here."
-      />
       <div class="grid-2">
         <Card title="Code on the device">
           <form onSubmit={submit} class="connect-form">
@@ -101,6 +165,7 @@ export function ConnectPage() {
                   <Link href={`/devices/${encodeURIComponent(c.deviceId)}`}>{c.name}</Link>
                   <span class="muted small">
                     {c.model} · <span class="mono">{c.serial}</span>
+                    {c.replaced && " · replaced the device with this serial"}
                   </span>
                   <OnlineBadge online={c.online} />
                 </li>
@@ -109,77 +174,26 @@ export function ConnectPage() {
           )}
         </Card>
       </div>
-      <EnrollmentTokenCard />
+      {replacing && (
+        <ConfirmDialog
+          title={`Replace ${replacing.name}?`}
+          confirmLabel={`Replace ${replacing.name}`}
+          danger
+          onClose={() => setReplacing(null)}
+          onConfirm={() => claim(replacing.deviceId)}
+        >
+          <p>
+            This replaces <strong>{replacing.name}</strong> (serial{" "}
+            <span class="mono">{replacing.serial}</span>),{" "}
+            {replacing.online ? "which is online now" : `last seen ${timeAgo(replacing.lastSeenAt)}`}.
+          </p>
+          <p>
+            The device showing this code takes over its record: its name, settings and command history. The
+            device now at that record is cut off: its credential stops working, its connection closes and its
+            open commands are canceled.
+          </p>
+        </ConfirmDialog>
+      )}
     </>
-  );
-}
-
-/** Bulk and automated setups enroll with a token instead of a code. */
-function EnrollmentTokenCard() {
-  const session = useSession();
-  const [maxUses, setMaxUses] = useState(10);
-  const [hours, setHours] = useState(24);
-  const [token, setToken] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  return (
-    <Card title="Enrollment token for many devices">
-      <form
-        class="inline-form"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          setError(null);
-          try {
-            const created = await session.api.post<{ token: string }>("/enrollment-tokens", {
-              maxUses,
-              expiresInSeconds: Math.round(hours * 3600),
-            });
-            setToken(created.token);
-          } catch (err) {
-            setError(err instanceof Error ? err.message : String(err));
-          }
-        }}
-      >
-        <Field label="Devices">
-          {(id) => (
-            <input
-              id={id}
-              class="input input-narrow"
-              type="number"
-              min={1}
-              max={1000000}
-              value={maxUses}
-              onInput={(e) => setMaxUses(Number(e.currentTarget.value))}
-            />
-          )}
-        </Field>
-        <Field label="Valid for (hours)">
-          {(id) => (
-            <input
-              id={id}
-              class="input input-narrow"
-              type="number"
-              min={1}
-              max={8760}
-              value={hours}
-              onInput={(e) => setHours(Number(e.currentTarget.value))}
-            />
-          )}
-        </Field>
-        <button type="submit" class="button">
-          Create token
-        </button>
-      </form>
-      {error && (
-        <p class="error-note" role="alert">
-          {error}
-        </p>
-      )}
-      {token && (
-        <>
-          <p class="muted">Shown once. Give it to the agent with --enroll-token.</p>
-          <SecretBox label="Enrollment token" value={token} />
-        </>
-      )}
-    </Card>
   );
 }

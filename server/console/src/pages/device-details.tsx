@@ -18,7 +18,9 @@ import type { Command, Device, Page, Reported } from "../types";
 import {
   Badge,
   Card,
+  CommandReason,
   CommandStateBadge,
+  ConfirmDialog,
   DeviceStatusBadge,
   EmptyState,
   ErrorNote,
@@ -36,6 +38,8 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
   const [commands, setCommands] = useState<Command[]>([]);
   const [moreCursor, setMoreCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  /** An accepted command whose ending awaits the admin's confirmation. */
+  const [ending, setEnding] = useState<Command | null>(null);
   const now = useNow(5000);
   const actions = useDeviceActions();
   useTitle(device?.name ?? "Device");
@@ -122,9 +126,12 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
   }
   const r = device.reported;
   const drifting = device.clockOffsetExceeded;
-  const cancel = async (command: Command) => {
+  // The same request cancels an undelivered command and ends one the device is running.
+  const cancel = (command: Command) =>
+    api.post<Command>(`/commands/${encodeURIComponent(command.id)}/cancel`);
+  const cancelUndelivered = async (command: Command) => {
     try {
-      await api.post(`/commands/${encodeURIComponent(command.id)}/cancel`);
+      await cancel(command);
       session.toast(`${COMMAND_LABELS[command.type]} canceled`, "success");
     } catch (err) {
       session.toast(err instanceof Error ? err.message : String(err), "error");
@@ -256,7 +263,7 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
                           fleet
                         </Link>
                       )}
-                      {c.errorMessage && <div class="small text-error">{c.errorMessage}</div>}
+                      <CommandReason command={c} />
                     </td>
                     <td>
                       <CommandStateBadge state={c.state} />
@@ -267,12 +274,20 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
                     <td>{formatTime(c.finishedAt)}</td>
                     <td>{c.createdBy ?? "—"}</td>
                     <td>
-                      {(c.state === "queued" || (c.state === "sent" && !device.online)) &&
-                        session.can(RIGHT_OF[c.type]) && (
-                          <button type="button" class="button button-small" onClick={() => void cancel(c)}>
+                      {session.can(RIGHT_OF[c.type]) &&
+                        (c.state === "queued" || (c.state === "sent" && !device.online) ? (
+                          <button
+                            type="button"
+                            class="button button-small"
+                            onClick={() => void cancelUndelivered(c)}
+                          >
                             Cancel
                           </button>
-                        )}
+                        ) : c.state === "accepted" ? (
+                          <button type="button" class="button button-small" onClick={() => setEnding(c)}>
+                            End
+                          </button>
+                        ) : null)}
                     </td>
                   </tr>
                 ))}
@@ -308,6 +323,22 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
         </dl>
       </Card>
       {actions.dialog}
+      {ending && (
+        <ConfirmDialog
+          title={`End the ${(COMMAND_LABELS[ending.type] ?? ending.type).toLowerCase()} command?`}
+          confirmLabel="End command"
+          onClose={() => setEnding(null)}
+          onConfirm={async () => {
+            await cancel(ending);
+            session.toast(`${COMMAND_LABELS[ending.type] ?? ending.type} ended`, "success");
+          }}
+        >
+          <p>
+            The device is running this command. Ending it marks it canceled here; the device may still finish
+            it, and then its result is recorded.
+          </p>
+        </ConfirmDialog>
+      )}
     </>
   );
 }

@@ -10,6 +10,7 @@ import {
   Badge,
   BatchProgress,
   Card,
+  CommandReason,
   CommandStateBadge,
   ConfirmDialog,
   EmptyState,
@@ -265,7 +266,13 @@ function UnsuccessfulDevices(props: { batch: Batch }) {
                     <CommandStateBadge state={c.state} />
                   </td>
                   <td>
-                    {c.errorMessage ?? c.errorCode ?? (c.state === "canceled" ? "Canceled by an admin" : "—")}
+                    {c.errorCode || c.errorMessage ? (
+                      <CommandReason command={c} />
+                    ) : c.state === "canceled" ? (
+                      "Canceled by an admin"
+                    ) : (
+                      "—"
+                    )}
                   </td>
                   <td class="muted">{formatDateTime(c.finishedAt ?? c.updatedAt)}</td>
                 </tr>
