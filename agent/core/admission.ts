@@ -2,11 +2,14 @@
  * Whether a received command may run, in the order the checks must be made. Pure: the core
  * acts on the verdict.
  */
+import { DEVICE_RESULT_CODE, type DeviceResultCode } from "../../proto/result-codes.js";
 import type { ReceivedCommand } from "../../proto/wire.js";
 import type { JournalEntry } from "../storage/agent-storage.js";
 import type { SignatureRejection, SignatureRejectionCode, SignedBytes } from "./signatures.js";
 
-export type RejectionCode = SignatureRejectionCode | "wrong_device" | "expired" | "out_of_order";
+export type RejectionCode =
+  | SignatureRejectionCode
+  | Extract<DeviceResultCode, "wrong_device" | "expired" | "out_of_order">;
 
 export type Admission =
   | { verdict: "execute" }
@@ -38,7 +41,7 @@ export function admitCommand(received: ReceivedCommand, context: AdmissionContex
     // Not recorded: the id belongs to another device's history, not to this journal.
     return {
       verdict: "reject",
-      errorCode: "wrong_device",
+      errorCode: DEVICE_RESULT_CODE.wrong_device,
       message: `command is for device '${command.deviceId}', this is '${context.deviceId}'`,
       record: false,
     };
@@ -48,7 +51,7 @@ export function admitCommand(received: ReceivedCommand, context: AdmissionContex
   if (command.expiresAtMs <= context.nowMs) {
     return {
       verdict: "reject",
-      errorCode: "expired",
+      errorCode: DEVICE_RESULT_CODE.expired,
       message: `command expired at ${new Date(command.expiresAtMs).toISOString()}`,
       record: true,
     };
@@ -58,7 +61,7 @@ export function admitCommand(received: ReceivedCommand, context: AdmissionContex
   if (command.seq <= context.lastSeq) {
     return {
       verdict: "reject",
-      errorCode: "out_of_order",
+      errorCode: DEVICE_RESULT_CODE.out_of_order,
       message: `seq ${command.seq} is not after ${context.lastSeq}`,
       record: true,
     };

@@ -14,6 +14,7 @@ import {
   WireDecodeError,
 } from "../../proto/codec.js";
 import { ED25519_PUBLIC_KEY_BYTES } from "../../proto/ed25519.js";
+import { DEVICE_RESULT_CODE, type DeviceResultCode } from "../../proto/result-codes.js";
 import { deviceTopic, parseDeviceTopic } from "../../proto/topics.js";
 import {
   AUTO_TIMEZONE,
@@ -81,6 +82,9 @@ class PoweredOff extends Error {
     this.name = "PoweredOff";
   }
 }
+
+/** What a result's `error_code` may hold: a code of the catalogue, or nothing on success. */
+type ResultErrorCode = DeviceResultCode | "";
 
 /** The journal fields that name a command. */
 type CommandRef = Pick<JournalEntry, "commandId" | "seq" | "type">;
@@ -433,7 +437,9 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
     } catch (err) {
       if (err instanceof PoweredOff) throw err;
       log.warn({ reason: errorMessage(err) }, "command failed");
-      await this.finish(ref, "failed", "platform_error", errorMessage(err), { withState: true });
+      await this.finish(ref, "failed", DEVICE_RESULT_CODE.platform_error, errorMessage(err), {
+        withState: true,
+      });
       return;
     } finally {
       clearTimeout(acceptance);
@@ -488,7 +494,7 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
       if (err instanceof PoweredOff) throw err;
       this.rebootsInFlight.delete(ref.commandId);
       log.warn({ reason: errorMessage(err) }, "reboot failed");
-      await this.finish(ref, "failed", "platform_error", errorMessage(err));
+      await this.finish(ref, "failed", DEVICE_RESULT_CODE.platform_error, errorMessage(err));
       await this.reportState();
       return;
     }
@@ -531,13 +537,18 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
     return this.finish(
       entry,
       "failed",
-      "reboot_not_observed",
+      DEVICE_RESULT_CODE.reboot_not_observed,
       "the agent restarted but the device's boot time did not change",
     );
   }
 
   private interrupted(entry: CommandRef): Promise<void> {
-    return this.finish(entry, "failed", "interrupted", "the agent stopped while executing this command");
+    return this.finish(
+      entry,
+      "failed",
+      DEVICE_RESULT_CODE.interrupted,
+      "the agent stopped while executing this command",
+    );
   }
 
   /**
@@ -547,7 +558,7 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
   private async finish(
     ref: CommandRef,
     status: ResultStatus,
-    errorCode = "",
+    errorCode: ResultErrorCode = "",
     message = "",
     options: { withState?: boolean } = {},
   ): Promise<void> {
@@ -567,7 +578,12 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
     this.emit("stateReported", { atMs: state.atMs });
   }
 
-  private result(commandId: string, status: ResultStatus, errorCode = "", message = ""): CommandResult {
+  private result(
+    commandId: string,
+    status: ResultStatus,
+    errorCode: ResultErrorCode = "",
+    message = "",
+  ): CommandResult {
     return { commandId, status, errorCode, message, atMs: this.clock() };
   }
 

@@ -5,9 +5,10 @@
  */
 import { type KeyObject, verify } from "node:crypto";
 import { ED25519_SIGNATURE_BYTES, publicKeyFromRaw } from "../../proto/ed25519.js";
+import { DEVICE_RESULT_CODE, type SignatureRefusalCode } from "../../proto/result-codes.js";
 import type { PinnedKeys } from "../storage/agent-storage.js";
 
-export type SignatureRejectionCode = "unsigned" | "unknown_key" | "bad_signature";
+export type SignatureRejectionCode = SignatureRefusalCode;
 
 export interface SignatureRejection {
   errorCode: SignatureRejectionCode;
@@ -28,19 +29,22 @@ export class SignatureVerifier {
   /** Null when `signed` carries a valid signature by one of `pinned`'s keys. */
   check(signed: SignedBytes, pinned: PinnedKeys | undefined): SignatureRejection | null {
     if (signed.signature.length === 0) {
-      return { errorCode: "unsigned", message: "the command carries no signature" };
+      return { errorCode: DEVICE_RESULT_CODE.unsigned, message: "the command carries no signature" };
     }
     const key = pinned?.keys.find((k) => k.keyId === signed.keyId);
     if (!key) {
       return {
-        errorCode: "unknown_key",
+        errorCode: DEVICE_RESULT_CODE.unknown_key,
         message: pinned
           ? `signed with key '${signed.keyId}', which this device does not trust`
           : "this device has no server key pinned yet",
       };
     }
     if (signed.signature.length !== ED25519_SIGNATURE_BYTES || !this.verifies(signed, key.publicKey)) {
-      return { errorCode: "bad_signature", message: `the signature by key '${signed.keyId}' does not match` };
+      return {
+        errorCode: DEVICE_RESULT_CODE.bad_signature,
+        message: `the signature by key '${signed.keyId}' does not match`,
+      };
     }
     return null;
   }

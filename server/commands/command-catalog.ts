@@ -3,7 +3,7 @@
  * and what its success changes in the store. The command service holds no per-type branches.
  */
 
-import type { ServerCommandCode } from "../../proto/result-codes.js";
+import { SERVER_COMMAND_CODE, type ServerCommandCode } from "../../proto/result-codes.js";
 import type { CommandAction, CommandType } from "../../proto/wire.js";
 import type { Right } from "../admins/rights.js";
 import type { DeviceService } from "../devices/device-service.js";
@@ -183,7 +183,7 @@ const specs: CommandSpec[] = [
         deviceIds: issued.deviceIds,
         exceptCommandIds: issued.commandIds,
         states: ["queued"],
-        code: "device_deactivated",
+        code: SERVER_COMMAND_CODE.device_deactivated,
         message: "the device was permanently deactivated before it received this command",
       });
       return { disconnect: true, updated: true };
@@ -194,7 +194,7 @@ const specs: CommandSpec[] = [
       await ctx.devices.revokeCredential(ctx.tx, deviceId);
       await ctx.cancelOpen({
         deviceIds: [deviceId],
-        code: "device_deactivated",
+        code: SERVER_COMMAND_CODE.device_deactivated,
         message: "the device was permanently deactivated before it received this command",
         messageIfRunning:
           "the device was permanently deactivated while running this command; it may have finished it",

@@ -9,7 +9,11 @@
  * the expiry sweep, an admin), passes `recordTransitions`, which runs the type's `onSucceeded`
  * and `onFinished` in the same transaction.
  */
-import { SIGNATURE_REFUSAL_CODES } from "../../proto/result-codes.js";
+import {
+  SERVER_COMMAND_CODE,
+  type ServerCommandCode,
+  SIGNATURE_REFUSAL_CODES,
+} from "../../proto/result-codes.js";
 import type { CommandAction, CommandResult, CommandType, DeviceCommand } from "../../proto/wire.js";
 import type { DeviceGateway } from "../broker/device-gateway.js";
 import type { DeviceService } from "../devices/device-service.js";
@@ -323,7 +327,10 @@ export class CommandService {
    */
   async revokeCredential(
     deviceId: string,
-    reason: { code: "device_removed" | "credential_revoked"; offlineOnly: boolean },
+    reason: {
+      code: Extract<ServerCommandCode, "device_removed" | "credential_revoked">;
+      offlineOnly: boolean;
+    },
   ): Promise<CommandView[]> {
     if (reason.offlineOnly && this.deps.gateway().isOnline(deviceId)) {
       throw new MdmError("device_online", `device '${deviceId}' is online: stop managing it instead`);
@@ -340,7 +347,9 @@ export class CommandService {
       if (device.status === "active") await this.deps.devices.setStatus(tx, [deviceId], "unmanaged");
       const before = consequences.transitions.length;
       const what =
-        reason.code === "device_removed" ? "removed from management" : "cut off (its credential was revoked)";
+        reason.code === SERVER_COMMAND_CODE.device_removed
+          ? "removed from management"
+          : "cut off (its credential was revoked)";
       await this.cancelOpenInUnit(
         tx,
         {
@@ -367,7 +376,7 @@ export class CommandService {
       tx,
       {
         deviceIds: [deviceId],
-        code: "device_replaced",
+        code: SERVER_COMMAND_CODE.device_replaced,
         message: "another device took over this device's record before it received this command",
         messageIfRunning: "another device took over this device's record while it ran this command",
       },
@@ -427,10 +436,10 @@ export class CommandService {
     const { rows } = await this.transition((tx) =>
       row.state === "accepted"
         ? tx.all<CommandRow>(
-            `UPDATE commands SET state = 'canceled', updated_at = ?, finished_at = ?, error_code = 'ended_by_admin',
+            `UPDATE commands SET state = 'canceled', updated_at = ?, finished_at = ?, error_code = ?,
                error_message = 'ended by an admin while the device was running it; if the device finishes it, its result is recorded'
              WHERE id = ? AND state = 'accepted' RETURNING *`,
-            [now, now, commandId],
+            [now, now, SERVER_COMMAND_CODE.ended_by_admin, commandId],
           )
         : tx.all<CommandRow>(
             `UPDATE commands SET state = 'canceled', updated_at = ?, finished_at = ?
@@ -572,24 +581,24 @@ export class CommandService {
         [now, now, now],
       );
       const ranTooLong = await tx.all<CommandRow>(
-        `UPDATE commands SET state = 'failed', updated_at = ?, finished_at = ?, error_code = 'timed_out',
+        `UPDATE commands SET state = 'failed', updated_at = ?, finished_at = ?, error_code = ?,
            error_message = 'the device accepted this command but did not finish it within '
              || ((CASE type ${runBoundSql} END) / 1000) || ' s'
          WHERE state = 'accepted' AND accepted_at <= ? - (CASE type ${runBoundSql} END)
          RETURNING *`,
-        [now, now, now],
+        [now, now, SERVER_COMMAND_CODE.timed_out, now],
       );
       const unanswered =
         answering.length === 0
           ? []
           : await tx.all<CommandRow>(
-              `UPDATE commands SET state = 'failed', updated_at = ?, finished_at = ?, error_code = 'timed_out',
+              `UPDATE commands SET state = 'failed', updated_at = ?, finished_at = ?, error_code = ?,
                  error_message = 'the device received this command but did not answer within '
                    || ((CASE type ${answerBoundSql} END) / 1000) || ' s'
                WHERE state = 'sent' AND type IN (${sqlList(answering.map((s) => s.type))})
                  AND sent_at <= ? - (CASE type ${answerBoundSql} END)
                RETURNING *`,
-              [now, now, now],
+              [now, now, SERVER_COMMAND_CODE.timed_out, now],
             );
       return [...expired, ...ranTooLong, ...unanswered];
     });

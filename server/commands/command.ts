@@ -1,4 +1,4 @@
-import { SIGNATURE_REFUSAL_CODES } from "../../proto/result-codes.js";
+import { SERVER_COMMAND_CODE, SIGNATURE_REFUSAL_CODES } from "../../proto/result-codes.js";
 import type { CommandAction, CommandType, DeviceCommand } from "../../proto/wire.js";
 import { isoOrNull as iso } from "../time-format.js";
 
@@ -30,8 +30,8 @@ export const TERMINAL_STATES: ReadonlySet<CommandState> = new Set([
  */
 export const REVISABLE_BY_DEVICE_SQL = `(commands.state = 'expired'
   OR (commands.state = 'rejected' AND commands.error_code IN (${SIGNATURE_REFUSAL_CODES.map((c) => `'${c}'`).join(", ")}))
-  OR (commands.state = 'failed' AND commands.error_code = 'timed_out')
-  OR (commands.state = 'canceled' AND commands.error_code = 'ended_by_admin'))`;
+  OR (commands.state = 'failed' AND commands.error_code = '${SERVER_COMMAND_CODE.timed_out}')
+  OR (commands.state = 'canceled' AND commands.error_code = '${SERVER_COMMAND_CODE.ended_by_admin}'))`;
 
 export interface CommandRow {
   id: string;

@@ -22,6 +22,13 @@ export interface RunResult {
   lastId: number;
 }
 
+/** A write unit begun with {@link Database.beginUnit}: its statements, and how it ends. */
+export interface OpenUnit {
+  context: WriteContext;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
 /** The statements a write unit may use: the same connection, inside the open transaction. */
 export interface WriteContext {
   exec(sql: string): Promise<void>;
@@ -125,29 +132,67 @@ export class Database implements WriteContext {
    * Runs `unit` in its own transaction, after every write unit queued before it. A throw rolls
    * the whole unit back and rejects with the same error.
    */
-  write<T>(unit: (tx: WriteContext) => Promise<T>): Promise<T> {
-    const result = this.writeChain.then(async () => {
+  async write<T>(unit: (tx: WriteContext) => Promise<T>): Promise<T> {
+    const open = await this.beginUnit();
+    let value: T;
+    try {
+      value = await unit(open.context);
+    } catch (err) {
+      await open.rollback();
+      throw err;
+    }
+    await open.commit();
+    return value;
+  }
+
+  /**
+   * Opens a write unit once every unit begun before it has ended: BEGIN IMMEDIATE has run when
+   * this resolves. The caller must end it with exactly one `commit` or `rollback` (a failed
+   * commit rolls back); until then statements from outside it wait.
+   */
+  beginUnit(): Promise<OpenUnit> {
+    let release!: () => void;
+    const ended = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const previous = this.writeChain;
+    this.writeChain = ended;
+    return previous.then(async () => {
       this.unitOpen = true;
       try {
         await this.execNow("BEGIN IMMEDIATE");
-        try {
-          const value = await unit(this.unitContext);
-          await this.execNow("COMMIT");
-          return value;
-        } catch (err) {
-          await this.execNow("ROLLBACK").catch(() => undefined);
-          throw err;
-        }
-      } finally {
-        this.unitOpen = false;
-        // Submitted now, before the next unit can begin.
-        const released = this.waiting;
-        this.waiting = [];
-        for (const submit of released) submit();
+      } catch (err) {
+        this.endUnit(release);
+        throw err;
       }
+      let ending = false;
+      const end = async (statement: "COMMIT" | "ROLLBACK") => {
+        if (ending) throw new Error("this write unit has already ended");
+        ending = true;
+        try {
+          await this.execNow(statement);
+        } catch (err) {
+          if (statement === "COMMIT") await this.execNow("ROLLBACK").catch(() => undefined);
+          throw err;
+        } finally {
+          this.endUnit(release);
+        }
+      };
+      return {
+        context: this.unitContext,
+        commit: () => end("COMMIT"),
+        rollback: () => end("ROLLBACK").catch(() => undefined),
+      };
     });
-    this.writeChain = result.catch(() => undefined);
-    return result;
+  }
+
+  private endUnit(release: () => void): void {
+    this.unitOpen = false;
+    // Submitted now, before the next unit can begin.
+    const released = this.waiting;
+    this.waiting = [];
+    for (const submit of released) submit();
+    release();
   }
 
   /** Resolves once every write queued so far has finished. */

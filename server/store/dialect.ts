@@ -1,0 +1,53 @@
+/**
+ * The few SQL idioms that SQLite and PostgreSQL spell differently, as query-builder fragments.
+ * Everything else the repositories write once: RETURNING, UPDATE … FROM, INSERT … ON CONFLICT,
+ * keyset paging and CTEs read the same in both.
+ *
+ * Set-based statements take their rows as one JSON parameter, so a fleet of rows is one
+ * statement with one parameter on either store (SQLite `json_each`, PostgreSQL
+ * `jsonb_array_elements`). Each row is a JSON array; `rowText(alias, i)` and `rowNumber(...)`
+ * read its fields.
+ */
+import { type RawBuilder, sql } from "kysely";
+import type { StoreDialect } from "./store.js";
+
+export interface SqlDialect {
+  readonly name: StoreDialect;
+  /** A table of the JSON array's elements, one column `value` (text for strings). */
+  values(json: unknown[]): RawBuilder<unknown>;
+  /** A table of rows, each a JSON array, one column `value` to read with rowText/rowNumber. */
+  rows(rows: unknown[][]): RawBuilder<unknown>;
+  /** Field `index` of a row of {@link rows}, as text (null stays null). */
+  rowText(alias: string, index: number): RawBuilder<string | null>;
+  /** Field `index` of a row of {@link rows}, as a 64-bit integer (null stays null). */
+  rowNumber(alias: string, index: number): RawBuilder<number | null>;
+  /** A case-insensitive substring match with LIKE's wildcards escaped. */
+  containsInsensitive(column: RawBuilder<unknown> | string, needle: string): RawBuilder<boolean>;
+}
+
+const escapeLike = (needle: string) => `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+const ref = (column: RawBuilder<unknown> | string) => (typeof column === "string" ? sql.ref(column) : column);
+
+export const SQLITE_DIALECT: SqlDialect = {
+  name: "sqlite",
+  values: (json) => sql`json_each(${JSON.stringify(json)})`,
+  rows: (rows) => sql`json_each(${JSON.stringify(rows)})`,
+  rowText: (alias, index) => sql`${sql.ref(`${alias}.value`)} ->> ${sql.lit(index)}`,
+  rowNumber: (alias, index) => sql`CAST(${sql.ref(`${alias}.value`)} ->> ${sql.lit(index)} AS INTEGER)`,
+  // SQLite's LIKE ignores ASCII case already.
+  containsInsensitive: (column, needle) => sql`${ref(column)} LIKE ${escapeLike(needle)} ESCAPE '\\'`,
+};
+
+export const POSTGRES_DIALECT: SqlDialect = {
+  name: "postgres",
+  values: (json) => sql`jsonb_array_elements_text(${JSON.stringify(json)}::jsonb)`,
+  rows: (rows) => sql`jsonb_array_elements(${JSON.stringify(rows)}::jsonb)`,
+  rowText: (alias, index) => sql`${sql.ref(`${alias}.value`)} ->> ${sql.lit(index)}`,
+  rowNumber: (alias, index) => sql`CAST(${sql.ref(`${alias}.value`)} ->> ${sql.lit(index)} AS BIGINT)`,
+  containsInsensitive: (column, needle) => sql`${ref(column)} ILIKE ${escapeLike(needle)} ESCAPE '\\'`,
+};
+
+export function dialectOf(name: StoreDialect): SqlDialect {
+  return name === "sqlite" ? SQLITE_DIALECT : POSTGRES_DIALECT;
+}

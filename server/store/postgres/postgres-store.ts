@@ -1,0 +1,89 @@
+/**
+ * The PostgreSQL store: a pool of connections (node-postgres) under the query builder. Every
+ * connection has a statement timeout, so a stuck query fails instead of holding a pooled
+ * connection for good; BIGINT columns (times in ms, counters, `count(*)`) come back as numbers
+ * (all below 2^53). A unit that loses a deadlock or a serialization conflict to another server
+ * is run again, a few times.
+ */
+import { Kysely, PostgresDialect, type Transaction } from "kysely";
+import pg from "pg";
+import type { StoreSchema } from "../schema.js";
+import type { Store } from "../store.js";
+import { migratePostgres } from "./migrations.js";
+
+export interface PostgresStoreOptions {
+  url: string;
+  /** Connections in the pool. Default 10. */
+  poolSize?: number;
+  /** Longest a statement may run, ms. Default 10 000. */
+  statementTimeoutMs?: number;
+  /** Longest to wait for a pooled connection, ms. Default 5 000. */
+  connectTimeoutMs?: number;
+}
+
+export interface PostgresStore extends Store {
+  readonly dialect: "postgres";
+  readonly pool: pg.Pool;
+  readonly migrated: { from: number; to: number };
+}
+
+/** SQLSTATEs of a transaction another one won: running it again is right. */
+const RETRYABLE = new Set(["40001", "40P01"]);
+const MAX_ATTEMPTS = 5;
+
+const INT8_OID = 20;
+
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(INT8_OID, (value: string) => Number(value));
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    statement_timeout: options.statementTimeoutMs ?? 10_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    types,
+  });
+  // An idle connection the server closed (a restart of PostgreSQL) must not end the process;
+  // the pool replaces it.
+  pool.on("error", () => {});
+  const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
+  const inFlight = new Set<Promise<unknown>>();
+  const store: Omit<PostgresStore, "migrated"> = {
+    dialect: "postgres",
+    db,
+    pool,
+    async unit<T>(work: (tx: Transaction<StoreSchema>) => Promise<T>): Promise<T> {
+      const attempt = async (): Promise<T> => {
+        for (let n = 1; ; n++) {
+          try {
+            return await db.transaction().execute(work);
+          } catch (err) {
+            const code = (err as { code?: string }).code;
+            if (n >= MAX_ATTEMPTS || !code || !RETRYABLE.has(code)) throw err;
+          }
+        }
+      };
+      const running = attempt();
+      inFlight.add(running);
+      try {
+        return await running;
+      } finally {
+        inFlight.delete(running);
+      }
+    },
+    async drain() {
+      await Promise.allSettled([...inFlight]);
+    },
+    async close() {
+      await store.drain();
+      await db.destroy();
+    },
+  };
+  try {
+    const migrated = await migratePostgres(db);
+    return { ...store, migrated };
+  } catch (err) {
+    await db.destroy().catch(() => undefined);
+    throw err;
+  }
+}

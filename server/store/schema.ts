@@ -1,0 +1,190 @@
+/**
+ * The store's tables as the query builder sees them, the same on SQLite and PostgreSQL. Times
+ * are milliseconds since the epoch (INTEGER / BIGINT); JSON documents are text; flags are
+ * `SqlBool` (0/1 on SQLite, boolean on PostgreSQL) and become booleans in the repositories,
+ * which are the only readers of these rows.
+ */
+import type { Generated, SqlBool } from "kysely";
+
+export interface DevicesTable {
+  id: string;
+  serial: string;
+  model: string;
+  name: string;
+  status: "active" | "reset" | "unmanaged" | "deactivated";
+  online: Generated<SqlBool>;
+  last_seen_at: number | null;
+  enrolled_at: number;
+  created_at: number;
+  next_seq: Generated<number>;
+  desired_version: Generated<number>;
+  desired_name: string;
+  desired_timezone: string;
+  desired_ntp_server: string | null;
+  reported_json: string | null;
+  reported_at: number | null;
+}
+
+export interface DeviceCredentialsTable {
+  device_id: string;
+  secret_hash: string;
+  created_at: number;
+}
+
+export interface DeniedSerialsTable {
+  serial: string;
+  device_id: string | null;
+  denied_at: number;
+}
+
+export interface BatchesTable {
+  id: string;
+  type: string;
+  params_json: string;
+  target_json: string;
+  total: number;
+  created_at: number;
+  created_by: string | null;
+}
+
+export interface CommandsTable {
+  id: string;
+  device_id: string;
+  batch_id: string | null;
+  seq: number;
+  type: string;
+  params_json: string;
+  state: "queued" | "sent" | "accepted" | "succeeded" | "failed" | "rejected" | "expired" | "canceled";
+  error_code: string | null;
+  error_message: string | null;
+  created_at: number;
+  expires_at: number;
+  updated_at: number;
+  sent_at: number | null;
+  accepted_at: number | null;
+  finished_at: number | null;
+  created_by: string | null;
+}
+
+export interface StateHistoryTable {
+  id: Generated<number>;
+  device_id: string;
+  at: number;
+  state_json: string;
+}
+
+export interface EnrollmentTokensTable {
+  id: string;
+  token_hash: string;
+  name: Generated<string>;
+  max_uses: number;
+  uses: Generated<number>;
+  expires_at: number;
+  created_at: number;
+  created_by: string | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface DeviceCodesTable {
+  device_code_hash: string;
+  user_code: string;
+  serial: string;
+  model: string;
+  agent_version: string;
+  created_at: number;
+  expires_at: number;
+  last_poll_at: number | null;
+  claimed_device_id: string | null;
+  claimed_at: number | null;
+  consumed_at: number | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value_json: string;
+  updated_at: number;
+}
+
+export interface RolesTable {
+  id: string;
+  name: string;
+  rights_json: string;
+  built_in: Generated<SqlBool>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AdminsTable {
+  id: string;
+  email: string;
+  name: string;
+  role_id: string;
+  password_hash: string | null;
+  must_reset_password: Generated<SqlBool>;
+  active: Generated<SqlBool>;
+  created_at: number;
+  updated_at: number;
+  last_login_at: number | null;
+}
+
+export interface AdminSessionsTable {
+  id: string;
+  admin_id: string;
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  ended_at: number | null;
+  source_address: string | null;
+}
+
+export interface AdminTokensTable {
+  id: string;
+  token_hash: string;
+  name: string;
+  created_at: number;
+  revoked_at: number | null;
+  admin_id: string | null;
+  rights_json: string | null;
+  expires_at: number | null;
+}
+
+export interface AdminLoginDevicesTable {
+  token_hash: string;
+  admin_id: string;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+}
+
+export interface AuditLogTable {
+  seq: Generated<number>;
+  at: number;
+  actor_id: string | null;
+  actor_email: string | null;
+  credential_id: string | null;
+  action: string;
+  target: string | null;
+  params_json: string;
+  outcome: "success" | "failure";
+  error_code: string | null;
+  source_address: string | null;
+}
+
+export interface StoreSchema {
+  devices: DevicesTable;
+  device_credentials: DeviceCredentialsTable;
+  denied_serials: DeniedSerialsTable;
+  batches: BatchesTable;
+  commands: CommandsTable;
+  state_history: StateHistoryTable;
+  enrollment_tokens: EnrollmentTokensTable;
+  device_codes: DeviceCodesTable;
+  settings: SettingsTable;
+  roles: RolesTable;
+  admins: AdminsTable;
+  admin_sessions: AdminSessionsTable;
+  admin_tokens: AdminTokensTable;
+  admin_login_devices: AdminLoginDevicesTable;
+  audit_log: AuditLogTable;
+}
