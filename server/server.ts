@@ -31,9 +31,11 @@ import { SettingsService } from "./settings/settings-service.js";
 import { CommandSigner } from "./signing/command-signer.js";
 import { loadOrCreateSigningKeys } from "./signing/signing-keys.js";
 import { SERVER_PID_FILE } from "./store/backup.js";
-import { Database } from "./store/database.js";
+import type { Database } from "./store/database.js";
+import { dialectOf } from "./store/dialect.js";
 import { ExternalCommits } from "./store/external-commits.js";
-import { migrate } from "./store/migrations.js";
+import { EnrollmentRepository } from "./store/repositories/enrollment-repository.js";
+import { openSqliteStore } from "./store/sqlite/sqlite-store.js";
 import { SERVER_VERSION } from "./version.js";
 
 export const DATABASE_FILE = "portal-mdm.sqlite";
@@ -84,12 +86,13 @@ export async function startServer(
   const dataDir = resolve(config.dataDir);
   const tls = await readTlsFiles(config);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const db = await Database.open(join(dataDir, DATABASE_FILE));
+  const store = await openSqliteStore(join(dataDir, DATABASE_FILE));
+  const db: Database = store.database;
   // Tells `npm run admin -- restore` that this data dir is in use.
   const pidFile = join(dataDir, SERVER_PID_FILE);
   await writeFile(pidFile, `${process.pid}\n`, { mode: 0o600 });
-  const migrated = await migrate(db);
-  if (migrated.from !== migrated.to) logger.info(migrated, "database migrated");
+  if (store.migrated.from !== store.migrated.to) logger.info(store.migrated, "database migrated");
+  const dialect = dialectOf(store.dialect);
   const events = new EventBus<ServerEvents>(logger);
   const signer = new CommandSigner(await loadOrCreateSigningKeys(dataDir, clock));
 
@@ -125,7 +128,8 @@ export async function startServer(
   });
   const batches = new BatchService(db, devices, commands, clock);
   const enrollment = new EnrollmentService({
-    db,
+    store,
+    repository: new EnrollmentRepository(dialect),
     devices,
     commands,
     events,
@@ -301,7 +305,7 @@ export async function startServer(
       await broker?.close();
       await commands.drainWrites();
       await devices.drainWrites();
-      await db.close();
+      await store.close();
       await rm(pidFile, { force: true });
     },
   };

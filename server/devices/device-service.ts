@@ -350,6 +350,17 @@ export class DeviceService {
     );
   }
 
+  /** A new secret for the device's credential (the old one stops working); returns it once. */
+  async renewSecret(tx: WriteContext, deviceId: string): Promise<string> {
+    const secret = newSecret("pds_");
+    await tx.run("UPDATE device_credentials SET secret_hash = ?, created_at = ? WHERE device_id = ?", [
+      hashSecret(secret),
+      this.deps.clock(),
+      deviceId,
+    ]);
+    return secret;
+  }
+
   async verifyCredential(deviceId: string, secret: string): Promise<boolean> {
     const secretHash = await this.secretHashOf(deviceId);
     return secretHash !== null && secretMatchesHash(secret, secretHash);

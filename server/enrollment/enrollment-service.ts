@@ -11,7 +11,15 @@ import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
 import { hashSecret, newSecret, newTimeOrderedId } from "../ids.js";
 import type { PublishedKeySet } from "../signing/command-signer.js";
-import type { Database, SqlValue, WriteContext } from "../store/database.js";
+import type { WriteContext } from "../store/database.js";
+import type {
+  EnrollmentRepository,
+  EnrollmentTokenRecord,
+  EnrollmentTokenState,
+} from "../store/repositories/enrollment-repository.js";
+import type { SqliteStore } from "../store/sqlite/sqlite-store.js";
+import type { Queryable } from "../store/store.js";
+import { isUniqueViolation } from "../store/unique-violation.js";
 import { isoOrNull } from "../time-format.js";
 import { newUserCode, normalizeUserCode } from "./user-code.js";
 
@@ -28,32 +36,20 @@ export interface Enrollment extends EnrolledDevice {
 }
 
 export interface EnrollmentServiceDeps {
-  db: Database;
+  store: SqliteStore;
+  repository: EnrollmentRepository;
   devices: DeviceService;
   /** Ends a replaced device's open commands in the claiming transaction. */
   commands: Pick<CommandService, "endForReplacement" | "settle">;
   events: EventBus<ServerEvents>;
   clock: () => number;
   mqttUrl: () => string;
-  /** The global time settings, which a newly enrolled device starts with. */
-  /** The global date and time settings, read in the given write unit. */
+  /** The global date and time settings, which a newly enrolled device starts with, read in the unit. */
   globalTime: (tx: WriteContext) => Promise<TimeSettings>;
   /** The server's command-signing keys, handed to every enrolling device. */
   signingKeys: () => PublishedKeySet;
   deviceCodeTtlSeconds: number;
   deviceCodePollIntervalSeconds: number;
-}
-
-interface TokenRow {
-  id: string;
-  name: string;
-  max_uses: number;
-  uses: number;
-  expires_at: number;
-  created_at: number;
-  created_by: string | null;
-  last_used_at: number | null;
-  revoked_at: number | null;
 }
 
 /** An enrollment token as listed: never its secret, which is shown once at creation. */
@@ -68,29 +64,27 @@ export interface EnrollmentTokenView {
   createdBy: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
-  /** usable, used_up, expired or revoked */
-  state: "usable" | "used_up" | "expired" | "revoked";
+  state: EnrollmentTokenState;
 }
 
 export const ENROLLMENT_TOKEN_STATES = ["usable", "used_up", "expired", "revoked"] as const;
 
-interface DeviceCodeRow {
-  device_code_hash: string;
-  user_code: string;
-  serial: string;
-  model: string;
-  agent_version: string;
-  created_at: number;
-  expires_at: number;
-  last_poll_at: number | null;
-  claimed_device_id: string | null;
-  consumed_at: number | null;
-}
-
 export type PollResult = { status: "pending" } | ({ status: "approved" } & Enrollment);
+
+/** How often a new user code is drawn when the one drawn is taken. */
+const USER_CODE_ATTEMPTS = 6;
 
 export class EnrollmentService {
   constructor(private readonly deps: EnrollmentServiceDeps) {}
+
+  private get repo(): EnrollmentRepository {
+    return this.deps.repository;
+  }
+
+  /** The unit open now, for services that still take its WriteContext. */
+  private openUnit(): WriteContext {
+    return this.deps.store.openUnitContext();
+  }
 
   // ---- enrollment tokens --------------------------------------------------------------------
 
@@ -100,89 +94,86 @@ export class EnrollmentService {
   ): Promise<EnrollmentTokenView & { token: string }> {
     const token = newSecret("pet_");
     const now = this.deps.clock();
-    const id = newTimeOrderedId("tok", now);
-    const expiresAt = now + input.expiresInSeconds * 1000;
-    const row = await this.deps.db.write((tx) =>
-      tx.get<TokenRow>(
-        `INSERT INTO enrollment_tokens (id, token_hash, name, max_uses, expires_at, created_at, created_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-        [id, hashSecret(token), input.name ?? "", input.maxUses, expiresAt, now, createdBy],
-      ),
+    const record = await this.deps.store.unit((tx) =>
+      this.repo.insertToken(tx, {
+        id: newTimeOrderedId("tok", now),
+        tokenHash: hashSecret(token),
+        name: input.name ?? "",
+        maxUses: input.maxUses,
+        expiresAtMs: now + input.expiresInSeconds * 1000,
+        createdAtMs: now,
+        createdBy,
+      }),
     );
-    return { ...this.tokenView(row!), token };
+    return { ...this.tokenView(record), token };
   }
 
   /** Tokens, newest first; `state` narrows to usable, used up, expired or revoked ones. */
   async listTokens(query: {
-    state?: EnrollmentTokenView["state"];
+    state?: EnrollmentTokenState;
     limit: number;
     cursor: string | null;
   }): Promise<{ items: EnrollmentTokenView[]; nextCursor: string | null }> {
-    const now = this.deps.clock();
-    const where: string[] = [];
-    const params: SqlValue[] = [];
-    if (query.cursor) {
-      where.push("id < ?");
-      params.push(query.cursor);
-    }
-    const byState: Record<EnrollmentTokenView["state"], string> = {
-      revoked: "revoked_at IS NOT NULL",
-      expired: "revoked_at IS NULL AND expires_at <= ?",
-      used_up: "revoked_at IS NULL AND expires_at > ? AND uses >= max_uses",
-      usable: "revoked_at IS NULL AND expires_at > ? AND uses < max_uses",
-    };
-    if (query.state) {
-      where.push(byState[query.state]);
-      if (query.state !== "revoked") params.push(now);
-    }
-    const rows = await this.deps.db.all<TokenRow>(
-      `SELECT * FROM enrollment_tokens ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-       ORDER BY id DESC LIMIT ?`,
-      [...params, query.limit + 1],
-    );
-    const page = rows.slice(0, query.limit);
+    const records = await this.repo.listTokens(this.deps.store.db, {
+      ...query,
+      nowMs: this.deps.clock(),
+      limit: query.limit + 1,
+    });
+    const page = records.slice(0, query.limit);
     return {
       items: page.map((r) => this.tokenView(r)),
-      nextCursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
+      nextCursor: records.length > query.limit ? (page.at(-1)?.id ?? null) : null,
     };
   }
 
   /** Revokes a token at once: the next enrollment with it is refused. Revoking twice is a no-op. */
   async revokeToken(id: string): Promise<EnrollmentTokenView> {
-    const row = await this.deps.db.write(async (tx) => {
-      await tx.run("UPDATE enrollment_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [
-        this.deps.clock(),
-        id,
-      ]);
-      return tx.get<TokenRow>("SELECT * FROM enrollment_tokens WHERE id = ?", [id]);
+    const record = await this.deps.store.unit(async (tx) => {
+      await this.repo.revokeToken(tx, id, this.deps.clock());
+      return this.repo.tokenById(tx, id);
     });
-    if (!row) throw new MdmError("enrollment_token_not_found", `enrollment token '${id}' does not exist`);
-    return this.tokenView(row);
+    if (!record) throw new MdmError("enrollment_token_not_found", `enrollment token '${id}' does not exist`);
+    return this.tokenView(record);
   }
 
-  private tokenView(row: TokenRow): EnrollmentTokenView {
-    const now = this.deps.clock();
-    const state =
-      row.revoked_at !== null
-        ? "revoked"
-        : row.expires_at <= now
-          ? "expired"
-          : row.uses >= row.max_uses
-            ? "used_up"
-            : "usable";
+  private tokenState(record: EnrollmentTokenRecord): EnrollmentTokenState {
+    if (record.revokedAtMs !== null) return "revoked";
+    if (record.expiresAtMs <= this.deps.clock()) return "expired";
+    return record.uses >= record.maxUses ? "used_up" : "usable";
+  }
+
+  private tokenView(record: EnrollmentTokenRecord): EnrollmentTokenView {
+    const state = this.tokenState(record);
     return {
-      id: row.id,
-      name: row.name,
-      maxUses: row.max_uses,
-      uses: row.uses,
-      usesLeft: state === "usable" ? row.max_uses - row.uses : 0,
-      expiresAt: new Date(row.expires_at).toISOString(),
-      createdAt: new Date(row.created_at).toISOString(),
-      createdBy: row.created_by,
-      lastUsedAt: isoOrNull(row.last_used_at),
-      revokedAt: isoOrNull(row.revoked_at),
+      id: record.id,
+      name: record.name,
+      maxUses: record.maxUses,
+      uses: record.uses,
+      usesLeft: state === "usable" ? record.maxUses - record.uses : 0,
+      expiresAt: new Date(record.expiresAtMs).toISOString(),
+      createdAt: new Date(record.createdAtMs).toISOString(),
+      createdBy: record.createdBy,
+      lastUsedAt: isoOrNull(record.lastUsedAtMs),
+      revokedAt: isoOrNull(record.revokedAtMs),
       state,
     };
+  }
+
+  /** The token's record if it can enroll a device now; otherwise the refusal says why. */
+  private async usableToken(q: Queryable, tokenHash: string): Promise<EnrollmentTokenRecord> {
+    const record = await this.repo.tokenByHash(q, tokenHash);
+    const invalid = (why: string) => new MdmError("invalid_enrollment_token", `enrollment token ${why}`);
+    if (!record) throw invalid("is not valid");
+    switch (this.tokenState(record)) {
+      case "revoked":
+        throw invalid("was revoked");
+      case "expired":
+        throw invalid("has expired");
+      case "used_up":
+        throw invalid(`has been used ${record.uses} of ${record.maxUses} times`);
+      case "usable":
+        return record;
+    }
   }
 
   /**
@@ -191,29 +182,19 @@ export class EnrollmentService {
    * tokens are refused on a read, without taking the store's write lock.
    */
   async enrollWithToken(token: string, device: DeviceIdentityInput): Promise<Enrollment> {
-    const hash = hashSecret(token);
-    const check = async (reader: Pick<WriteContext, "get">) => {
-      const row = await reader.get<TokenRow>("SELECT * FROM enrollment_tokens WHERE token_hash = ?", [hash]);
-      const now = this.deps.clock();
-      const invalid = (why: string) => new MdmError("invalid_enrollment_token", `enrollment token ${why}`);
-      if (!row) throw invalid("is not valid");
-      if (row.revoked_at !== null) throw invalid("was revoked");
-      if (row.expires_at <= now) throw invalid("has expired");
-      if (row.uses >= row.max_uses) throw invalid(`has been used ${row.uses} of ${row.max_uses} times`);
-      return row;
-    };
+    const tokenHash = hashSecret(token);
     // Refusals on reads first: a flood of bad attempts never takes the store's write lock.
-    await check(this.deps.db);
-    await this.deps.devices.assertSerialAllowed(this.deps.db, device.serial);
-    await this.deps.devices.managedDeviceWithSerial(this.deps.db, device.serial);
-    const enrolled = await this.deps.db.write(async (tx) => {
-      const row = await check(tx);
-      const result = await this.deps.devices.enroll(tx, { ...device, time: await this.deps.globalTime(tx) });
-      await tx.run("UPDATE enrollment_tokens SET uses = uses + 1, last_used_at = ? WHERE id = ?", [
-        this.deps.clock(),
-        row.id,
-      ]);
-      return result;
+    await this.usableToken(this.deps.store.db, tokenHash);
+    await this.deps.devices.assertSerialAllowed(this.deps.store.database, device.serial);
+    await this.deps.devices.managedDeviceWithSerial(this.deps.store.database, device.serial);
+    const enrolled = await this.deps.store.unit(async (tx) => {
+      const record = await this.usableToken(tx, tokenHash);
+      // Counted in place and only while usable: two servers cannot both take its last use.
+      if (!(await this.repo.takeTokenUse(tx, record.id, this.deps.clock()))) {
+        throw new MdmError("invalid_enrollment_token", "enrollment token has no use left");
+      }
+      const unit = this.openUnit();
+      return this.deps.devices.enroll(unit, { ...device, time: await this.deps.globalTime(unit) });
     });
     await this.deps.devices.emitUpdated(enrolled.deviceId);
     return {
@@ -229,29 +210,24 @@ export class EnrollmentService {
 
   async startDeviceCode(device: DeviceIdentityInput) {
     // Refuse at once rather than showing a code that can never be claimed.
-    await this.deps.devices.assertSerialAllowed(this.deps.db, device.serial);
+    await this.deps.devices.assertSerialAllowed(this.deps.store.database, device.serial);
     const now = this.deps.clock();
     const deviceCode = newSecret("pdc_");
     const expiresAt = now + this.deps.deviceCodeTtlSeconds * 1000;
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       const userCode = newUserCode();
       try {
-        await this.deps.db.write(async (tx) => {
-          // Expired codes free their user code for reuse.
-          await tx.run("DELETE FROM device_codes WHERE expires_at <= ?", [now]);
-          await tx.run(
-            `INSERT INTO device_codes (device_code_hash, user_code, serial, model, agent_version, created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)`,
-            [
-              hashSecret(deviceCode),
-              userCode,
-              device.serial,
-              device.model,
-              device.agentVersion,
-              now,
-              expiresAt,
-            ],
-          );
+        await this.deps.store.unit(async (tx) => {
+          await this.repo.deleteExpiredCodes(tx, now);
+          await this.repo.insertCode(tx, {
+            deviceCodeHash: hashSecret(deviceCode),
+            userCode,
+            serial: device.serial,
+            model: device.model,
+            agentVersion: device.agentVersion,
+            createdAtMs: now,
+            expiresAtMs: expiresAt,
+          });
         });
         return {
           deviceCode,
@@ -260,8 +236,8 @@ export class EnrollmentService {
           intervalSeconds: this.deps.deviceCodePollIntervalSeconds,
         };
       } catch (err) {
-        // A clash on the unique user code is retried with a new code; anything else is real.
-        if (attempt >= 5 || !String((err as { message?: string }).message).includes("UNIQUE")) throw err;
+        // A user code that is taken is drawn again; anything else is real.
+        if (attempt >= USER_CODE_ATTEMPTS || !isUniqueViolation(err)) throw err;
       }
     }
   }
@@ -285,41 +261,38 @@ export class EnrollmentService {
       );
     if (!userCode) throw notFound();
     const now = this.deps.clock();
+    const alreadyClaimed = () =>
+      new MdmError("device_code_already_claimed", `code '${userCode}' was already used`);
     const consequences = new Consequences();
-    const claimed = await this.deps.db.write(async (tx) => {
-      const row = await tx.get<DeviceCodeRow>("SELECT * FROM device_codes WHERE user_code = ?", [userCode]);
-      if (!row) throw notFound();
-      if (row.expires_at <= now) {
+    const claimed = await this.deps.store.unit(async (tx) => {
+      const code = await this.repo.codeByUserCode(tx, userCode);
+      if (!code) throw notFound();
+      if (code.expiresAtMs <= now) {
         throw new MdmError(
           "device_code_expired",
           `code '${userCode}' has expired; the device will show a new one`,
         );
       }
-      if (row.claimed_device_id) {
-        throw new MdmError("device_code_already_claimed", `code '${userCode}' was already used`);
-      }
+      if (code.claimedDeviceId) throw alreadyClaimed();
+      const unit = this.openUnit();
       const replacing = await this.deps.devices.managedDeviceWithSerial(
-        tx,
-        row.serial,
+        unit,
+        code.serial,
         options.replaceDeviceId,
       );
-      if (replacing) await this.deps.commands.endForReplacement(tx, replacing.id, consequences);
+      if (replacing) await this.deps.commands.endForReplacement(unit, replacing.id, consequences);
       // The credential issued here is replaced by the one the device receives when it polls.
-      const enrolled = await this.deps.devices.enroll(tx, {
-        serial: row.serial,
-        model: row.model,
-        time: await this.deps.globalTime(tx),
+      const enrolled = await this.deps.devices.enroll(unit, {
+        serial: code.serial,
+        model: code.model,
+        time: await this.deps.globalTime(unit),
         replacing: replacing?.id,
       });
-      await tx.run("UPDATE device_codes SET claimed_device_id = ?, claimed_at = ? WHERE user_code = ?", [
-        enrolled.deviceId,
-        now,
-        userCode,
-      ]);
+      if (!(await this.repo.markClaimed(tx, userCode, enrolled.deviceId, now))) throw alreadyClaimed();
       return {
         deviceId: enrolled.deviceId,
-        serial: row.serial,
-        model: row.model,
+        serial: code.serial,
+        model: code.model,
         name: enrolled.name,
         replaced: replacing !== null,
       };
@@ -332,32 +305,26 @@ export class EnrollmentService {
   async poll(deviceCode: string): Promise<PollResult> {
     const now = this.deps.clock();
     const hash = hashSecret(deviceCode);
-    const outcome = await this.deps.db.write(async (tx) => {
-      const row = await tx.get<DeviceCodeRow>("SELECT * FROM device_codes WHERE device_code_hash = ?", [
-        hash,
-      ]);
-      if (!row || row.consumed_at !== null) {
-        throw new MdmError("device_code_not_found", "unknown device code; request a new one");
-      }
-      await this.deps.devices.assertSerialAllowed(tx, row.serial);
-      if (row.expires_at <= now && !row.claimed_device_id) {
+    const outcome = await this.deps.store.unit(async (tx) => {
+      const code = await this.repo.codeByHash(tx, hash);
+      const gone = () => new MdmError("device_code_not_found", "unknown device code; request a new one");
+      if (!code || code.consumedAtMs !== null) throw gone();
+      const unit = this.openUnit();
+      await this.deps.devices.assertSerialAllowed(unit, code.serial);
+      if (code.expiresAtMs <= now && !code.claimedDeviceId) {
         throw new MdmError("device_code_expired", "device code expired; request a new one");
       }
       // RFC 8628 §3.5: a client polling faster than the interval is told to slow down.
       const intervalMs = this.deps.deviceCodePollIntervalSeconds * 1000;
-      if (row.last_poll_at !== null && now - row.last_poll_at < intervalMs * 0.9) {
+      if (code.lastPollAtMs !== null && now - code.lastPollAtMs < intervalMs * 0.9) {
         throw new MdmError("slow_down", `poll at most every ${this.deps.deviceCodePollIntervalSeconds} s`);
       }
-      await tx.run("UPDATE device_codes SET last_poll_at = ? WHERE device_code_hash = ?", [now, hash]);
-      if (!row.claimed_device_id) return { status: "pending" as const };
-      const secret = newSecret("pds_");
-      await tx.run("UPDATE device_credentials SET secret_hash = ?, created_at = ? WHERE device_id = ?", [
-        hashSecret(secret),
-        now,
-        row.claimed_device_id,
-      ]);
-      await tx.run("UPDATE device_codes SET consumed_at = ? WHERE device_code_hash = ?", [now, hash]);
-      const device = await this.deps.devices.getRow(row.claimed_device_id, tx);
+      await this.repo.markPolled(tx, hash, now);
+      if (!code.claimedDeviceId) return { status: "pending" as const };
+      // Only one poll hands out the credential, however many arrive at once.
+      if (!(await this.repo.markConsumed(tx, hash, now))) throw gone();
+      const secret = await this.deps.devices.renewSecret(unit, code.claimedDeviceId);
+      const device = await this.deps.devices.getRow(code.claimedDeviceId, unit);
       return { status: "approved" as const, deviceId: device.id, secret, name: device.name };
     });
     if (outcome.status === "pending") return outcome;

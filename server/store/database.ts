@@ -195,6 +195,15 @@ export class Database implements WriteContext {
     release();
   }
 
+  /**
+   * The statements of the write unit open now, for code handed a query builder's transaction
+   * that must reach the same unit; throws when no unit is open.
+   */
+  openUnitContext(): WriteContext {
+    if (!this.unitOpen) throw new Error("no write unit is open");
+    return this.unitContext;
+  }
+
   /** Resolves once every write queued so far has finished. */
   async drainWrites(): Promise<void> {
     await this.writeChain;

@@ -26,10 +26,11 @@ class Sqlite3Connection implements DatabaseConnection {
   /** The write unit this connection's transaction holds, if it is in one. */
   unit: OpenUnit | null = null;
 
-  constructor(private readonly database: Database) {}
+  /** `target`: where statements go outside a transaction (the Database, or one open unit). */
+  constructor(private readonly target: WriteContext) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    const target: WriteContext = this.unit?.context ?? this.database;
+    const target: WriteContext = this.unit?.context ?? this.target;
     const params = compiled.parameters as SqlValue[];
     if (ANSWERS_ROWS.test(compiled.sql)) return { rows: await target.all<R>(compiled.sql, params) };
     const result = await target.run(compiled.sql, params);
@@ -47,15 +48,20 @@ class Sqlite3Connection implements DatabaseConnection {
 }
 
 class Sqlite3Driver implements Driver {
-  constructor(private readonly database: Database) {}
+  /** `inUnit`: every statement runs in this unit, which someone else opened and ends. */
+  constructor(
+    private readonly database: Database,
+    private readonly inUnit: WriteContext | null = null,
+  ) {}
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new Sqlite3Connection(this.database);
+    return new Sqlite3Connection(this.inUnit ?? this.database);
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.inUnit) throw new Error("already inside a write unit: use it, do not begin another");
     (connection as Sqlite3Connection).unit = await this.database.beginUnit();
   }
 
@@ -79,10 +85,10 @@ class Sqlite3Driver implements Driver {
   async destroy(): Promise<void> {}
 }
 
-function sqlite3Dialect(database: Database): Dialect {
+function sqlite3Dialect(database: Database, inUnit: WriteContext | null = null): Dialect {
   return {
     createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new Sqlite3Driver(database),
+    createDriver: () => new Sqlite3Driver(database, inUnit),
     createIntrospector: (db) => new SqliteIntrospector(db),
     createQueryCompiler: () => new SqliteQueryCompiler(),
   };
@@ -91,4 +97,9 @@ function sqlite3Dialect(database: Database): Dialect {
 /** A Kysely instance over the given connection, with its write-unit rules. */
 export function kyselyOverSqlite<Schema>(database: Database): Kysely<Schema> {
   return new Kysely<Schema>({ dialect: sqlite3Dialect(database) });
+}
+
+/** A Kysely instance whose statements run in a write unit already open on the connection. */
+export function kyselyInUnit<Schema>(database: Database, unit: WriteContext): Kysely<Schema> {
+  return new Kysely<Schema>({ dialect: sqlite3Dialect(database, unit) });
 }
