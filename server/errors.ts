@@ -46,6 +46,7 @@ export const ERROR_STATUS = {
   too_many_attempts: 429,
   rate_limited: 429,
   internal: 500,
+  store_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

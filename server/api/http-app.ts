@@ -18,6 +18,7 @@ import Type from "typebox";
 import { ERROR_STATUS, type ErrorCode, isMdmError, MdmError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { RefusalLog } from "../refusal-log.js";
+import { isStoreUnavailable } from "../store/unavailable.js";
 import { registerAuth } from "./auth.js";
 import { registerConsole } from "./console-static.js";
 import type { ApiServices, App } from "./context.js";
@@ -119,6 +120,18 @@ export async function buildHttpApp(services: ApiServices, options: HttpAppOption
       const code = FRAMEWORK_ERROR_CODES[err.statusCode] ?? "bad_request";
       logIfRefused(refusals, request, { status: err.statusCode, code, message: err.message });
       return reply.code(err.statusCode).send({ error: { code, message: err.message } });
+    }
+    if (isStoreUnavailable(err)) {
+      request.log.warn({ err: (err as Error).message }, "store unavailable");
+      return reply
+        .code(ERROR_STATUS.store_unavailable)
+        .header("retry-after", "5")
+        .send({
+          error: {
+            code: "store_unavailable",
+            message: "the database cannot be reached right now; try again shortly",
+          },
+        });
     }
     request.log.error({ err }, "unhandled error");
     return reply
