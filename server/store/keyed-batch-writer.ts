@@ -14,23 +14,41 @@ import type { Database, WriteContext } from "./database.js";
 
 type Waiter = { resolve: () => void; reject: (err: unknown) => void };
 
-export interface KeyedBatchWriterOptions<K, V, R> {
-  apply: (tx: WriteContext, batch: ReadonlyMap<K, V>) => Promise<R>;
+/** Where a batch is written: one transaction per batch, and a way to wait for them all. */
+export interface BatchUnits<Tx> {
+  unit<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  drain(): Promise<void>;
+}
+
+function unitsOf<Tx>(target: Database | BatchUnits<Tx>): BatchUnits<Tx> {
+  if ("unit" in target) return target;
+  return {
+    unit: (work) => target.write((tx) => work(tx as Tx)),
+    drain: () => target.drainWrites(),
+  };
+}
+
+export interface KeyedBatchWriterOptions<K, V, R, Tx = WriteContext> {
+  apply: (tx: Tx, batch: ReadonlyMap<K, V>) => Promise<R>;
   /** Runs after the commit, before callers' promises resolve. A throw is the callers' error. */
   committed?: (result: R) => void | Promise<void>;
   merge?: (previous: V, next: V) => V;
 }
 
-export class KeyedBatchWriter<K, V, R = void> {
+export class KeyedBatchWriter<K, V, R = void, Tx = WriteContext> {
   private pending = new Map<K, V>();
   private waiters: Waiter[] = [];
   private scheduled = false;
   private inFlight = false;
+  private readonly units: BatchUnits<Tx>;
 
+  /** `target`: the store's units (a Store), or the SQLite connection's write units. */
   constructor(
-    private readonly db: Database,
-    private readonly options: KeyedBatchWriterOptions<K, V, R>,
-  ) {}
+    target: Database | BatchUnits<Tx>,
+    private readonly options: KeyedBatchWriterOptions<K, V, R, Tx>,
+  ) {
+    this.units = unitsOf(target);
+  }
 
   /** The value waiting for `key` in this tick, if any. */
   pendingValue(key: K): V | undefined {
@@ -62,7 +80,7 @@ export class KeyedBatchWriter<K, V, R = void> {
     if (batch.size === 0) return;
     this.inFlight = true;
     try {
-      const result = await this.db.write((tx) => this.options.apply(tx, batch));
+      const result = await this.units.unit((tx) => this.options.apply(tx, batch));
       await this.options.committed?.(result);
       for (const w of waiters) w.resolve();
     } catch (err) {
@@ -78,6 +96,6 @@ export class KeyedBatchWriter<K, V, R = void> {
     while (this.scheduled || this.inFlight || this.pending.size > 0) {
       await new Promise((r) => setImmediate(r));
     }
-    await this.db.drainWrites();
+    await this.units.drain();
   }
 }
