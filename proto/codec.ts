@@ -258,6 +258,8 @@ function deviceStateToWire(state: DeviceState): portal.mdm.v1.DeviceState.$Prope
     serial: state.serial,
     telemetry: state.telemetry ?? undefined,
     signingKeysVersion: state.signingKeysVersion,
+    configError: state.configError?.message ?? "",
+    configErrorVersion: state.configError?.version ?? 0,
   };
 }
 
@@ -324,5 +326,8 @@ function deviceStateFromWire(s: portal.mdm.v1.DeviceState): DeviceState {
     serial: s.serial,
     telemetry: s.telemetry ? telemetryFromWire(s.telemetry) : null,
     signingKeysVersion: s.signingKeysVersion,
+    // Absent when there is none, as from an agent that predates the field. A reason without a
+    // version still says something went wrong; a version without a reason says nothing.
+    ...(s.configError ? { configError: { version: s.configErrorVersion, message: s.configError } } : {}),
   };
 }

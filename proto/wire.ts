@@ -127,4 +127,12 @@ export interface DeviceState {
   telemetry: Telemetry | null;
   /** Version of the server's signing key set the agent has pinned; 0 when none. */
   signingKeysVersion: number;
+  /** Why the device could not apply a desired config; null (or absent) once one applies. */
+  configError?: ConfigError | null;
+}
+
+/** A desired config the device received but could not apply, and why. */
+export interface ConfigError {
+  version: number;
+  message: string;
 }

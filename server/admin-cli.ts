@@ -36,37 +36,62 @@ import { EventBus } from "./events/event-bus.js";
 import type { ServerEvents } from "./events/server-events.js";
 import { createLogger } from "./logger.js";
 import { DATABASE_FILE } from "./server.js";
-import { readSigningKeys, rotateSigningKeys, type SigningKeyRing } from "./signing/signing-keys.js";
+import { readSigningKeys, rotateSigningKeys } from "./signing/signing-keys.js";
 import { backupDataDir, restoreDataDir } from "./store/backup.js";
-import { Database } from "./store/database.js";
-import { migrate } from "./store/migrations.js";
+import { dialectOf } from "./store/dialect.js";
+import { AdminRepository } from "./store/repositories/admin-repository.js";
+import { ApiTokenRepository } from "./store/repositories/api-token-repository.js";
+import { DeviceKeyVersionRepository } from "./store/repositories/device-key-version-repository.js";
+import { RoleRepository } from "./store/repositories/role-repository.js";
+import { SessionRepository } from "./store/repositories/session-repository.js";
+import { openSqliteStore, type SqliteStore } from "./store/sqlite/sqlite-store.js";
 
 const SOURCE = "server-cli";
 
 interface Services {
-  db: Database;
+  store: SqliteStore;
   admins: AdminService;
+  roles: RoleService;
   sessions: SessionService;
+  deviceKeyVersions: DeviceKeyVersionRepository;
   audit: AuditLog;
 }
 
 async function open(dataDir: string): Promise<Services> {
-  const db = await Database.open(join(resolve(dataDir), DATABASE_FILE));
-  await migrate(db);
+  const store = await openSqliteStore(join(resolve(dataDir), DATABASE_FILE));
+  const dialect = dialectOf(store.dialect);
   const clock = Date.now;
   // Nobody listens in this process: a running server learns of these commits from the
   // database file itself.
   const events = new EventBus<ServerEvents>(createLogger("silent"));
+  const adminRepository = new AdminRepository(dialect);
   const sessions = new SessionService({
-    db,
+    store,
+    repository: new SessionRepository(dialect),
+    admins: adminRepository,
     events,
     clock,
     limiter: new LoginLimiter(DEFAULT_LOGIN_LIMITS, clock),
   });
-  const roles = new RoleService(db, events, clock);
-  const tokens = new ApiTokenService(db, events, clock);
-  const admins = new AdminService({ db, roles, sessions, tokens, events, clock });
-  return { db, admins, sessions, audit: new AuditLog(db, events, clock) };
+  const roles = new RoleService(store, new RoleRepository(dialect), events, clock);
+  const tokens = new ApiTokenService(store, new ApiTokenRepository(dialect), events, clock);
+  const admins = new AdminService({
+    store,
+    repository: adminRepository,
+    roles,
+    sessions,
+    tokens,
+    events,
+    clock,
+  });
+  return {
+    store,
+    admins,
+    roles,
+    sessions,
+    deviceKeyVersions: new DeviceKeyVersionRepository(dialect),
+    audit: new AuditLog(store.database, events, clock),
+  };
 }
 
 /** A password from standard input (first line), or null to generate one; `context`: whose it is. */
@@ -82,7 +107,7 @@ async function withServices(dataDir: string, run: (s: Services) => Promise<void>
   try {
     await run(services);
   } finally {
-    await services.db.close();
+    await services.store.close();
   }
 }
 
@@ -102,8 +127,8 @@ program
   .action(async (options: { email: string; name: string; role: string; passwordStdin?: boolean }) => {
     const chosen = await passwordFrom(options.passwordStdin ?? false, options);
     const password = chosen ?? generatePassword();
-    await withServices(program.opts<{ dataDir: string }>().dataDir, async ({ db, admins, audit }) => {
-      const admin = await db.write(async (tx) => {
+    await withServices(program.opts<{ dataDir: string }>().dataDir, async ({ store, admins, audit }) => {
+      const admin = await store.unit(async (tx) => {
         const { admin } = await admins.createUnchecked(
           {
             email: options.email,
@@ -114,7 +139,7 @@ program
           },
           tx,
         );
-        await audit.append(tx, {
+        await audit.append(store.openUnitContext(), {
           actor: null,
           action: "admin.create",
           target: admin.id,
@@ -144,25 +169,25 @@ program
     const passwordHash = await hashPassword(password);
     await withServices(
       program.opts<{ dataDir: string }>().dataDir,
-      async ({ db, admins, sessions, audit }) => {
+      async ({ store, admins, sessions, audit }) => {
         const email = normalizeEmail(options.email);
-        const { row, ended } = await db.write(async (tx) => {
-          const row = await admins.findByEmail(email, tx);
-          if (!row) throw new Error(`no admin with email '${email}'`);
-          await admins.writePassword(tx, row.id, passwordHash, chosen === null);
-          const ended = await sessions.endAll(tx, row.id);
-          await audit.append(tx, {
+        const { admin, ended } = await store.unit(async (tx) => {
+          const admin = await admins.findByEmail(email, tx);
+          if (!admin) throw new Error(`no admin with email '${email}'`);
+          await admins.writePassword(tx, admin.id, passwordHash, chosen === null);
+          const ended = await sessions.endAll(tx, admin.id);
+          await audit.append(store.openUnitContext(), {
             actor: null,
             action: "admin.password_set",
-            target: row.id,
-            params: { email: row.email, endedSessions: ended, via: SOURCE },
+            target: admin.id,
+            params: { email: admin.email, endedSessions: ended, via: SOURCE },
             outcome: "success",
             sourceAddress: SOURCE,
           });
-          return { row, ended };
+          return { admin, ended };
         });
-        process.stdout.write(`password set for ${row.email}; ${ended} session(s) ended\n`);
-        if (row.active !== 1) process.stdout.write("note: this account is deactivated\n");
+        process.stdout.write(`password set for ${admin.email}; ${ended} session(s) ended\n`);
+        if (!admin.active) process.stdout.write("note: this account is deactivated\n");
         if (chosen === null)
           process.stdout.write(`one-time password (to be changed at next sign-in): ${password}\n`);
       },
@@ -173,11 +198,9 @@ program
   .command("list")
   .description("list admins and roles")
   .action(async () => {
-    await withServices(program.opts<{ dataDir: string }>().dataDir, async ({ admins, db }) => {
-      const roles = await db.all<{ id: string; name: string }>(
-        "SELECT id, name FROM roles ORDER BY built_in DESC, name",
-      );
-      process.stdout.write(`roles:\n${roles.map((r) => `  ${r.id}  ${r.name}`).join("\n")}\nadmins:\n`);
+    await withServices(program.opts<{ dataDir: string }>().dataDir, async ({ admins, roles }) => {
+      const { items } = await roles.list();
+      process.stdout.write(`roles:\n${items.map((r) => `  ${r.id}  ${r.name}`).join("\n")}\nadmins:\n`);
       let cursor: string | null = null;
       do {
         const page = await admins.list(500, cursor);
@@ -189,21 +212,6 @@ program
     });
   });
 
-/**
- * Managed devices that may not trust the current key set yet: they last reported an older one,
- * or never reported since they enrolled before the current set existed. Another rotation
- * would leave them with no key that verifies.
- */
-async function devicesBehind(db: Database, ring: SigningKeyRing): Promise<number> {
-  const row = await db.get<{ n: number }>(
-    `SELECT count(*) AS n FROM devices WHERE status = 'active' AND (
-       coalesce(reported_json ->> '$.signingKeysVersion', 0) < ?
-       OR (reported_json IS NULL AND enrolled_at < ?))`,
-    [ring.version, ring.next.createdAtMs],
-  );
-  return row?.n ?? 0;
-}
-
 program
   .command("rotate-signing-key")
   .description(
@@ -213,10 +221,15 @@ program
   .option("--force", "rotate even though some managed devices may still trust an older key set")
   .action(async (options: { force?: boolean }) => {
     const dataDir = resolve(program.opts<{ dataDir: string }>().dataDir);
-    await withServices(dataDir, async ({ db, audit }) => {
+    await withServices(dataDir, async ({ store, deviceKeyVersions, audit }) => {
       const current = await readSigningKeys(dataDir);
       if (!current) throw new Error(`no signing keys in ${dataDir}; start the server once to create them`);
-      const behind = await devicesBehind(db, current);
+      // Managed devices that may not trust the current key set yet: another rotation would
+      // leave them with no key that verifies.
+      const behind = await deviceKeyVersions.countActiveBehind(store.db, {
+        version: current.version,
+        createdAtMs: current.next.createdAtMs,
+      });
       if (behind > 0 && !options.force) {
         throw new Error(
           `${behind} managed device(s) may not trust key ring version ${current.version} yet (they have ` +
@@ -225,8 +238,8 @@ program
         );
       }
       const ring = await rotateSigningKeys(dataDir);
-      await db.write((tx) =>
-        audit.append(tx, {
+      await store.unit(() =>
+        audit.append(store.openUnitContext(), {
           actor: null,
           action: "signing_key.rotate",
           target: ring.active.keyId,

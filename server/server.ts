@@ -34,7 +34,11 @@ import { SERVER_PID_FILE } from "./store/backup.js";
 import type { Database } from "./store/database.js";
 import { dialectOf } from "./store/dialect.js";
 import { ExternalCommits } from "./store/external-commits.js";
+import { AdminRepository } from "./store/repositories/admin-repository.js";
+import { ApiTokenRepository } from "./store/repositories/api-token-repository.js";
 import { EnrollmentRepository } from "./store/repositories/enrollment-repository.js";
+import { RoleRepository } from "./store/repositories/role-repository.js";
+import { SessionRepository } from "./store/repositories/session-repository.js";
 import { openSqliteStore } from "./store/sqlite/sqlite-store.js";
 import { SERVER_VERSION } from "./version.js";
 
@@ -141,19 +145,30 @@ export async function startServer(
     deviceCodePollIntervalSeconds: config.deviceCodePollIntervalSeconds,
   });
   const audit = new AuditLog(db, events, clock);
-  const authenticator = new Authenticator(db, clock);
+  const adminRepository = new AdminRepository(dialect);
+  const authenticator = new Authenticator(store, adminRepository, clock);
   const sessions = new SessionService({
-    db,
+    store,
+    repository: new SessionRepository(dialect),
+    admins: adminRepository,
     events,
     clock,
     limiter: new LoginLimiter(DEFAULT_LOGIN_LIMITS, clock),
   });
-  const roles = new RoleService(db, events, clock);
-  const tokens = new ApiTokenService(db, events, clock);
-  const admins = new AdminService({ db, roles, sessions, tokens, events, clock });
+  const roles = new RoleService(store, new RoleRepository(dialect), events, clock);
+  const tokens = new ApiTokenService(store, new ApiTokenRepository(dialect), events, clock);
+  const admins = new AdminService({
+    store,
+    repository: adminRepository,
+    roles,
+    sessions,
+    tokens,
+    events,
+    clock,
+  });
 
   // Before the API listens: the first admin and the token file exist from the first request on.
-  const bootstrap = await bootstrapFirstAdmin({ db, admins, tokens, audit }, dataDir);
+  const bootstrap = await bootstrapFirstAdmin({ store, admins, tokens, audit }, dataDir);
   await devices.markAllOffline();
   await settings.loadClockDrift();
   const reportCuts = new RefusalLog(logger.child({ component: "devices" }));

@@ -19,6 +19,7 @@ import { deviceTopic, parseDeviceTopic } from "../../proto/topics.js";
 import {
   AUTO_TIMEZONE,
   type CommandResult,
+  type ConfigError,
   type DesiredConfig,
   type DeviceCommand,
   type DeviceState,
@@ -114,6 +115,12 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
   private poweredOff = false;
   private readonly clock: () => number;
   private readonly verifier: SignatureVerifier;
+  /**
+   * Why the last desired config received could not be applied, reported with every state until
+   * a desired config applies. Not stored: after a restart the server sends the config again on
+   * connect, and trying it again finds the reason again.
+   */
+  private configError: ConfigError | null = null;
 
   constructor(private readonly options: AgentCoreOptions) {
     super((event, err) => options.logger.error({ err, event }, "an agent event listener failed"));
@@ -620,11 +627,14 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
     try {
       await this.applyConfig(config);
       await this.act(() => storage.setAppliedConfigVersion(config.version));
+      this.configError = null;
       log.info("applied the desired config");
       this.emit("configApplied", { version: config.version });
     } catch (err) {
       if (err instanceof PoweredOff) throw err;
-      // The old version stays applied, so the next delivery of this config tries again.
+      // The old version stays applied, so the next delivery of this config tries again; the
+      // reason goes to the server with the state report below.
+      this.configError = { version: config.version, message: errorMessage(err) };
       log.warn({ reason: errorMessage(err) }, "could not apply the desired config");
     }
     await this.reportState();
@@ -718,6 +728,7 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
       signingKeysVersion: this.identityInUse?.serverKeys?.version ?? 0,
       model: platform.model,
       serial: platform.serial,
+      configError: this.configError,
     };
   }
 }

@@ -28,6 +28,8 @@ export interface SimulatedPlatformOptions {
   networkTimezone?: string;
   /** Called when the device reboots; the host stops the agent and starts it again later. */
   onReboot?: (durationMs: number) => void;
+  /** Zones this device cannot set (as if missing from its tz database). Default none. */
+  unsupportedTimezones?: readonly string[];
 }
 
 export function isValidTimeZone(zone: string): boolean {
@@ -51,8 +53,11 @@ export class SimulatedPlatform implements Platform {
   factoryResets = 0;
   reboots = 0;
   onReboot: ((durationMs: number) => void) | undefined;
+  /** Zones setTimeSettings refuses; a test may change it while the device runs. */
+  readonly unsupportedTimezones: Set<string>;
 
   constructor(private readonly options: SimulatedPlatformOptions) {
+    this.unsupportedTimezones = new Set(options.unsupportedTimezones);
     this.serial = options.serial;
     this.model = options.model ?? "Portal";
     this.name = options.name ?? this.defaultName();
@@ -125,6 +130,9 @@ export class SimulatedPlatform implements Platform {
     await this.act("set the time settings");
     if (settings.timezone !== AUTO_TIMEZONE && !isValidTimeZone(settings.timezone)) {
       throw new Error(`unknown time zone '${settings.timezone}'`);
+    }
+    if (this.unsupportedTimezones.has(settings.timezone)) {
+      throw new Error(`time zone '${settings.timezone}' is not installed on this device`);
     }
     this.timezone = settings.timezone;
     this.ntpServer = settings.ntpServer;

@@ -1285,6 +1285,12 @@ export namespace portal {
                 /** DeviceState signingKeysVersion. */
                 signingKeysVersion: number;
 
+                /** DeviceState configError. */
+                configError: string;
+
+                /** DeviceState configErrorVersion. */
+                configErrorVersion: number;
+
                 /**
                  * Creates a new DeviceState instance using the specified properties.
                  * @param [properties] Properties to set
@@ -1364,6 +1370,12 @@ export namespace portal {
 
                     /** DeviceState signingKeysVersion */
                     signingKeysVersion?: (number|null);
+
+                    /** DeviceState configError */
+                    configError?: (string|null);
+
+                    /** DeviceState configErrorVersion */
+                    configErrorVersion?: (number|null);
 
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];

@@ -2915,6 +2915,8 @@ export const portal = $root.portal = (() => {
                  * @property {string|null} [serial] DeviceState serial
                  * @property {portal.mdm.v1.Telemetry.$Properties|null} [telemetry] DeviceState telemetry
                  * @property {number|null} [signingKeysVersion] DeviceState signingKeysVersion
+                 * @property {string|null} [configError] DeviceState configError
+                 * @property {number|null} [configErrorVersion] DeviceState configErrorVersion
                  * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
                  */
 
@@ -3075,6 +3077,22 @@ export const portal = $root.portal = (() => {
                 DeviceState.prototype.signingKeysVersion = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
                 /**
+                 * DeviceState configError.
+                 * @member {string} configError
+                 * @memberof portal.mdm.v1.DeviceState
+                 * @instance
+                 */
+                DeviceState.prototype.configError = "";
+
+                /**
+                 * DeviceState configErrorVersion.
+                 * @member {number} configErrorVersion
+                 * @memberof portal.mdm.v1.DeviceState
+                 * @instance
+                 */
+                DeviceState.prototype.configErrorVersion = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
                  * Creates a new DeviceState instance using the specified properties.
                  * @function create
                  * @memberof portal.mdm.v1.DeviceState
@@ -3138,6 +3156,10 @@ export const portal = $root.portal = (() => {
                         $root.portal.mdm.v1.Telemetry.encode(message.telemetry, writer.uint32(/* id 15, wireType 2 =*/122).fork(), _depth + 1).ldelim();
                     if (message.signingKeysVersion != null && $Object.hasOwnProperty.call(message, "signingKeysVersion") && (typeof message.signingKeysVersion === "object" ? message.signingKeysVersion.low || message.signingKeysVersion.high : message.signingKeysVersion !== 0))
                         writer.uint32(/* id 16, wireType 0 =*/128).uint64(message.signingKeysVersion);
+                    if (message.configError != null && $Object.hasOwnProperty.call(message, "configError") && message.configError !== "")
+                        writer.uint32(/* id 17, wireType 2 =*/138).string(message.configError);
+                    if (message.configErrorVersion != null && $Object.hasOwnProperty.call(message, "configErrorVersion") && (typeof message.configErrorVersion === "object" ? message.configErrorVersion.low || message.configErrorVersion.high : message.configErrorVersion !== 0))
+                        writer.uint32(/* id 18, wireType 0 =*/144).uint64(message.configErrorVersion);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -3321,6 +3343,24 @@ export const portal = $root.portal = (() => {
                                     message.signingKeysVersion = value;
                                 else
                                     delete message.signingKeysVersion;
+                                continue;
+                            }
+                        case 17: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.configError = value;
+                                else
+                                    delete message.configError;
+                                continue;
+                            }
+                        case 18: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.configErrorVersion = value;
+                                else
+                                    delete message.configErrorVersion;
                                 continue;
                             }
                         }

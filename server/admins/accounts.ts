@@ -8,7 +8,9 @@ import { MdmError } from "../errors.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
 import { newTimeOrderedId } from "../ids.js";
-import type { Database, WriteContext } from "../store/database.js";
+import type { AdminRecord, AdminRepository } from "../store/repositories/admin-repository.js";
+import type { Queryable, Store } from "../store/store.js";
+import { isUniqueViolation } from "../store/unique-violation.js";
 import type { ApiTokenService } from "./api-tokens.js";
 import { checkNewPassword, generatePassword, hashPassword } from "./passwords.js";
 import { type Principal, type RoleRef, requireHoldsAll, requireOutranks, roleRights } from "./principal.js";
@@ -30,42 +32,22 @@ export interface AdminView {
   lastLoginAt: string | null;
 }
 
-export interface AdminRow {
-  id: string;
-  email: string;
-  name: string;
-  role_id: string;
-  password_hash: string | null;
-  must_reset_password: number;
-  active: number;
-  created_at: number;
-  updated_at: number;
-  last_login_at: number | null;
-  role_name: string;
-  role_rights_json: string;
-  role_built_in: number;
+export function adminRights(admin: AdminRecord): Right[] {
+  return roleRights(admin.role);
 }
 
-export const SELECT_ADMIN = `SELECT a.*, r.name AS role_name, r.rights_json AS role_rights_json,
-                                    r.built_in AS role_built_in
-                             FROM admins AS a JOIN roles AS r ON r.id = a.role_id`;
-
-export function adminRights(row: AdminRow): Right[] {
-  return roleRights({ id: row.role_id, rights_json: row.role_rights_json, built_in: row.role_built_in });
-}
-
-export function adminViewFromRow(row: AdminRow): AdminView {
+export function adminView(admin: AdminRecord): AdminView {
   return {
-    id: row.id,
-    email: row.email,
-    name: row.name,
-    role: { id: row.role_id, name: row.role_name, builtIn: row.role_built_in === 1 },
-    rights: adminRights(row),
-    active: row.active === 1,
-    mustResetPassword: row.must_reset_password === 1,
-    createdAt: new Date(row.created_at).toISOString(),
-    updatedAt: new Date(row.updated_at).toISOString(),
-    lastLoginAt: row.last_login_at === null ? null : new Date(row.last_login_at).toISOString(),
+    id: admin.id,
+    email: admin.email,
+    name: admin.name,
+    role: { id: admin.role.id, name: admin.role.name, builtIn: admin.role.builtIn },
+    rights: adminRights(admin),
+    active: admin.active,
+    mustResetPassword: admin.mustResetPassword,
+    createdAt: new Date(admin.createdAtMs).toISOString(),
+    updatedAt: new Date(admin.updatedAtMs).toISOString(),
+    lastLoginAt: admin.lastLoginAtMs === null ? null : new Date(admin.lastLoginAtMs).toISOString(),
   };
 }
 
@@ -103,7 +85,8 @@ export interface AdminPatch {
 }
 
 export interface AdminServiceDeps {
-  db: Database;
+  store: Store;
+  repository: AdminRepository;
   roles: RoleService;
   sessions: SessionService;
   tokens: ApiTokenService;
@@ -114,39 +97,41 @@ export interface AdminServiceDeps {
 export class AdminService {
   constructor(private readonly deps: AdminServiceDeps) {}
 
+  private get repo(): AdminRepository {
+    return this.deps.repository;
+  }
+
   async list(
     limit: number,
     cursor: string | null,
   ): Promise<{ items: AdminView[]; nextCursor: string | null; total: number }> {
-    const rows = await this.deps.db.all<AdminRow>(
-      `${SELECT_ADMIN} ${cursor ? "WHERE a.id > ?" : ""} ORDER BY a.id LIMIT ?`,
-      cursor ? [cursor, limit + 1] : [limit + 1],
-    );
-    const total = await this.deps.db.get<{ n: number }>("SELECT count(*) AS n FROM admins");
-    const page = rows.slice(0, limit);
+    const records = await this.repo.listAdmins(this.deps.store.db, { limit: limit + 1, cursor });
+    const total = await this.repo.countAdmins(this.deps.store.db);
+    const page = records.slice(0, limit);
     return {
-      items: page.map(adminViewFromRow),
-      nextCursor: rows.length > limit ? page.at(-1)!.id : null,
-      total: total?.n ?? 0,
+      items: page.map(adminView),
+      nextCursor: records.length > limit ? page.at(-1)!.id : null,
+      total,
     };
   }
 
   async get(adminId: string): Promise<AdminView> {
-    return adminViewFromRow(await this.getRow(adminId));
+    return adminView(await this.record(adminId));
   }
 
-  async getRow(adminId: string, tx: WriteContext = this.deps.db): Promise<AdminRow> {
-    const row = await tx.get<AdminRow>(`${SELECT_ADMIN} WHERE a.id = ?`, [adminId]);
-    if (!row) throw new MdmError("admin_not_found", `admin '${adminId}' does not exist`);
-    return row;
+  /** `q`: a unit's transaction, when called inside one. */
+  async record(adminId: string, q: Queryable = this.deps.store.db): Promise<AdminRecord> {
+    const record = await this.repo.adminById(q, adminId);
+    if (!record) throw new MdmError("admin_not_found", `admin '${adminId}' does not exist`);
+    return record;
   }
 
-  async findByEmail(email: string, tx: WriteContext = this.deps.db): Promise<AdminRow | undefined> {
-    return tx.get<AdminRow>(`${SELECT_ADMIN} WHERE a.email = ?`, [email.trim().toLowerCase()]);
+  async findByEmail(email: string, q: Queryable = this.deps.store.db): Promise<AdminRecord | null> {
+    return this.repo.adminByEmail(q, email.trim().toLowerCase());
   }
 
   async count(): Promise<number> {
-    return (await this.deps.db.get<{ n: number }>("SELECT count(*) AS n FROM admins"))?.n ?? 0;
+    return this.repo.countAdmins(this.deps.store.db);
   }
 
   /** An admin created through the API: the actor must hold every right of the role. */
@@ -158,11 +143,11 @@ export class AdminService {
 
   /**
    * Creates an admin without an actor: for the first start and the server-side command,
-   * which run on the server machine itself.
+   * which run on the server machine itself. `q`: the caller's unit, to create it in.
    */
   async createUnchecked(
     input: NewAdmin,
-    tx?: WriteContext,
+    q?: Queryable,
   ): Promise<{ admin: AdminView; password: string | null }> {
     const email = normalizeEmail(input.email);
     const name = normalizeAdminName(input.name);
@@ -171,20 +156,26 @@ export class AdminService {
     const passwordHash = await hashPassword(password);
     const now = this.deps.clock();
     const id = newTimeOrderedId("adm", now);
-    const insert = async (w: WriteContext) => {
-      await this.deps.roles.get(input.roleId, w);
-      if (await this.findByEmail(email, w)) {
+    const insert = async (tx: Queryable) => {
+      await this.deps.roles.get(input.roleId, tx);
+      try {
+        await this.repo.insertAdmin(tx, {
+          id,
+          email,
+          name,
+          roleId: input.roleId,
+          passwordHash,
+          mustResetPassword: input.mustResetPassword ?? true,
+          createdAtMs: now,
+        });
+      } catch (err) {
+        // The store's uniqueness (in any case) decides, so two creations at once cannot both win.
+        if (!isUniqueViolation(err)) throw err;
         throw new MdmError("admin_email_taken", `an admin with email '${email}' exists`, { field: "email" });
       }
-      await w.run(
-        `INSERT INTO admins (id, email, name, role_id, password_hash, must_reset_password, active,
-                             created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-        [id, email, name, input.roleId, passwordHash, (input.mustResetPassword ?? true) ? 1 : 0, now, now],
-      );
-      return adminViewFromRow(await this.getRow(id, w));
+      return adminView(await this.record(id, tx));
     };
-    const admin = tx ? await insert(tx) : await this.deps.db.write(insert);
+    const admin = q ? await insert(q) : await this.deps.store.unit(insert);
     return { admin, password: input.password === undefined ? password : null };
   }
 
@@ -195,11 +186,17 @@ export class AdminService {
   ): Promise<{ before: AdminView; after: AdminView }> {
     const name = patch.name === undefined ? undefined : normalizeAdminName(patch.name);
     const now = this.deps.clock();
-    const { before, after } = await this.deps.db.write(async (tx) => {
-      const target = await this.getRow(adminId, tx);
-      const before = adminViewFromRow(target);
+    const { before, after } = await this.deps.store.unit(async (tx) => {
+      // Taken first, so the target's row below is read after any other unit taking a system
+      // admin away has ended.
+      const systemAdmins =
+        patch.roleId !== undefined || patch.active === false
+          ? await this.repo.lockActiveHolders(tx, SYSTEM_ADMIN_ROLE_ID)
+          : null;
+      const target = await this.record(adminId, tx);
+      const before = adminView(target);
       const self = adminId === actor.adminId;
-      const roleChanges = patch.roleId !== undefined && patch.roleId !== target.role_id;
+      const roleChanges = patch.roleId !== undefined && patch.roleId !== target.role.id;
       const activeChanges = patch.active !== undefined && patch.active !== before.active;
       if (self && (roleChanges || activeChanges)) {
         throw new MdmError("own_access", "nobody changes their own role or deactivates themselves");
@@ -210,20 +207,18 @@ export class AdminService {
         requireHoldsAll(actor, role.rights, `role '${role.name}'`);
       }
       const losesSystemAdmin =
-        target.role_id === SYSTEM_ADMIN_ROLE_ID && before.active && (roleChanges || patch.active === false);
-      if (losesSystemAdmin) await this.requireAnotherSystemAdmin(tx, adminId);
-      await tx.run(
-        `UPDATE admins SET name = coalesce(?, name), role_id = coalesce(?, role_id), active = coalesce(?, active),
-           must_reset_password = coalesce(?, must_reset_password), updated_at = ?
-         WHERE id = ?`,
-        [
-          name ?? null,
-          patch.roleId ?? null,
-          patch.active === undefined ? null : Number(patch.active),
-          patch.mustResetPassword === undefined ? null : Number(patch.mustResetPassword),
-          now,
-          adminId,
-        ],
+        target.role.id === SYSTEM_ADMIN_ROLE_ID && before.active && (roleChanges || patch.active === false);
+      if (losesSystemAdmin && !systemAdmins?.some((id) => id !== adminId)) {
+        throw new MdmError(
+          "last_system_admin",
+          "this is the last active system admin: make another admin a system admin first",
+        );
+      }
+      await this.repo.updateAdmin(
+        tx,
+        adminId,
+        { name, roleId: patch.roleId, active: patch.active, mustResetPassword: patch.mustResetPassword },
+        now,
       );
       if (patch.active === false && before.active) {
         // Deactivation ends everything at once; the admin's next request fails either way,
@@ -232,7 +227,7 @@ export class AdminService {
         await this.deps.tokens.revokeAll(tx, adminId);
         await this.deps.sessions.forgetLoginDevices(tx, adminId);
       }
-      return { before, after: adminViewFromRow(await this.getRow(adminId, tx)) };
+      return { before, after: adminView(await this.record(adminId, tx)) };
     });
     if (before.role.id !== after.role.id || before.active !== after.active) {
       this.deps.events.emit("access.changed", { reason: "admin updated" });
@@ -245,41 +240,26 @@ export class AdminService {
     if (adminId === actor.adminId) {
       throw new MdmError("own_access", "change your own password with POST /api/v1/auth/password");
     }
-    checkNewPassword(password, "password", await this.getRow(adminId));
+    checkNewPassword(password, "password", await this.record(adminId));
     const passwordHash = await hashPassword(password);
-    const view = await this.deps.db.write(async (tx) => {
-      const target = await this.getRow(adminId, tx);
+    const view = await this.deps.store.unit(async (tx) => {
+      const target = await this.record(adminId, tx);
       requireOutranks(actor, adminRights(target), `admin '${target.email}'`);
       await this.writePassword(tx, adminId, passwordHash, true);
       await this.deps.sessions.endAll(tx, adminId);
-      return adminViewFromRow(await this.getRow(adminId, tx));
+      return adminView(await this.record(adminId, tx));
     });
     this.deps.events.emit("access.changed", { reason: "password set" });
     return view;
   }
 
   /**
-   * A password set by someone else (an admin manager, `npm run admin`): no browser stays trusted
-   * for sign-in, since whoever held the old password may have made one trusted.
+   * Inside a caller's unit, a password set by someone else (an admin manager, `npm run
+   * admin`): no browser stays trusted for sign-in, since whoever held the old password may have
+   * made one trusted.
    */
-  async writePassword(tx: WriteContext, adminId: string, passwordHash: string, mustReset: boolean) {
-    await tx.run(
-      "UPDATE admins SET password_hash = ?, must_reset_password = ?, updated_at = ? WHERE id = ?",
-      [passwordHash, mustReset ? 1 : 0, this.deps.clock(), adminId],
-    );
-    await this.deps.sessions.forgetLoginDevices(tx, adminId);
-  }
-
-  private async requireAnotherSystemAdmin(tx: WriteContext, adminId: string): Promise<void> {
-    const others = await tx.get<{ n: number }>(
-      "SELECT count(*) AS n FROM admins WHERE role_id = ? AND active = 1 AND id != ?",
-      [SYSTEM_ADMIN_ROLE_ID, adminId],
-    );
-    if ((others?.n ?? 0) === 0) {
-      throw new MdmError(
-        "last_system_admin",
-        "this is the last active system admin: make another admin a system admin first",
-      );
-    }
+  async writePassword(q: Queryable, adminId: string, passwordHash: string, mustReset: boolean) {
+    await this.repo.setPassword(q, adminId, { hash: passwordHash, mustReset }, this.deps.clock());
+    await this.deps.sessions.forgetLoginDevices(q, adminId);
   }
 }

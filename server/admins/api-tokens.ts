@@ -8,7 +8,8 @@ import { MdmError } from "../errors.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
 import { hashSecret, newSecret, newTimeOrderedId } from "../ids.js";
-import type { Database, WriteContext } from "../store/database.js";
+import type { ApiTokenRecord, ApiTokenRepository } from "../store/repositories/api-token-repository.js";
+import type { Queryable, Store } from "../store/store.js";
 import { type Principal, requireHoldsAll } from "./principal.js";
 import { normalizeRights, RIGHTS, type Right } from "./rights.js";
 
@@ -26,16 +27,6 @@ export interface ApiTokenView {
   expired: boolean;
 }
 
-interface TokenRow {
-  id: string;
-  name: string;
-  admin_id: string | null;
-  rights_json: string | null;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-}
-
 export interface NewApiToken {
   name: string;
   rights: Right[];
@@ -46,29 +37,27 @@ export interface NewApiToken {
 
 export class ApiTokenService {
   constructor(
-    private readonly db: Database,
+    private readonly store: Store,
+    private readonly repository: ApiTokenRepository,
     private readonly events: EventBus<ServerEvents>,
     private readonly clock: () => number,
   ) {}
 
-  private view(row: TokenRow): ApiTokenView {
+  private view(record: ApiTokenRecord): ApiTokenView {
     return {
-      id: row.id,
-      name: row.name,
-      rights: row.rights_json === null ? [...RIGHTS] : (JSON.parse(row.rights_json) as Right[]),
-      createdAt: new Date(row.created_at).toISOString(),
-      expiresAt: row.expires_at === null ? null : new Date(row.expires_at).toISOString(),
-      expired: row.expires_at !== null && row.expires_at <= this.clock(),
+      id: record.id,
+      name: record.name,
+      rights: record.rights ?? [...RIGHTS],
+      createdAt: new Date(record.createdAtMs).toISOString(),
+      expiresAt: record.expiresAtMs === null ? null : new Date(record.expiresAtMs).toISOString(),
+      expired: record.expiresAtMs !== null && record.expiresAtMs <= this.clock(),
     };
   }
 
   /** The admin's tokens that are not revoked, newest first. */
   async list(adminId: string): Promise<{ items: ApiTokenView[]; nextCursor: null }> {
-    const rows = await this.db.all<TokenRow>(
-      "SELECT * FROM admin_tokens WHERE admin_id = ? AND revoked_at IS NULL ORDER BY id DESC",
-      [adminId],
-    );
-    return { items: rows.map((r) => this.view(r)), nextCursor: null };
+    const records = await this.repository.unrevokedTokensOf(this.store.db, adminId);
+    return { items: records.map((r) => this.view(r)), nextCursor: null };
   }
 
   async create(actor: Principal, input: NewApiToken): Promise<ApiTokenView & { token: string }> {
@@ -81,15 +70,18 @@ export class ApiTokenService {
     const now = this.clock();
     const expiresAtMs = this.expiry(input, now);
     const token = newSecret(API_TOKEN_PREFIX);
-    const id = newTimeOrderedId("tok", now);
-    const row = await this.db.write((tx) =>
-      tx.get<TokenRow>(
-        `INSERT INTO admin_tokens (id, token_hash, name, created_at, admin_id, rights_json, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-        [id, hashSecret(token), name, now, actor.adminId, JSON.stringify(rights), expiresAtMs],
-      ),
+    const record = await this.store.unit((tx) =>
+      this.repository.insertToken(tx, {
+        id: newTimeOrderedId("tok", now),
+        tokenHash: hashSecret(token),
+        name,
+        adminId: actor.adminId,
+        rights,
+        createdAtMs: now,
+        expiresAtMs,
+      }),
     );
-    return { ...this.view(row!), token };
+    return { ...this.view(record), token };
   }
 
   private expiry(input: NewApiToken, now: number): number {
@@ -113,36 +105,42 @@ export class ApiTokenService {
 
   /** Revokes one of the actor's own tokens. */
   async revoke(actor: Principal, tokenId: string): Promise<ApiTokenView> {
-    const row = await this.db.write(async (tx) => {
-      const revoked = await tx.get<TokenRow>(
-        `UPDATE admin_tokens SET revoked_at = ? WHERE id = ? AND admin_id = ? AND revoked_at IS NULL
-         RETURNING *`,
-        [this.clock(), tokenId, actor.adminId],
-      );
-      if (!revoked) throw new MdmError("token_not_found", `you have no token '${tokenId}'`);
-      return revoked;
-    });
-    this.events.emit("access.changed", { reason: "token revoked" });
-    return this.view(row);
-  }
-
-  /** Inside a caller's write: revokes every token of an admin (deactivation). */
-  async revokeAll(tx: WriteContext, adminId: string): Promise<number> {
-    const result = await tx.run(
-      "UPDATE admin_tokens SET revoked_at = ? WHERE admin_id = ? AND revoked_at IS NULL",
-      [this.clock(), adminId],
+    const record = await this.store.unit((tx) =>
+      this.repository.revokeTokenOf(tx, actor.adminId, tokenId, this.clock()),
     );
-    return result.changes;
+    if (!record) throw new MdmError("token_not_found", `you have no token '${tokenId}'`);
+    this.events.emit("access.changed", { reason: "token revoked" });
+    return this.view(record);
   }
 
-  /** Inside a caller's write: a token with every right and no expiry (the bootstrap token). */
-  async createUnlimited(tx: WriteContext, adminId: string, name: string): Promise<string> {
+  /** Inside a caller's unit: revokes every token of an admin (deactivation). */
+  async revokeAll(q: Queryable, adminId: string): Promise<number> {
+    return this.repository.revokeTokensOf(q, adminId, this.clock());
+  }
+
+  /** Inside a caller's unit: a token with every right and no expiry (the bootstrap token). */
+  async createUnlimited(q: Queryable, adminId: string, name: string): Promise<string> {
     const token = newSecret(API_TOKEN_PREFIX);
     const now = this.clock();
-    await tx.run(
-      "INSERT INTO admin_tokens (id, token_hash, name, created_at, admin_id) VALUES (?, ?, ?, ?, ?)",
-      [newTimeOrderedId("tok", now), hashSecret(token), name, now, adminId],
-    );
+    await this.repository.insertToken(q, {
+      id: newTimeOrderedId("tok", now),
+      tokenHash: hashSecret(token),
+      name,
+      adminId,
+      rights: null,
+      createdAtMs: now,
+      expiresAtMs: null,
+    });
     return token;
+  }
+
+  /** Inside a caller's unit: tokens from before accounts existed go to the first admin. */
+  async giveUnheldTo(q: Queryable, adminId: string): Promise<number> {
+    return this.repository.giveUnheldTokensTo(q, adminId);
+  }
+
+  /** Whether `token` is a token that has not been revoked. */
+  async isUnrevoked(q: Queryable, token: string): Promise<boolean> {
+    return this.repository.isUnrevoked(q, hashSecret(token));
   }
 }

@@ -8,8 +8,7 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { hashSecret } from "../ids.js";
-import type { Database } from "../store/database.js";
+import type { SqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { AdminService } from "./accounts.js";
 import type { ApiTokenService } from "./api-tokens.js";
 import type { AuditLog } from "./audit-log.js";
@@ -28,7 +27,8 @@ export interface BootstrapResult {
 }
 
 export interface BootstrapDeps {
-  db: Database;
+  /** A SQLite store: the audit row is appended through the open unit's WriteContext. */
+  store: SqliteStore;
   admins: AdminService;
   tokens: ApiTokenService;
   audit: AuditLog;
@@ -41,22 +41,18 @@ export async function bootstrapFirstAdmin(
   if ((await deps.admins.count()) > 0) return null;
   const tokenFile = join(dataDir, ADMIN_TOKEN_FILE);
   const fileToken = existsSync(tokenFile) ? (await readFile(tokenFile, "utf8")).trim() : null;
-  const { result, item } = await deps.db.write(async (tx) => {
+  const { result, item } = await deps.store.unit(async (tx) => {
     const { admin, password } = await deps.admins.createUnchecked(
       { email: BOOTSTRAP_ADMIN_EMAIL, name: "System admin", roleId: SYSTEM_ADMIN_ROLE_ID },
       tx,
     );
-    await tx.run("UPDATE admin_tokens SET admin_id = ? WHERE admin_id IS NULL", [admin.id]);
-    const kept =
-      fileToken !== null &&
-      (await tx.get("SELECT id FROM admin_tokens WHERE token_hash = ? AND revoked_at IS NULL", [
-        hashSecret(fileToken),
-      ])) !== undefined;
+    await deps.tokens.giveUnheldTo(tx, admin.id);
+    const kept = fileToken !== null && (await deps.tokens.isUnrevoked(tx, fileToken));
     const token = kept ? null : await deps.tokens.createUnlimited(tx, admin.id, "bootstrap");
     // Written before the commit: if the file cannot be written, no admin exists yet and the
     // next start tries again.
     if (token) await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
-    const item = await deps.audit.append(tx, {
+    const item = await deps.audit.append(deps.store.openUnitContext(), {
       actor: null,
       action: "admin.bootstrap",
       target: admin.id,

@@ -22,16 +22,16 @@ export interface Principal {
   mustResetPassword: boolean;
 }
 
-/** Columns of `roles` that give a role's rights. */
-export interface RoleRightsColumns {
+/** What gives a role its rights: the built-in system admin holds every right, added ones too. */
+export interface RoleRightsSource {
   id: string;
-  rights_json: string;
-  built_in: number;
+  builtIn: boolean;
+  storedRights: readonly Right[];
 }
 
-export function roleRights(role: RoleRightsColumns): Right[] {
-  if (role.built_in === 1 && role.id === SYSTEM_ADMIN_ROLE_ID) return [...RIGHTS];
-  return JSON.parse(role.rights_json) as Right[];
+export function roleRights(role: RoleRightsSource): Right[] {
+  if (role.builtIn && role.id === SYSTEM_ADMIN_ROLE_ID) return [...RIGHTS];
+  return [...role.storedRights];
 }
 
 /** Throws `forbidden` unless the principal holds `right`. */

@@ -7,7 +7,9 @@ import { MdmError } from "../errors.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
 import { newTimeOrderedId } from "../ids.js";
-import type { Database, WriteContext } from "../store/database.js";
+import type { RoleRecord, RoleRepository } from "../store/repositories/role-repository.js";
+import type { Queryable, Store } from "../store/store.js";
+import { isUniqueViolation } from "../store/unique-violation.js";
 import { type Principal, requireHoldsAll, requireOutranks, roleRights } from "./principal.js";
 import { normalizeRights, type Right } from "./rights.js";
 
@@ -22,28 +24,15 @@ export interface RoleView {
   updatedAt: string;
 }
 
-interface RoleRow {
-  id: string;
-  name: string;
-  rights_json: string;
-  built_in: number;
-  created_at: number;
-  updated_at: number;
-  admin_count: number;
-}
-
-const SELECT_ROLE = `SELECT r.*, (SELECT count(*) FROM admins AS a WHERE a.role_id = r.id) AS admin_count
-                     FROM roles AS r`;
-
-function viewFromRow(row: RoleRow): RoleView {
+function roleView(record: RoleRecord): RoleView {
   return {
-    id: row.id,
-    name: row.name,
-    builtIn: row.built_in === 1,
-    rights: roleRights(row),
-    adminCount: row.admin_count,
-    createdAt: new Date(row.created_at).toISOString(),
-    updatedAt: new Date(row.updated_at).toISOString(),
+    id: record.id,
+    name: record.name,
+    builtIn: record.builtIn,
+    rights: roleRights(record),
+    adminCount: record.adminCount,
+    createdAt: new Date(record.createdAtMs).toISOString(),
+    updatedAt: new Date(record.updatedAtMs).toISOString(),
   };
 }
 
@@ -57,20 +46,22 @@ export function normalizeRoleName(input: string): string {
 
 export class RoleService {
   constructor(
-    private readonly db: Database,
+    private readonly store: Store,
+    private readonly repository: RoleRepository,
     private readonly events: EventBus<ServerEvents>,
     private readonly clock: () => number,
   ) {}
 
   async list(): Promise<{ items: RoleView[]; nextCursor: null; total: number }> {
-    const rows = await this.db.all<RoleRow>(`${SELECT_ROLE} ORDER BY r.built_in DESC, r.name`);
-    return { items: rows.map(viewFromRow), nextCursor: null, total: rows.length };
+    const records = await this.repository.listRoles(this.store.db);
+    return { items: records.map(roleView), nextCursor: null, total: records.length };
   }
 
-  async get(roleId: string, tx: WriteContext = this.db): Promise<RoleView> {
-    const row = await tx.get<RoleRow>(`${SELECT_ROLE} WHERE r.id = ?`, [roleId]);
-    if (!row) throw new MdmError("role_not_found", `role '${roleId}' does not exist`);
-    return viewFromRow(row);
+  /** `q`: a unit's transaction, when called inside one. */
+  async get(roleId: string, q: Queryable = this.store.db): Promise<RoleView> {
+    const record = await this.repository.roleById(q, roleId);
+    if (!record) throw new MdmError("role_not_found", `role '${roleId}' does not exist`);
+    return roleView(record);
   }
 
   async create(actor: Principal, input: { name: string; rights: Right[] }): Promise<RoleView> {
@@ -79,13 +70,9 @@ export class RoleService {
     requireHoldsAll(actor, rights, `role '${name}'`);
     const now = this.clock();
     const id = newTimeOrderedId("rol", now);
-    await this.db.write(async (tx) => {
-      await this.requireNameFree(tx, name, null);
-      await tx.run(
-        "INSERT INTO roles (id, name, rights_json, built_in, created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)",
-        [id, name, JSON.stringify(rights), now, now],
-      );
-    });
+    await this.nameMustBeFree(name, () =>
+      this.store.unit((tx) => this.repository.insertRole(tx, { id, name, rights, createdAtMs: now })),
+    );
     return this.get(id);
   }
 
@@ -96,16 +83,14 @@ export class RoleService {
   ): Promise<{ before: RoleView; after: RoleView }> {
     const name = patch.name === undefined ? undefined : normalizeRoleName(patch.name);
     const rights = patch.rights === undefined ? undefined : normalizeRights(patch.rights);
-    const before = await this.db.write(async (tx) => {
-      const role = await this.editable(tx, actor, roleId);
-      if (rights) requireHoldsAll(actor, rights, `role '${role.name}'`);
-      if (name !== undefined) await this.requireNameFree(tx, name, roleId);
-      await tx.run(
-        "UPDATE roles SET name = coalesce(?, name), rights_json = coalesce(?, rights_json), updated_at = ? WHERE id = ?",
-        [name ?? null, rights ? JSON.stringify(rights) : null, this.clock(), roleId],
-      );
-      return role;
-    });
+    const before = await this.nameMustBeFree(name, () =>
+      this.store.unit(async (tx) => {
+        const role = await this.editable(tx, actor, roleId);
+        if (rights) requireHoldsAll(actor, rights, `role '${role.name}'`);
+        await this.repository.updateRole(tx, roleId, { name, rights }, this.clock());
+        return role;
+      }),
+    );
     // Holders' sessions and tokens carry the new rights from their next request on; open
     // event streams are re-checked now.
     if (rights) this.events.emit("access.changed", { reason: "role updated" });
@@ -113,20 +98,20 @@ export class RoleService {
   }
 
   async delete(actor: Principal, roleId: string): Promise<RoleView> {
-    return this.db.write(async (tx) => {
+    return this.store.unit(async (tx) => {
       const role = await this.editable(tx, actor, roleId);
       if (role.adminCount > 0) {
         throw new MdmError("role_in_use", `role '${role.name}' is held by ${role.adminCount} admin(s)`, {
           adminCount: role.adminCount,
         });
       }
-      await tx.run("DELETE FROM roles WHERE id = ?", [roleId]);
+      await this.repository.deleteRole(tx, roleId);
       return role;
     });
   }
 
   /** The role, if this actor may change it. */
-  private async editable(tx: WriteContext, actor: Principal, roleId: string): Promise<RoleView> {
+  private async editable(tx: Queryable, actor: Principal, roleId: string): Promise<RoleView> {
     const role = await this.get(roleId, tx);
     if (role.builtIn)
       throw new MdmError("role_built_in", `role '${role.name}' is built in and cannot change`);
@@ -137,11 +122,21 @@ export class RoleService {
     return role;
   }
 
-  private async requireNameFree(tx: WriteContext, name: string, exceptId: string | null): Promise<void> {
-    const clash = await tx.get<{ id: string }>("SELECT id FROM roles WHERE name = ? AND id != ?", [
-      name,
-      exceptId ?? "",
-    ]);
-    if (clash) throw new MdmError("role_name_taken", `a role named '${name}' exists`, { roleId: clash.id });
+  /**
+   * Runs a unit that may give a role `name`: the name's uniqueness (in any case) is the
+   * store's own, so two units taking one name at once cannot both succeed.
+   */
+  private async nameMustBeFree<T>(name: string | undefined, unit: () => Promise<T>): Promise<T> {
+    try {
+      return await unit();
+    } catch (err) {
+      if (name === undefined || !isUniqueViolation(err)) throw err;
+      const clash = await this.repository.roleByName(this.store.db, name);
+      throw new MdmError(
+        "role_name_taken",
+        `a role named '${name}' exists`,
+        clash ? { roleId: clash.id } : undefined,
+      );
+    }
   }
 }

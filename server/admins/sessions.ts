@@ -13,8 +13,9 @@ import { MdmError } from "../errors.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
 import { hashSecret, newSecret, newTimeOrderedId } from "../ids.js";
-import type { Database, WriteContext } from "../store/database.js";
-import { type AdminRow, SELECT_ADMIN } from "./accounts.js";
+import type { AdminRecord, AdminRepository } from "../store/repositories/admin-repository.js";
+import type { SessionRepository } from "../store/repositories/session-repository.js";
+import type { Queryable, Store } from "../store/store.js";
 import type { LoginLimiter, LoginLimitScope, LoginRefusal } from "./login-limiter.js";
 import { checkNewPassword, decoyPasswordHash, hashPassword, verifyPassword } from "./passwords.js";
 import type { Principal } from "./principal.js";
@@ -58,7 +59,10 @@ export type LoginResult =
     };
 
 export interface SessionServiceDeps {
-  db: Database;
+  store: Store;
+  repository: SessionRepository;
+  /** The accounts signing in: looked up by email, their sign-in and own password recorded. */
+  admins: AdminRepository;
   limiter: LoginLimiter;
   events: EventBus<ServerEvents>;
   clock: () => number;
@@ -66,6 +70,10 @@ export interface SessionServiceDeps {
 
 export class SessionService {
   constructor(private readonly deps: SessionServiceDeps) {}
+
+  private get repo(): SessionRepository {
+    return this.deps.repository;
+  }
 
   /**
    * Checks the password and opens a session. `loginDeviceToken`: the client's login-device
@@ -79,50 +87,54 @@ export class SessionService {
     loginDeviceToken: string | null = null,
   ): Promise<LoginResult> {
     const email = emailInput.trim().toLowerCase();
-    const row = await this.deps.db.get<AdminRow>(`${SELECT_ADMIN} WHERE a.email = ?`, [email]);
+    const admin = await this.deps.admins.adminByEmail(this.deps.store.db, email);
     const trustedDeviceHash =
-      row && loginDeviceToken ? await this.trustedDevice(row.id, loginDeviceToken) : null;
+      admin && loginDeviceToken ? await this.trustedDevice(admin.id, loginDeviceToken) : null;
     // Admitting counts the attempt at once, so attempts sent in parallel cannot all be admitted.
     const admission = this.deps.limiter.admitLogin(email, sourceAddress, trustedDeviceHash);
     if (!admission.admitted) {
       return {
         ok: false,
-        adminId: row?.id ?? null,
+        adminId: admin?.id ?? null,
         retryAfterSeconds: admission.retryAfterSeconds,
         error: loginRefused(admission, email),
       };
     }
     // An unknown email costs the same scrypt as a wrong password, so timing does not tell
     // which accounts exist.
-    const matches = await verifyPassword(password, row?.password_hash ?? (await decoyPasswordHash()));
-    if (!row?.password_hash || !matches || row.active !== 1) {
+    const matches = await verifyPassword(password, admin?.passwordHash ?? (await decoyPasswordHash()));
+    if (!admin?.passwordHash || !matches || !admin.active) {
       const outcome = admission.failed();
       if (outcome.clientDistrusted && trustedDeviceHash) await this.forgetLoginDevice(trustedDeviceHash);
       const throttled =
-        row && outcome.throttled ? { adminId: row.id, email: row.email, ...outcome.throttled } : undefined;
+        admin && outcome.throttled
+          ? { adminId: admin.id, email: admin.email, ...outcome.throttled }
+          : undefined;
       const error =
-        row?.password_hash && matches
-          ? new MdmError("account_deactivated", `admin account '${row.email}' is deactivated`)
+        admin?.passwordHash && matches
+          ? new MdmError("account_deactivated", `admin account '${admin.email}' is deactivated`)
           : new MdmError("invalid_credentials", "wrong email or password");
-      return { ok: false, adminId: row?.id ?? null, error, throttled };
+      return { ok: false, adminId: admin?.id ?? null, error, throttled };
     }
     admission.succeeded();
-    const opened = await this.open(row, sourceAddress, trustedDeviceHash, loginDeviceToken);
-    return { ok: true, adminId: row.id, email: row.email, ...opened };
+    const opened = await this.open(admin, sourceAddress, trustedDeviceHash, loginDeviceToken);
+    return { ok: true, adminId: admin.id, email: admin.email, ...opened };
   }
 
   /** The hash of the token when it names an unexpired login device of this admin. */
   private async trustedDevice(adminId: string, token: string): Promise<string | null> {
     const tokenHash = hashSecret(token);
-    const device = await this.deps.db.get<{ token_hash: string }>(
-      "SELECT token_hash FROM admin_login_devices WHERE token_hash = ? AND admin_id = ? AND expires_at > ?",
-      [tokenHash, adminId, this.deps.clock()],
+    const trusted = await this.repo.isTrustedLoginDevice(
+      this.deps.store.db,
+      tokenHash,
+      adminId,
+      this.deps.clock(),
     );
-    return device ? tokenHash : null;
+    return trusted ? tokenHash : null;
   }
 
   private async open(
-    admin: AdminRow,
+    admin: AdminRecord,
     sourceAddress: string,
     trustedDeviceHash: string | null,
     presentedDeviceToken: string | null,
@@ -137,84 +149,65 @@ export class SessionService {
       expiresAtMs: now + loginDeviceTtlMs,
       ttlMs: loginDeviceTtlMs,
     };
-    await this.deps.db.write(async (tx) => {
-      await tx.run(
-        `INSERT INTO admin_sessions (id, admin_id, token_hash, created_at, expires_at, source_address)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-        [sessionId, admin.id, hashSecret(token), now, expiresAtMs, sourceAddress],
-      );
-      await tx.run("UPDATE admins SET last_login_at = ? WHERE id = ?", [now, admin.id]);
+    await this.deps.store.unit(async (tx) => {
+      // First: sign-ins of one admin at once take their turn here (see markSignedIn), so the
+      // cap on login devices below counts every other sign-in's device.
+      await this.deps.admins.markSignedIn(tx, admin.id, now);
+      await this.repo.insertSession(tx, {
+        id: sessionId,
+        adminId: admin.id,
+        tokenHash: hashSecret(token),
+        createdAtMs: now,
+        expiresAtMs,
+        sourceAddress,
+      });
       if (trustedDeviceHash) {
-        await tx.run("UPDATE admin_login_devices SET last_used_at = ?, expires_at = ? WHERE token_hash = ?", [
-          now,
-          loginDevice.expiresAtMs,
-          trustedDeviceHash,
-        ]);
+        await this.repo.renewLoginDevice(tx, trustedDeviceHash, now, loginDevice.expiresAtMs);
         return;
       }
       // The client's cookie is about to be replaced: whatever login device it named is gone.
-      if (presentedDeviceToken) {
-        await tx.run("DELETE FROM admin_login_devices WHERE token_hash = ?", [
-          hashSecret(presentedDeviceToken),
-        ]);
-      }
-      await tx.run(
-        `INSERT INTO admin_login_devices (token_hash, admin_id, created_at, last_used_at, expires_at)
-         VALUES (?, ?, ?, ?, ?)`,
-        [hashSecret(loginDevice.token), admin.id, now, now, loginDevice.expiresAtMs],
-      );
+      if (presentedDeviceToken) await this.repo.deleteLoginDevice(tx, hashSecret(presentedDeviceToken));
+      await this.repo.insertLoginDevice(tx, {
+        tokenHash: hashSecret(loginDevice.token),
+        adminId: admin.id,
+        nowMs: now,
+        expiresAtMs: loginDevice.expiresAtMs,
+      });
       // Clients that keep no cookies (scripts) would otherwise add a row at every sign-in.
-      await tx.run(
-        `DELETE FROM admin_login_devices WHERE admin_id = ? AND token_hash NOT IN (
-           SELECT token_hash FROM admin_login_devices WHERE admin_id = ?
-           ORDER BY last_used_at DESC, created_at DESC LIMIT ?)`,
-        [admin.id, admin.id, maxLoginDevicesPerAdmin],
-      );
+      await this.repo.keepNewestLoginDevices(tx, admin.id, maxLoginDevicesPerAdmin);
     });
     return { sessionId, token, expiresAtMs, loginDevice };
   }
 
   private async forgetLoginDevice(tokenHash: string): Promise<void> {
-    await this.deps.db.write((tx) =>
-      tx.run("DELETE FROM admin_login_devices WHERE token_hash = ?", [tokenHash]),
-    );
+    await this.deps.store.unit((tx) => this.repo.deleteLoginDevice(tx, tokenHash));
   }
 
   /**
-   * Inside a caller's write: no browser stays trusted for the admin (their password was set by
+   * Inside a caller's unit: no browser stays trusted for the admin (their password was set by
    * someone else, or they were deactivated).
    */
-  async forgetLoginDevices(tx: WriteContext, adminId: string): Promise<number> {
-    const result = await tx.run("DELETE FROM admin_login_devices WHERE admin_id = ?", [adminId]);
-    return result.changes;
+  async forgetLoginDevices(q: Queryable, adminId: string): Promise<number> {
+    return this.repo.deleteLoginDevicesOf(q, adminId);
   }
 
   /** Ends one session; true if it was open. */
   async end(sessionId: string): Promise<boolean> {
-    const result = await this.deps.db.write((tx) =>
-      tx.run("UPDATE admin_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL", [
-        this.deps.clock(),
-        sessionId,
-      ]),
-    );
+    const ended = await this.deps.store.unit((tx) => this.repo.endSession(tx, sessionId, this.deps.clock()));
     this.deps.events.emit("access.changed", { reason: "logout" });
-    return result.changes > 0;
+    return ended;
   }
 
   /** Ends every open session of an admin; returns how many. */
   async endAllNow(adminId: string): Promise<number> {
-    const ended = await this.deps.db.write((tx) => this.endAll(tx, adminId));
+    const ended = await this.deps.store.unit((tx) => this.endAll(tx, adminId));
     this.deps.events.emit("access.changed", { reason: "logout everywhere" });
     return ended;
   }
 
-  /** Inside a caller's write: ends an admin's sessions, all or all but one. */
-  async endAll(tx: WriteContext, adminId: string, exceptSessionId: string | null = null): Promise<number> {
-    const result = await tx.run(
-      "UPDATE admin_sessions SET ended_at = ? WHERE admin_id = ? AND ended_at IS NULL AND id != ?",
-      [this.deps.clock(), adminId, exceptSessionId ?? ""],
-    );
-    return result.changes;
+  /** Inside a caller's unit: ends an admin's sessions, all or all but one. */
+  async endAll(q: Queryable, adminId: string, exceptSessionId: string | null = null): Promise<number> {
+    return this.repo.endSessionsOf(q, adminId, this.deps.clock(), exceptSessionId);
   }
 
   /**
@@ -229,17 +222,14 @@ export class SessionService {
     newPassword: string,
     sourceAddress: string,
   ): Promise<void> {
-    const row = await this.deps.db.get<{ password_hash: string | null }>(
-      "SELECT password_hash FROM admins WHERE id = ?",
-      [principal.adminId],
-    );
+    const admin = await this.deps.admins.adminById(this.deps.store.db, principal.adminId);
     const admission = this.deps.limiter.admitPasswordCheck(
       principal.email,
       sourceAddress,
       `${principal.credential.type}:${principal.credential.id}`,
     );
     if (!admission.admitted) throw passwordCheckRefused(admission);
-    if (!row?.password_hash || !(await verifyPassword(currentPassword, row.password_hash))) {
+    if (!admin?.passwordHash || !(await verifyPassword(currentPassword, admin.passwordHash))) {
       admission.failed();
       throw new MdmError("wrong_password", "the current password is wrong", { field: "currentPassword" });
     }
@@ -252,10 +242,12 @@ export class SessionService {
     }
     const passwordHash = await hashPassword(newPassword);
     const keep = principal.credential.type === "session" ? principal.credential.id : null;
-    await this.deps.db.write(async (tx) => {
-      await tx.run(
-        "UPDATE admins SET password_hash = ?, must_reset_password = 0, updated_at = ? WHERE id = ?",
-        [passwordHash, this.deps.clock(), principal.adminId],
+    await this.deps.store.unit(async (tx) => {
+      await this.deps.admins.setPassword(
+        tx,
+        principal.adminId,
+        { hash: passwordHash, mustReset: false },
+        this.deps.clock(),
       );
       await this.endAll(tx, principal.adminId, keep);
     });
@@ -265,14 +257,10 @@ export class SessionService {
   /** Forgets sessions that ended or expired more than a day ago, and expired login devices. */
   async prune(): Promise<number> {
     const now = this.deps.clock();
-    const before = now - 86_400_000;
-    return this.deps.db.write(async (tx) => {
-      const sessions = await tx.run("DELETE FROM admin_sessions WHERE expires_at < ? OR ended_at < ?", [
-        before,
-        before,
-      ]);
-      const devices = await tx.run("DELETE FROM admin_login_devices WHERE expires_at <= ?", [now]);
-      return sessions.changes + devices.changes;
+    return this.deps.store.unit(async (tx) => {
+      const sessions = await this.repo.deleteSessionsBefore(tx, now - 86_400_000);
+      const devices = await this.repo.deleteExpiredLoginDevices(tx, now);
+      return sessions + devices;
     });
   }
 }

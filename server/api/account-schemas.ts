@@ -4,6 +4,7 @@
  */
 import Type, { type TSchema } from "typebox";
 import { AUDIT_ACTIONS } from "../admins/audit-log.js";
+import { AUDIT_TARGET_KINDS } from "../admins/audit-targets.js";
 import { MAX_PASSWORD_LENGTH } from "../admins/passwords.js";
 import { RIGHTS } from "../admins/rights.js";
 
@@ -79,9 +80,16 @@ export const AuditItem = Type.Object(
     id: Type.String(),
     at: IsoTime,
     actor: Nullable(Type.Object({ id: Type.String(), email: Type.String() })),
+    actorEmail: Nullable(
+      Type.String({ description: "the actor's email; for a failed sign-in, the email tried (actor null)" }),
+    ),
     credentialId: Nullable(Type.String()),
     action: Type.String(),
     target: Nullable(Type.String()),
+    targetKind: Nullable(Type.Enum(AUDIT_TARGET_KINDS)),
+    targetName: Nullable(
+      Type.String({ description: "the target's name now (or as recorded, once it is gone)" }),
+    ),
     params: Type.Record(Type.String(), Type.Unknown()),
     outcome: Type.Union([Type.Literal("success"), Type.Literal("failure")]),
     errorCode: Nullable(Type.String()),
@@ -100,6 +108,20 @@ export const AuditQuery = Type.Object({
     }),
   ),
   target: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  // Case-insensitive substring filters, beside the exact ones.
+  actorContains: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 254, description: "part of the actor's email, any case" }),
+  ),
+  actionContains: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: "part of the action, any case" }),
+  ),
+  targetContains: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 128,
+      description: "part of the target's id or name (device, admin, role, token), any case",
+    }),
+  ),
   outcome: Type.Optional(Type.Union([Type.Literal("success"), Type.Literal("failure")])),
   since: Type.Optional(Type.String({ format: "date-time" })),
   until: Type.Optional(Type.String({ format: "date-time" })),

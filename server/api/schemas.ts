@@ -55,6 +55,14 @@ export const Reported = Type.Object({
   signingKeysVersion: Type.Optional(
     Type.Integer({ description: "the server key ring version the agent trusts; 0 when none is pinned" }),
   ),
+  configError: Type.Optional(
+    Nullable(
+      Type.Object(
+        { version: Type.Integer(), message: Type.String() },
+        { description: "why the device could not apply desired config `version`; null once one applies" },
+      ),
+    ),
+  ),
   telemetry: Nullable(Telemetry),
   reportedAt: IsoTime,
 });
@@ -80,6 +88,12 @@ export const Device = Type.Object(
       description:
         "the clock offset last measured exceeds the clock drift threshold (GET /settings/clock-drift)",
     }),
+    desiredChangedAt: Type.Optional(
+      Type.String({
+        format: "date-time",
+        description: "when the desired config took its current version (GET /devices/:id only)",
+      }),
+    ),
   },
   { $id: "Device" },
 );
@@ -131,6 +145,57 @@ export const CommandBody = Type.Object({
   ),
 });
 
+/** Filters on what devices report and when: the device list, its CSV export and fleet command targets alike. */
+export const DEVICE_REPORT_FILTERS = {
+  configPending: Type.Optional(
+    Type.Boolean({
+      description: "true: the device reports an older config version than desired, or has never reported",
+    }),
+  ),
+  notSeenForDays: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 3650,
+      description: "offline and not seen for at least this many days (never seen counts)",
+    }),
+  ),
+  agentVersion: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: "the agent version reported" }),
+  ),
+  timezone: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: "the time zone reported, under any of its names (Asia/Kolkata matches Asia/Calcutta)",
+    }),
+  ),
+};
+
+export const DeviceCounts = Type.Object({
+  total: Type.Integer({ description: "managed devices" }),
+  online: Type.Integer(),
+  offline: Type.Integer(),
+  locked: Type.Integer({ description: "whose screen is locked, as last reported" }),
+  clockDrift: Type.Integer({ description: "whose clock is off by more than the clock drift threshold" }),
+  configPending: Type.Integer({ description: "that have not applied their desired config (yet)" }),
+});
+
+const utcOffset = (description: string) =>
+  Type.String({ pattern: "^[+-]\\d{2}:\\d{2}$", description: `${description}, e.g. +05:30` });
+
+export const TimeZoneList = Type.Object({
+  zones: Type.Array(
+    Type.Object({
+      name: Type.String({ description: "the current IANA name, e.g. Asia/Kolkata" }),
+      aliases: Type.Array(Type.String(), { description: "older names of the zone, e.g. Asia/Calcutta" }),
+      city: Type.String(),
+      utcOffset: utcOffset("the offset in force now"),
+      standardOffset: utcOffset("the offset outside daylight saving time"),
+      daylightOffset: Nullable(utcOffset("the offset during daylight saving time; null without it")),
+    }),
+  ),
+});
+
 export const DeviceFilterSchema = Type.Object(
   {
     status: Type.Optional(DeviceStatusSchema),
@@ -139,6 +204,7 @@ export const DeviceFilterSchema = Type.Object(
     online: Type.Optional(Type.Boolean()),
     locked: Type.Optional(Type.Boolean()),
     clockDrift: Type.Optional(Type.Boolean()),
+    ...DEVICE_REPORT_FILTERS,
   },
   { additionalProperties: false },
 );

@@ -2,7 +2,7 @@
  * Fleet commands: one batch row plus one command per targeted device, created in a single
  * transaction. Progress is the count of the batch's commands per state.
  */
-import type { CommandAction } from "../../proto/wire.js";
+import type { CommandAction, CommandType } from "../../proto/wire.js";
 import type { DeviceFilter, DeviceService } from "../devices/device-service.js";
 import { MdmError } from "../errors.js";
 import { newTimeOrderedId } from "../ids.js";
@@ -18,6 +18,9 @@ import {
 import { type CommandService, Consequences, type IssueOptions } from "./command-service.js";
 
 export type BatchTarget = { deviceIds: string[] } | { all: true } | { filter: DeviceFilter };
+
+/** What a retry sends again: the commands that ended without the device doing them. */
+export const RETRYABLE_STATES: readonly CommandState[] = ["failed", "rejected", "expired"];
 
 /** One device's command of a fleet command. */
 export interface BatchCommandView extends CommandView {
@@ -40,7 +43,7 @@ export interface BatchView {
 
 interface BatchRow {
   id: string;
-  type: string;
+  type: CommandType;
   params_json: string;
   target_json: string;
   total: number;
@@ -86,6 +89,27 @@ export class BatchService {
     return this.get(batchId);
   }
 
+  /**
+   * A new fleet command with the same command, for the devices where this one failed, was
+   * rejected or expired. Devices no longer managed are skipped, as by {@link create}.
+   */
+  async retry(batchId: string, options: IssueOptions = {}): Promise<BatchView> {
+    const row = await this.getRow(batchId);
+    const failed = await this.db.all<{ device_id: string }>(
+      `SELECT DISTINCT device_id FROM commands
+       WHERE batch_id = ? AND state IN (SELECT value FROM json_each(?)) ORDER BY device_id`,
+      [batchId, JSON.stringify(RETRYABLE_STATES)],
+    );
+    if (failed.length === 0) {
+      throw new MdmError(
+        "batch_nothing_to_retry",
+        `batch '${batchId}' has no command that failed, was rejected or expired`,
+      );
+    }
+    const action = { type: row.type, ...JSON.parse(row.params_json) } as CommandAction;
+    return this.create({ deviceIds: failed.map((f) => f.device_id) }, action, options);
+  }
+
   private async resolveTarget(target: BatchTarget, tx: WriteContext): Promise<string[]> {
     if ("deviceIds" in target) {
       const unique = [...new Set(target.deviceIds)];
@@ -120,9 +144,13 @@ export class BatchService {
   }
 
   async get(batchId: string): Promise<BatchView> {
+    return this.viewOf(await this.getRow(batchId));
+  }
+
+  private async getRow(batchId: string): Promise<BatchRow> {
     const row = await this.db.get<BatchRow>("SELECT * FROM batches WHERE id = ?", [batchId]);
     if (!row) throw new MdmError("batch_not_found", `batch '${batchId}' does not exist`);
-    return this.viewOf(row);
+    return row;
   }
 
   /**

@@ -9,6 +9,7 @@ import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
 import { hashSecret, newDeviceId, newSecret, secretMatchesHash } from "../ids.js";
 import type { Logger } from "../logger.js";
+import { namesOfZone } from "../settings/time-zones.js";
 import { batchedLookup } from "../store/batched-lookup.js";
 import type { Database, SqlValue, WriteContext } from "../store/database.js";
 import { KeyedBatchWriter } from "../store/keyed-batch-writer.js";
@@ -32,7 +33,30 @@ export interface DeviceFilter {
   locked?: boolean;
   /** Whether the clock offset last measured exceeds the drift threshold. */
   clockDrift?: boolean;
+  /** Whether the device has not applied its desired config: an older version reported, or no report. */
+  configPending?: boolean;
+  /** Offline and not seen for at least this many days (a device never seen counts). */
+  notSeenForDays?: number;
+  /** The agent version last reported, exactly. */
+  agentVersion?: string;
+  /** The time zone last reported, under any of its names (`Asia/Kolkata` matches `Asia/Calcutta`). */
+  timezone?: string;
 }
+
+/** Managed devices per tile of the console's devices page, counted in one query. */
+export interface DeviceCounts {
+  total: number;
+  online: number;
+  offline: number;
+  locked: number;
+  clockDrift: number;
+  configPending: number;
+}
+
+/** A device whose reported applied config version is below the desired one, or that never reported. */
+const CONFIG_PENDING_SQL = "coalesce(reported_json ->> '$.appliedConfigVersion', -1) < desired_version";
+
+const DAY_MS = 86_400_000;
 
 /** Columns the device list can be sorted by, and the SQL that orders them (never null, so
  * that a keyset cursor can compare them). The clock offset sorts by size, either way off. */
@@ -92,6 +116,7 @@ function historyKey(state: DeviceState): string {
     state.signingKeysVersion,
     state.timeSyncError,
     state.agentVersion,
+    state.configError ?? null,
   ]);
 }
 
@@ -169,6 +194,37 @@ export class DeviceService {
     sort: DeviceSort | null = null,
   ): Promise<DeviceListPage> {
     const { where, params } = this.whereClause(filter);
+    const page = await this.page(filter, limit, cursor, sort);
+    const total =
+      (await this.deps.db.get<{ n: number }>(`SELECT count(*) AS n FROM devices ${where}`, params))?.n ?? 0;
+    return { ...page, total };
+  }
+
+  /**
+   * Every device matching the filter, in the sort's order, a page at a time: a fleet of 50 000
+   * is read in pages of `pageSize`, never held at once.
+   */
+  async *pagesMatching(
+    filter: DeviceFilter,
+    sort: DeviceSort | null,
+    pageSize: number,
+  ): AsyncGenerator<DeviceView[], void, undefined> {
+    let cursor: string | null = null;
+    do {
+      const page = await this.page(filter, pageSize, cursor, sort);
+      if (page.items.length > 0) yield page.items;
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+  }
+
+  /** One page of {@link list} without the total. */
+  private async page(
+    filter: DeviceFilter,
+    limit: number,
+    cursor: string | null,
+    sort: DeviceSort | null,
+  ): Promise<{ items: DeviceView[]; nextCursor: string | null }> {
+    const { where, params } = this.whereClause(filter);
     const expr = sort ? DEVICE_SORT_KEYS[sort.by] : null;
     const direction = sort?.descending ? "DESC" : "ASC";
     const pageClauses: string[] = [];
@@ -190,15 +246,28 @@ export class DeviceService {
       `SELECT *${expr ? `, ${expr} AS sort_value` : ""} FROM devices ${pageWhere} ORDER BY ${order} LIMIT ?`,
       [...pageParams, limit + 1],
     );
-    const total =
-      (await this.deps.db.get<{ n: number }>(`SELECT count(*) AS n FROM devices ${where}`, params))?.n ?? 0;
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     let nextCursor: string | null = null;
     if (rows.length > limit && last) {
       nextCursor = expr ? encodeSortCursor(last.sort_value ?? null, last.id) : last.id;
     }
-    return { items: page.map((r) => this.view(r)), nextCursor, total };
+    return { items: page.map((r) => this.view(r)), nextCursor };
+  }
+
+  /** How many managed devices are online, offline, locked, drifting and behind on config: one scan. */
+  async counts(): Promise<DeviceCounts> {
+    const row = await this.deps.db.get<DeviceCounts>(
+      `SELECT count(*) AS total,
+         coalesce(sum(online = 1), 0) AS online,
+         coalesce(sum(online = 0), 0) AS offline,
+         coalesce(sum(${DEVICE_SORT_KEYS.locked} = 1), 0) AS locked,
+         coalesce(sum(coalesce(${CLOCK_OFFSET_EXCEEDS_SQL}, 0)), 0) AS clockDrift,
+         coalesce(sum(${CONFIG_PENDING_SQL}), 0) AS configPending
+       FROM devices WHERE status = 'active'`,
+      [this.clockDrift.thresholdMs],
+    );
+    return row ?? { total: 0, online: 0, offline: 0, locked: 0, clockDrift: 0, configPending: 0 };
   }
 
   /** Ids of the devices matching a filter, for fleet commands. */
@@ -232,6 +301,21 @@ export class DeviceService {
         filter.clockDrift ? CLOCK_OFFSET_EXCEEDS_SQL : `NOT coalesce(${CLOCK_OFFSET_EXCEEDS_SQL}, 0)`,
       );
       params.push(this.clockDrift.thresholdMs);
+    }
+    if (filter.configPending !== undefined) {
+      clauses.push(filter.configPending ? CONFIG_PENDING_SQL : `NOT (${CONFIG_PENDING_SQL})`);
+    }
+    if (filter.notSeenForDays !== undefined) {
+      clauses.push("online = 0 AND coalesce(last_seen_at, 0) <= ?");
+      params.push(this.deps.clock() - filter.notSeenForDays * DAY_MS);
+    }
+    if (filter.agentVersion) {
+      clauses.push(`${DEVICE_SORT_KEYS.agentVersion} = ?`);
+      params.push(filter.agentVersion);
+    }
+    if (filter.timezone) {
+      clauses.push(`${DEVICE_SORT_KEYS.timezone} IN (SELECT value FROM json_each(?))`);
+      params.push(JSON.stringify(namesOfZone(filter.timezone)));
     }
     if (filter.q) {
       clauses.push("(name LIKE ? ESCAPE '\\' OR serial LIKE ? ESCAPE '\\')");
@@ -436,6 +520,46 @@ export class DeviceService {
       name: row.desired_name,
       time: { timezone: row.desired_timezone, ntpServer: row.desired_ntp_server },
     });
+  }
+
+  /**
+   * Sends the stored desired config again now, for a device stuck applying it. Refused for a
+   * device that is not managed, and for one that is offline (it gets the config when it
+   * connects; nothing can reach it before).
+   */
+  async resendDesiredConfig(deviceId: string): Promise<DeviceView> {
+    const row = await this.getRow(deviceId);
+    if (row.status !== "active") {
+      throw new MdmError("device_not_managed", `device '${deviceId}' is ${row.status}`, {
+        status: row.status,
+      });
+    }
+    if (!this.deps.gateway().isOnline(deviceId)) {
+      throw new MdmError(
+        "device_offline",
+        `device '${row.name}' (${deviceId}) is offline; it receives its desired config when it connects`,
+      );
+    }
+    await this.pushDesiredConfig(deviceId);
+    return this.view(row);
+  }
+
+  /**
+   * When the device's desired config took its current version. No column holds it; it is the
+   * latest of what changes the version: the enrollment (a device enrolls with the global time,
+   * and a returning one starts applying again), a change of the global date & time (every
+   * device's version moves), and a succeeded rename or set_time command of this device.
+   */
+  async desiredChangedAt(row: Pick<DeviceRow, "id" | "enrolled_at">): Promise<number> {
+    const found = await this.deps.db.get<{ at: number | null }>(
+      `SELECT max(
+         coalesce((SELECT updated_at FROM settings WHERE key = 'time'), 0),
+         coalesce((SELECT max(finished_at) FROM commands
+                   WHERE device_id = ? AND type IN ('rename', 'set_time') AND state = 'succeeded'), 0)
+       ) AS at`,
+      [row.id],
+    );
+    return Math.max(row.enrolled_at, found?.at ?? 0);
   }
 
   // ---- presence and reported state ----------------------------------------------------------

@@ -1,4 +1,4 @@
-import type { DeviceState, Telemetry, TimeSettings } from "../../proto/wire.js";
+import type { ConfigError, DeviceState, Telemetry, TimeSettings } from "../../proto/wire.js";
 import { isoOrNull as iso } from "../time-format.js";
 import { clockOffsetExceeds } from "./clock-drift.js";
 
@@ -26,6 +26,11 @@ export interface ReportedView {
   appliedConfigVersion: number;
   /** Absent in reports from agents older than command signing. */
   signingKeysVersion?: number;
+  /**
+   * Why the device could not apply desired config `version`; null when it applied the last one
+   * it received (or its agent does not say). Absent in reports stored before it existed.
+   */
+  configError?: ConfigError | null;
   telemetry: Telemetry | null;
   reportedAt: string;
 }
@@ -80,6 +85,7 @@ export function reportedFromState(state: DeviceState, receivedAtMs: number): Rep
     agentVersion: state.agentVersion,
     appliedConfigVersion: state.appliedConfigVersion,
     signingKeysVersion: state.signingKeysVersion,
+    configError: state.configError ?? null,
     telemetry: state.telemetry,
     reportedAt: new Date(receivedAtMs).toISOString(),
   };

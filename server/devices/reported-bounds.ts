@@ -5,8 +5,8 @@
  * UTF-16 are replaced. A field over its cap is cut (the rest of the report is kept) and the
  * caller is told which fields were cut, to log it.
  *
- * With these caps a stored state is at most about 34 KB of JSON (3 bytes per UTF-16 unit at
- * worst) and a state history row (the state without telemetry) at most about 3.2 KB.
+ * With these caps a stored state is at most about 36 KB of JSON (3 bytes per UTF-16 unit at
+ * worst) and a state history row (the state without telemetry) at most about 4.7 KB.
  */
 import { MAX_RESULT_CODE_LENGTH, MAX_RESULT_MESSAGE_LENGTH } from "../../proto/result-codes.js";
 import type { CommandResult, DeviceState, Telemetry } from "../../proto/wire.js";
@@ -19,6 +19,7 @@ export const REPORTED_LIMITS = {
   timezone: MAX_TIMEZONE_LENGTH,
   ntpServer: MAX_NTP_SERVER_LENGTH,
   timeSyncError: 512,
+  configError: 512,
   agentVersion: 64,
   model: 128,
   serial: 128,
@@ -91,6 +92,9 @@ function boundState(state: DeviceState, cuts: Cuts): DeviceState {
     timezone: cuts.text("timezone", state.timezone),
     ntpServer: cuts.nullableText("ntpServer", state.ntpServer),
     timeSyncError: cuts.nullableText("timeSyncError", state.timeSyncError),
+    configError: state.configError
+      ? { version: state.configError.version, message: cuts.text("configError", state.configError.message) }
+      : state.configError,
     agentVersion: cuts.text("agentVersion", state.agentVersion),
     model: cuts.text("model", state.model),
     serial: cuts.text("serial", state.serial),

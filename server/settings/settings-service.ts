@@ -11,6 +11,7 @@ import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
 import type { Database, WriteContext } from "../store/database.js";
 import { normalizeTimeSettings } from "./time-validation.js";
+import { TimeZoneCatalog } from "./time-zones.js";
 
 const TIME_KEY = "time";
 /** A device has applied the global time when it reports the desired config version or later
@@ -40,12 +41,17 @@ export interface TimeSettingsView extends TimeSettings {
 }
 
 export class SettingsService {
+  /** The zones an admin can choose for the date & time; validation accepts exactly these. */
+  readonly timeZones: TimeZoneCatalog;
+
   constructor(
     private readonly db: Database,
     private readonly devices: DeviceService,
     private readonly events: EventBus<ServerEvents>,
     private readonly clock: () => number,
-  ) {}
+  ) {
+    this.timeZones = new TimeZoneCatalog(clock);
+  }
 
   /** Inside a write unit, pass its context. */
   async time(tx: Pick<WriteContext, "get"> = this.db): Promise<TimeSettings> {

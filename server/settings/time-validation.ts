@@ -4,31 +4,37 @@
  */
 import { AUTO_TIMEZONE, type TimeSettings } from "../../proto/wire.js";
 import { MdmError } from "../errors.js";
+import { listedZoneName } from "./time-zones.js";
 
 /** Longer than any IANA zone name (the longest has 32 characters). */
 export const MAX_TIMEZONE_LENGTH = 64;
 /** A 253-character host name, a colon and a 5-digit port. */
 export const MAX_NTP_SERVER_LENGTH = 259;
 
-/** Returns the canonical IANA name (e.g. "europe/paris" → "Europe/Paris"), or "auto". */
+/**
+ * Returns the zone's current IANA name ("europe/paris" → "Europe/Paris", "Asia/Calcutta" →
+ * "Asia/Kolkata"), or "auto". Accepted are exactly the zones of GET /settings/timezones, under
+ * their current name or an alias (see time-zones.ts).
+ */
 export function normalizeTimezone(input: string): string {
   const zone = input.trim();
   if (zone.toLowerCase() === AUTO_TIMEZONE) return AUTO_TIMEZONE;
+  const invalid = () =>
+    new MdmError(
+      "invalid_timezone",
+      `'${input}' is not an IANA time zone (e.g. Europe/Paris; GET /settings/timezones lists them) or 'auto'`,
+    );
   // Offsets such as "+01:00" are valid for Intl but are not regions: a region follows DST.
-  if (zone === "" || /^[+-]/.test(zone) || /\s/.test(zone)) {
-    throw new MdmError(
-      "invalid_timezone",
-      `'${input}' is not an IANA time zone (e.g. Europe/Paris) or 'auto'`,
-    );
-  }
+  if (zone === "" || /^[+-]/.test(zone) || /\s/.test(zone)) throw invalid();
+  let resolved: string;
   try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+    resolved = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    throw new MdmError(
-      "invalid_timezone",
-      `'${input}' is not an IANA time zone (e.g. Europe/Paris) or 'auto'`,
-    );
+    throw invalid();
   }
+  const listed = listedZoneName(resolved);
+  if (!listed) throw invalid();
+  return listed;
 }
 
 const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;

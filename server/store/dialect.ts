@@ -23,6 +23,8 @@ export interface SqlDialect {
   rowNumber(alias: string, index: number): RawBuilder<number | null>;
   /** A case-insensitive substring match with LIKE's wildcards escaped. */
   containsInsensitive(column: RawBuilder<unknown> | string, needle: string): RawBuilder<boolean>;
+  /** Top-level field `key` of a JSON object kept as text, as a 64-bit integer (null when absent). */
+  jsonInteger(column: string, key: string): RawBuilder<number | null>;
 }
 
 const escapeLike = (needle: string) => `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -37,6 +39,7 @@ export const SQLITE_DIALECT: SqlDialect = {
   rowNumber: (alias, index) => sql`CAST(${sql.ref(`${alias}.value`)} ->> ${sql.lit(index)} AS INTEGER)`,
   // SQLite's LIKE ignores ASCII case already.
   containsInsensitive: (column, needle) => sql`${ref(column)} LIKE ${escapeLike(needle)} ESCAPE '\\'`,
+  jsonInteger: (column, key) => sql`CAST(${sql.ref(column)} ->> ${sql.lit(`$.${key}`)} AS INTEGER)`,
 };
 
 export const POSTGRES_DIALECT: SqlDialect = {
@@ -46,6 +49,8 @@ export const POSTGRES_DIALECT: SqlDialect = {
   rowText: (alias, index) => sql`${sql.ref(`${alias}.value`)} ->> ${sql.lit(index)}`,
   rowNumber: (alias, index) => sql`CAST(${sql.ref(`${alias}.value`)} ->> ${sql.lit(index)} AS BIGINT)`,
   containsInsensitive: (column, needle) => sql`${ref(column)} ILIKE ${escapeLike(needle)} ESCAPE '\\'`,
+  // The column is text: its JSON operators need it as jsonb.
+  jsonInteger: (column, key) => sql`CAST(CAST(${sql.ref(column)} AS jsonb) ->> ${sql.lit(key)} AS BIGINT)`,
 };
 
 export function dialectOf(name: StoreDialect): SqlDialect {

@@ -108,6 +108,7 @@ function expectedReported(state: DeviceState): Record<string, unknown> {
     agentVersion: state.agentVersion,
     appliedConfigVersion: state.appliedConfigVersion,
     signingKeysVersion: state.signingKeysVersion,
+    configError: state.configError ?? null,
     telemetry: state.telemetry,
   };
 }

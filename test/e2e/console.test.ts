@@ -184,6 +184,10 @@ describe("web console", () => {
     await page.getByLabel("Region", { exact: true }).selectOption("Asia/Tokyo");
     // Until it is saved, the device still runs the old setting: not applied yet.
     await page.getByRole("button", { name: "Save and apply to all devices" }).click();
+    await page
+      .getByRole("dialog", { name: "Change date & time on 1 device?" })
+      .getByRole("button", { name: "Apply to 1 device" })
+      .click();
     await page.getByText("Now: Asia/Tokyo").waitFor();
     await page
       .getByTestId("time-applied")
@@ -352,7 +356,12 @@ describe("web console", () => {
       .click();
     await tokenRow.waitFor({ state: "detached" });
 
-    for (const action of ["role.create", "admin.create", "token.create", "token.revoke"]) {
+    for (const action of [
+      "Created a role",
+      "Added an admin",
+      "Created an API token",
+      "Revoked an API token",
+    ]) {
       await auditTab.getByRole("cell", { name: action, exact: true }).first().waitFor();
     }
     await browser.screenshot("14-audit", auditTab);

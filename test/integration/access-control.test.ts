@@ -7,8 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
+import type { SimulatedDevice } from "../../agent/simulated-device.js";
 import { RIGHTS, type Right } from "../../server/admins/rights.js";
 import { createAdmin, createRole, login, TEST_PASSWORD, type TestAdmin } from "../helpers/admins.js";
+import { startDevice, uniqueSerial, waitForBatch, waitUntil } from "../helpers/devices.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
 type Need = Right | "signed-in" | "public";
@@ -67,6 +69,51 @@ async function batchOf(type: string): Promise<string> {
     target: { deviceIds: [await enrollDevice()] },
     command: { type },
   });
+  return res.body.id;
+}
+
+/** Agents started for rows that need a connected device; stopped at the end. */
+const agents: SimulatedDevice[] = [];
+
+/**
+ * A connected device that has applied its desired config and whose reports are stored: sending
+ * the config again changes nothing (the agent ignores a version it runs), so nothing moves
+ * while a row compares the store before and after.
+ */
+async function settledOnlineDevice(): Promise<string> {
+  const device = await startDevice(t, { serial: unique("ONLINE") });
+  agents.push(device);
+  await waitUntil(
+    t,
+    async () => {
+      const d = (
+        await t.api.get<{ desired: { version: number }; reported: { appliedConfigVersion: number } | null }>(
+          `/devices/${device.deviceId}`,
+        )
+      ).body;
+      return d.reported !== null && d.reported.appliedConfigVersion >= d.desired.version;
+    },
+    "the device applied its config",
+  );
+  await t.server.services.devices.drainWrites();
+  return device.deviceId;
+}
+
+/**
+ * A fleet command of `type` that failed on its one device, which is offline again by now: a
+ * retry only queues (nothing arrives later to change the store).
+ */
+async function failedBatchOf(type: string): Promise<string> {
+  const device = await startDevice(t, { serial: uniqueSerial("FAILING"), failureRate: 1 });
+  agents.push(device);
+  const res = await t.api.post<{ id: string }>("/batches", {
+    target: { deviceIds: [device.deviceId] },
+    command: { type },
+  });
+  await waitForBatch(t, res.body.id);
+  await device.stop();
+  await waitUntil(t, () => !t.server.gateway.isOnline(device.deviceId), "the device went offline");
+  await t.server.services.devices.drainWrites();
   return res.body.id;
 }
 
@@ -131,6 +178,28 @@ const ROWS: Row[] = [
   { method: "GET", route: "/api/v1/devices", need: "devices:read", ok: 200, prepare: fixed("/devices") },
   {
     method: "GET",
+    route: "/api/v1/devices/counts",
+    need: "devices:read",
+    ok: 200,
+    prepare: fixed("/devices/counts"),
+  },
+  {
+    method: "GET",
+    route: "/api/v1/devices/export.csv",
+    need: "devices:read",
+    ok: 200,
+    prepare: fixed("/devices/export.csv?status=active&sort=name"),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/devices/{id}/config/resend",
+    need: "devices:command",
+    ok: 202,
+    audit: "device.config_resend",
+    prepare: async () => ({ path: `/devices/${await settledOnlineDevice()}/config/resend` }),
+  },
+  {
+    method: "GET",
     route: "/api/v1/devices/{id}",
     need: "devices:read",
     ok: 200,
@@ -189,6 +258,23 @@ const ROWS: Row[] = [
   batchRow("deactivate", "devices:deactivate"),
   { method: "GET", route: "/api/v1/batches", need: "devices:read", ok: 200, prepare: fixed("/batches") },
   {
+    method: "POST",
+    route: "/api/v1/batches/{id}/retry",
+    need: "devices:command",
+    ok: 202,
+    audit: "batch.retry",
+    prepare: async () => ({ path: `/batches/${await failedBatchOf("lock")}/retry` }),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/batches/{id}/retry",
+    label: "factory_reset",
+    need: "devices:wipe",
+    ok: 202,
+    audit: "batch.retry",
+    prepare: async () => ({ path: `/batches/${await failedBatchOf("factory_reset")}/retry` }),
+  },
+  {
     method: "GET",
     route: "/api/v1/batches/{id}",
     need: "devices:read",
@@ -226,6 +312,13 @@ const ROWS: Row[] = [
     need: "devices:read",
     ok: 200,
     prepare: fixed("/settings/time"),
+  },
+  {
+    method: "GET",
+    route: "/api/v1/settings/timezones",
+    need: "devices:read",
+    ok: 200,
+    prepare: fixed("/settings/timezones"),
   },
   {
     method: "GET",
@@ -473,6 +566,13 @@ const ROWS: Row[] = [
   },
   // audit
   { method: "GET", route: "/api/v1/audit", need: "audit:read", ok: 200, prepare: fixed("/audit") },
+  {
+    method: "GET",
+    route: "/api/v1/audit/export.csv",
+    need: "audit:read",
+    ok: 200,
+    prepare: fixed("/audit/export.csv?outcome=failure"),
+  },
 ];
 
 /** Every row of every table, so any write shows. */
@@ -495,7 +595,12 @@ async function call(method: string, attempt: Attempt, token: string | null) {
     body: method === "GET" ? undefined : JSON.stringify(attempt.body ?? {}),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as { error?: { code: string } }) : null };
+  // Exports answer CSV; only JSON answers carry an error code to read.
+  const json = response.headers.get("content-type")?.startsWith("application/json") === true;
+  return {
+    status: response.status,
+    body: text && json ? (JSON.parse(text) as { error?: { code: string } }) : null,
+  };
 }
 
 /** Every event the server announced since the last call. */
@@ -533,7 +638,10 @@ beforeAll(async () => {
   signedIn = await createAdmin(t, { roleId: emptyRoleId });
   recordAnnouncements();
 });
-afterAll(async () => t.cleanup());
+afterAll(async () => {
+  await Promise.all(agents.map((d) => d.stop({ abrupt: true })));
+  await t.cleanup();
+});
 
 describe("access control", () => {
   it("has a row for every route of the API", async () => {

@@ -108,6 +108,13 @@ describe("codec", () => {
     expect(decodeDeviceState(encodeDeviceState(state))).toEqual(state);
     const withState = { ...result, status: "succeeded" as const, errorCode: "", message: "", state };
     expect(decodeCommandResult(encodeCommandResult(withState))).toEqual(withState);
+    // Why a desired config did not apply: the version and the reason, or nothing at all.
+    const failing = {
+      ...state,
+      configError: { version: 4, message: "time zone 'Asia/Kolkata' is not installed" },
+    };
+    expect(decodeDeviceState(encodeDeviceState(failing))).toEqual(failing);
+    expect(decodeDeviceState(encodeDeviceState({ ...state, configError: null })).configError).toBeUndefined();
   });
 
   it("round-trips a desired config with the signed key set, and the key set itself", () => {

@@ -13,13 +13,6 @@ const STATEMENT =
 const QUERY_LAYER = /from\s+["'](kysely|pg|sqlite3)["']/;
 
 const NOT_MOVED_YET = new Set([
-  "server/admin-cli.ts",
-  "server/admins/sessions.ts",
-  "server/admins/bootstrap.ts",
-  "server/admins/credentials.ts",
-  "server/admins/accounts.ts",
-  "server/admins/api-tokens.ts",
-  "server/admins/roles.ts",
   "server/admins/audit-log.ts",
   "server/settings/settings-service.ts",
   "server/devices/device-service.ts",

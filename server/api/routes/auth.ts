@@ -101,6 +101,7 @@ export function authRoutes(app: App, { sessions, authenticator, audit }: ApiServ
         if (result.error.code !== "too_many_attempts") {
           await recordAudit(audit, request, {
             actor: null,
+            attemptedEmail: email,
             action: "auth.login",
             target: result.adminId,
             params: { email },

@@ -120,6 +120,45 @@ export function commandRoutes(app: App, { commands, batches, audit }: ApiService
     },
   );
 
+  app.post(
+    "/batches/:id/retry",
+    {
+      config: { right: rightOfBatch(batches) },
+      schema: {
+        tags: ["batches"],
+        summary: "Send the same command again to the devices where a fleet command failed",
+        description:
+          "A new fleet command for the devices whose command failed, was rejected or expired (those no " +
+          "longer managed are skipped). 409 batch_nothing_to_retry when there are none.",
+        params: IdParams,
+        body: Type.Optional(
+          Type.Object(
+            { ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 * 24 * 3600 })) },
+            { additionalProperties: false },
+          ),
+        ),
+        response: { 202: Batch },
+      },
+    },
+    async (request, reply) => {
+      const batch = await audited(
+        audit,
+        request,
+        {
+          action: "batch.retry",
+          target: request.params.id,
+          fromResult: (b) => ({ params: { batchId: b.id, total: b.total, skipped: b.skipped } }),
+        },
+        () =>
+          batches.retry(request.params.id, {
+            ttlSeconds: request.body?.ttlSeconds,
+            actor: request.admin?.email ?? null,
+          }),
+      );
+      return reply.code(202).send(batch);
+    },
+  );
+
   app.get(
     "/batches/:id",
     {

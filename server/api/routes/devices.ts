@@ -1,11 +1,46 @@
+import { Readable } from "node:stream";
 import Type from "typebox";
+import { deviceCsv } from "../../devices/device-csv.js";
 import { DEVICE_SORT_KEYS, type DeviceSortKey } from "../../devices/device-service.js";
 import { audited } from "../audit-request.js";
 import { rightOfCommandBody } from "../command-rights.js";
 import type { ApiServices, App } from "../context.js";
-import { Command, CommandBody, Device, DeviceStatusSchema, LimitCursor, Page } from "../schemas.js";
+import {
+  Command,
+  CommandBody,
+  DEVICE_REPORT_FILTERS,
+  Device,
+  DeviceCounts,
+  DeviceStatusSchema,
+  LimitCursor,
+  Page,
+} from "../schemas.js";
 
 const DeviceParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/** Filters and order of the device list, shared by its CSV export. */
+const DeviceListQuery = {
+  online: Type.Optional(Type.Boolean()),
+  status: Type.Optional(DeviceStatusSchema),
+  model: Type.Optional(Type.String({ maxLength: 128 })),
+  q: Type.Optional(Type.String({ maxLength: 128, description: "substring of name or serial" })),
+  locked: Type.Optional(Type.Boolean({ description: "the screen lock last reported" })),
+  clockDrift: Type.Optional(
+    Type.Boolean({
+      description: "true: clocks off by more than the clock drift threshold; false: the rest",
+    }),
+  ),
+  ...DEVICE_REPORT_FILTERS,
+  sort: Type.Optional(
+    Type.Enum(Object.keys(DEVICE_SORT_KEYS) as DeviceSortKey[], {
+      description: "order by this column (default: id); clockOffsetMs sorts by size",
+    }),
+  ),
+  order: Type.Optional(Type.Enum(["asc", "desc"], { default: "asc" })),
+};
+
+/** Devices read from the store per page while a CSV export streams. */
+const EXPORT_PAGE_SIZE = 500;
 
 export function deviceRoutes(app: App, { devices, commands, audit }: ApiServices): void {
   app.get(
@@ -15,25 +50,7 @@ export function deviceRoutes(app: App, { devices, commands, audit }: ApiServices
       schema: {
         tags: ["devices"],
         summary: "List devices",
-        querystring: Type.Object({
-          online: Type.Optional(Type.Boolean()),
-          status: Type.Optional(DeviceStatusSchema),
-          model: Type.Optional(Type.String({ maxLength: 128 })),
-          q: Type.Optional(Type.String({ maxLength: 128, description: "substring of name or serial" })),
-          locked: Type.Optional(Type.Boolean({ description: "the screen lock last reported" })),
-          clockDrift: Type.Optional(
-            Type.Boolean({
-              description: "true: clocks off by more than the clock drift threshold; false: the rest",
-            }),
-          ),
-          sort: Type.Optional(
-            Type.Enum(Object.keys(DEVICE_SORT_KEYS) as DeviceSortKey[], {
-              description: "order by this column (default: id); clockOffsetMs sorts by size",
-            }),
-          ),
-          order: Type.Optional(Type.Enum(["asc", "desc"], { default: "asc" })),
-          ...LimitCursor,
-        }),
+        querystring: Type.Object({ ...DeviceListQuery, ...LimitCursor }),
         response: { 200: Type.Object({ ...Page(Device).properties, total: Type.Integer() }) },
       },
     },
@@ -49,17 +66,96 @@ export function deviceRoutes(app: App, { devices, commands, audit }: ApiServices
   );
 
   app.get(
+    "/devices/counts",
+    {
+      config: { right: "devices:read" },
+      schema: {
+        tags: ["devices"],
+        summary: "Managed devices online, offline, locked, with clock drift and not applying their config",
+        description: "Every count the console's tiles show, from one query.",
+        response: { 200: DeviceCounts },
+      },
+    },
+    async () => devices.counts(),
+  );
+
+  app.get(
+    "/devices/export.csv",
+    {
+      config: { right: "devices:read" },
+      schema: {
+        tags: ["devices"],
+        summary: "The devices matching the filters, as CSV",
+        description:
+          "RFC 4180 with a header row: id, name, serial, model, status, online, last_seen_at, locked, " +
+          "timezone, clock_offset_ms, agent_version, applied_config_version, desired_config_version. " +
+          "The same filters and order as GET /devices; streamed, read from the store a page at a time. " +
+          "Text that a spreadsheet would run as a formula (starting with = + - @) gets a leading '.",
+        querystring: Type.Object(DeviceListQuery),
+        produces: ["text/csv"],
+      },
+    },
+    async (request, reply) => {
+      const { sort, order, ...filter } = request.query;
+      const pages = devices.pagesMatching(
+        filter,
+        sort ? { by: sort, descending: order === "desc" } : null,
+        EXPORT_PAGE_SIZE,
+      );
+      const stamp = new Date().toISOString().replace(/[-:]/g, "").slice(0, 15);
+      return reply
+        .type("text/csv; charset=utf-8")
+        .header("content-disposition", `attachment; filename="devices-${stamp}.csv"`)
+        .send(Readable.from(deviceCsv(pages)));
+    },
+  );
+
+  app.get(
     "/devices/:id",
     {
       config: { right: "devices:read" },
       schema: {
         tags: ["devices"],
-        summary: "One device, desired and reported",
+        summary: "One device, desired and reported, and since when its desired config is what it is",
         params: DeviceParams,
         response: { 200: Device },
       },
     },
-    async (request) => devices.view(await devices.getRow(request.params.id)),
+    async (request) => {
+      const row = await devices.getRow(request.params.id);
+      const desiredChangedAt = new Date(await devices.desiredChangedAt(row)).toISOString();
+      return { ...devices.view(row), desiredChangedAt };
+    },
+  );
+
+  app.post(
+    "/devices/:id/config/resend",
+    {
+      config: { right: "devices:command" },
+      schema: {
+        tags: ["devices"],
+        summary: "Send the device its desired config again now",
+        description:
+          "For a device that has not applied its desired config: the stored config is pushed again and " +
+          "the device tries once more. 409 device_offline for a device that is not connected (it gets " +
+          "the config when it connects), 409 device_not_managed for one that is not managed.",
+        params: DeviceParams,
+        response: { 202: Type.Object({ version: Type.Integer(), device: Device }) },
+      },
+    },
+    async (request, reply) => {
+      const device = await audited(
+        audit,
+        request,
+        {
+          action: "device.config_resend",
+          target: request.params.id,
+          fromResult: (d) => ({ params: { version: d.desired.version } }),
+        },
+        () => devices.resendDesiredConfig(request.params.id),
+      );
+      return reply.code(202).send({ version: device.desired.version, device });
+    },
   );
 
   app.get(

@@ -9,6 +9,7 @@ import {
   Page,
   TimeSettingsBody,
   TimeSettingsView,
+  TimeZoneList,
 } from "../schemas.js";
 
 export function settingsRoutes(app: App, { settings, audit }: ApiServices): void {
@@ -23,6 +24,23 @@ export function settingsRoutes(app: App, { settings, audit }: ApiServices): void
       },
     },
     async () => settings.timeView(),
+  );
+
+  app.get(
+    "/settings/timezones",
+    {
+      config: { right: "devices:read" },
+      schema: {
+        tags: ["settings"],
+        summary: "The IANA time zones a date & time setting accepts",
+        description:
+          "Each zone under its current name (Asia/Kolkata, Europe/Kyiv), with its older names (accepted " +
+          "too, stored as the current name), its city, and its UTC offset now, outside and during " +
+          "daylight saving time.",
+        response: { 200: TimeZoneList },
+      },
+    },
+    async () => ({ zones: settings.timeZones.list() }),
   );
 
   app.get(

@@ -3,6 +3,7 @@
  * sets at login; an API token (kept for this tab only) is sent as a bearer token instead.
  * Errors become ApiError with the server's stable `code`.
  */
+import { ServerClock } from "./server-clock";
 
 export class ApiError extends Error {
   constructor(
@@ -20,6 +21,8 @@ const TOKEN_KEY = "pmdm.apiToken";
 export class Api {
   /** Called when the server no longer knows who we are (401). */
   onUnauthorized: (() => void) | null = null;
+  /** The server's time, from the Date header of every answer. */
+  readonly serverClock = new ServerClock();
 
   get token(): string | null {
     return sessionStorage.getItem(TOKEN_KEY);
@@ -41,6 +44,7 @@ export class Api {
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
     let response: Response;
+    const sentAtMs = Date.now();
     try {
       response = await fetch(`/api/v1${path}`, {
         method,
@@ -51,6 +55,7 @@ export class Api {
     } catch {
       throw new ApiError(0, "network", "The server cannot be reached. Check the connection and try again.");
     }
+    this.serverClock.observeDateHeader(response.headers.get("date"), sentAtMs, Date.now());
     if (response.status === 204) return undefined as T;
     const text = await response.text();
     let parsed: unknown = null;

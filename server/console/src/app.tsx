@@ -2,23 +2,15 @@
  * The console shell: who is signed in (or the login page), the sidebar and header with the
  * live-connection indicator, the toasts, and which page the path shows.
  */
-import type { ComponentChildren } from "preact";
 import { useContext, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Api, ApiError } from "./api";
 import { EventStream, type StreamState } from "./events";
 import { Icon } from "./icons";
-import { AdminsPage } from "./pages/admins";
-import { AuditPage } from "./pages/audit";
-import { ConnectPage } from "./pages/connect";
-import { DeviceDetailsPage } from "./pages/device-details";
-import { DevicesPage } from "./pages/devices";
-import { FleetPage } from "./pages/fleet";
 import { LoginPage, ResetPasswordPage } from "./pages/login";
-import { RolesPage } from "./pages/roles";
-import { TimeSettingsPage } from "./pages/time-settings";
-import { TokensPage } from "./pages/tokens";
 import { navigate, useLocation } from "./router";
+import { RoutedPage, rightOfPath } from "./routes";
 import { type Session, SessionContext, type ToastTone } from "./session";
+import "./styles/shell.css";
 import type { Me, Right } from "./types";
 import { Link, Menu, Spinner } from "./ui";
 
@@ -137,6 +129,14 @@ function SignedIn(props: {
     };
   }, [events]);
   useEffect(() => setNavOpen(false), [location.path]);
+  const home = homePath(me.rights);
+  // The start page is the first one the admin may open; the address says which at once, so the
+  // sidebar marks it and Back does not return to the bare "/".
+  const path = location.path === "/" || location.path === "" ? home : location.path;
+  useEffect(() => {
+    if (path !== location.path) navigate(`${path}${window.location.search}`, { replace: true });
+  }, [path, location.path]);
+  const account = accountLabels(me);
 
   const session = useMemo<Session>(() => {
     const rights = new Set(me.rights);
@@ -146,6 +146,7 @@ function SignedIn(props: {
       me,
       viaToken: props.viaToken,
       can: (right: Right) => rights.has(right),
+      mayOpen: (path: string) => mayOpen(path.split("?")[0] ?? path, rights),
       toast(message, tone = "info") {
         const id = Date.now() + Math.random();
         setToasts((list) => [...list.slice(-3), { id, message, tone }]);
@@ -167,7 +168,7 @@ function SignedIn(props: {
         Skip to content
       </a>
       <div class={`shell ${navOpen ? "nav-open" : ""}`}>
-        <Sidebar path={location.path} />
+        <Sidebar path={path} home={home} />
         <div class="shell-main">
           <header class="topbar">
             <button
@@ -182,12 +183,12 @@ function SignedIn(props: {
             <div class="topbar-spacer" />
             <ConnectionIndicator state={streamState} />
             <div class="account">
-              <span class="account-name">
-                <strong>{me.name}</strong>
-                <span class="muted">{me.role.name}</span>
+              <span class="account-name" data-testid="account-name">
+                <strong>{account.who}</strong>
+                <span class="muted">{account.role}</span>
               </span>
               <Menu
-                label="Account"
+                label={account.menuLabel}
                 buttonLabel={<span class="avatar">{initials(me.name)}</span>}
                 items={[
                   ...(props.viaToken
@@ -204,6 +205,8 @@ function SignedIn(props: {
                           },
                         },
                       ]),
+                  { label: "API docs", onSelect: () => window.open(API_DOCS_PATH, "_blank", "noopener") },
+                  "separator",
                   { label: "Sign out", onSelect: () => void session.signOut() },
                 ]}
               />
@@ -215,7 +218,7 @@ function SignedIn(props: {
             </div>
           )}
           <main id="main" class="content" tabIndex={-1}>
-            <Routes path={location.path} />
+            <RoutedPage path={path} home={home} />
           </main>
         </div>
         {navOpen && (
@@ -231,6 +234,17 @@ function SignedIn(props: {
       </div>
     </SessionContext.Provider>
   );
+}
+
+/**
+ * How the header names the admin: the name, or the email where the name only repeats the
+ * role's (the first admin is called "System admin", like its role), then the role apart.
+ */
+export function accountLabels(me: Me): { who: string; role: string; menuLabel: string } {
+  const sameAsRole = me.name.trim().toLowerCase() === me.role.name.trim().toLowerCase();
+  const who = sameAsRole || !me.name.trim() ? me.email : me.name;
+  const identity = who === me.email ? me.email : `${me.name} (${me.email})`;
+  return { who, role: me.role.name, menuLabel: `Account of ${identity}, role ${me.role.name}` };
 }
 
 function initials(name: string): string {
@@ -265,45 +279,69 @@ interface NavItem {
   href: string;
   label: string;
   icon: string;
-  right?: Right;
 }
 
+/** The sidebar; each page's right comes from the route table, so the two cannot disagree. */
 const NAV: { section: string; items: NavItem[] }[] = [
   {
     section: "Devices",
     items: [
-      { href: "/devices", label: "Devices", icon: "devices", right: "devices:read" },
-      { href: "/fleet", label: "Fleet actions", icon: "fleet", right: "devices:read" },
-      { href: "/connect", label: "Connect a device", icon: "connect", right: "enrollment:manage" },
+      { href: "/devices", label: "Devices", icon: "devices" },
+      { href: "/fleet", label: "Fleet actions", icon: "fleet" },
+      { href: "/connect", label: "Connect a device", icon: "connect" },
     ],
   },
   {
     section: "Settings",
-    items: [{ href: "/settings/time", label: "Date and time", icon: "clock", right: "devices:read" }],
+    items: [{ href: "/settings/time", label: "Date and time", icon: "clock" }],
   },
   {
     section: "Administration",
     items: [
-      { href: "/admins", label: "Admins", icon: "admins", right: "admins:manage" },
-      { href: "/roles", label: "Roles", icon: "roles", right: "roles:manage" },
+      { href: "/admins", label: "Admins", icon: "admins" },
+      { href: "/roles", label: "Roles", icon: "roles" },
       { href: "/tokens", label: "API tokens", icon: "tokens" },
-      { href: "/audit", label: "Audit log", icon: "audit", right: "audit:read" },
+      { href: "/audit", label: "Audit log", icon: "audit" },
     ],
   },
 ];
 
-function Sidebar(props: { path: string }) {
+/** The server's interactive API documentation (not a console page: it opens on its own). */
+const API_DOCS_PATH = "/api/docs";
+
+function mayOpen(href: string, rights: ReadonlySet<string>): boolean {
+  const right = rightOfPath(href);
+  return right === undefined || rights.has(right);
+}
+
+/**
+ * The first page of the sidebar that one of the admin's rights opens; the API tokens (open to
+ * everyone) for an admin whose role opens none.
+ */
+export function homePath(rights: readonly string[]): string {
+  const held = new Set(rights);
+  for (const group of NAV) {
+    for (const item of group.items) {
+      const right = rightOfPath(item.href);
+      if (right !== undefined && held.has(right)) return item.href;
+    }
+  }
+  return "/tokens";
+}
+
+function Sidebar(props: { path: string; home: string }) {
   const session = useSessionSafe();
+  const held = new Set<string>(session?.me.rights ?? []);
   return (
     <nav class="sidebar" aria-label="Main">
-      <Link href="/devices" class="brand">
+      <Link href={props.home} class="brand">
         <span class="brand-mark" aria-hidden="true" />
         <span>
           portal<strong>mdm</strong>
         </span>
       </Link>
       {NAV.map((group) => {
-        const visible = group.items.filter((item) => !item.right || session?.can(item.right));
+        const visible = group.items.filter((item) => mayOpen(item.href, held));
         if (visible.length === 0) return null;
         return (
           <div class="nav-group" key={group.section}>
@@ -330,40 +368,43 @@ function Sidebar(props: { path: string }) {
           </div>
         );
       })}
+      <div class="nav-group">
+        <p class="nav-section">Help</p>
+        <ul>
+          <li>
+            <a href={API_DOCS_PATH} class="nav-link" target="_blank" rel="noopener">
+              <span class="nav-icon">
+                <DocsIcon />
+              </span>
+              API docs
+              <span class="visually-hidden"> (opens in a new tab)</span>
+            </a>
+          </li>
+        </ul>
+      </div>
     </nav>
+  );
+}
+
+function DocsIcon() {
+  return (
+    <svg
+      width={18}
+      height={18}
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      stroke-width="1.8"
+      stroke-linecap="round"
+      stroke-linejoin="round"
+      aria-hidden="true"
+      focusable="false"
+    >
+      <path d="M4 4h6a2 2 0 0 1 2 2v14a2 2 0 0 0-2-2H4zM20 4h-6a2 2 0 0 0-2 2v14a2 2 0 0 1 2-2h6z" />
+    </svg>
   );
 }
 
 function useSessionSafe(): Session | null {
   return useContext(SessionContext);
-}
-
-function Routes(props: { path: string }): ComponentChildren {
-  const { path } = props;
-  if (path === "/" || path === "") {
-    // The devices are the home page; the address says so without a second render.
-    history.replaceState(null, "", `/devices${location.search}`);
-    return <DevicesPage />;
-  }
-  const device = /^\/devices\/([^/]+)$/.exec(path);
-  if (device) return <DeviceDetailsPage deviceId={decodeURIComponent(device[1]!)} />;
-  if (path === "/devices") return <DevicesPage />;
-  const batch = /^\/fleet\/([^/]+)$/.exec(path);
-  if (batch) return <FleetPage batchId={decodeURIComponent(batch[1]!)} />;
-  if (path === "/fleet") return <FleetPage batchId={null} />;
-  if (path === "/connect") return <ConnectPage />;
-  if (path === "/settings/time") return <TimeSettingsPage />;
-  if (path === "/admins") return <AdminsPage />;
-  if (path === "/roles") return <RolesPage />;
-  if (path === "/tokens") return <TokensPage />;
-  if (path === "/audit") return <AuditPage />;
-  if (path === "/account/password") return <ResetPasswordPage embedded />;
-  return (
-    <div class="empty">
-      <p class="empty-title">Page not found</p>
-      <p>
-        <Link href="/devices">Go to devices</Link>
-      </p>
-    </div>
-  );
 }

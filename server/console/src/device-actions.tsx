@@ -39,7 +39,12 @@ export function useDeviceActions(options: { withDetails?: boolean } = {}) {
       type,
       ...body,
     });
-    session.toast(`${LABELS[type]} sent to ${device.name}`, "success");
+    session.toast(
+      type === "rename"
+        ? `Renamed '${device.name}' to '${body.name}'`
+        : `${LABELS[type]} sent to ${device.name}`,
+      "success",
+    );
     return command;
   };
 
@@ -60,6 +65,15 @@ export function useDeviceActions(options: { withDetails?: boolean } = {}) {
       disabled: !allowed || !managed,
       reason: !allowed ? `Needs the ${right} right` : `The device is ${device.status}`,
     };
+  };
+
+  /** Not offered for a screen the device reports locked: there is nothing to lock. */
+  const lockItem = (device: Device): MenuItem => {
+    const lock = item(device, "lock", "Lock screen", () => {
+      send(device, "lock").catch((err) => session.toast(String(err.message ?? err), "error"));
+    });
+    if (lock.disabled || !device.reported?.locked) return lock;
+    return { ...lock, disabled: true, reason: "The screen is already locked" };
   };
 
   /**
@@ -88,9 +102,7 @@ export function useDeviceActions(options: { withDetails?: boolean } = {}) {
         ]
       : []),
     item(device, "rename", "Edit device name", () => setPending({ kind: "rename", device })),
-    item(device, "lock", "Lock screen", () => {
-      send(device, "lock").catch((err) => session.toast(String(err.message ?? err), "error"));
-    }),
+    lockItem(device),
     item(device, "reboot", "Reboot", () => setPending({ kind: "confirm", device, type: "reboot" })),
     "separator",
     item(

@@ -14,6 +14,8 @@ export interface Session {
   /** Signed in with an API token rather than a password. */
   viaToken: boolean;
   can(right: Right): boolean;
+  /** Whether this admin holds the right the page at `path` needs (links to others stay text). */
+  mayOpen(path: string): boolean;
   toast(message: string, tone?: ToastTone): void;
   signOut(): Promise<void>;
 }

@@ -57,6 +57,8 @@ export interface Reported {
   bootTime: string;
   agentVersion: string;
   appliedConfigVersion: number;
+  /** Why the device could not apply desired config `version`; null or absent when it applied. */
+  configError?: { version: number; message: string } | null;
   telemetry: Telemetry | null;
   reportedAt: string;
 }
@@ -74,6 +76,28 @@ export interface Device {
   reported: Reported | null;
   /** The last measured clock offset exceeds the clock drift threshold. */
   clockOffsetExceeded: boolean;
+  /** When the desired config took its current version (only from GET /devices/:id). */
+  desiredChangedAt?: string;
+}
+
+/** GET /devices/counts: managed devices per tile of the devices page. */
+export interface DeviceCounts {
+  total: number;
+  online: number;
+  offline: number;
+  locked: number;
+  clockDrift: number;
+  configPending: number;
+}
+
+/** A zone of GET /settings/timezones. */
+export interface TimeZone {
+  name: string;
+  aliases: string[];
+  city: string;
+  utcOffset: string;
+  standardOffset: string;
+  daylightOffset: string | null;
 }
 
 export interface ClockDriftView {
@@ -228,12 +252,29 @@ export interface ApiToken {
   expired?: boolean;
 }
 
+export type AuditTargetKind =
+  | "device"
+  | "command"
+  | "batch"
+  | "admin"
+  | "role"
+  | "api_token"
+  | "enrollment_token"
+  | "setting"
+  | "signing_key";
+
 export interface AuditEntry {
   id: string;
   at: string;
   actor: { id: string; email: string } | null;
+  /** The signed-in actor's email, or the email a failed sign-in tried (then `actor` is null). */
+  actorEmail: string | null;
+  credentialId: string | null;
   action: string;
   target: string | null;
+  targetKind: AuditTargetKind | null;
+  /** The target's name (a device's, an admin's email, a role's), when the server knows it. */
+  targetName: string | null;
   params: unknown;
   outcome: "success" | "failure";
   errorCode?: string | null;

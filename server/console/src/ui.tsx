@@ -1,5 +1,11 @@
 /** The console's building blocks: badges, dialogs, menus, progress, page frames. */
-import type { AnchorHTMLAttributes, ComponentChildren } from "preact";
+import {
+  type AnchorHTMLAttributes,
+  type ComponentChildren,
+  cloneElement,
+  isValidElement,
+  type VNode,
+} from "preact";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { errorMessage } from "./api";
 import { commandErrorLabel, formatCount } from "./format";
@@ -429,17 +435,51 @@ export function BatchProgress(props: { counts: Record<CommandState, number>; tot
   );
 }
 
+/**
+ * A labelled control with its hint and its error. The control `children` renders gets the
+ * id, and is linked here to the hint and the error (`aria-describedby`) and marked
+ * `aria-invalid` while there is an error, so every form says the same to a screen reader.
+ */
 export function Field(props: {
   label: string;
   hint?: ComponentChildren;
+  /** What is wrong with the value, shown under the control; nothing when it is fine. */
+  error?: ComponentChildren;
   children: (id: string) => ComponentChildren;
 }) {
   const id = useId();
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  const hasError =
+    props.error !== undefined && props.error !== null && props.error !== false && props.error !== "";
+  const control = props.children(id);
+  const linked = isValidElement(control)
+    ? cloneElement(control as VNode<Record<string, unknown>>, {
+        "aria-describedby":
+          [
+            (control.props as Record<string, unknown>)["aria-describedby"],
+            props.hint ? hintId : null,
+            hasError ? errorId : null,
+          ]
+            .filter(Boolean)
+            .join(" ") || undefined,
+        "aria-invalid": hasError ? true : (control.props as Record<string, unknown>)["aria-invalid"],
+      })
+    : control;
   return (
-    <div class="field">
+    <div class={`field ${hasError ? "has-error" : ""}`}>
       <label for={id}>{props.label}</label>
-      {props.children(id)}
-      {props.hint && <p class="hint">{props.hint}</p>}
+      {linked}
+      {props.hint && (
+        <p class="hint" id={hintId}>
+          {props.hint}
+        </p>
+      )}
+      {hasError && (
+        <p class="field-error" id={errorId} role="alert">
+          {props.error}
+        </p>
+      )}
     </div>
   );
 }

@@ -24,6 +24,17 @@ describe("boundDeviceState", () => {
     expect(cut.sort()).toEqual(["agentVersion", "name"]);
   });
 
+  it("cuts why a desired config did not apply, and keeps its version", () => {
+    const { state, cut } = boundDeviceState({
+      ...validState("x"),
+      configError: { version: 7, message: `no\u0000${"r".repeat(2000)}` },
+    });
+    expect(state.configError?.version).toBe(7);
+    expect(state.configError?.message).toHaveLength(REPORTED_LIMITS.configError);
+    expect(state.configError?.message.startsWith("no\ufffdr")).toBe(true);
+    expect(cut).toEqual(["configError"]);
+  });
+
   it("replaces control characters and lone surrogates, and never cuts a surrogate pair in half", () => {
     const emoji = "\u{1F600}";
     const name = "a".repeat(REPORTED_LIMITS.name - 1) + emoji;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isMdmError } from "../../../server/errors.js";
 import { normalizeNtpServer, normalizeTimezone } from "../../../server/settings/time-validation.js";
+import { RENAMED_ZONES, TimeZoneCatalog } from "../../../server/settings/time-zones.js";
 
 describe("normalizeTimezone", () => {
   it("accepts auto in any case", () => {
@@ -13,14 +14,45 @@ describe("normalizeTimezone", () => {
     expect(normalizeTimezone("UTC")).toBe("UTC");
   });
 
-  it.each(["", "Mars/Olympus", "+01:00", "-0500", "Europe/ Paris", "GMT+25"])("refuses %j", (zone) => {
-    try {
-      normalizeTimezone(zone);
-      expect.unreachable();
-    } catch (err) {
-      expect(isMdmError(err, "invalid_timezone")).toBe(true);
+  it("stores a renamed zone under its current name, whichever name it is given", () => {
+    expect(normalizeTimezone("Asia/Calcutta")).toBe("Asia/Kolkata");
+    expect(normalizeTimezone("Asia/Kolkata")).toBe("Asia/Kolkata");
+    expect(normalizeTimezone("europe/kiev")).toBe("Europe/Kyiv");
+    expect(normalizeTimezone("Asia/Rangoon")).toBe("Asia/Yangon");
+    expect(normalizeTimezone("Asia/Katmandu")).toBe("Asia/Kathmandu");
+    expect(normalizeTimezone("Asia/Saigon")).toBe("Asia/Ho_Chi_Minh");
+    expect(normalizeTimezone("Etc/UTC")).toBe("UTC");
+  });
+
+  it("accepts exactly the listed zones: each under its name and every alias, as that name", () => {
+    const zones = new TimeZoneCatalog(() => Date.UTC(2026, 0, 15)).list();
+    expect(zones.length).toBeGreaterThan(400);
+    const accepted = zones.flatMap((z) =>
+      [z.name, ...z.aliases].map((name) => [name, normalizeTimezone(name)]),
+    );
+    expect(
+      accepted.filter(
+        ([given, stored]) =>
+          stored !== zones.find((z) => z.name === given || z.aliases.includes(given!))?.name,
+      ),
+    ).toEqual([]);
+    // Every renamed zone ICU still calls by its old name is listed under its new one.
+    for (const [old, current] of Object.entries(RENAMED_ZONES)) {
+      expect(zones.find((z) => z.name === current)?.aliases, current).toContain(old);
     }
   });
+
+  it.each(["", "Mars/Olympus", "+01:00", "-0500", "Europe/ Paris", "GMT+25", "Etc/GMT+5"])(
+    "refuses %j",
+    (zone) => {
+      try {
+        normalizeTimezone(zone);
+        expect.unreachable();
+      } catch (err) {
+        expect(isMdmError(err, "invalid_timezone")).toBe(true);
+      }
+    },
+  );
 });
 
 describe("normalizeNtpServer", () => {

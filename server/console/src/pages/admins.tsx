@@ -1,10 +1,23 @@
 /** Admins: who may sign in, with which role; add, edit, deactivate, set or force a new password. */
 import { useEffect, useState } from "preact/hooks";
+import { errorOfField, formError } from "../form-errors";
 import { formatDateTime } from "../format";
 import { useTitle } from "../hooks";
+import { useSearchParam } from "../router";
 import { useSession } from "../session";
 import type { Admin, Page, Role } from "../types";
-import { Badge, ConfirmDialog, Dialog, ErrorNote, Field, Menu, PageHeader, SecretBox, Spinner } from "../ui";
+import {
+  Badge,
+  ConfirmDialog,
+  Dialog,
+  EmptyState,
+  ErrorNote,
+  Field,
+  Menu,
+  PageHeader,
+  SecretBox,
+  Spinner,
+} from "../ui";
 
 /** Loads a whole list (admins, roles, tokens are few). */
 export function useList<T>(path: string) {
@@ -40,6 +53,12 @@ export function AdminsPage() {
   const [created, setCreated] = useState<{ email: string; password: string } | null>(null);
 
   const roleOptions = roles.items ?? [];
+  // The search is in the address (`?q=`): the audit log links here with an admin's email.
+  const [search, setSearch] = useSearchParam("q");
+  const needle = search.trim().toLowerCase();
+  const shown = (admins.items ?? []).filter(
+    (a) => !needle || a.name.toLowerCase().includes(needle) || a.email.toLowerCase().includes(needle),
+  );
   const close = () => setEditing(null);
   const done = async (message: string) => {
     session.toast(message, "success");
@@ -67,8 +86,25 @@ export function AdminsPage() {
           <SecretBox label="Generated password" value={created.password} />
         </div>
       )}
+      <div class="toolbar">
+        <div class="search">
+          <label for="admin-search" class="visually-hidden">
+            Search admins
+          </label>
+          <input
+            id="admin-search"
+            class="input"
+            type="search"
+            placeholder="Search by name or email"
+            value={search}
+            onInput={(e) => setSearch(e.currentTarget.value)}
+          />
+        </div>
+      </div>
       {!admins.items ? (
         <Spinner />
+      ) : shown.length === 0 ? (
+        <EmptyState title="No admin matches the search" />
       ) : (
         <div class="table-card">
           <div class="table-scroll">
@@ -86,7 +122,7 @@ export function AdminsPage() {
                 </tr>
               </thead>
               <tbody>
-                {admins.items.map((a) => (
+                {shown.map((a) => (
                   <tr key={a.id}>
                     <td>
                       <strong>{a.name}</strong>
@@ -195,9 +231,8 @@ function AdminDialog(props: {
   const { api } = useSession();
   const [email, setEmail] = useState(props.admin?.email ?? "");
   const [name, setName] = useState(props.admin?.name ?? "");
-  const [roleId, setRoleId] = useState(
-    props.admin?.role?.id ?? props.admin?.roleId ?? props.roles[0]?.id ?? "system_admin",
-  );
+  // A new admin gets no role until one is chosen: what they may do is never a default.
+  const [roleId, setRoleId] = useState(props.admin?.role?.id ?? props.admin?.roleId ?? "");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   return (
@@ -230,14 +265,14 @@ function AdminDialog(props: {
           <button type="button" class="button" onClick={props.onClose}>
             Cancel
           </button>
-          <button type="submit" class="button button-primary" disabled={busy}>
+          <button type="submit" class="button button-primary" disabled={busy || !roleId}>
             {props.admin ? "Save" : "Add admin"}
           </button>
         </>
       }
     >
       {!props.admin && (
-        <Field label="Email">
+        <Field label="Email" error={errorOfField(error, "email")}>
           {(id) => (
             <input
               id={id}
@@ -250,7 +285,7 @@ function AdminDialog(props: {
           )}
         </Field>
       )}
-      <Field label="Name">
+      <Field label="Name" error={errorOfField(error, "name")}>
         {(id) => (
           <input
             id={id}
@@ -261,9 +296,24 @@ function AdminDialog(props: {
           />
         )}
       </Field>
-      <Field label="Role">
+      <Field
+        label="Role"
+        hint={props.admin ? undefined : "What they may do: choose the role with only the rights they need."}
+        error={errorOfField(error, "roleId")}
+      >
         {(id) => (
-          <select id={id} class="input" value={roleId} onChange={(e) => setRoleId(e.currentTarget.value)}>
+          <select
+            id={id}
+            class="input"
+            required
+            value={roleId}
+            onChange={(e) => setRoleId(e.currentTarget.value)}
+          >
+            {!roleId && (
+              <option value="" disabled>
+                Choose a role
+              </option>
+            )}
             {props.roles.map((r) => (
               <option key={r.id} value={r.id}>
                 {r.name}
@@ -277,7 +327,7 @@ function AdminDialog(props: {
           A first password is generated and shown once; the new admin must change it at first sign-in.
         </p>
       )}
-      <ErrorNote error={error} />
+      <ErrorNote error={formError(error, ["email", "name", "roleId"])} />
     </Dialog>
   );
 }
@@ -310,7 +360,11 @@ function PasswordDialog(props: { admin: Admin; onClose: () => void; onSaved: () 
         </>
       }
     >
-      <Field label="New password" hint="At least 12 characters. They must change it at next sign-in.">
+      <Field
+        label="New password"
+        hint="At least 12 characters. They must change it at next sign-in."
+        error={errorOfField(error, "password")}
+      >
         {(id) => (
           <input
             id={id}
@@ -322,7 +376,7 @@ function PasswordDialog(props: { admin: Admin; onClose: () => void; onSaved: () 
           />
         )}
       </Field>
-      <ErrorNote error={error} />
+      <ErrorNote error={formError(error, ["password"])} />
     </Dialog>
   );
 }

@@ -9,10 +9,11 @@ import { timeAgo } from "../format";
 import { useServerEvents, useTitle } from "../hooks";
 import { useSession } from "../session";
 import type { ClaimedDevice, Device, EnrolledDeviceConflict } from "../types";
-import { Card, ConfirmDialog, EmptyState, Field, Link, OnlineBadge, PageHeader } from "../ui";
+import { Card, ConfirmDialog, Field, Link, OnlineBadge, PageHeader } from "../ui";
 import { EnrollmentTokens } from "./enrollment-tokens";
 
-const RIGHT = "enrollment:manage";
+/** The code's format, as the placeholder shows it and the hint describes it. */
+const CODE_EXAMPLE = "ABCD-EFGH";
 
 /** Letters only, upper case, with the dash after four: what the device shows. */
 function normalizeCode(input: string): string {
@@ -32,26 +33,17 @@ function enrolledConflictOf(err: unknown): EnrolledDeviceConflict | null {
     : null;
 }
 
+/** Needs enrollment:manage; the shell's route table checks it before this page is built. */
 export function ConnectPage() {
   useTitle("Connect a device");
-  const session = useSession();
-  const allowed = session.can(RIGHT);
   return (
     <>
       <PageHeader
         title="Connect a device"
         subtitle="Start the display; it shows an 8-letter code. Type it here."
       />
-      {allowed ? (
-        <>
-          <ClaimByCode />
-          <EnrollmentTokens />
-        </>
-      ) : (
-        <EmptyState title={`Connecting devices needs the ${RIGHT} right`}>
-          Ask an admin who manages roles to give it to yours.
-        </EmptyState>
-      )}
+      <ClaimByCode />
+      <EnrollmentTokens />
     </>
   );
 }
@@ -132,24 +124,26 @@ function ClaimByCode() {
       <div class="grid-2">
         <Card title="Code on the device">
           <form onSubmit={submit} class="connect-form">
-            <Field label="Device code" hint="For example BCDF-GHJK. Codes expire after a few minutes.">
+            <Field
+              label="Device code"
+              hint={`8 letters as the device shows them, like ${CODE_EXAMPLE}: any case, the dash optional. Codes expire after a few minutes.`}
+              error={error}
+            >
               {(id) => (
                 <input
                   id={id}
                   class="input code-input mono"
                   autocomplete="off"
                   spellcheck={false}
-                  placeholder="ABCD-EFGH"
+                  placeholder={CODE_EXAMPLE}
                   value={code}
-                  onInput={(e) => setCode(normalizeCode(e.currentTarget.value))}
+                  onInput={(e) => {
+                    setCode(normalizeCode(e.currentTarget.value));
+                    setError(null);
+                  }}
                 />
               )}
             </Field>
-            {error && (
-              <p class="error-note" role="alert">
-                {error}
-              </p>
-            )}
             <button type="submit" class="button button-primary" disabled={code.length !== 9 || busy}>
               {busy ? "Connecting…" : "Connect"}
             </button>

@@ -9,10 +9,10 @@ import {
   formatDuration,
   formatOffset,
   formatTime,
-  timeAgo,
   timezoneLabel,
 } from "../format";
-import { useNow, useResync, useServerEvents, useTitle } from "../hooks";
+import { useResync, useServerEvents, useTitle } from "../hooks";
+import { sinceServerTime, useServerNow } from "../server-clock";
 import { useSession } from "../session";
 import type { Command, Device, Page, Reported } from "../types";
 import {
@@ -29,6 +29,7 @@ import {
   OnlineBadge,
   Spinner,
 } from "../ui";
+import "../styles/devices.css";
 
 export function DeviceDetailsPage(props: { deviceId: string }) {
   const session = useSession();
@@ -40,7 +41,7 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
   const [error, setError] = useState<unknown>(null);
   /** An accepted command whose ending awaits the admin's confirmation. */
   const [ending, setEnding] = useState<Command | null>(null);
-  const now = useNow(5000);
+  const now = useServerNow(5000);
   const actions = useDeviceActions();
   useTitle(device?.name ?? "Device");
 
@@ -93,8 +94,17 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
         });
         return;
       }
-      if (event.type === "device.updated" && data.device?.id === props.deviceId)
-        return setDevice(data.device);
+      if (event.type === "device.updated" && data.device?.id === props.deviceId) {
+        const updated = data.device;
+        // The event's view lacks when the desired config changed; a new version asks again.
+        setDevice((d) =>
+          d && d.desired.version === updated.desired.version
+            ? { ...updated, desiredChangedAt: d.desiredChangedAt }
+            : updated,
+        );
+        if (device?.desired.version !== updated.desired.version) void load();
+        return;
+      }
       if (data.deviceId !== props.deviceId) return;
       if (event.type === "device.clock_drift") {
         setDevice((d) => d && { ...d, clockOffsetExceeded: data.exceeded ?? false });
@@ -151,13 +161,13 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
             <DeviceStatusBadge status={device.status} />
             {r?.locked && <Badge tone="blue">Screen locked</Badge>}
             {drifting && (
-              <Badge tone="red" title="The clock offset exceeds the clock drift threshold">
+              <Badge tone="amber" title="The clock offset exceeds the clock drift threshold">
                 Clock drift
               </Badge>
             )}
             <span class="muted">
               {device.model} · <span class="mono">{device.serial}</span> · last seen{" "}
-              {timeAgo(device.lastSeenAt, now)}
+              {sinceServerTime(device.lastSeenAt, now)}
             </span>
           </p>
         </div>
@@ -172,13 +182,15 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
 
       <div class="grid-2">
         <Card title="Desired and reported">
-          <table class="table table-compact" aria-label="Desired and reported configuration">
+          <table class="table table-compact compare-table" aria-label="Desired and reported configuration">
             <thead>
               <tr>
-                <th scope="col">Setting</th>
+                <th scope="col" class="col-setting">
+                  Setting
+                </th>
                 <th scope="col">Desired</th>
                 <th scope="col">Reported</th>
-                <th scope="col">
+                <th scope="col" class="col-match">
                   <span class="visually-hidden">Match</span>
                 </th>
               </tr>
@@ -211,14 +223,15 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
               </tr>
             </tbody>
           </table>
+          <ConfigStatus device={device} nowMs={now} />
           {r?.timeSyncError && (
             <p class="error-note" role="status">
               Time sync problem: {r.timeSyncError}
             </p>
           )}
           <p class="muted small">
-            Last time sync {r?.lastTimeSyncAt ? timeAgo(r.lastTimeSyncAt, now) : "never"} · state reported{" "}
-            {r ? timeAgo(r.reportedAt, now) : "never"}
+            Last time sync {r?.lastTimeSyncAt ? sinceServerTime(r.lastTimeSyncAt, now) : "never"} · state
+            reported {r ? sinceServerTime(r.reportedAt, now) : "never"}
           </p>
         </Card>
 
@@ -340,6 +353,69 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
         </ConfirmDialog>
       )}
     </>
+  );
+}
+
+/**
+ * A device that has not applied its desired config: since when, why (when the device says),
+ * and a way to send it again.
+ */
+function ConfigStatus(props: { device: Device; nowMs: number }) {
+  const session = useSession();
+  const { device } = props;
+  const [busy, setBusy] = useState(false);
+  const r = device.reported;
+  const version = device.desired.version;
+  if (r && r.appliedConfigVersion >= version) return null;
+  const reason = r?.configError ?? null;
+  const canResend = session.can("devices:command");
+  const managed = device.status === "active";
+  const disabledReason = !canResend
+    ? "Needs the devices:command right"
+    : !managed
+      ? `The device is ${device.status}`
+      : !device.online
+        ? "The device is offline; it gets the config when it connects"
+        : undefined;
+  const resend = async () => {
+    setBusy(true);
+    try {
+      await session.api.post(`/devices/${encodeURIComponent(device.id)}/config/resend`);
+      session.toast(`Config v${version} sent to ${device.name} again`, "success");
+    } catch (err) {
+      session.toast(err instanceof Error ? err.message : String(err), "error");
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="config-status" role="status" data-testid="config-status">
+      <p>
+        <strong>
+          {r ? `Applying v${version}` : `Waiting for v${version}`}
+          {device.desiredChangedAt && ` since ${formatTime(device.desiredChangedAt)}`}
+        </strong>{" "}
+        <span class="muted">
+          {device.desiredChangedAt && `(${sinceServerTime(device.desiredChangedAt, props.nowMs)}) `}
+          {r ? `· the device runs v${r.appliedConfigVersion}` : "· the device has not reported yet"}
+        </span>
+      </p>
+      <button
+        type="button"
+        class="button button-small"
+        disabled={busy || disabledReason !== undefined}
+        title={disabledReason}
+        onClick={() => void resend()}
+      >
+        {busy ? "Sending…" : "Re-send"}
+      </button>
+      {reason && (
+        <p class="config-reason text-error">
+          The device could not apply v{reason.version}: {reason.message}
+        </p>
+      )}
+      {disabledReason && canResend && managed && <p class="config-reason muted small">{disabledReason}.</p>}
+    </div>
   );
 }
 

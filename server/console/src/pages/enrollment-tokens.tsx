@@ -4,8 +4,10 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { query } from "../api";
+import { errorOfField, formError } from "../form-errors";
 import { formatCount, formatDateTime, timeAgo } from "../format";
 import { useNow, useResync, useServerEvents, useThrottled } from "../hooks";
+import { useSearchParam } from "../router";
 import { useSession } from "../session";
 import {
   ENROLLMENT_TOKEN_STATES,
@@ -46,6 +48,13 @@ const STATE_TONES: Record<EnrollmentTokenState, Tone> = {
 
 type StateFilter = EnrollmentTokenState | "all";
 
+/** The creation form's fields, as the API names them in a refusal. */
+const TOKEN_FORM_FIELDS = ["name", "maxUses", "expiresInSeconds"];
+
+function isStateFilter(value: string): value is StateFilter {
+  return value === "all" || (ENROLLMENT_TOKEN_STATES as readonly string[]).includes(value);
+}
+
 /** What a token is called in sentences: its name, or its id when it has none. */
 function tokenLabel(token: EnrollmentToken): string {
   return token.name || `token ${token.id}`;
@@ -59,7 +68,10 @@ function stateAt(token: EnrollmentToken, nowMs: number): EnrollmentTokenState {
 export function EnrollmentTokens() {
   const session = useSession();
   const { api } = session;
-  const [filter, setFilter] = useState<StateFilter>("usable");
+  // In the address (`?tokens=`), so a reload or Back keeps it; usable when absent.
+  const [filterParam, setFilterParam] = useSearchParam("tokens");
+  const filter: StateFilter = isStateFilter(filterParam) ? filterParam : "usable";
+  const setFilter = (next: StateFilter) => setFilterParam(next === "usable" ? null : next);
   const [tokens, setTokens] = useState<EnrollmentToken[] | null>(null);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -307,7 +319,7 @@ function CreateTokenForm(props: { onCreated: (label: string, token: string) => P
         }
       }}
     >
-      <Field label="Token name">
+      <Field label="Token name" error={errorOfField(error, "name")}>
         {(id) => (
           <input
             id={id}
@@ -319,7 +331,7 @@ function CreateTokenForm(props: { onCreated: (label: string, token: string) => P
           />
         )}
       </Field>
-      <Field label="Devices">
+      <Field label="Devices" error={errorOfField(error, "maxUses")}>
         {(id) => (
           <input
             id={id}
@@ -332,7 +344,7 @@ function CreateTokenForm(props: { onCreated: (label: string, token: string) => P
           />
         )}
       </Field>
-      <Field label="Valid for (hours)">
+      <Field label="Valid for (hours)" error={errorOfField(error, "expiresInSeconds")}>
         {(id) => (
           <input
             id={id}
@@ -348,7 +360,7 @@ function CreateTokenForm(props: { onCreated: (label: string, token: string) => P
       <button type="submit" class="button" disabled={busy}>
         {busy ? "Creating…" : "Create token"}
       </button>
-      <ErrorNote error={error} />
+      <ErrorNote error={formError(error, TOKEN_FORM_FIELDS)} />
     </form>
   );
 }

@@ -2,8 +2,10 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../api";
 import { RIGHT_OF } from "../device-actions";
-import { COMMAND_LABELS, formatCount, formatDateTime, plural, timeAgo } from "../format";
-import { useNow, useResync, useServerEvents, useThrottled, useTitle } from "../hooks";
+import { COMMAND_LABELS, formatCount, formatDateTime, plural } from "../format";
+import { useResync, useServerEvents, useThrottled, useTitle } from "../hooks";
+import { navigate } from "../router";
+import { sinceServerTime, useServerNow } from "../server-clock";
 import { useSession } from "../session";
 import type { Batch, BatchCommand, Command, Page } from "../types";
 import {
@@ -19,6 +21,12 @@ import {
   PageHeader,
   Spinner,
 } from "../ui";
+import "../styles/devices.css";
+
+/** What a retry sends again: the commands that ended without the device doing them. */
+const RETRYABLE_STATES = ["failed", "rejected", "expired"] as const;
+/** Fleet actions that cannot be undone: a retry asks for the device count to be typed. */
+const IRREVERSIBLE: ReadonlySet<string> = new Set(["factory_reset", "deactivate"]);
 
 export function FleetPage(props: { batchId: string | null }) {
   return props.batchId ? <BatchDetails batchId={props.batchId} /> : <BatchList />;
@@ -29,7 +37,7 @@ function BatchList() {
   const { api } = useSession();
   const [batches, setBatches] = useState<Batch[] | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const now = useNow();
+  const now = useServerNow();
   const load = async () => {
     try {
       setBatches((await api.get<Page<Batch>>("/batches?limit=30")).items);
@@ -70,7 +78,7 @@ function BatchList() {
                 <span class="muted">{plural(b.total, "device")}</span>
                 <BatchOutcome batch={b} />
                 <span class="muted small batch-when">
-                  {timeAgo(b.createdAt, now)}
+                  {sinceServerTime(b.createdAt, now)}
                   {b.createdBy ? ` by ${b.createdBy}` : ""}
                 </span>
               </div>
@@ -102,6 +110,7 @@ function BatchDetails(props: { batchId: string }) {
   const [batch, setBatch] = useState<Batch | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [confirmCancel, setConfirmCancel] = useState(false);
+  const [confirmRetry, setConfirmRetry] = useState(false);
   useTitle(batch ? `${COMMAND_LABELS[batch.type]} on ${batch.total} devices` : "Fleet action");
 
   const load = async () => {
@@ -138,6 +147,8 @@ function BatchDetails(props: { batchId: string }) {
   const percent = batch.total === 0 ? 100 : Math.round((finished / batch.total) * 100);
   const label = COMMAND_LABELS[batch.type] ?? batch.type;
   const cancelable = counts.queued + counts.sent > 0;
+  const retryable = RETRYABLE_STATES.reduce((n, state) => n + counts[state], 0);
+  const mayAct = session.can(RIGHT_OF[batch.type]);
 
   return (
     <>
@@ -148,16 +159,24 @@ function BatchDetails(props: { batchId: string }) {
         title={`${label} on ${plural(batch.total, "device")}`}
         subtitle={`Started ${formatDateTime(batch.createdAt)}${batch.createdBy ? ` by ${batch.createdBy}` : ""}${batch.skipped ? ` · ${plural(batch.skipped, "device")} skipped (not managed)` : ""}`}
         actions={
-          !batch.done &&
-          session.can(RIGHT_OF[batch.type]) && (
-            <button
-              type="button"
-              class="button button-danger-outline"
-              disabled={!cancelable}
-              onClick={() => setConfirmCancel(true)}
-            >
-              Cancel remaining
-            </button>
+          mayAct && (
+            <>
+              {retryable > 0 && (
+                <button type="button" class="button" onClick={() => setConfirmRetry(true)}>
+                  Retry the failed ones ({formatCount(retryable)})
+                </button>
+              )}
+              {!batch.done && (
+                <button
+                  type="button"
+                  class="button button-danger-outline"
+                  disabled={!cancelable}
+                  onClick={() => setConfirmCancel(true)}
+                >
+                  Cancel remaining
+                </button>
+              )}
+            </>
           )
         }
       />
@@ -189,6 +208,25 @@ function BatchDetails(props: { batchId: string }) {
         )}
       </Card>
       {unsuccessfulCount(batch) > 0 && <UnsuccessfulDevices batch={batch} />}
+      {confirmRetry && (
+        <ConfirmDialog
+          title={`Retry ${label.toLowerCase()} on ${plural(retryable, "device")}?`}
+          confirmLabel={`Retry on ${plural(retryable, "device")}`}
+          danger={IRREVERSIBLE.has(batch.type)}
+          typeToConfirm={IRREVERSIBLE.has(batch.type) ? String(retryable) : undefined}
+          onClose={() => setConfirmRetry(false)}
+          onConfirm={async () => {
+            const retry = await api.post<Batch>(`${path}/retry`);
+            session.toast(`${label} sent again to ${plural(retry.total, "device")}`, "success");
+            navigate(`/fleet/${encodeURIComponent(retry.id)}`);
+          }}
+        >
+          <p>
+            A new fleet action sends the same command to the devices where this one failed, was rejected or
+            expired. Devices no longer managed are skipped.
+          </p>
+        </ConfirmDialog>
+      )}
       {confirmCancel && (
         <ConfirmDialog
           title="Cancel the rest of this fleet action?"

@@ -1,6 +1,7 @@
 /** Signing in (password, or an API token), and the password change an admin may be forced to make. */
 import { useContext, useState } from "preact/hooks";
 import { type Api, ApiError, errorMessage } from "../api";
+import { fieldOfError } from "../form-errors";
 import { useTitle } from "../hooks";
 import { SessionContext } from "../session";
 import type { Me } from "../types";
@@ -13,7 +14,8 @@ export function LoginPage(props: { api: Api; notice?: string; onSignedIn: () => 
   const [password, setPassword] = useState("");
   const [token, setToken] = useState("");
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  /** A refusal of what was typed shows at its field; anything else under the form. */
+  const [error, setError] = useState<{ message: string; field?: "password" | "token" } | null>(null);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -32,15 +34,16 @@ export function LoginPage(props: { api: Api; notice?: string; onSignedIn: () => 
     } catch (err) {
       if (mode === "token") props.api.token = null;
       if (err instanceof ApiError && err.code === "invalid_credentials")
-        setError("The email or password is wrong.");
+        setError({ message: "The email or password is wrong.", field: "password" });
       else if (err instanceof ApiError && err.code === "too_many_attempts")
-        setError(
-          `Too many attempts. Try again in ${err.details?.retryAfterSeconds ?? 60} s. ` +
+        setError({
+          message:
+            `Too many attempts. Try again in ${err.details?.retryAfterSeconds ?? 60} s. ` +
             "A browser that signed in to this account before is not affected.",
-        );
+        });
       else if (err instanceof ApiError && err.status === 401)
-        setError("This token is not valid, or it was revoked.");
-      else setError(errorMessage(err));
+        setError({ message: "This token is not valid, or it was revoked.", field: "token" });
+      else setError({ message: errorMessage(err) });
       setBusy(false);
     }
   };
@@ -75,7 +78,7 @@ export function LoginPage(props: { api: Api; notice?: string; onSignedIn: () => 
                 />
               )}
             </Field>
-            <Field label="Password">
+            <Field label="Password" error={error?.field === "password" ? error.message : null}>
               {(id) => (
                 <input
                   id={id}
@@ -93,6 +96,7 @@ export function LoginPage(props: { api: Api; notice?: string; onSignedIn: () => 
           <Field
             label="API token"
             hint="The bootstrap token is in the server's data directory (admin-token)."
+            error={error?.field === "token" ? error.message : null}
           >
             {(id) => (
               <input
@@ -107,9 +111,9 @@ export function LoginPage(props: { api: Api; notice?: string; onSignedIn: () => 
             )}
           </Field>
         )}
-        {error && (
+        {error && !error.field && (
           <p class="error-note" role="alert">
-            {error}
+            {error.message}
           </p>
         )}
         <button type="submit" class="button button-primary button-block" disabled={busy}>
@@ -132,6 +136,8 @@ export function LoginPage(props: { api: Api; notice?: string; onSignedIn: () => 
 
 const MIN_PASSWORD_LENGTH = 12;
 
+type PasswordField = "current" | "next" | "repeat";
+
 /**
  * Change of password: forced (standalone, before anything else is allowed) or chosen from the
  * account menu (embedded in the shell).
@@ -149,15 +155,19 @@ export function ResetPasswordPage(props: {
   const [next, setNext] = useState("");
   const [repeat, setRepeat] = useState("");
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  /** What is wrong, at the field it is about (none: under the form). */
+  const [error, setError] = useState<{ message: string; field?: PasswordField } | null>(null);
   const [done, setDone] = useState(false);
+  const errorAt = (field: PasswordField) => (error?.field === field ? error.message : null);
 
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
-    if (next.length < MIN_PASSWORD_LENGTH) return setError(`Use at least ${MIN_PASSWORD_LENGTH} characters.`);
-    if (next !== repeat) return setError("The two new passwords differ.");
-    if (next === current) return setError("Choose a password different from the current one.");
+    if (next.length < MIN_PASSWORD_LENGTH)
+      return setError({ message: `Use at least ${MIN_PASSWORD_LENGTH} characters.`, field: "next" });
+    if (next !== repeat) return setError({ message: "The two new passwords differ.", field: "repeat" });
+    if (next === current)
+      return setError({ message: "Choose a password different from the current one.", field: "next" });
     setBusy(true);
     try {
       await api.post("/auth/password", { currentPassword: current, newPassword: next }, { quiet401: true });
@@ -167,11 +177,11 @@ export function ResetPasswordPage(props: {
       setRepeat("");
       await props.onDone?.();
     } catch (err) {
-      setError(
-        err instanceof ApiError && err.code === "invalid_credentials"
-          ? "The current password is wrong."
-          : errorMessage(err),
-      );
+      const field = fieldOfError(err);
+      if (err instanceof ApiError && (err.code === "invalid_credentials" || field === "currentPassword"))
+        setError({ message: "The current password is wrong.", field: "current" });
+      else if (field === "newPassword") setError({ message: errorMessage(err), field: "next" });
+      else setError({ message: errorMessage(err) });
     } finally {
       setBusy(false);
     }
@@ -189,7 +199,7 @@ export function ResetPasswordPage(props: {
           {props.me?.name ? `${props.me.name}, your` : "Your"} password must be changed before you continue.
         </p>
       )}
-      <Field label="Current password">
+      <Field label="Current password" error={errorAt("current")}>
         {(id) => (
           <input
             id={id}
@@ -202,7 +212,11 @@ export function ResetPasswordPage(props: {
           />
         )}
       </Field>
-      <Field label="New password" hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}>
+      <Field
+        label="New password"
+        hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
+        error={errorAt("next")}
+      >
         {(id) => (
           <input
             id={id}
@@ -215,7 +229,7 @@ export function ResetPasswordPage(props: {
           />
         )}
       </Field>
-      <Field label="Repeat the new password">
+      <Field label="Repeat the new password" error={errorAt("repeat")}>
         {(id) => (
           <input
             id={id}
@@ -228,9 +242,9 @@ export function ResetPasswordPage(props: {
           />
         )}
       </Field>
-      {error && (
+      {error && !error.field && (
         <p class="error-note" role="alert">
-          {error}
+          {error.message}
         </p>
       )}
       {done && props.embedded && (

@@ -1,23 +1,13 @@
 /** Roles: named sets of rights. The built-in system admin role holds every right and cannot change. */
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
+import { errorOfField, formError } from "../form-errors";
 import { useTitle } from "../hooks";
+import { RIGHT_LABELS } from "../rights";
+import { useSearchParam } from "../router";
 import { useSession } from "../session";
 import { RIGHTS, type Right, type Role } from "../types";
 import { Badge, ConfirmDialog, Dialog, ErrorNote, Field, PageHeader, Spinner } from "../ui";
 import { useList } from "./admins";
-
-export const RIGHT_LABELS: Record<Right, string> = {
-  "devices:read": "See devices, commands and settings",
-  "devices:command": "Lock, reboot, rename, set time",
-  "devices:wipe": "Factory reset",
-  "devices:unenroll": "Stop managing devices",
-  "devices:deactivate": "Permanently deactivate devices",
-  "settings:manage": "Change global settings",
-  "enrollment:manage": "Connect devices, enrollment tokens",
-  "admins:manage": "Manage admins",
-  "roles:manage": "Manage roles",
-  "audit:read": "Read the audit log",
-};
 
 export function RolesPage() {
   useTitle("Roles");
@@ -25,6 +15,11 @@ export function RolesPage() {
   const roles = useList<Role>("/roles");
   const [editing, setEditing] = useState<Role | "new" | null>(null);
   const [deleting, setDeleting] = useState<Role | null>(null);
+  // `?role=<id>` (the audit log links a role so): that role's card is marked and scrolled to.
+  const [markedRoleId] = useSearchParam("role");
+  useEffect(() => {
+    if (markedRoleId && roles.items) document.getElementById(`role-${markedRoleId}`)?.scrollIntoView();
+  }, [markedRoleId, roles.items]);
   return (
     <>
       <PageHeader
@@ -42,7 +37,12 @@ export function RolesPage() {
       ) : (
         <div class="role-grid">
           {roles.items.map((role) => (
-            <section key={role.id} class="card role-card" aria-label={role.name}>
+            <section
+              key={role.id}
+              id={`role-${role.id}`}
+              class={`card role-card ${role.id === markedRoleId ? "is-marked" : ""}`}
+              aria-label={role.name}
+            >
               <header class="card-header">
                 <h2>
                   {role.name} {role.builtIn && <Badge tone="violet">Built in</Badge>}
@@ -171,7 +171,7 @@ function RoleDialog(props: { role: Role | null; onClose: () => void; onSaved: ()
         </>
       }
     >
-      <Field label="Name">
+      <Field label="Name" error={errorOfField(error, "name")}>
         {(id) => (
           <input
             id={id}
@@ -183,7 +183,7 @@ function RoleDialog(props: { role: Role | null; onClose: () => void; onSaved: ()
         )}
       </Field>
       <RightsPicker value={rights} onChange={setRights} />
-      <ErrorNote error={error} />
+      <ErrorNote error={formError(error, ["name"])} />
     </Dialog>
   );
 }

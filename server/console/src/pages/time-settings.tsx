@@ -4,19 +4,16 @@
  * have not, live.
  */
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { formatCount, formatDateTime, plural, timeAgo, timezoneLabel } from "../format";
+import { formatCount, formatDateTime, plural, timezoneLabel } from "../format";
 import { useResync, useServerEvents, useThrottled, useTitle } from "../hooks";
+import { sinceServerTime, useServerNow } from "../server-clock";
 import { useSession } from "../session";
-import type { ClockDriftView, Device, Page, TimeSettingsView } from "../types";
-import { Card, EmptyState, ErrorNote, Link, OnlineBadge, PageHeader, Spinner } from "../ui";
+import { filterZones, zoneLabel, zoneNamed } from "../time-zones";
+import type { ClockDriftView, Device, Page, TimeSettingsView, TimeZone } from "../types";
+import { Card, ConfirmDialog, EmptyState, ErrorNote, Link, OnlineBadge, PageHeader, Spinner } from "../ui";
+import "../styles/devices.css";
 
 type Mode = "auto" | "region" | "ntp";
-
-function zones(): string[] {
-  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
-  const list = intl.supportedValuesOf?.("timeZone") ?? [];
-  return list.includes("UTC") ? list : ["UTC", ...list];
-}
 
 export function TimeSettingsPage() {
   useTitle("Date and time");
@@ -30,8 +27,14 @@ export function TimeSettingsPage() {
   const [zoneQuery, setZoneQuery] = useState("");
   const [ntp, setNtp] = useState("");
   const [busy, setBusy] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const allZones = useMemo(zones, []);
+  /** The zones the server accepts, with their aliases and offsets; null until loaded. */
+  const [allZones, setAllZones] = useState<TimeZone[] | null>(null);
+  const now = useServerNow();
+  useEffect(() => {
+    api.get<{ zones: TimeZone[] }>("/settings/timezones").then((list) => setAllZones(list.zones), setError);
+  }, []);
 
   const adopt = (v: TimeSettingsView) => {
     setView(v);
@@ -39,6 +42,7 @@ export function TimeSettingsPage() {
       setMode("region");
       setZone(v.timezone);
     } else setMode(v.ntpServer ? "ntp" : "auto");
+    setConfirming(false);
     setNtp(v.ntpServer ?? "");
   };
   const loadCounts = async () => {
@@ -60,13 +64,13 @@ export function TimeSettingsPage() {
     reloadCounts,
   );
 
-  const filteredZones = useMemo(() => {
-    const q = zoneQuery.trim().toLowerCase().replace(/\s+/g, "_");
-    return q ? allZones.filter((z) => z.toLowerCase().includes(q)) : allZones;
-  }, [zoneQuery, allZones]);
+  const filteredZones = useMemo(() => filterZones(allZones ?? [], zoneQuery), [zoneQuery, allZones]);
+  // A setting stored under an old name (Asia/Calcutta) is the zone listed under its new one.
+  const selectedZone = allZones ? zoneNamed(allZones, zone) : undefined;
+  const zoneValue = selectedZone?.name ?? zone;
 
   const desired = {
-    timezone: mode === "region" ? zone : "auto",
+    timezone: mode === "region" ? zoneValue : "auto",
     ntpServer: mode === "ntp" ? ntp.trim() : null,
   };
   const unchanged =
@@ -75,9 +79,7 @@ export function TimeSettingsPage() {
     (desired.ntpServer ?? null) === (view.ntpServer ?? null);
   const invalid = (mode === "region" && !zone) || (mode === "ntp" && !ntp.trim());
 
-  const save = async (e: Event) => {
-    e.preventDefault();
-    if (invalid || busy) return;
+  const save = async () => {
     setBusy(true);
     setError(null);
     try {
@@ -85,8 +87,6 @@ export function TimeSettingsPage() {
       adopt(saved);
       void loadCounts();
       session.toast("Date and time saved; devices are applying it", "success");
-    } catch (err) {
-      setError(err);
     } finally {
       setBusy(false);
     }
@@ -94,6 +94,12 @@ export function TimeSettingsPage() {
 
   if (!view) return error ? <ErrorNote error={error} /> : <Spinner label="Loading date and time" />;
   const total = view.applied + view.pending;
+  const newSetting =
+    desired.timezone === "auto"
+      ? desired.ntpServer
+        ? `automatic, with the NTP server ${desired.ntpServer}`
+        : "automatic"
+      : `the time zone ${desired.timezone}`;
   const percent = total === 0 ? 100 : Math.round((view.applied / total) * 100);
 
   return (
@@ -104,7 +110,12 @@ export function TimeSettingsPage() {
       />
       <div class="grid-2 grid-settings">
         <Card title="Setting">
-          <form onSubmit={save}>
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (!invalid && !busy && !unchanged) setConfirming(true);
+            }}
+          >
             <fieldset class="choices" disabled={!canEdit}>
               <legend class="visually-hidden">Time zone and time source</legend>
               <Choice
@@ -141,23 +152,26 @@ export function TimeSettingsPage() {
                       id="zone-list"
                       class="input zone-list"
                       size={8}
-                      value={zone}
+                      value={zoneValue}
                       onChange={(e) => setZone(e.currentTarget.value)}
                     >
                       {filteredZones.map((z) => (
-                        <option key={z} value={z}>
-                          {z.replaceAll("_", " ")}
+                        <option key={z.name} value={z.name}>
+                          {zoneLabel(z)}
                         </option>
                       ))}
                     </select>
-                    <p class="hint">
-                      {zone ? (
-                        <>
-                          Selected: <strong>{zone}</strong>
-                        </>
-                      ) : (
-                        `${formatCount(filteredZones.length)} regions`
-                      )}
+                    <p class="hint" aria-live="polite">
+                      {!allZones
+                        ? "Loading the regions…"
+                        : zone
+                          ? [
+                              "Selected: ",
+                              <strong key="zone">{zoneValue}</strong>,
+                              selectedZone ? ` (${zoneLabel(selectedZone, false)})` : "",
+                              ` · ${plural(filteredZones.length, "region")} match`,
+                            ]
+                          : `${plural(filteredZones.length, "region")}; search by city, region, old name or offset (+05:30)`}
                     </p>
                   </div>
                 )}
@@ -226,7 +240,7 @@ export function TimeSettingsPage() {
                     <Link href={`/devices/${encodeURIComponent(d.id)}`}>{d.name}</Link>
                     <OnlineBadge online={d.online} />
                     <span class="muted small">
-                      {d.online ? "applying…" : `last seen ${timeAgo(d.lastSeenAt)}`}
+                      {d.online ? "applying…" : `last seen ${sinceServerTime(d.lastSeenAt, now)}`}
                     </span>
                   </li>
                 ))}
@@ -241,6 +255,19 @@ export function TimeSettingsPage() {
           <ClockDriftCard />
         </div>
       </div>
+      {confirming && (
+        <ConfirmDialog
+          title={`Change date & time on ${plural(total, "device")}?`}
+          confirmLabel={`Apply to ${plural(total, "device")}`}
+          onClose={() => setConfirming(false)}
+          onConfirm={save}
+        >
+          <p>
+            Every managed device, <strong>{plural(total, "device")}</strong> now, changes to {newSetting}.
+            Devices that are offline apply it when they connect, and devices enrolled later start with it.
+          </p>
+        </ConfirmDialog>
+      )}
     </>
   );
 }

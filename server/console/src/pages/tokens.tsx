@@ -1,5 +1,6 @@
 /** Personal API tokens: for scripts; each holds at most the rights of its owner. */
 import { useState } from "preact/hooks";
+import { errorOfField, formError } from "../form-errors";
 import { formatDateTime } from "../format";
 import { useTitle } from "../hooks";
 import { useSession } from "../session";
@@ -31,11 +32,23 @@ export function TokensPage() {
         title="API tokens"
         subtitle="For scripts and automation; each token has at most your rights"
         actions={
-          <button type="button" class="button button-primary" onClick={() => setCreating(true)}>
+          <button
+            type="button"
+            class="button button-primary"
+            disabled={session.me.rights.length === 0}
+            aria-describedby={session.me.rights.length === 0 ? "tokens-no-rights" : undefined}
+            onClick={() => setCreating(true)}
+          >
             New token
           </button>
         }
       />
+      {session.me.rights.length === 0 && (
+        <p class="notice" id="tokens-no-rights">
+          A token holds some of your rights, and your role, {session.me.role.name}, has none: there is nothing
+          a token of yours could do.
+        </p>
+      )}
       {created && (
         <div class="notice notice-success" role="status">
           <p>Copy the token now: it is shown only once.</p>
@@ -125,7 +138,8 @@ function TokenDialog(props: { onClose: () => void; onCreated: (token: string) =>
   const session = useSession();
   const [name, setName] = useState("");
   const [days, setDays] = useState(90);
-  const [rights, setRights] = useState(new Set<string>(["devices:read"]));
+  // A token holds some of its holder's rights: start from reading devices only if they may.
+  const [rights, setRights] = useState(new Set<string>(session.can("devices:read") ? ["devices:read"] : []));
   const [error, setError] = useState<unknown>(null);
   return (
     <Dialog
@@ -155,7 +169,7 @@ function TokenDialog(props: { onClose: () => void; onCreated: (token: string) =>
         </>
       }
     >
-      <Field label="Name">
+      <Field label="Name" error={errorOfField(error, "name")}>
         {(id) => (
           <input
             id={id}
@@ -167,7 +181,7 @@ function TokenDialog(props: { onClose: () => void; onCreated: (token: string) =>
           />
         )}
       </Field>
-      <Field label="Valid for (days)">
+      <Field label="Valid for (days)" error={errorOfField(error, "ttlDays")}>
         {(id) => (
           <input
             id={id}
@@ -181,7 +195,7 @@ function TokenDialog(props: { onClose: () => void; onCreated: (token: string) =>
         )}
       </Field>
       <RightsPicker value={rights} onChange={setRights} allowed={(right: Right) => session.can(right)} />
-      <ErrorNote error={error} />
+      <ErrorNote error={formError(error, ["name", "ttlDays"])} />
     </Dialog>
   );
 }

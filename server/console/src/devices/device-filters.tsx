@@ -1,0 +1,251 @@
+/**
+ * The devices page's search and filters. The search runs as the admin types (after a pause of
+ * {@link SEARCH_DEBOUNCE_MS}), at once on Enter, and clearing the box clears the filter.
+ */
+import { useEffect, useRef, useState } from "preact/hooks";
+import { activeFilterCount, FILTER_KEYS, type Filters } from "./device-query";
+
+const SEARCH_DEBOUNCE_MS = 250;
+
+export function DeviceFilterBar(props: {
+  filters: Filters;
+  /** Suggestions from the devices on the page. */
+  suggestions: { models: string[]; agentVersions: string[]; timezones: string[] };
+  /** `typing`: a search refined while typing, which replaces the history entry. */
+  onChange: (changes: Partial<Filters>, options?: { typing?: boolean }) => void;
+  actions?: preact.ComponentChildren;
+}) {
+  const { filters, onChange, suggestions } = props;
+  const [search, setSearch] = useState(filters.q);
+  /** The last search this box sent: the address catching up with it must not undo typing. */
+  const sent = useRef(filters.q);
+  const timer = useRef<number | undefined>(undefined);
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+  useEffect(() => {
+    if (filters.q !== sent.current) {
+      sent.current = filters.q;
+      setSearch(filters.q);
+    }
+  }, [filters.q]);
+
+  const submit = (value: string, typing: boolean) => {
+    window.clearTimeout(timer.current);
+    const q = value.trim();
+    if (q === sent.current) return;
+    // Refining a search replaces its history entry; starting or clearing one is a step of its own.
+    const refining = typing && sent.current !== "" && q !== "";
+    sent.current = q;
+    onChange({ q }, { typing: refining });
+  };
+
+  return (
+    <search class="toolbar device-toolbar">
+      <form
+        class="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          // The field's own value: the state may lag a keystroke behind the Enter key.
+          submit(input.current?.value ?? search, false);
+        }}
+      >
+        <label class="visually-hidden" for="device-search">
+          Search devices by name or serial
+        </label>
+        <input
+          ref={input}
+          id="device-search"
+          class="input"
+          type="search"
+          placeholder="Search name or serial…"
+          autocomplete="off"
+          value={search}
+          onInput={(e) => {
+            const value = e.currentTarget.value;
+            setSearch(value);
+            window.clearTimeout(timer.current);
+            // Emptied (the ✕, or every character deleted): the list is unfiltered at once.
+            if (value.trim() === "") submit("", false);
+            else timer.current = window.setTimeout(() => submit(value, true), SEARCH_DEBOUNCE_MS);
+          }}
+        />
+      </form>
+      <FilterSelect
+        label="Connection"
+        value={filters.online}
+        onChange={(v) => onChange({ online: v })}
+        options={[
+          ["", "Any connection"],
+          ["true", "Online"],
+          ["false", "Offline"],
+        ]}
+      />
+      <FilterSelect
+        label="Status"
+        value={filters.status}
+        onChange={(v) => onChange({ status: v })}
+        options={[
+          ["", "Any status"],
+          ["active", "Managed"],
+          ["reset", "Factory reset"],
+          ["unmanaged", "Not managed"],
+          ["deactivated", "Deactivated"],
+        ]}
+      />
+      <FilterSelect
+        label="Screen"
+        value={filters.locked}
+        onChange={(v) => onChange({ locked: v })}
+        options={[
+          ["", "Locked or not"],
+          ["true", "Locked"],
+          ["false", "Unlocked"],
+        ]}
+      />
+      <FilterSelect
+        label="Clock"
+        value={filters.clockDrift}
+        onChange={(v) => onChange({ clockDrift: v })}
+        options={[
+          ["", "Any clock"],
+          ["true", "Clock drifting"],
+          ["false", "Clock in sync"],
+        ]}
+      />
+      <FilterSelect
+        label="Settings"
+        value={filters.configPending}
+        onChange={(v) => onChange({ configPending: v })}
+        options={[
+          ["", "Any settings"],
+          ["true", "Settings not applied"],
+          ["false", "Settings applied"],
+        ]}
+      />
+      <FilterSelect
+        label="Last seen"
+        value={filters.notSeenForDays}
+        onChange={(v) => onChange({ notSeenForDays: v })}
+        options={[
+          ["", "Seen any time"],
+          ["1", "Not seen for 1 day"],
+          ["7", "Not seen for 7 days"],
+          ["30", "Not seen for 30 days"],
+          ["90", "Not seen for 90 days"],
+        ]}
+        extra={
+          filters.notSeenForDays && !["1", "7", "30", "90"].includes(filters.notSeenForDays)
+            ? [filters.notSeenForDays, `Not seen for ${filters.notSeenForDays} days`]
+            : undefined
+        }
+      />
+      <FilterInput
+        id="model-filter"
+        label="Model"
+        placeholder="Any model"
+        value={filters.model}
+        options={suggestions.models}
+        onChange={(v) => onChange({ model: v })}
+      />
+      <FilterInput
+        id="agent-version-filter"
+        label="Agent version"
+        placeholder="Any agent version"
+        value={filters.agentVersion}
+        options={suggestions.agentVersions}
+        onChange={(v) => onChange({ agentVersion: v })}
+      />
+      <FilterInput
+        id="timezone-filter"
+        label="Time zone"
+        placeholder="Any time zone"
+        value={filters.timezone}
+        options={suggestions.timezones}
+        onChange={(v) => onChange({ timezone: v })}
+      />
+      {activeFilterCount(filters) > 0 && (
+        <button
+          type="button"
+          class="button button-ghost"
+          onClick={() => {
+            sent.current = "";
+            setSearch("");
+            onChange(Object.fromEntries(FILTER_KEYS.map((k) => [k, ""])));
+          }}
+        >
+          Clear filters
+        </button>
+      )}
+      {props.actions}
+    </search>
+  );
+}
+
+function FilterSelect(props: {
+  label: string;
+  value: string;
+  options: [string, string][];
+  /** An option the address asks for that the list does not have. */
+  extra?: [string, string];
+  onChange: (value: string) => void;
+}) {
+  const id = `filter-${props.label.toLowerCase().replaceAll(" ", "-")}`;
+  const options = props.extra ? [...props.options, props.extra] : props.options;
+  return (
+    <div class="filter">
+      <label class="visually-hidden" for={id}>
+        {props.label}
+      </label>
+      <select
+        id={id}
+        class="input"
+        value={props.value}
+        onChange={(e) => props.onChange(e.currentTarget.value)}
+      >
+        {options.map(([value, label]) => (
+          <option key={value} value={value}>
+            {label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** Free text with suggestions, applied when it changes (on blur or Enter), not per keystroke. */
+function FilterInput(props: {
+  id: string;
+  label: string;
+  placeholder: string;
+  value: string;
+  options: string[];
+  onChange: (value: string) => void;
+}) {
+  // What is typed stays until it is applied; the address then says the same.
+  const [text, setText] = useState(props.value);
+  useEffect(() => setText(props.value), [props.value]);
+  return (
+    <div class="filter">
+      <label class="visually-hidden" for={props.id}>
+        {props.label}
+      </label>
+      <input
+        id={props.id}
+        class="input input-narrow"
+        list={`${props.id}-options`}
+        placeholder={props.placeholder}
+        value={text}
+        onInput={(e) => setText(e.currentTarget.value)}
+        onChange={(e) => {
+          const value = e.currentTarget.value.trim();
+          if (value !== props.value) props.onChange(value);
+        }}
+      />
+      <datalist id={`${props.id}-options`}>
+        {props.options.map((m) => (
+          <option key={m} value={m} />
+        ))}
+      </datalist>
+    </div>
+  );
+}
