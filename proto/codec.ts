@@ -294,6 +294,12 @@ function timeFromWireMs(field: string, ms: number): number {
   return ms;
 }
 
+/** An offset, a count or a version beyond these is no device's value, and no store's integer. */
+function boundedFromWire(field: string, value: number, bound: number): number {
+  if (Math.abs(value) > bound) throw new Error(`${field} ${value} is out of range`);
+  return value;
+}
+
 function finiteFromWire(field: string, value: number): number {
   if (!Number.isFinite(value)) throw new Error(`${field} is ${value}`);
   return value;
@@ -308,6 +314,10 @@ function deviceStateFromWire(s: portal.mdm.v1.DeviceState): DeviceState {
   timeFromWireMs("at_ms", s.atMs);
   timeFromWireMs("boot_time_ms", s.bootTimeMs);
   timeFromWireMs("last_time_sync_at_ms", s.lastTimeSyncAtMs);
+  boundedFromWire("clock_offset_ms", s.clockOffsetMs, MAX_TIME_MS);
+  boundedFromWire("applied_config_version", s.appliedConfigVersion, Number.MAX_SAFE_INTEGER);
+  boundedFromWire("signing_keys_version", s.signingKeysVersion, Number.MAX_SAFE_INTEGER);
+  boundedFromWire("config_error_version", s.configErrorVersion ?? 0, Number.MAX_SAFE_INTEGER);
   if (s.telemetry) finiteFromWire("telemetry.cpu_load_percent", s.telemetry.cpuLoadPercent ?? 0);
   return {
     atMs: s.atMs,

@@ -4,7 +4,7 @@
  * data dir's SQLite file directly, so it works whether the server runs or not, and whoever can
  * run it can already read the data dir. Every change lands in the audit log (source
  * `server-cli`). A running server notices the commits within a second (see
- * server/store/external-commits.ts): the admin's open event streams re-check their credential
+ * server/store/sqlite/external-commits.ts): the admin's open event streams re-check their credential
  * and the audit rows reach live audit streams.
  *
  *   npm run admin -- create --email ana@example.com --name "Ana" [--role system_admin] [--password-stdin]
@@ -39,17 +39,20 @@ import { DATABASE_FILE } from "./server.js";
 import { readSigningKeys, rotateSigningKeys } from "./signing/signing-keys.js";
 import { backupDataDir, restoreDataDir } from "./store/backup.js";
 import { dialectOf } from "./store/dialect.js";
+import { AuditTargetNames } from "./store/read-models/audit-target-names.js";
 import { AdminRepository } from "./store/repositories/admin-repository.js";
 import { ApiTokenRepository } from "./store/repositories/api-token-repository.js";
+import { AuditRepository } from "./store/repositories/audit-repository.js";
 import { DeviceKeyVersionRepository } from "./store/repositories/device-key-version-repository.js";
 import { RoleRepository } from "./store/repositories/role-repository.js";
 import { SessionRepository } from "./store/repositories/session-repository.js";
-import { openSqliteStore, type SqliteStore } from "./store/sqlite/sqlite-store.js";
+import { openSqliteStore } from "./store/sqlite/sqlite-store.js";
+import type { Store } from "./store/store.js";
 
 const SOURCE = "server-cli";
 
 interface Services {
-  store: SqliteStore;
+  store: Store;
   admins: AdminService;
   roles: RoleService;
   sessions: SessionService;
@@ -90,7 +93,13 @@ async function open(dataDir: string): Promise<Services> {
     roles,
     sessions,
     deviceKeyVersions: new DeviceKeyVersionRepository(dialect),
-    audit: new AuditLog(store.database, events, clock),
+    audit: new AuditLog({
+      store,
+      repository: new AuditRepository(dialect),
+      targetNames: new AuditTargetNames(dialect),
+      events,
+      clock,
+    }),
   };
 }
 
@@ -139,7 +148,7 @@ program
           },
           tx,
         );
-        await audit.append(store.openUnitContext(), {
+        await audit.append(tx, {
           actor: null,
           action: "admin.create",
           target: admin.id,
@@ -176,7 +185,7 @@ program
           if (!admin) throw new Error(`no admin with email '${email}'`);
           await admins.writePassword(tx, admin.id, passwordHash, chosen === null);
           const ended = await sessions.endAll(tx, admin.id);
-          await audit.append(store.openUnitContext(), {
+          await audit.append(tx, {
             actor: null,
             action: "admin.password_set",
             target: admin.id,
@@ -238,8 +247,8 @@ program
         );
       }
       const ring = await rotateSigningKeys(dataDir);
-      await store.unit(() =>
-        audit.append(store.openUnitContext(), {
+      await store.unit((tx) =>
+        audit.append(tx, {
           actor: null,
           action: "signing_key.rotate",
           target: ring.active.keyId,

@@ -15,6 +15,24 @@ export const ServerConfigSchema = Type.Object({
     default: "./data",
     description: "SQLite database, admin token and signing keys",
   }),
+  databaseUrl: Type.String({
+    default: "",
+    pattern: "^(postgres(ql)?://.*)?$",
+    description:
+      "PostgreSQL to keep the store in (postgres://user:password@host:port/database); empty: SQLite in the data dir",
+  }),
+  databasePoolSize: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 10,
+    description: "PostgreSQL connections this server keeps open at most",
+  }),
+  databaseStatementTimeoutMs: Type.Integer({
+    minimum: 100,
+    maximum: 600_000,
+    default: 10_000,
+    description: "longest one PostgreSQL statement may run before it fails",
+  }),
   host: Type.String({ minLength: 1, default: "0.0.0.0", description: "bind address for HTTP and MQTT" }),
   httpPort: Port(8080),
   mqttPort: Port(1883),
@@ -95,6 +113,9 @@ export type ServerConfig = Readonly<Static<typeof ServerConfigSchema>> & { logLe
 /** Environment variable for each option. */
 export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
   dataDir: "PMDM_DATA_DIR",
+  databaseUrl: "PMDM_DATABASE_URL",
+  databasePoolSize: "PMDM_DATABASE_POOL_SIZE",
+  databaseStatementTimeoutMs: "PMDM_DATABASE_STATEMENT_TIMEOUT_MS",
   host: "PMDM_HOST",
   httpPort: "PMDM_HTTP_PORT",
   mqttPort: "PMDM_MQTT_PORT",

@@ -33,16 +33,30 @@ import { loadOrCreateSigningKeys } from "./signing/signing-keys.js";
 import { SERVER_PID_FILE } from "./store/backup.js";
 import type { Database } from "./store/database.js";
 import { dialectOf } from "./store/dialect.js";
-import { ExternalCommits } from "./store/external-commits.js";
+import type { ExternalChanges } from "./store/external-changes.js";
+import {
+  DATABASE_FILE,
+  type OpenedStore,
+  openConfiguredStore,
+  redactedDatabaseUrl,
+} from "./store/open-store.js";
+import { PostgresExternalCommits } from "./store/postgres/external-commits.js";
+import { AuditTargetNames } from "./store/read-models/audit-target-names.js";
 import { AdminRepository } from "./store/repositories/admin-repository.js";
 import { ApiTokenRepository } from "./store/repositories/api-token-repository.js";
+import { AuditRepository } from "./store/repositories/audit-repository.js";
+import { CommandRepository } from "./store/repositories/command-repository.js";
+import { DeviceRepository } from "./store/repositories/device-repository.js";
 import { EnrollmentRepository } from "./store/repositories/enrollment-repository.js";
 import { RoleRepository } from "./store/repositories/role-repository.js";
 import { SessionRepository } from "./store/repositories/session-repository.js";
-import { openSqliteStore } from "./store/sqlite/sqlite-store.js";
+import { SettingsRepository } from "./store/repositories/settings-repository.js";
+import { StateHistoryRepository } from "./store/repositories/state-history-repository.js";
+import { ExternalCommits } from "./store/sqlite/external-commits.js";
 import { SERVER_VERSION } from "./version.js";
 
-export const DATABASE_FILE = "portal-mdm.sqlite";
+export { DATABASE_FILE };
+
 const WS_MQTT_PATH = "/mqtt";
 const HTTP_CLOSE_GRACE_MS = 2000;
 
@@ -75,6 +89,8 @@ export interface RunningServer {
     audit: AuditLog;
   };
   db: Database;
+  /** The store the server runs on (SQLite in the data dir, or PostgreSQL), for tools and tests. */
+  store: OpenedStore;
   /** The device gateway (the embedded broker), for tools and tests that act as the server. */
   gateway: EmbeddedBroker;
   /** Signs commands with the data dir's active key (see server/signing). */
@@ -90,8 +106,19 @@ export async function startServer(
   const dataDir = resolve(config.dataDir);
   const tls = await readTlsFiles(config);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const store = await openSqliteStore(join(dataDir, DATABASE_FILE));
-  const db: Database = store.database;
+  const store = await openConfiguredStore(config, dataDir);
+  logger.info(
+    store.dialect === "sqlite"
+      ? { store: "sqlite", file: join(dataDir, DATABASE_FILE) }
+      : {
+          store: "postgres",
+          url: redactedDatabaseUrl(config.databaseUrl),
+          poolSize: config.databasePoolSize,
+        },
+    "store opened",
+  );
+  // Raw SQLite access for tools and tests on the default store only.
+  const db = store.dialect === "sqlite" ? store.database : (null as unknown as Database);
   // Tells `npm run admin -- restore` that this data dir is in use.
   const pidFile = join(dataDir, SERVER_PID_FILE);
   await writeFile(pidFile, `${process.pid}\n`, { mode: 0o600 });
@@ -109,8 +136,13 @@ export async function startServer(
   };
   let mqttUrl = config.publicMqttUrl;
 
+  const deviceRepository = new DeviceRepository(dialect);
+  const settingsRepository = new SettingsRepository(dialect);
   const devices = new DeviceService({
-    db,
+    store,
+    repository: deviceRepository,
+    history: new StateHistoryRepository(dialect),
+    settings: settingsRepository,
     gateway,
     events,
     logger,
@@ -120,9 +152,18 @@ export async function startServer(
       maxRowsPerDevice: config.stateHistoryMaxRowsPerDevice,
     },
   });
-  const settings = new SettingsService(db, devices, events, clock);
+  const settings = new SettingsService({
+    store,
+    repository: settingsRepository,
+    deviceRepository,
+    devices,
+    events,
+    clock,
+  });
+  const commandRepository = new CommandRepository(dialect);
   const commands = new CommandService({
-    db,
+    store,
+    repository: commandRepository,
     devices,
     gateway,
     events,
@@ -130,7 +171,7 @@ export async function startServer(
     clock,
     defaultTtlSeconds: config.commandTtlSeconds,
   });
-  const batches = new BatchService(db, devices, commands, clock);
+  const batches = new BatchService(store, commandRepository, devices, commands, clock);
   const enrollment = new EnrollmentService({
     store,
     repository: new EnrollmentRepository(dialect),
@@ -144,7 +185,13 @@ export async function startServer(
     deviceCodeTtlSeconds: config.deviceCodeTtlSeconds,
     deviceCodePollIntervalSeconds: config.deviceCodePollIntervalSeconds,
   });
-  const audit = new AuditLog(db, events, clock);
+  const audit = new AuditLog({
+    store,
+    repository: new AuditRepository(dialect),
+    targetNames: new AuditTargetNames(dialect),
+    events,
+    clock,
+  });
   const adminRepository = new AdminRepository(dialect);
   const authenticator = new Authenticator(store, adminRepository, clock);
   const sessions = new SessionService({
@@ -266,7 +313,10 @@ export async function startServer(
     { name: "prune-admin-sessions", expression: "0 47 3 * * *", run: () => sessions.prune() },
   ]);
   // `npm run admin` writes to the same file while the server runs.
-  const externalCommits = new ExternalCommits({ db, events, audit, logger });
+  const externalCommits: ExternalChanges =
+    store.dialect === "sqlite"
+      ? new ExternalCommits({ store, events, audit, logger })
+      : new PostgresExternalCommits({ events, audit, logger });
   await externalCommits.start();
 
   logger.info(
@@ -305,6 +355,7 @@ export async function startServer(
       audit,
     },
     db,
+    store,
     gateway: broker,
     signer,
     async close() {

@@ -1,22 +1,12 @@
 /**
- * The audit log as CSV (RFC 4180): a header row, one record per row of the log, CRLF line
- * ends, and a field in double quotes when it holds a quote, a comma or a line break (quotes
- * doubled).
- *
- * Emails, names and parameters come from admins and devices. A spreadsheet runs a cell that
- * starts with `=`, `+`, `-`, `@` (or a tab or carriage return) as a formula, so such a field is
- * written with a leading `'` (OWASP, "CSV Injection"); times and codes are the server's own.
+ * The audit log as CSV (see server/csv.ts for the quoting and the guard against formulas):
+ * emails, targets, names, addresses and parameters come from admins and devices and are guarded;
+ * times, actions, outcomes and codes are the server's own.
  */
+import { type CsvColumn, csvFormat } from "../csv.js";
 import type { AuditItem } from "./audit-log.js";
 
-interface CsvColumn {
-  header: string;
-  value: (item: AuditItem) => string | null;
-  /** Text from outside the server, neutralized against formulas. */
-  text?: boolean;
-}
-
-const COLUMNS: readonly CsvColumn[] = [
+const COLUMNS: readonly CsvColumn<AuditItem>[] = [
   { header: "time", value: (i) => i.at },
   { header: "actor", value: (i) => i.actorEmail, text: true },
   { header: "action", value: (i) => i.action },
@@ -28,25 +18,15 @@ const COLUMNS: readonly CsvColumn[] = [
   { header: "params", value: (i) => JSON.stringify(i.params), text: true },
 ];
 
-const NEEDS_QUOTES = /[",\r\n]/;
-const STARTS_A_FORMULA = /^[=+\-@\t\r]/;
+const AUDIT_CSV = csvFormat(COLUMNS);
 
-function field(value: string | null, text: boolean): string {
-  if (value === null) return "";
-  const cell = text && STARTS_A_FORMULA.test(value) ? `'${value}` : value;
-  return NEEDS_QUOTES.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
-}
-
-export const AUDIT_CSV_HEADERS: readonly string[] = COLUMNS.map((c) => c.header);
+export const AUDIT_CSV_HEADERS: readonly string[] = AUDIT_CSV.headers;
 
 export function auditCsvRecords(items: readonly AuditItem[]): string {
-  return items
-    .map((item) => `${COLUMNS.map((c) => field(c.value(item), c.text === true)).join(",")}\r\n`)
-    .join("");
+  return AUDIT_CSV.records(items);
 }
 
 /** The header, then the records of each page as it comes: the log is never held at once. */
-export async function* auditCsv(pages: AsyncIterable<readonly AuditItem[]>): AsyncGenerator<string> {
-  yield `${AUDIT_CSV_HEADERS.join(",")}\r\n`;
-  for await (const page of pages) yield auditCsvRecords(page);
+export function auditCsv(pages: AsyncIterable<readonly AuditItem[]>): AsyncGenerator<string> {
+  return AUDIT_CSV.stream(pages);
 }

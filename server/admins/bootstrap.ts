@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { SqliteStore } from "../store/sqlite/sqlite-store.js";
+import type { Store } from "../store/store.js";
 import type { AdminService } from "./accounts.js";
 import type { ApiTokenService } from "./api-tokens.js";
 import type { AuditLog } from "./audit-log.js";
@@ -27,8 +27,7 @@ export interface BootstrapResult {
 }
 
 export interface BootstrapDeps {
-  /** A SQLite store: the audit row is appended through the open unit's WriteContext. */
-  store: SqliteStore;
+  store: Store;
   admins: AdminService;
   tokens: ApiTokenService;
   audit: AuditLog;
@@ -52,7 +51,7 @@ export async function bootstrapFirstAdmin(
     // Written before the commit: if the file cannot be written, no admin exists yet and the
     // next start tries again.
     if (token) await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
-    const item = await deps.audit.append(deps.store.openUnitContext(), {
+    const item = await deps.audit.append(tx, {
       actor: null,
       action: "admin.bootstrap",
       target: admin.id,

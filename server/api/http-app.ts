@@ -170,6 +170,9 @@ export async function buildHttpApp(services: ApiServices, options: HttpAppOption
       },
       security: [{ bearer: [] }, { session: [] }],
     },
+    // Components under their schema's $id (Device, Command, Error) rather than a counter
+    // (def-1, def-2): names that generated clients can rely on.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   await app.register(swaggerUi, {
     routePrefix: "/api/docs",

@@ -6,11 +6,12 @@ import type { CommandAction, CommandType } from "../../proto/wire.js";
 import type { DeviceFilter, DeviceService } from "../devices/device-service.js";
 import { MdmError } from "../errors.js";
 import { newTimeOrderedId } from "../ids.js";
-import type { Database, WriteContext } from "../store/database.js";
+import { pageFrom } from "../paging.js";
+import type { BatchRow, CommandRepository } from "../store/repositories/command-repository.js";
+import type { Queryable, Store } from "../store/store.js";
 import {
   actionParams,
   COMMAND_STATES,
-  type CommandRow,
   type CommandState,
   type CommandView,
   commandViewFromRow,
@@ -41,19 +42,10 @@ export interface BatchView {
   createdBy: string | null;
 }
 
-interface BatchRow {
-  id: string;
-  type: CommandType;
-  params_json: string;
-  target_json: string;
-  total: number;
-  created_at: number;
-  created_by: string | null;
-}
-
 export class BatchService {
   constructor(
-    private readonly db: Database,
+    private readonly store: Store,
+    private readonly repository: CommandRepository,
     private readonly devices: DeviceService,
     private readonly commands: CommandService,
     private readonly clock: () => number,
@@ -66,23 +58,19 @@ export class BatchService {
   async create(target: BatchTarget, action: CommandAction, options: IssueOptions = {}): Promise<BatchView> {
     const batchId = newTimeOrderedId("bat", this.clock());
     const consequences = new Consequences();
-    await this.db.write(async (tx) => {
+    await this.store.unit(async (tx) => {
       const targeted = await this.resolveTarget(target, tx);
       const active = new Set(await this.devices.idsMatching({ status: "active" }, tx));
       const eligible = targeted.filter((id) => active.has(id));
-      await tx.run(
-        `INSERT INTO batches (id, type, params_json, target_json, total, created_at, created_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        [
-          batchId,
-          action.type,
-          JSON.stringify(actionParams(action)),
-          JSON.stringify({ target, skipped: targeted.length - eligible.length }),
-          eligible.length,
-          this.clock(),
-          options.actor ?? null,
-        ],
-      );
+      await this.repository.insertBatch(tx, {
+        id: batchId,
+        type: action.type,
+        paramsJson: JSON.stringify(actionParams(action)),
+        targetJson: JSON.stringify({ target, skipped: targeted.length - eligible.length }),
+        total: eligible.length,
+        createdAtMs: this.clock(),
+        createdBy: options.actor ?? null,
+      });
       await this.commands.issueInUnit(tx, eligible, action, { ...options, batchId }, consequences);
     });
     await this.commands.settle(consequences);
@@ -95,11 +83,7 @@ export class BatchService {
    */
   async retry(batchId: string, options: IssueOptions = {}): Promise<BatchView> {
     const row = await this.getRow(batchId);
-    const failed = await this.db.all<{ device_id: string }>(
-      `SELECT DISTINCT device_id FROM commands
-       WHERE batch_id = ? AND state IN (SELECT value FROM json_each(?)) ORDER BY device_id`,
-      [batchId, JSON.stringify(RETRYABLE_STATES)],
-    );
+    const failed = await this.repository.devicesOfBatchIn(this.store.db, batchId, RETRYABLE_STATES);
     if (failed.length === 0) {
       throw new MdmError(
         "batch_nothing_to_retry",
@@ -107,10 +91,10 @@ export class BatchService {
       );
     }
     const action = { type: row.type, ...JSON.parse(row.params_json) } as CommandAction;
-    return this.create({ deviceIds: failed.map((f) => f.device_id) }, action, options);
+    return this.create({ deviceIds: failed }, action, options);
   }
 
-  private async resolveTarget(target: BatchTarget, tx: WriteContext): Promise<string[]> {
+  private async resolveTarget(target: BatchTarget, tx: Queryable): Promise<string[]> {
     if ("deviceIds" in target) {
       const unique = [...new Set(target.deviceIds)];
       const known = new Set(await this.devices.idsMatching({}, tx));
@@ -132,15 +116,14 @@ export class BatchService {
     limit: number,
     cursor: string | null,
   ): Promise<{ items: BatchView[]; nextCursor: string | null }> {
-    const rows = await this.db.all<BatchRow>(
-      `SELECT * FROM batches ${cursor ? "WHERE id < ?" : ""} ORDER BY id DESC LIMIT ?`,
-      cursor ? [cursor, limit + 1] : [limit + 1],
+    const rows = await this.repository.pageOfBatches(this.store.db, limit + 1, cursor);
+    const page = pageFrom(
+      rows,
+      limit,
+      (row) => row.id,
+      (row) => this.viewOf(row),
     );
-    const page = rows.slice(0, limit);
-    return {
-      items: await Promise.all(page.map((row) => this.viewOf(row))),
-      nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
-    };
+    return { items: await Promise.all(page.items), nextCursor: page.nextCursor };
   }
 
   async get(batchId: string): Promise<BatchView> {
@@ -148,7 +131,7 @@ export class BatchService {
   }
 
   private async getRow(batchId: string): Promise<BatchRow> {
-    const row = await this.db.get<BatchRow>("SELECT * FROM batches WHERE id = ?", [batchId]);
+    const row = await this.repository.batchById(this.store.db, batchId);
     if (!row) throw new MdmError("batch_not_found", `batch '${batchId}' does not exist`);
     return row;
   }
@@ -163,36 +146,36 @@ export class BatchService {
   ): Promise<{ items: BatchCommandView[]; nextCursor: string | null }> {
     await this.get(batchId);
     const states = query.states?.length ? query.states : COMMAND_STATES;
-    const rows = await this.db.all<CommandRow & { device_name: string }>(
-      `SELECT c.*, d.name AS device_name FROM commands AS c JOIN devices AS d ON d.id = c.device_id
-       WHERE c.batch_id = ? AND c.state IN (SELECT value FROM json_each(?)) ${query.cursor ? "AND c.id > ?" : ""}
-       ORDER BY c.id LIMIT ?`,
-      [batchId, JSON.stringify(states), ...(query.cursor ? [query.cursor] : []), query.limit + 1],
+    const rows = await this.repository.pageOfBatch(this.store.db, {
+      batchId,
+      states,
+      afterId: query.cursor,
+      limit: query.limit + 1,
+    });
+    return pageFrom(
+      rows,
+      query.limit,
+      (row) => row.id,
+      (row) => ({ ...commandViewFromRow(row), deviceName: row.device_name }),
     );
-    const page = rows.slice(0, query.limit);
-    return {
-      items: page.map((row) => ({ ...commandViewFromRow(row), deviceName: row.device_name })),
-      nextCursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
-    };
   }
 
   private async viewOf(row: BatchRow): Promise<BatchView> {
     const batchId = row.id;
-    const countRows = await this.db.all<{ state: CommandState; n: number }>(
-      "SELECT state, count(*) AS n FROM commands WHERE batch_id = ? GROUP BY state",
-      [batchId],
-    );
-    const counts = Object.fromEntries(COMMAND_STATES.map((s) => [s, 0])) as Record<CommandState, number>;
-    for (const c of countRows) counts[c.state] = c.n;
+    const stored = await this.repository.countsOfBatch(this.store.db, batchId);
+    const counts = Object.fromEntries(COMMAND_STATES.map((s) => [s, stored.get(s) ?? 0])) as Record<
+      CommandState,
+      number
+    >;
     const open = counts.queued + counts.sent + counts.accepted;
-    const stored = JSON.parse(row.target_json) as { target: BatchTarget; skipped: number };
+    const target = JSON.parse(row.target_json) as { target: BatchTarget; skipped: number };
     return {
       id: row.id,
       type: row.type,
       params: JSON.parse(row.params_json) as Record<string, unknown>,
-      target: stored.target,
+      target: target.target,
       total: row.total,
-      skipped: stored.skipped,
+      skipped: target.skipped,
       counts,
       done: open === 0,
       createdAt: new Date(row.created_at).toISOString(),

@@ -9,7 +9,7 @@ import type { Right } from "../admins/rights.js";
 import type { DeviceService } from "../devices/device-service.js";
 import { MdmError } from "../errors.js";
 import { normalizeTimeSettings } from "../settings/time-validation.js";
-import type { WriteContext } from "../store/database.js";
+import type { Queryable } from "../store/store.js";
 
 /** What must happen outside the transaction once it has committed. */
 export interface AfterCommit {
@@ -35,7 +35,8 @@ export interface CancelOpenCommands {
 }
 
 export interface CommandEffectContext {
-  tx: WriteContext;
+  /** The unit the effect runs in. */
+  tx: Queryable;
   devices: DeviceService;
   /** Ends open commands of these devices in the same transaction (announced after commit). */
   cancelOpen(request: CancelOpenCommands): Promise<void>;

@@ -7,7 +7,6 @@ import type { CommandType, DeviceCommand } from "../../proto/wire.js";
 import type { DeviceGateway } from "../broker/device-gateway.js";
 import type { Logger } from "../logger.js";
 import { batchedLookup } from "../store/batched-lookup.js";
-import type { Database } from "../store/database.js";
 import { type CommandRow, deviceCommandFromRow } from "./command.js";
 
 export interface DeliveryListener {
@@ -30,27 +29,14 @@ export class CommandDelivery {
   private readonly openCommandsOf: (deviceId: string) => Promise<CommandRow[]>;
 
   constructor(
-    db: Database,
+    /** The open commands of each of these devices, in seq order. */
+    openCommandsOfDevices: (deviceIds: readonly string[]) => Promise<Map<string, CommandRow[]>>,
     private readonly gateway: () => DeviceGateway,
     private readonly listener: DeliveryListener,
     private readonly clock: () => number,
     private readonly logger: Logger,
   ) {
-    this.openCommandsOf = batchedLookup(async (deviceIds) => {
-      const rows = await db.all<CommandRow>(
-        `SELECT * FROM commands
-         WHERE device_id IN (SELECT value FROM json_each(?)) AND state IN ('queued', 'sent', 'accepted')
-         ORDER BY device_id, seq`,
-        [JSON.stringify(deviceIds)],
-      );
-      const byDevice = new Map<string, CommandRow[]>();
-      for (const row of rows) {
-        const list = byDevice.get(row.device_id);
-        if (list) list.push(row);
-        else byDevice.set(row.device_id, [row]);
-      }
-      return byDevice;
-    }, []);
+    this.openCommandsOf = batchedLookup(openCommandsOfDevices, []);
   }
 
   /** A device (re)connected: everything not terminal (in its scope) is sent again, in seq order. */

@@ -20,9 +20,16 @@ import type { DeviceService } from "../devices/device-service.js";
 import { MdmError } from "../errors.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
+import { newTimeOrderedId } from "../ids.js";
 import type { Logger } from "../logger.js";
-import type { Database, WriteContext } from "../store/database.js";
+import { pageFrom } from "../paging.js";
 import { KeyedBatchWriter } from "../store/keyed-batch-writer.js";
+import type {
+  BoundsByType,
+  CommandReport,
+  CommandRepository,
+} from "../store/repositories/command-repository.js";
+import type { Queryable, Store } from "../store/store.js";
 import {
   actionParams,
   type CommandRow,
@@ -30,7 +37,6 @@ import {
   type CommandView,
   commandViewFromRow,
   deviceCommandFromRow,
-  REVISABLE_BY_DEVICE_SQL,
   TERMINAL_STATES,
 } from "./command.js";
 import {
@@ -49,7 +55,8 @@ export interface IssueOptions {
 }
 
 export interface CommandServiceDeps {
-  db: Database;
+  store: Store;
+  repository: CommandRepository;
   devices: DeviceService;
   gateway: () => DeviceGateway;
   events: EventBus<ServerEvents>;
@@ -66,16 +73,8 @@ const RESULT_TO_STATE: Record<CommandResult["status"], CommandState> = {
 };
 
 const SIGNATURE_REFUSALS: ReadonlySet<string> = new Set(SIGNATURE_REFUSAL_CODES);
-const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(", ");
 
-interface ReportedResult {
-  commandId: string;
-  deviceId: string;
-  state: CommandState;
-  atMs: number;
-  errorCode: string | null;
-  message: string | null;
-}
+type ReportedResult = CommandReport;
 
 /**
  * Which of two reports about one command, within one tick, is the one to write: a final state
@@ -83,12 +82,7 @@ interface ReportedResult {
  * command's own answer is the truth).
  */
 function laterReport(previous: ReportedResult, next: ReportedResult): ReportedResult {
-  const weight = (r: ReportedResult) =>
-    r.state === "rejected" && r.errorCode !== null && SIGNATURE_REFUSALS.has(r.errorCode)
-      ? 0
-      : r.state === "accepted"
-        ? 1
-        : 2;
+  const weight = (r: ReportedResult) => (r.signatureRefusal ? 0 : r.state === "accepted" ? 1 : 2);
   return weight(next) >= weight(previous) ? next : previous;
 }
 
@@ -115,24 +109,24 @@ export class Consequences {
 export class CommandService {
   readonly delivery: CommandDelivery;
   /** `sent` marks, one statement per tick. */
-  private readonly sentWriter: KeyedBatchWriter<string, number, CommandRow[]>;
+  private readonly sentWriter: KeyedBatchWriter<string, number, CommandRow[], Queryable>;
   /** Device reports, one statement per tick. */
-  private readonly resultWriter: KeyedBatchWriter<string, ReportedResult, Consequences>;
+  private readonly resultWriter: KeyedBatchWriter<string, ReportedResult, Consequences, Queryable>;
 
   constructor(private readonly deps: CommandServiceDeps) {
-    this.sentWriter = new KeyedBatchWriter(deps.db, {
+    this.sentWriter = new KeyedBatchWriter<string, number, CommandRow[], Queryable>(deps.store, {
       apply: (tx, batch) => this.writeSent(tx, batch),
       committed: (rows) => {
         for (const row of rows) this.announce(row);
       },
     });
-    this.resultWriter = new KeyedBatchWriter(deps.db, {
+    this.resultWriter = new KeyedBatchWriter<string, ReportedResult, Consequences, Queryable>(deps.store, {
       apply: (tx, batch) => this.writeResults(tx, batch),
       committed: (consequences) => this.settle(consequences),
       merge: laterReport,
     });
     this.delivery = new CommandDelivery(
-      deps.db,
+      (deviceIds) => deps.repository.openOfDevices(deps.store.db, deviceIds),
       deps.gateway,
       {
         published: (command) => this.markSent(command),
@@ -162,7 +156,7 @@ export class CommandService {
   /** Issues one command to one device: a fleet of one, without a batch. */
   async issue(deviceId: string, action: CommandAction, options: IssueOptions = {}): Promise<CommandView> {
     const consequences = new Consequences();
-    await this.deps.db.write(async (tx) => {
+    await this.deps.store.unit(async (tx) => {
       const device = await this.deps.devices.getRow(deviceId, tx);
       if (device.status !== "active") {
         throw new MdmError("device_not_managed", `device '${deviceId}' is ${device.status}`, {
@@ -181,7 +175,7 @@ export class CommandService {
    * call {@link settle} with the same consequences once the unit has committed.
    */
   async issueInUnit(
-    tx: WriteContext,
+    tx: Queryable,
     deviceIds: readonly string[],
     action: CommandAction,
     options: IssueOptions,
@@ -189,29 +183,24 @@ export class CommandService {
   ): Promise<void> {
     if (deviceIds.length === 0) return;
     const now = this.deps.clock();
-    const expiresAt = now + this.ttlMs(options.ttlSeconds);
-    const ids = JSON.stringify(deviceIds);
-    const rows = await tx.all<CommandRow>(
-      `INSERT INTO commands (id, device_id, batch_id, seq, type, params_json, state, created_at, expires_at,
-                             updated_at, created_by)
-       SELECT 'cmd_' || ? || lower(hex(randomblob(8))), d.id, ?, d.next_seq, ?, ?, 'queued', ?, ?, ?, ?
-       FROM json_each(?) AS j JOIN devices AS d ON d.id = j.value
-       RETURNING *`,
-      [
-        now.toString(16).padStart(12, "0"),
-        options.batchId ?? null,
-        action.type,
-        JSON.stringify(actionParams(action)),
-        now,
-        expiresAt,
-        now,
-        options.actor ?? null,
-        ids,
-      ],
+    const expiresAtMs = now + this.ttlMs(options.ttlSeconds);
+    const paramsJson = JSON.stringify(actionParams(action));
+    // Each device's counter moves on in place: concurrent issuers never share a seq.
+    const seqs = await this.deps.devices.takeCommandSeqs(tx, deviceIds);
+    const rows = await this.deps.repository.insertCommands(
+      tx,
+      [...seqs].map(([deviceId, seq]) => ({
+        id: newTimeOrderedId("cmd", now),
+        deviceId,
+        seq,
+        batchId: options.batchId ?? null,
+        type: action.type,
+        paramsJson,
+        createdAtMs: now,
+        expiresAtMs,
+        createdBy: options.actor ?? null,
+      })),
     );
-    await tx.run("UPDATE devices SET next_seq = next_seq + 1 WHERE id IN (SELECT value FROM json_each(?))", [
-      ids,
-    ]);
     consequences.transitions.push(...rows);
     consequences.issued.push(...rows);
     const spec = commandSpec(action.type);
@@ -243,7 +232,7 @@ export class CommandService {
     );
   }
 
-  private effectContext(tx: WriteContext, consequences: Consequences): CommandEffectContext {
+  private effectContext(tx: Queryable, consequences: Consequences): CommandEffectContext {
     return {
       tx,
       devices: this.deps.devices,
@@ -253,30 +242,19 @@ export class CommandService {
 
   /** Ends open commands of some devices with a reason, inside a write unit. */
   private async cancelOpenInUnit(
-    tx: WriteContext,
+    tx: Queryable,
     request: CancelOpenCommands,
     consequences: Consequences,
   ): Promise<void> {
-    const now = this.deps.clock();
-    const states = request.states ?? ["queued", "sent", "accepted"];
-    const rows = await tx.all<CommandRow>(
-      `UPDATE commands SET state = 'canceled', updated_at = ?, finished_at = ?, error_code = ?,
-         error_message = CASE state WHEN 'accepted' THEN ? ELSE ? END
-       WHERE device_id IN (SELECT value FROM json_each(?))
-         AND state IN (SELECT value FROM json_each(?))
-         AND id NOT IN (SELECT value FROM json_each(?))
-       RETURNING *`,
-      [
-        now,
-        now,
-        request.code,
-        request.messageIfRunning ?? request.message,
-        request.message,
-        JSON.stringify(request.deviceIds),
-        JSON.stringify(states),
-        JSON.stringify(request.exceptCommandIds ?? []),
-      ],
-    );
+    const rows = await this.deps.repository.endOpenOfDevices(tx, {
+      deviceIds: request.deviceIds,
+      states: request.states ?? ["queued", "sent", "accepted"],
+      exceptCommandIds: request.exceptCommandIds ?? [],
+      code: request.code,
+      message: request.message,
+      messageIfRunning: request.messageIfRunning ?? request.message,
+      atMs: this.deps.clock(),
+    });
     await this.recordTransitions(tx, rows, consequences);
   }
 
@@ -285,7 +263,7 @@ export class CommandService {
    * final, their type's effects run here, in the same transaction.
    */
   private async recordTransitions(
-    tx: WriteContext,
+    tx: Queryable,
     rows: readonly CommandRow[],
     consequences: Consequences,
   ): Promise<void> {
@@ -307,10 +285,10 @@ export class CommandService {
 
   /** Runs `change` in a write unit and settles what it did; returns its rows. */
   private async transition(
-    change: (tx: WriteContext) => Promise<CommandRow[]>,
+    change: (tx: Queryable) => Promise<CommandRow[]>,
   ): Promise<{ rows: CommandRow[]; consequences: Consequences }> {
     const consequences = new Consequences();
-    const rows = await this.deps.db.write(async (tx) => {
+    const rows = await this.deps.store.unit(async (tx) => {
       const changed = await change(tx);
       await this.recordTransitions(tx, changed, consequences);
       return changed;
@@ -336,7 +314,7 @@ export class CommandService {
       throw new MdmError("device_online", `device '${deviceId}' is online: stop managing it instead`);
     }
     const consequences = new Consequences();
-    const canceled = await this.deps.db.write(async (tx) => {
+    const canceled = await this.deps.store.unit(async (tx) => {
       const device = await this.deps.devices.getRow(deviceId, tx);
       if (reason.offlineOnly && device.status !== "active") {
         throw new MdmError("device_not_managed", `device '${deviceId}' is ${device.status}`, {
@@ -371,7 +349,7 @@ export class CommandService {
    * Inside a claim that replaces a managed device with another of the same serial: the old
    * device's open commands end (`device_replaced`) and its connection closes after commit.
    */
-  async endForReplacement(tx: WriteContext, deviceId: string, consequences: Consequences): Promise<void> {
+  async endForReplacement(tx: Queryable, deviceId: string, consequences: Consequences): Promise<void> {
     await this.cancelOpenInUnit(
       tx,
       {
@@ -390,7 +368,7 @@ export class CommandService {
   }
 
   private async getRow(commandId: string): Promise<CommandRow> {
-    const row = await this.deps.db.get<CommandRow>("SELECT * FROM commands WHERE id = ?", [commandId]);
+    const row = await this.deps.repository.byId(this.deps.store.db, commandId);
     if (!row) throw new MdmError("command_not_found", `command '${commandId}' does not exist`);
     return row;
   }
@@ -401,15 +379,12 @@ export class CommandService {
     cursor: string | null,
   ): Promise<{ items: CommandView[]; nextCursor: string | null }> {
     await this.deps.devices.getRow(deviceId);
-    const rows = await this.deps.db.all<CommandRow>(
-      `SELECT * FROM commands WHERE device_id = ? ${cursor ? "AND seq < ?" : ""} ORDER BY seq DESC LIMIT ?`,
-      cursor ? [deviceId, Number(cursor), limit + 1] : [deviceId, limit + 1],
-    );
-    const page = rows.slice(0, limit);
-    return {
-      items: page.map(commandViewFromRow),
-      nextCursor: rows.length > limit ? String(page.at(-1)?.seq) : null,
-    };
+    const beforeSeq = cursor === null ? null : Number(cursor);
+    if (beforeSeq !== null && !Number.isSafeInteger(beforeSeq)) {
+      throw new MdmError("validation_failed", "cursor is not one this list gave", { field: "cursor" });
+    }
+    const rows = await this.deps.repository.pageOfDevice(this.deps.store.db, deviceId, limit + 1, beforeSeq);
+    return pageFrom(rows, limit, (row) => String(row.seq), commandViewFromRow);
   }
 
   /**
@@ -435,17 +410,15 @@ export class CommandService {
     const now = this.deps.clock();
     const { rows } = await this.transition((tx) =>
       row.state === "accepted"
-        ? tx.all<CommandRow>(
-            `UPDATE commands SET state = 'canceled', updated_at = ?, finished_at = ?, error_code = ?,
-               error_message = 'ended by an admin while the device was running it; if the device finishes it, its result is recorded'
-             WHERE id = ? AND state = 'accepted' RETURNING *`,
-            [now, now, SERVER_COMMAND_CODE.ended_by_admin, commandId],
-          )
-        : tx.all<CommandRow>(
-            `UPDATE commands SET state = 'canceled', updated_at = ?, finished_at = ?
-             WHERE id = ? AND state IN ('queued', 'sent') RETURNING *`,
-            [now, now, commandId],
-          ),
+        ? this.deps.repository.cancel(tx, {
+            ids: [commandId],
+            from: ["accepted"],
+            atMs: now,
+            errorCode: SERVER_COMMAND_CODE.ended_by_admin,
+            message:
+              "ended by an admin while the device was running it; if the device finishes it, its result is recorded",
+          })
+        : this.deps.repository.cancel(tx, { ids: [commandId], from: ["queued", "sent"], atMs: now }),
     );
     // Moved on meanwhile (delivered, accepted, finished): decide again on what it is now.
     if (!rows[0]) return this.cancel(commandId);
@@ -458,20 +431,17 @@ export class CommandService {
    * were canceled.
    */
   async cancelBatch(batchId: string): Promise<number> {
-    const open = await this.deps.db.all<{ id: string; device_id: string; state: CommandState }>(
-      "SELECT id, device_id, state FROM commands WHERE batch_id = ? AND state IN ('queued', 'sent')",
-      [batchId],
-    );
+    const open = await this.deps.repository.undeliveredOfBatch(this.deps.store.db, batchId);
     const gateway = this.deps.gateway();
-    const cancelable = open.filter((c) => c.state === "queued" || !gateway.isOnline(c.device_id));
+    const cancelable = open.filter((c) => c.state === "queued" || !gateway.isOnline(c.deviceId));
     if (cancelable.length === 0) return 0;
     const now = this.deps.clock();
     const { rows } = await this.transition((tx) =>
-      tx.all<CommandRow>(
-        `UPDATE commands SET state = 'canceled', updated_at = ?, finished_at = ?
-         WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('queued', 'sent') RETURNING *`,
-        [now, now, JSON.stringify(cancelable.map((c) => c.id))],
-      ),
+      this.deps.repository.cancel(tx, {
+        ids: cancelable.map((c) => c.id),
+        from: ["queued", "sent"],
+        atMs: now,
+      }),
     );
     return rows.length;
   }
@@ -484,24 +454,22 @@ export class CommandService {
       .catch((err: unknown) => this.deps.logger.error({ err, commandId: command.id }, "marking sent failed"));
   }
 
-  private async writeSent(tx: WriteContext, batch: ReadonlyMap<string, number>): Promise<CommandRow[]> {
-    return tx.all<CommandRow>(
-      `UPDATE commands SET state = 'sent', sent_at = u.value ->> 1, updated_at = u.value ->> 1
-       FROM json_each(?) AS u WHERE commands.id = u.value ->> 0 AND commands.state = 'queued'
-       RETURNING *`,
-      [JSON.stringify([...batch])],
-    );
+  private writeSent(tx: Queryable, batch: ReadonlyMap<string, number>): Promise<CommandRow[]> {
+    return this.deps.repository.markSent(tx, batch);
   }
 
   /** Applies a device's report about one of its commands. Unknown or foreign ids are dropped. */
   handleResult(deviceId: string, result: CommandResult): Promise<void> {
+    const state = RESULT_TO_STATE[result.status];
+    const errorCode = result.errorCode || null;
     return this.resultWriter.enqueue(`${deviceId}/${result.commandId}`, {
       commandId: result.commandId,
       deviceId,
-      state: RESULT_TO_STATE[result.status],
+      state,
       atMs: this.deps.clock(),
-      errorCode: result.errorCode || null,
+      errorCode,
       message: result.message || null,
+      signatureRefusal: state === "rejected" && errorCode !== null && SIGNATURE_REFUSALS.has(errorCode),
     });
   }
 
@@ -513,36 +481,10 @@ export class CommandService {
    * command. A signature refusal never replaces anything but an undelivered state.
    */
   private async writeResults(
-    tx: WriteContext,
+    tx: Queryable,
     batch: ReadonlyMap<string, ReportedResult>,
   ): Promise<Consequences> {
-    const values = [...batch.values()].map((r) => [
-      r.commandId,
-      r.deviceId,
-      r.state,
-      r.atMs,
-      r.errorCode,
-      r.message,
-      r.state === "rejected" && r.errorCode !== null && SIGNATURE_REFUSALS.has(r.errorCode) ? 1 : 0,
-    ]);
-    const rows = await tx.all<CommandRow>(
-      `UPDATE commands SET
-         state = u.value ->> 2,
-         updated_at = u.value ->> 3,
-         accepted_at = CASE WHEN u.value ->> 2 = 'rejected' THEN accepted_at
-                            ELSE coalesce(accepted_at, u.value ->> 3) END,
-         finished_at = CASE WHEN u.value ->> 2 = 'accepted' THEN NULL ELSE u.value ->> 3 END,
-         error_code = u.value ->> 4,
-         error_message = u.value ->> 5
-       FROM json_each(?) AS u
-       WHERE commands.id = u.value ->> 0 AND commands.device_id = u.value ->> 1
-         AND (commands.state IN ('queued', 'sent')
-              OR (u.value ->> 6 = 0 AND (
-                   (commands.state = 'accepted' AND u.value ->> 2 != 'accepted')
-                   OR ${REVISABLE_BY_DEVICE_SQL})))
-       RETURNING *`,
-      [JSON.stringify(values)],
-    );
+    const rows = await this.deps.repository.applyReports(tx, [...batch.values()]);
     const consequences = new Consequences();
     await this.recordTransitions(tx, rows, consequences);
     const ignored = batch.size - rows.length;
@@ -571,48 +513,33 @@ export class CommandService {
   async sweepDeadlines(): Promise<number> {
     const now = this.deps.clock();
     const specs = [...COMMAND_CATALOG.values()];
-    const runBoundSql = specs.map((s) => `WHEN '${s.type}' THEN ${s.maxRunMs}`).join(" ");
-    const answering = specs.filter((s) => s.maxAnswerMs !== undefined);
-    const answerBoundSql = answering.map((s) => `WHEN '${s.type}' THEN ${s.maxAnswerMs}`).join(" ");
-    const { rows } = await this.transition(async (tx) => {
-      const expired = await tx.all<CommandRow>(
-        `UPDATE commands SET state = 'expired', updated_at = ?, finished_at = ?
-         WHERE state IN ('queued', 'sent') AND expires_at <= ? RETURNING *`,
-        [now, now, now],
-      );
-      const ranTooLong = await tx.all<CommandRow>(
-        `UPDATE commands SET state = 'failed', updated_at = ?, finished_at = ?, error_code = ?,
-           error_message = 'the device accepted this command but did not finish it within '
-             || ((CASE type ${runBoundSql} END) / 1000) || ' s'
-         WHERE state = 'accepted' AND accepted_at <= ? - (CASE type ${runBoundSql} END)
-         RETURNING *`,
-        [now, now, SERVER_COMMAND_CODE.timed_out, now],
-      );
-      const unanswered =
-        answering.length === 0
-          ? []
-          : await tx.all<CommandRow>(
-              `UPDATE commands SET state = 'failed', updated_at = ?, finished_at = ?, error_code = ?,
-                 error_message = 'the device received this command but did not answer within '
-                   || ((CASE type ${answerBoundSql} END) / 1000) || ' s'
-               WHERE state = 'sent' AND type IN (${sqlList(answering.map((s) => s.type))})
-                 AND sent_at <= ? - (CASE type ${answerBoundSql} END)
-               RETURNING *`,
-              [now, now, SERVER_COMMAND_CODE.timed_out, now],
-            );
-      return [...expired, ...ranTooLong, ...unanswered];
-    });
+    const runBounds: BoundsByType = new Map(specs.map((s) => [s.type, s.maxRunMs]));
+    const answerBounds: BoundsByType = new Map(
+      specs.flatMap((s) => (s.maxAnswerMs === undefined ? [] : [[s.type, s.maxAnswerMs] as const])),
+    );
+    const repository = this.deps.repository;
+    const { rows } = await this.transition(async (tx) => [
+      ...(await repository.expire(tx, now)),
+      ...(await repository.failOverdue(tx, {
+        state: "accepted",
+        since: "accepted_at",
+        bounds: runBounds,
+        atMs: now,
+        didNot: "the device accepted this command but did not finish it",
+      })),
+      ...(await repository.failOverdue(tx, {
+        state: "sent",
+        since: "sent_at",
+        bounds: answerBounds,
+        atMs: now,
+        didNot: "the device received this command but did not answer",
+      })),
+    ]);
     return rows.length;
   }
 
   private async expire(commandIds: string[]): Promise<void> {
     const now = this.deps.clock();
-    await this.transition((tx) =>
-      tx.all<CommandRow>(
-        `UPDATE commands SET state = 'expired', updated_at = ?, finished_at = ?
-         WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('queued', 'sent') RETURNING *`,
-        [now, now, JSON.stringify(commandIds)],
-      ),
-    );
+    await this.transition((tx) => this.deps.repository.expire(tx, now, commandIds));
   }
 }

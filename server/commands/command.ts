@@ -1,4 +1,3 @@
-import { SERVER_COMMAND_CODE, SIGNATURE_REFUSAL_CODES } from "../../proto/result-codes.js";
 import type { CommandAction, CommandType, DeviceCommand } from "../../proto/wire.js";
 import { isoOrNull as iso } from "../time-format.js";
 
@@ -21,17 +20,6 @@ export const TERMINAL_STATES: ReadonlySet<CommandState> = new Set([
   "expired",
   "canceled",
 ]);
-
-/**
- * Final states the server decided without the device's word: the TTL passed, the device ran
- * past its type's bound, an admin ended it while it ran, or the device refused a copy whose
- * signature did not hold (a forgery, or damage on the way). What the device then reports of the
- * genuine command is what really happened, and replaces them (an SQL condition on `commands`).
- */
-export const REVISABLE_BY_DEVICE_SQL = `(commands.state = 'expired'
-  OR (commands.state = 'rejected' AND commands.error_code IN (${SIGNATURE_REFUSAL_CODES.map((c) => `'${c}'`).join(", ")}))
-  OR (commands.state = 'failed' AND commands.error_code = '${SERVER_COMMAND_CODE.timed_out}')
-  OR (commands.state = 'canceled' AND commands.error_code = '${SERVER_COMMAND_CODE.ended_by_admin}'))`;
 
 export interface CommandRow {
   id: string;

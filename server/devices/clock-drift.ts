@@ -15,15 +15,12 @@ export interface ReportedClock {
   lastTimeSyncAt: string | null;
 }
 
+/** The device repository asks the store the same question of its columns. */
 export function clockOffsetExceeds(reported: ReportedClock | null, thresholdMs: number): boolean {
   return (
     reported !== null && reported.lastTimeSyncAt !== null && Math.abs(reported.clockOffsetMs) > thresholdMs
   );
 }
-
-/** The same test in SQL over a `devices` row; its one parameter is the threshold. */
-export const CLOCK_OFFSET_EXCEEDS_SQL = `(reported_json ->> '$.lastTimeSyncAt' IS NOT NULL
-  AND abs(reported_json ->> '$.clockOffsetMs') > ?)`;
 
 export class ClockDriftTracker {
   private threshold = DEFAULT_CLOCK_DRIFT_THRESHOLD_MS;

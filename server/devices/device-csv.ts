@@ -7,16 +7,10 @@
  * text field is written with a leading `'` (OWASP, "CSV Injection"); numbers and times are
  * written as they are.
  */
+import { type CsvColumn, csvField } from "../csv.js";
 import type { DeviceView } from "./device.js";
 
-interface CsvColumn {
-  header: string;
-  value: (device: DeviceView) => string | number | boolean | null;
-  /** Text from outside the server, neutralized against formulas. */
-  text?: boolean;
-}
-
-const COLUMNS: readonly CsvColumn[] = [
+const COLUMNS: readonly CsvColumn<DeviceView>[] = [
   { header: "id", value: (d) => d.id },
   { header: "name", value: (d) => d.name, text: true },
   { header: "serial", value: (d) => d.serial, text: true },
@@ -32,23 +26,13 @@ const COLUMNS: readonly CsvColumn[] = [
   { header: "desired_config_version", value: (d) => d.desired.version },
 ];
 
-const NEEDS_QUOTES = /[",\r\n]/;
-const STARTS_A_FORMULA = /^[=+\-@\t\r]/;
-
-function field(value: string | number | boolean | null, text: boolean): string {
-  if (value === null) return "";
-  let cell = String(value);
-  if (text && STARTS_A_FORMULA.test(cell)) cell = `'${cell}`;
-  return NEEDS_QUOTES.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
-}
-
 export function csvHeader(): string {
   return `${COLUMNS.map((c) => c.header).join(",")}\r\n`;
 }
 
 export function csvRecords(devices: readonly DeviceView[]): string {
   return devices
-    .map((device) => `${COLUMNS.map((c) => field(c.value(device), c.text === true)).join(",")}\r\n`)
+    .map((device) => `${COLUMNS.map((c) => csvField(c.value(device), c.text === true)).join(",")}\r\n`)
     .join("");
 }
 

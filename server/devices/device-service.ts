@@ -11,17 +11,30 @@ import { hashSecret, newDeviceId, newSecret, secretMatchesHash } from "../ids.js
 import type { Logger } from "../logger.js";
 import { namesOfZone } from "../settings/time-zones.js";
 import { batchedLookup } from "../store/batched-lookup.js";
-import type { Database, SqlValue, WriteContext } from "../store/database.js";
 import { KeyedBatchWriter } from "../store/keyed-batch-writer.js";
+import type {
+  DeviceConfigRecord,
+  DeviceCounts,
+  DeviceRecord,
+  DeviceRecordFilter,
+  DeviceRepository,
+} from "../store/repositories/device-repository.js";
+import type { SettingsRepository } from "../store/repositories/settings-repository.js";
+import type { StateHistoryRepository } from "../store/repositories/state-history-repository.js";
+import type { Queryable, Store } from "../store/store.js";
 import { isoOrNull as iso } from "../time-format.js";
-import { CLOCK_OFFSET_EXCEEDS_SQL, ClockDriftTracker } from "./clock-drift.js";
+import { ClockDriftTracker } from "./clock-drift.js";
 import {
-  type DeviceRow,
+  type DeviceSort,
   type DeviceStatus,
   type DeviceView,
-  deviceViewFromRow,
+  deviceView,
+  type ReportedView,
   reportedFromState,
 } from "./device.js";
+
+export type { DeviceCounts } from "../store/repositories/device-repository.js";
+export { DEVICE_SORT_KEYS, type DeviceSort, type DeviceSortKey } from "./device.js";
 
 export interface DeviceFilter {
   online?: boolean;
@@ -43,42 +56,10 @@ export interface DeviceFilter {
   timezone?: string;
 }
 
-/** Managed devices per tile of the console's devices page, counted in one query. */
-export interface DeviceCounts {
-  total: number;
-  online: number;
-  offline: number;
-  locked: number;
-  clockDrift: number;
-  configPending: number;
-}
-
-/** A device whose reported applied config version is below the desired one, or that never reported. */
-const CONFIG_PENDING_SQL = "coalesce(reported_json ->> '$.appliedConfigVersion', -1) < desired_version";
-
 const DAY_MS = 86_400_000;
 
-/** Columns the device list can be sorted by, and the SQL that orders them (never null, so
- * that a keyset cursor can compare them). The clock offset sorts by size, either way off. */
-export const DEVICE_SORT_KEYS = {
-  name: "lower(name)",
-  serial: "serial",
-  model: "model",
-  status: "status",
-  online: "online",
-  lastSeenAt: "coalesce(last_seen_at, 0)",
-  enrolledAt: "enrolled_at",
-  locked: "coalesce(reported_json ->> '$.locked', 0)",
-  timezone: "coalesce(reported_json ->> '$.timezone', '')",
-  clockOffsetMs: "coalesce(abs(reported_json ->> '$.clockOffsetMs'), -1)",
-  agentVersion: "coalesce(reported_json ->> '$.agentVersion', '')",
-} as const;
-export type DeviceSortKey = keyof typeof DEVICE_SORT_KEYS;
-
-export interface DeviceSort {
-  by: DeviceSortKey;
-  descending: boolean;
-}
+/** Command types whose success changes a device's desired config. */
+const DESIRED_CONFIG_COMMANDS = ["rename", "set_time"] as const;
 
 export interface DeviceListPage {
   items: DeviceView[];
@@ -93,7 +74,11 @@ export interface EnrolledDevice {
 }
 
 export interface DeviceServiceDeps {
-  db: Database;
+  store: Store;
+  repository: DeviceRepository;
+  history: StateHistoryRepository;
+  /** Read for when the global date & time last changed every device's desired config. */
+  settings: SettingsRepository;
   gateway: () => DeviceGateway;
   events: EventBus<ServerEvents>;
   logger: Logger;
@@ -121,7 +106,7 @@ function historyKey(state: DeviceState): string {
 }
 
 interface StoredReport {
-  reportedJson: string;
+  reported: ReportedView;
   atMs: number;
   /** Also append this to the state history (something worth keeping changed): the state without its telemetry. */
   historyJson: string | null;
@@ -132,54 +117,62 @@ export class DeviceService {
   /** History rows written per device in the current clock hour. */
   private readonly historyRowsThisHourByDevice = new Map<string, { hour: number; rows: number }>();
   /** Reported states: the latest per device per tick, written in one statement. */
-  private readonly reportWriter: KeyedBatchWriter<string, StoredReport>;
+  private readonly reportWriter: KeyedBatchWriter<string, StoredReport, void, Queryable>;
   /** Online flags and last-seen times, likewise. */
-  private readonly presenceWriter: KeyedBatchWriter<string, { online: boolean; atMs: number }>;
+  private readonly presenceWriter: KeyedBatchWriter<
+    string,
+    { online: boolean; atMs: number },
+    void,
+    Queryable
+  >;
 
-  /** Credential hashes and device rows by id, one query per event-loop turn (reconnect storms). */
+  /** Credential hashes and desired configs by id, one query per event-loop turn (reconnect storms). */
   private readonly secretHashOf: (deviceId: string) => Promise<string | null>;
-  private readonly rowForConfig: (deviceId: string) => Promise<DeviceRow | null>;
+  private readonly configOf: (deviceId: string) => Promise<DeviceConfigRecord | null>;
   /** Which devices' clocks are off by more than the threshold (a setting; see clock-drift.ts). */
   readonly clockDrift: ClockDriftTracker;
 
   constructor(private readonly deps: DeviceServiceDeps) {
     this.clockDrift = new ClockDriftTracker(deps.events);
-    this.reportWriter = new KeyedBatchWriter(deps.db, { apply: (tx, batch) => this.writeReports(tx, batch) });
-    this.presenceWriter = new KeyedBatchWriter(deps.db, {
-      apply: (tx, batch) => this.writePresence(tx, batch),
+    this.reportWriter = new KeyedBatchWriter<string, StoredReport, void, Queryable>(deps.store, {
+      apply: (tx, batch) => this.writeReports(tx, batch),
     });
-    this.secretHashOf = batchedLookup(async (ids) => {
-      const rows = await deps.db.all<{ device_id: string; secret_hash: string }>(
-        `SELECT device_id, secret_hash FROM device_credentials
-         WHERE device_id IN (SELECT value FROM json_each(?))`,
-        [JSON.stringify(ids)],
-      );
-      return new Map(rows.map((r) => [r.device_id, r.secret_hash]));
-    }, null);
-    this.rowForConfig = batchedLookup(async (ids) => {
-      const rows = await deps.db.all<DeviceRow>(
-        "SELECT * FROM devices WHERE id IN (SELECT value FROM json_each(?))",
-        [JSON.stringify(ids)],
-      );
-      return new Map(rows.map((r) => [r.id, r]));
-    }, null);
+    this.presenceWriter = new KeyedBatchWriter<string, { online: boolean; atMs: number }, void, Queryable>(
+      deps.store,
+      {
+        apply: (tx, batch) =>
+          this.repo.writePresence(
+            tx,
+            [...batch].map(([deviceId, p]) => ({ deviceId, ...p })),
+          ),
+      },
+    );
+    this.secretHashOf = batchedLookup((ids) => this.repo.credentialHashes(deps.store.db, ids), null);
+    this.configOf = batchedLookup((ids) => this.repo.configsByIds(deps.store.db, ids), null);
   }
 
+  private get repo(): DeviceRepository {
+    return this.deps.repository;
+  }
+
+  private get db(): Queryable {
+    return this.deps.store.db;
+  }
+
+  /** The device as answered once its connection was closed (removal, revocation): offline. */
   async get(deviceId: string): Promise<DeviceView> {
-    return deviceViewFromRow(await this.getRow(deviceId), false, this.clockDrift.thresholdMs);
+    return deviceView({ ...(await this.getRow(deviceId)), online: false }, this.clockDrift.thresholdMs);
   }
 
-  async getRow(
-    deviceId: string,
-    tx: Pick<WriteContext, "get"> = this.deps.db,
-  ): Promise<DeviceRow & { onlineFlag: boolean }> {
-    const row = await tx.get<DeviceRow>("SELECT * FROM devices WHERE id = ?", [deviceId]);
-    if (!row) throw new MdmError("device_not_found", `device '${deviceId}' does not exist`);
-    return { ...row, onlineFlag: row.online === 1 };
+  /** The device's record; inside a unit, pass its transaction. */
+  async getRow(deviceId: string, q: Queryable = this.db): Promise<DeviceRecord> {
+    const record = await this.repo.deviceById(q, deviceId);
+    if (!record) throw new MdmError("device_not_found", `device '${deviceId}' does not exist`);
+    return record;
   }
 
-  view(row: DeviceRow): DeviceView {
-    return deviceViewFromRow(row, row.online === 1, this.clockDrift.thresholdMs);
+  view(record: DeviceRecord): DeviceView {
+    return deviceView(record, this.clockDrift.thresholdMs);
   }
 
   /**
@@ -193,10 +186,8 @@ export class DeviceService {
     cursor: string | null,
     sort: DeviceSort | null = null,
   ): Promise<DeviceListPage> {
-    const { where, params } = this.whereClause(filter);
     const page = await this.page(filter, limit, cursor, sort);
-    const total =
-      (await this.deps.db.get<{ n: number }>(`SELECT count(*) AS n FROM devices ${where}`, params))?.n ?? 0;
+    const total = await this.repo.count(this.db, this.recordFilter(filter));
     return { ...page, total };
   }
 
@@ -224,105 +215,47 @@ export class DeviceService {
     cursor: string | null,
     sort: DeviceSort | null,
   ): Promise<{ items: DeviceView[]; nextCursor: string | null }> {
-    const { where, params } = this.whereClause(filter);
-    const expr = sort ? DEVICE_SORT_KEYS[sort.by] : null;
-    const direction = sort?.descending ? "DESC" : "ASC";
-    const pageClauses: string[] = [];
-    const pageParams: SqlValue[] = [...params];
-    if (cursor && expr) {
-      const [value, id] = decodeSortCursor(cursor);
-      const beyond = sort?.descending ? "<" : ">";
-      pageClauses.push(`(${expr} ${beyond} ? OR (${expr} = ? AND id ${beyond} ?))`);
-      pageParams.push(value, value, id);
+    let after = null;
+    if (cursor && sort) {
+      const [sortValue, id] = decodeSortCursor(cursor);
+      after = { sortValue, id };
     } else if (cursor) {
-      pageClauses.push("id > ?");
-      pageParams.push(cursor);
+      after = { sortValue: null, id: cursor };
     }
-    const pageWhere = pageClauses.length
-      ? `${where ? `${where} AND` : "WHERE"} ${pageClauses.join(" AND ")}`
-      : where;
-    const order = expr ? `${expr} ${direction}, id ${direction}` : "id";
-    const rows = await this.deps.db.all<DeviceRow & { sort_value?: SqlValue }>(
-      `SELECT *${expr ? `, ${expr} AS sort_value` : ""} FROM devices ${pageWhere} ORDER BY ${order} LIMIT ?`,
-      [...pageParams, limit + 1],
-    );
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
+    const page = await this.repo.listPage(this.db, { filter: this.recordFilter(filter), sort, after, limit });
     let nextCursor: string | null = null;
-    if (rows.length > limit && last) {
-      nextCursor = expr ? encodeSortCursor(last.sort_value ?? null, last.id) : last.id;
-    }
-    return { items: page.map((r) => this.view(r)), nextCursor };
+    if (page.next) nextCursor = sort ? encodeSortCursor(page.next.sortValue, page.next.id) : page.next.id;
+    return { items: page.records.map((r) => this.view(r)), nextCursor };
   }
 
   /** How many managed devices are online, offline, locked, drifting and behind on config: one scan. */
   async counts(): Promise<DeviceCounts> {
-    const row = await this.deps.db.get<DeviceCounts>(
-      `SELECT count(*) AS total,
-         coalesce(sum(online = 1), 0) AS online,
-         coalesce(sum(online = 0), 0) AS offline,
-         coalesce(sum(${DEVICE_SORT_KEYS.locked} = 1), 0) AS locked,
-         coalesce(sum(coalesce(${CLOCK_OFFSET_EXCEEDS_SQL}, 0)), 0) AS clockDrift,
-         coalesce(sum(${CONFIG_PENDING_SQL}), 0) AS configPending
-       FROM devices WHERE status = 'active'`,
-      [this.clockDrift.thresholdMs],
-    );
-    return row ?? { total: 0, online: 0, offline: 0, locked: 0, clockDrift: 0, configPending: 0 };
+    return this.repo.countsOfManaged(this.db, this.clockDrift.thresholdMs);
   }
 
-  /** Ids of the devices matching a filter, for fleet commands. */
-  async idsMatching(filter: DeviceFilter, tx: Pick<WriteContext, "all"> = this.deps.db): Promise<string[]> {
-    const { where, params } = this.whereClause(filter);
-    const rows = await tx.all<{ id: string }>(`SELECT id FROM devices ${where} ORDER BY id`, params);
-    return rows.map((r) => r.id);
+  /** Ids of the devices matching a filter, for fleet commands; inside a unit, pass its transaction. */
+  async idsMatching(filter: DeviceFilter, q: Queryable = this.db): Promise<string[]> {
+    return this.repo.idsMatching(q, this.recordFilter(filter));
   }
 
-  private whereClause(filter: DeviceFilter): { where: string; params: SqlValue[] } {
-    const clauses: string[] = [];
-    const params: SqlValue[] = [];
-    if (filter.online !== undefined) {
-      clauses.push("online = ?");
-      params.push(filter.online ? 1 : 0);
-    }
-    if (filter.status) {
-      clauses.push("status = ?");
-      params.push(filter.status);
-    }
-    if (filter.model) {
-      clauses.push("model = ?");
-      params.push(filter.model);
-    }
-    if (filter.locked !== undefined) {
-      clauses.push(`${DEVICE_SORT_KEYS.locked} = ?`);
-      params.push(filter.locked ? 1 : 0);
-    }
+  /** The filter as the store answers it: zone names, the drift threshold and times resolved. */
+  private recordFilter(filter: DeviceFilter): DeviceRecordFilter {
+    const out: DeviceRecordFilter = {};
+    if (filter.online !== undefined) out.online = filter.online;
+    if (filter.status) out.status = filter.status;
+    if (filter.model) out.model = filter.model;
+    if (filter.q) out.text = filter.q;
+    if (filter.locked !== undefined) out.locked = filter.locked;
     if (filter.clockDrift !== undefined) {
-      clauses.push(
-        filter.clockDrift ? CLOCK_OFFSET_EXCEEDS_SQL : `NOT coalesce(${CLOCK_OFFSET_EXCEEDS_SQL}, 0)`,
-      );
-      params.push(this.clockDrift.thresholdMs);
+      out.clockDrift = { exceeds: filter.clockDrift, thresholdMs: this.clockDrift.thresholdMs };
     }
-    if (filter.configPending !== undefined) {
-      clauses.push(filter.configPending ? CONFIG_PENDING_SQL : `NOT (${CONFIG_PENDING_SQL})`);
-    }
+    if (filter.configPending !== undefined) out.configPending = filter.configPending;
     if (filter.notSeenForDays !== undefined) {
-      clauses.push("online = 0 AND coalesce(last_seen_at, 0) <= ?");
-      params.push(this.deps.clock() - filter.notSeenForDays * DAY_MS);
+      out.offlineAndNotSeenSinceMs = this.deps.clock() - filter.notSeenForDays * DAY_MS;
     }
-    if (filter.agentVersion) {
-      clauses.push(`${DEVICE_SORT_KEYS.agentVersion} = ?`);
-      params.push(filter.agentVersion);
-    }
-    if (filter.timezone) {
-      clauses.push(`${DEVICE_SORT_KEYS.timezone} IN (SELECT value FROM json_each(?))`);
-      params.push(JSON.stringify(namesOfZone(filter.timezone)));
-    }
-    if (filter.q) {
-      clauses.push("(name LIKE ? ESCAPE '\\' OR serial LIKE ? ESCAPE '\\')");
-      const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      params.push(like, like);
-    }
-    return { where: clauses.length ? `WHERE ${clauses.join(" AND ")}` : "", params };
+    if (filter.agentVersion) out.agentVersion = filter.agentVersion;
+    if (filter.timezone) out.timezones = namesOfZone(filter.timezone);
+    return out;
   }
 
   // ---- enrollment and credentials -----------------------------------------------------------
@@ -331,10 +264,11 @@ export class DeviceService {
    * Creates the device for a serial, or brings back the existing record (after a factory reset,
    * stop managing or removal), and issues a fresh credential. Refused inside the same
    * transaction as the check: a deactivated serial, and the serial of a managed device unless
-   * `replacing` names that device (an admin approved the takeover).
+   * `replacing` names that device (an admin approved the takeover). A record another unit
+   * changed or created meanwhile is refused the same way, never overwritten.
    */
   async enroll(
-    tx: WriteContext,
+    q: Queryable,
     input: {
       serial: string;
       model: string;
@@ -344,48 +278,48 @@ export class DeviceService {
       replacing?: string;
     },
   ): Promise<EnrolledDevice & { created: boolean }> {
-    await this.assertSerialAllowed(tx, input.serial);
+    await this.assertSerialAllowed(q, input.serial);
     const now = this.deps.clock();
-    const existing = await tx.get<DeviceRow>("SELECT * FROM devices WHERE serial = ?", [input.serial]);
+    const existing = await this.repo.deviceBySerial(q, input.serial);
     if (existing?.status === "active" && existing.id !== input.replacing) {
       throw this.alreadyEnrolled(existing, "token");
     }
     let deviceId: string;
     let name: string;
+    let taken: boolean;
     if (existing) {
       deviceId = existing.id;
       name = existing.name;
-      await tx.run("UPDATE devices SET status = 'active', model = ?, enrolled_at = ? WHERE id = ?", [
-        input.model,
-        now,
-        deviceId,
-      ]);
+      taken = await this.repo.reenroll(q, existing, { model: input.model, atMs: now });
     } else {
       deviceId = newDeviceId();
       name = `${input.model} ${input.serial.slice(-4).toUpperCase()}`;
-      const { time } = input;
-      await tx.run(
-        `INSERT INTO devices (id, serial, model, name, status, enrolled_at, created_at,
-           desired_name, desired_timezone, desired_ntp_server)
-         VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)`,
-        [deviceId, input.serial, input.model, name, now, now, name, time.timezone, time.ntpServer],
+      taken = await this.repo.insertDevice(q, {
+        id: deviceId,
+        serial: input.serial,
+        model: input.model,
+        name,
+        atMs: now,
+        desiredTime: input.time,
+      });
+    }
+    if (!taken) {
+      // Another enrollment or a deactivation of this serial committed since the reads above.
+      await this.assertSerialAllowed(q, input.serial);
+      const current = await this.repo.deviceBySerial(q, input.serial);
+      if (current) throw this.alreadyEnrolled(current, "token");
+      throw new MdmError(
+        "device_not_found",
+        `the device with serial '${input.serial}' was removed meanwhile`,
       );
     }
     const secret = newSecret("pds_");
-    await tx.run(
-      `INSERT INTO device_credentials (device_id, secret_hash, created_at) VALUES (?, ?, ?)
-       ON CONFLICT (device_id) DO UPDATE SET secret_hash = excluded.secret_hash, created_at = excluded.created_at`,
-      [deviceId, hashSecret(secret), now],
-    );
+    await this.repo.setCredential(q, deviceId, hashSecret(secret), now);
     return { deviceId, secret, name, created: !existing };
   }
 
-  async assertSerialAllowed(tx: Pick<WriteContext, "get">, serial: string): Promise<void> {
-    const denied = await tx.get<{ device_id: string }>(
-      "SELECT device_id FROM denied_serials WHERE serial = ?",
-      [serial],
-    );
-    if (denied) {
+  async assertSerialAllowed(q: Queryable, serial: string): Promise<void> {
+    if (await this.repo.isSerialDenied(q, serial)) {
       throw new MdmError(
         "device_deactivated",
         `device with serial '${serial}' was permanently deactivated and can never be enrolled again`,
@@ -399,49 +333,43 @@ export class DeviceService {
    * does not name, saying which device it is and whether it is online now.
    */
   async managedDeviceWithSerial(
-    reader: Pick<WriteContext, "get">,
+    q: Queryable,
     serial: string,
     replaceDeviceId?: string,
-  ): Promise<DeviceRow | null> {
-    const row = await reader.get<DeviceRow>("SELECT * FROM devices WHERE serial = ? AND status = 'active'", [
-      serial,
-    ]);
-    if (!row) return null;
-    if (row.id !== replaceDeviceId)
-      throw this.alreadyEnrolled(row, replaceDeviceId ? "claim-mismatch" : "claim");
-    return row;
+  ): Promise<DeviceRecord | null> {
+    const record = await this.repo.deviceBySerial(q, serial);
+    if (record?.status !== "active") return null;
+    if (record.id !== replaceDeviceId)
+      throw this.alreadyEnrolled(record, replaceDeviceId ? "claim-mismatch" : "claim");
+    return record;
   }
 
-  private alreadyEnrolled(row: DeviceRow, path: "token" | "claim" | "claim-mismatch"): MdmError {
-    const online = this.deps.gateway().isOnline(row.id);
+  private alreadyEnrolled(device: DeviceRecord, path: "token" | "claim" | "claim-mismatch"): MdmError {
+    const online = this.deps.gateway().isOnline(device.id);
     const where = online
       ? "which is online now"
-      : `which was last seen ${row.last_seen_at ? new Date(row.last_seen_at).toISOString() : "never"}`;
+      : `which was last seen ${device.lastSeenAtMs ? new Date(device.lastSeenAtMs).toISOString() : "never"}`;
     const hint =
       path === "token"
         ? "remove that device first (POST /devices/:id/remove), or enroll by code and approve the replacement"
-        : `to replace it with the device showing this code, claim again with replaceDeviceId '${row.id}'`;
+        : `to replace it with the device showing this code, claim again with replaceDeviceId '${device.id}'`;
     return new MdmError(
       "device_already_enrolled",
-      `serial '${row.serial}' belongs to managed device '${row.name}' (${row.id}), ${where}; ${hint}`,
+      `serial '${device.serial}' belongs to managed device '${device.name}' (${device.id}), ${where}; ${hint}`,
       {
-        deviceId: row.id,
-        name: row.name,
-        serial: row.serial,
+        deviceId: device.id,
+        name: device.name,
+        serial: device.serial,
         online,
-        lastSeenAt: iso(row.last_seen_at),
+        lastSeenAt: iso(device.lastSeenAtMs),
       },
     );
   }
 
   /** A new secret for the device's credential (the old one stops working); returns it once. */
-  async renewSecret(tx: WriteContext, deviceId: string): Promise<string> {
+  async renewSecret(q: Queryable, deviceId: string): Promise<string> {
     const secret = newSecret("pds_");
-    await tx.run("UPDATE device_credentials SET secret_hash = ?, created_at = ? WHERE device_id = ?", [
-      hashSecret(secret),
-      this.deps.clock(),
-      deviceId,
-    ]);
+    await this.repo.renewCredential(q, deviceId, hashSecret(secret), this.deps.clock());
     return secret;
   }
 
@@ -451,29 +379,23 @@ export class DeviceService {
   }
 
   /** Removes the credential and closes the device's connection. */
-  async revokeCredential(tx: WriteContext, deviceId: string): Promise<void> {
-    await tx.run("DELETE FROM device_credentials WHERE device_id = ?", [deviceId]);
+  async revokeCredential(q: Queryable, deviceId: string): Promise<void> {
+    await this.repo.deleteCredential(q, deviceId);
   }
 
-  async setStatus(tx: WriteContext, deviceIds: readonly string[], status: DeviceStatus): Promise<void> {
-    await tx.run("UPDATE devices SET status = ? WHERE id IN (SELECT value FROM json_each(?))", [
-      status,
-      JSON.stringify(deviceIds),
-    ]);
+  /** A deactivated device keeps its status whatever is asked: deactivation is final. */
+  async setStatus(q: Queryable, deviceIds: readonly string[], status: DeviceStatus): Promise<void> {
+    await this.repo.setStatus(q, deviceIds, status);
   }
 
   /** Puts the devices' serials on the deny list for good. */
-  async denySerials(tx: WriteContext, deviceIds: readonly string[]): Promise<void> {
-    await tx.run(
-      `INSERT OR IGNORE INTO denied_serials (serial, device_id, denied_at)
-       SELECT serial, id, ? FROM devices WHERE id IN (SELECT value FROM json_each(?))`,
-      [this.deps.clock(), JSON.stringify(deviceIds)],
-    );
+  async denySerials(q: Queryable, deviceIds: readonly string[]): Promise<void> {
+    await this.repo.denySerialsOf(q, deviceIds, this.deps.clock());
   }
 
   /** The device's status as stored now (null: no such device); batched across a reconnect storm. */
   async statusOf(deviceId: string): Promise<DeviceStatus | null> {
-    return (await this.rowForConfig(deviceId))?.status ?? null;
+    return (await this.configOf(deviceId))?.status ?? null;
   }
 
   async emitUpdated(deviceId: string): Promise<DeviceView> {
@@ -484,41 +406,38 @@ export class DeviceService {
 
   // ---- desired configuration ----------------------------------------------------------------
 
-  async setDesiredName(tx: WriteContext, deviceId: string, name: string): Promise<void> {
-    await tx.run(
-      "UPDATE devices SET desired_name = ?, name = ?, desired_version = desired_version + 1 WHERE id = ?",
-      [name, name, deviceId],
-    );
+  /**
+   * The next command seq of each of these devices that exists, taken in place: concurrent
+   * issuers never get the same one.
+   */
+  takeCommandSeqs(q: Queryable, deviceIds: readonly string[]): Promise<Map<string, number>> {
+    return this.repo.takeSeqs(q, deviceIds);
   }
 
-  async setDesiredTime(tx: WriteContext, deviceId: string, time: TimeSettings): Promise<void> {
-    await tx.run(
-      `UPDATE devices SET desired_timezone = ?, desired_ntp_server = ?, desired_version = desired_version + 1
-       WHERE id = ?`,
-      [time.timezone, time.ntpServer, deviceId],
-    );
+  async setDesiredName(q: Queryable, deviceId: string, name: string): Promise<void> {
+    await this.repo.setDesiredName(q, deviceId, name);
+  }
+
+  async setDesiredTime(q: Queryable, deviceId: string, time: TimeSettings): Promise<void> {
+    await this.repo.setDesiredTime(q, deviceId, time);
   }
 
   /** Applies global time settings to every device that is still managed. */
-  async setDesiredTimeForAll(tx: WriteContext, time: TimeSettings): Promise<void> {
-    await tx.run(
-      `UPDATE devices SET desired_timezone = ?, desired_ntp_server = ?, desired_version = desired_version + 1
-       WHERE status IN ('active', 'reset', 'unmanaged')`,
-      [time.timezone, time.ntpServer],
-    );
+  async setDesiredTimeForAll(q: Queryable, time: TimeSettings): Promise<void> {
+    await this.repo.setDesiredTimeOfManaged(q, time);
   }
 
   /** Sends the stored desired config to the device, if it is online. */
   async pushDesiredConfig(deviceId: string): Promise<void> {
     const gateway = this.deps.gateway();
     if (!gateway.isOnline(deviceId)) return;
-    const row = await this.rowForConfig(deviceId);
-    if (!row) return;
-    if (row.status !== "active" && row.status !== "deactivated") return;
+    const config = await this.configOf(deviceId);
+    if (!config) return;
+    if (config.status !== "active" && config.status !== "deactivated") return;
     await gateway.publishConfig(deviceId, {
-      version: row.desired_version,
-      name: row.desired_name,
-      time: { timezone: row.desired_timezone, ntpServer: row.desired_ntp_server },
+      version: config.desiredVersion,
+      name: config.desiredName,
+      time: { timezone: config.desiredTimezone, ntpServer: config.desiredNtpServer },
     });
   }
 
@@ -528,20 +447,20 @@ export class DeviceService {
    * connects; nothing can reach it before).
    */
   async resendDesiredConfig(deviceId: string): Promise<DeviceView> {
-    const row = await this.getRow(deviceId);
-    if (row.status !== "active") {
-      throw new MdmError("device_not_managed", `device '${deviceId}' is ${row.status}`, {
-        status: row.status,
+    const record = await this.getRow(deviceId);
+    if (record.status !== "active") {
+      throw new MdmError("device_not_managed", `device '${deviceId}' is ${record.status}`, {
+        status: record.status,
       });
     }
     if (!this.deps.gateway().isOnline(deviceId)) {
       throw new MdmError(
         "device_offline",
-        `device '${row.name}' (${deviceId}) is offline; it receives its desired config when it connects`,
+        `device '${record.name}' (${deviceId}) is offline; it receives its desired config when it connects`,
       );
     }
     await this.pushDesiredConfig(deviceId);
-    return this.view(row);
+    return this.view(record);
   }
 
   /**
@@ -550,42 +469,24 @@ export class DeviceService {
    * and a returning one starts applying again), a change of the global date & time (every
    * device's version moves), and a succeeded rename or set_time command of this device.
    */
-  async desiredChangedAt(row: Pick<DeviceRow, "id" | "enrolled_at">): Promise<number> {
-    const found = await this.deps.db.get<{ at: number | null }>(
-      `SELECT max(
-         coalesce((SELECT updated_at FROM settings WHERE key = 'time'), 0),
-         coalesce((SELECT max(finished_at) FROM commands
-                   WHERE device_id = ? AND type IN ('rename', 'set_time') AND state = 'succeeded'), 0)
-       ) AS at`,
-      [row.id],
-    );
-    return Math.max(row.enrolled_at, found?.at ?? 0);
+  async desiredChangedAt(device: Pick<DeviceRecord, "id" | "enrolledAtMs">): Promise<number> {
+    const [time, command] = await Promise.all([
+      this.deps.settings.get(this.db, "time"),
+      this.repo.lastCommandSucceededAt(this.db, device.id, DESIRED_CONFIG_COMMANDS),
+    ]);
+    return Math.max(device.enrolledAtMs, time?.updatedAtMs ?? 0, command ?? 0);
   }
 
   // ---- presence and reported state ----------------------------------------------------------
 
   async markAllOffline(): Promise<void> {
-    await this.deps.db.write((tx) =>
-      tx.run("UPDATE devices SET online = 0 WHERE online = 1").then(() => undefined),
-    );
+    await this.deps.store.unit((tx) => this.repo.markAllOffline(tx));
   }
 
   async recordPresence(deviceId: string, online: boolean): Promise<void> {
     const now = this.deps.clock();
     await this.presenceWriter.enqueue(deviceId, { online, atMs: now });
     this.deps.events.emit(online ? "device.online" : "device.offline", { deviceId, atMs: now });
-  }
-
-  private async writePresence(
-    tx: WriteContext,
-    batch: ReadonlyMap<string, { online: boolean; atMs: number }>,
-  ): Promise<void> {
-    const rows = [...batch].map(([id, p]) => [id, p.online ? 1 : 0, p.atMs]);
-    await tx.run(
-      `UPDATE devices SET online = u.value ->> 1, last_seen_at = u.value ->> 2
-       FROM json_each(?) AS u WHERE devices.id = u.value ->> 0`,
-      [JSON.stringify(rows)],
-    );
   }
 
   async recordState(deviceId: string, state: DeviceState): Promise<void> {
@@ -600,7 +501,7 @@ export class DeviceService {
         : null;
     if (historyRow !== null) this.lastHistoryKeyByDevice.set(deviceId, key);
     await this.reportWriter.enqueue(deviceId, {
-      reportedJson: JSON.stringify(reported),
+      reported,
       atMs: now,
       historyJson: historyRow ?? previous?.historyJson ?? null,
     });
@@ -631,37 +532,24 @@ export class DeviceService {
    */
   async applyClockDriftThreshold(thresholdMs: number): Promise<void> {
     await this.reportWriter.drain();
-    const rows = await this.deps.db.all<{ id: string; offset: number }>(
-      `SELECT id, reported_json ->> '$.clockOffsetMs' AS offset FROM devices WHERE ${CLOCK_OFFSET_EXCEEDS_SQL}`,
-      [thresholdMs],
-    );
-    this.clockDrift.reset(thresholdMs, new Map(rows.map((r) => [r.id, r.offset])));
+    this.clockDrift.reset(thresholdMs, await this.repo.clockOffsetsExceeding(this.db, thresholdMs));
   }
 
-  private async writeReports(tx: WriteContext, batch: ReadonlyMap<string, StoredReport>): Promise<void> {
-    const rows = [...batch].map(([id, r]) => [id, r.atMs, r.reportedJson]);
-    await tx.run(
-      `UPDATE devices SET reported_json = u.value ->> 2, reported_at = u.value ->> 1, last_seen_at = u.value ->> 1
-       FROM json_each(?) AS u WHERE devices.id = u.value ->> 0`,
-      [JSON.stringify(rows)],
+  /** One tick of reports: the states in one statement, the history rows and its trim in one each. */
+  private async writeReports(q: Queryable, batch: ReadonlyMap<string, StoredReport>): Promise<void> {
+    await this.repo.writeReports(
+      q,
+      [...batch].map(([deviceId, r]) => ({ deviceId, atMs: r.atMs, reported: r.reported })),
     );
-    const history = [...batch]
-      .filter(([, r]) => r.historyJson !== null)
-      .map(([id, r]) => [id, r.atMs, r.historyJson]);
+    const history = [...batch].flatMap(([deviceId, r]) =>
+      r.historyJson === null ? [] : [{ deviceId, atMs: r.atMs, stateJson: r.historyJson }],
+    );
     if (history.length > 0) {
-      await tx.run(
-        `INSERT INTO state_history (device_id, at, state_json)
-         SELECT h.value ->> 0, h.value ->> 1, h.value ->> 2 FROM json_each(?) AS h
-         WHERE EXISTS (SELECT 1 FROM devices WHERE id = h.value ->> 0)`,
-        [JSON.stringify(history)],
-      );
-      // Each device keeps its newest rows only; one statement for every device written here.
-      await tx.run(
-        `DELETE FROM state_history WHERE id IN (
-           SELECT h.id FROM json_each(?) AS d JOIN state_history AS h ON h.device_id = d.value
-           WHERE h.id <= (SELECT id FROM state_history WHERE device_id = d.value
-                          ORDER BY id DESC LIMIT 1 OFFSET ?))`,
-        [JSON.stringify(history.map(([id]) => id)), this.deps.stateHistory.maxRowsPerDevice],
+      await this.deps.history.append(q, history);
+      await this.deps.history.keepNewest(
+        q,
+        history.map((h) => h.deviceId),
+        this.deps.stateHistory.maxRowsPerDevice,
       );
     }
   }
@@ -674,18 +562,12 @@ export class DeviceService {
 
   async stateHistory(deviceId: string, limit: number): Promise<{ at: string; reported: unknown }[]> {
     await this.getRow(deviceId);
-    const rows = await this.deps.db.all<{ at: number; state_json: string }>(
-      "SELECT at, state_json FROM state_history WHERE device_id = ? ORDER BY id DESC LIMIT ?",
-      [deviceId, limit],
-    );
-    return rows.map((r) => ({ at: new Date(r.at).toISOString(), reported: JSON.parse(r.state_json) }));
+    const records = await this.deps.history.newestOf(this.db, deviceId, limit);
+    return records.map((r) => ({ at: new Date(r.atMs).toISOString(), reported: r.state }));
   }
 
   async pruneStateHistory(olderThanMs: number): Promise<number> {
-    const result = await this.deps.db.write((tx) =>
-      tx.run("DELETE FROM state_history WHERE at < ?", [olderThanMs]),
-    );
-    return result.changes;
+    return this.deps.store.unit((tx) => this.deps.history.pruneOlderThan(tx, olderThanMs));
   }
 
   forget(deviceId: string): void {
@@ -694,11 +576,13 @@ export class DeviceService {
   }
 }
 
-function encodeSortCursor(value: SqlValue, id: string): string {
+type SortValue = string | number | null;
+
+function encodeSortCursor(value: SortValue, id: string): string {
   return Buffer.from(JSON.stringify([value, id])).toString("base64url");
 }
 
-function decodeSortCursor(cursor: string): [SqlValue, string] {
+function decodeSortCursor(cursor: string): [SortValue, string] {
   try {
     const decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
     if (

@@ -1,4 +1,5 @@
-import type { ConfigError, DeviceState, Telemetry, TimeSettings } from "../../proto/wire.js";
+import type { ConfigError, DeviceState, Telemetry } from "../../proto/wire.js";
+import type { DeviceRecord } from "../store/repositories/device-repository.js";
 import { isoOrNull as iso } from "../time-format.js";
 import { clockOffsetExceeds } from "./clock-drift.js";
 
@@ -51,24 +52,29 @@ export interface DeviceView {
   clockOffsetExceeded: boolean;
 }
 
-/** A `devices` row as SQLite returns it. */
-export interface DeviceRow {
-  id: string;
-  serial: string;
-  model: string;
-  name: string;
-  status: DeviceStatus;
-  online: number;
-  last_seen_at: number | null;
-  enrolled_at: number;
-  created_at: number;
-  next_seq: number;
-  desired_version: number;
-  desired_name: string;
-  desired_timezone: string;
-  desired_ntp_server: string | null;
-  reported_json: string | null;
-  reported_at: number | null;
+/**
+ * What the device list can be sorted by (the API accepts exactly these). Each sorts with the id
+ * as the tie-break; the clock offset sorts by size, either way off; a device that never reported
+ * sorts before every one that did.
+ */
+export const DEVICE_SORT_KEYS = [
+  "name",
+  "serial",
+  "model",
+  "status",
+  "online",
+  "lastSeenAt",
+  "enrolledAt",
+  "locked",
+  "timezone",
+  "clockOffsetMs",
+  "agentVersion",
+] as const;
+export type DeviceSortKey = (typeof DEVICE_SORT_KEYS)[number];
+
+export interface DeviceSort {
+  by: DeviceSortKey;
+  descending: boolean;
 }
 
 export function reportedFromState(state: DeviceState, receivedAtMs: number): ReportedView {
@@ -91,30 +97,22 @@ export function reportedFromState(state: DeviceState, receivedAtMs: number): Rep
   };
 }
 
-export function desiredTime(row: Pick<DeviceRow, "desired_timezone" | "desired_ntp_server">): TimeSettings {
-  return { timezone: row.desired_timezone, ntpServer: row.desired_ntp_server };
-}
-
-export function deviceViewFromRow(
-  row: DeviceRow,
-  online: boolean,
-  clockDriftThresholdMs: number,
-): DeviceView {
-  const reported = row.reported_json ? (JSON.parse(row.reported_json) as ReportedView) : null;
+export function deviceView(device: DeviceRecord, clockDriftThresholdMs: number): DeviceView {
+  const reported = device.reported;
   return {
-    id: row.id,
-    name: row.name,
-    serial: row.serial,
-    model: row.model,
-    status: row.status,
-    online,
-    lastSeenAt: iso(row.last_seen_at),
-    enrolledAt: new Date(row.enrolled_at).toISOString(),
+    id: device.id,
+    name: device.name,
+    serial: device.serial,
+    model: device.model,
+    status: device.status,
+    online: device.online,
+    lastSeenAt: iso(device.lastSeenAtMs),
+    enrolledAt: new Date(device.enrolledAtMs).toISOString(),
     desired: {
-      version: row.desired_version,
-      name: row.desired_name,
-      timezone: row.desired_timezone,
-      ntpServer: row.desired_ntp_server,
+      version: device.desiredVersion,
+      name: device.desiredName,
+      timezone: device.desiredTimezone,
+      ntpServer: device.desiredNtpServer,
     },
     reported,
     clockOffsetExceeded: clockOffsetExceeds(reported, clockDriftThresholdMs),

@@ -11,14 +11,12 @@ import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
 import { hashSecret, newSecret, newTimeOrderedId } from "../ids.js";
 import type { PublishedKeySet } from "../signing/command-signer.js";
-import type { WriteContext } from "../store/database.js";
 import type {
   EnrollmentRepository,
   EnrollmentTokenRecord,
   EnrollmentTokenState,
 } from "../store/repositories/enrollment-repository.js";
-import type { SqliteStore } from "../store/sqlite/sqlite-store.js";
-import type { Queryable } from "../store/store.js";
+import type { Queryable, Store } from "../store/store.js";
 import { isUniqueViolation } from "../store/unique-violation.js";
 import { isoOrNull } from "../time-format.js";
 import { newUserCode, normalizeUserCode } from "./user-code.js";
@@ -36,7 +34,7 @@ export interface Enrollment extends EnrolledDevice {
 }
 
 export interface EnrollmentServiceDeps {
-  store: SqliteStore;
+  store: Store;
   repository: EnrollmentRepository;
   devices: DeviceService;
   /** Ends a replaced device's open commands in the claiming transaction. */
@@ -45,7 +43,7 @@ export interface EnrollmentServiceDeps {
   clock: () => number;
   mqttUrl: () => string;
   /** The global date and time settings, which a newly enrolled device starts with, read in the unit. */
-  globalTime: (tx: WriteContext) => Promise<TimeSettings>;
+  globalTime: (tx: Queryable) => Promise<TimeSettings>;
   /** The server's command-signing keys, handed to every enrolling device. */
   signingKeys: () => PublishedKeySet;
   deviceCodeTtlSeconds: number;
@@ -79,11 +77,6 @@ export class EnrollmentService {
 
   private get repo(): EnrollmentRepository {
     return this.deps.repository;
-  }
-
-  /** The unit open now, for services that still take its WriteContext. */
-  private openUnit(): WriteContext {
-    return this.deps.store.openUnitContext();
   }
 
   // ---- enrollment tokens --------------------------------------------------------------------
@@ -185,16 +178,15 @@ export class EnrollmentService {
     const tokenHash = hashSecret(token);
     // Refusals on reads first: a flood of bad attempts never takes the store's write lock.
     await this.usableToken(this.deps.store.db, tokenHash);
-    await this.deps.devices.assertSerialAllowed(this.deps.store.database, device.serial);
-    await this.deps.devices.managedDeviceWithSerial(this.deps.store.database, device.serial);
+    await this.deps.devices.assertSerialAllowed(this.deps.store.db, device.serial);
+    await this.deps.devices.managedDeviceWithSerial(this.deps.store.db, device.serial);
     const enrolled = await this.deps.store.unit(async (tx) => {
       const record = await this.usableToken(tx, tokenHash);
       // Counted in place and only while usable: two servers cannot both take its last use.
       if (!(await this.repo.takeTokenUse(tx, record.id, this.deps.clock()))) {
         throw new MdmError("invalid_enrollment_token", "enrollment token has no use left");
       }
-      const unit = this.openUnit();
-      return this.deps.devices.enroll(unit, { ...device, time: await this.deps.globalTime(unit) });
+      return this.deps.devices.enroll(tx, { ...device, time: await this.deps.globalTime(tx) });
     });
     await this.deps.devices.emitUpdated(enrolled.deviceId);
     return {
@@ -210,7 +202,7 @@ export class EnrollmentService {
 
   async startDeviceCode(device: DeviceIdentityInput) {
     // Refuse at once rather than showing a code that can never be claimed.
-    await this.deps.devices.assertSerialAllowed(this.deps.store.database, device.serial);
+    await this.deps.devices.assertSerialAllowed(this.deps.store.db, device.serial);
     const now = this.deps.clock();
     const deviceCode = newSecret("pdc_");
     const expiresAt = now + this.deps.deviceCodeTtlSeconds * 1000;
@@ -274,18 +266,17 @@ export class EnrollmentService {
         );
       }
       if (code.claimedDeviceId) throw alreadyClaimed();
-      const unit = this.openUnit();
       const replacing = await this.deps.devices.managedDeviceWithSerial(
-        unit,
+        tx,
         code.serial,
         options.replaceDeviceId,
       );
-      if (replacing) await this.deps.commands.endForReplacement(unit, replacing.id, consequences);
+      if (replacing) await this.deps.commands.endForReplacement(tx, replacing.id, consequences);
       // The credential issued here is replaced by the one the device receives when it polls.
-      const enrolled = await this.deps.devices.enroll(unit, {
+      const enrolled = await this.deps.devices.enroll(tx, {
         serial: code.serial,
         model: code.model,
-        time: await this.deps.globalTime(unit),
+        time: await this.deps.globalTime(tx),
         replacing: replacing?.id,
       });
       if (!(await this.repo.markClaimed(tx, userCode, enrolled.deviceId, now))) throw alreadyClaimed();
@@ -309,8 +300,7 @@ export class EnrollmentService {
       const code = await this.repo.codeByHash(tx, hash);
       const gone = () => new MdmError("device_code_not_found", "unknown device code; request a new one");
       if (!code || code.consumedAtMs !== null) throw gone();
-      const unit = this.openUnit();
-      await this.deps.devices.assertSerialAllowed(unit, code.serial);
+      await this.deps.devices.assertSerialAllowed(tx, code.serial);
       if (code.expiresAtMs <= now && !code.claimedDeviceId) {
         throw new MdmError("device_code_expired", "device code expired; request a new one");
       }
@@ -323,8 +313,8 @@ export class EnrollmentService {
       if (!code.claimedDeviceId) return { status: "pending" as const };
       // Only one poll hands out the credential, however many arrive at once.
       if (!(await this.repo.markConsumed(tx, hash, now))) throw gone();
-      const secret = await this.deps.devices.renewSecret(unit, code.claimedDeviceId);
-      const device = await this.deps.devices.getRow(code.claimedDeviceId, unit);
+      const secret = await this.deps.devices.renewSecret(tx, code.claimedDeviceId);
+      const device = await this.deps.devices.getRow(code.claimedDeviceId, tx);
       return { status: "approved" as const, deviceId: device.id, secret, name: device.name };
     });
     if (outcome.status === "pending") return outcome;

@@ -1,20 +1,15 @@
 /**
- * Backup and restore of a server's data dir. The SQLite database is copied with SQLite's online
- * backup API (one step, inside one read transaction: a consistent snapshot, while the server
- * keeps writing in WAL mode), checked with `PRAGMA integrity_check`, and the data dir's other
+ * Backup and restore of a server's data dir (SQLite only). The database is copied with SQLite's
+ * online backup API on the store's own connection class (`Database.backupTo`: one step, inside
+ * one read transaction: a consistent snapshot, while the server keeps writing in WAL mode),
+ * checked with `PRAGMA integrity_check`, and the data dir's other
  * files (admin token, keys) are copied next to it with a manifest. A restore refuses to run
  * while a server holds the target data dir, and never lets a stale WAL meet the restored file.
  */
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import sqlite3 from "sqlite3";
-import {
-  createPrivateFile,
-  PRIVATE_DIR_MODE,
-  PRIVATE_FILE_MODE,
-  privateDatabaseFiles,
-  restrictToOwner,
-} from "./private-files.js";
+import { Database, type OpenOptions } from "./database.js";
+import { createPrivateFile, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, restrictToOwner } from "./private-files.js";
 
 /** The server writes its pid here while it runs on a data dir, and removes it when it stops. */
 export const SERVER_PID_FILE = "server.pid";
@@ -38,36 +33,18 @@ export class BackupError extends Error {
   override name = "BackupError";
 }
 
-/** The backup handle of node-sqlite3 (its typings leave it out). */
-interface SqliteBackup {
-  step(pages: number, callback: (err: Error | null) => void): void;
-  finish(callback?: (err: Error | null) => void): void;
-  readonly completed: boolean;
-  readonly failed: boolean;
-}
-
-type BackupCapable = sqlite3.Database & {
-  backup(file: string, callback: (err: Error | null) => void): SqliteBackup;
-};
-
-function open(file: string, mode: number): Promise<sqlite3.Database> {
-  return new Promise((resolveOpen, reject) => {
-    const db = new sqlite3.Database(file, mode, (err) => (err ? reject(err) : resolveOpen(db)));
-  });
-}
-
-function get<T>(db: sqlite3.Database, sql: string): Promise<T> {
-  return new Promise((resolveGet, reject) =>
-    db.get(sql, (err, row) => (err ? reject(err) : resolveGet(row as T))),
-  );
-}
-
-function run(db: sqlite3.Database, sql: string): Promise<void> {
-  return new Promise((resolveRun, reject) => db.run(sql, (err) => (err ? reject(err) : resolveRun())));
-}
-
-function close(db: sqlite3.Database): Promise<void> {
-  return new Promise((resolveClose, reject) => db.close((err) => (err ? reject(err) : resolveClose())));
+/** Runs `use` on the database in `file`, opened as the store opens it, and closes it. */
+async function withDatabase<T>(
+  file: string,
+  options: OpenOptions,
+  use: (database: Database) => Promise<T>,
+): Promise<T> {
+  const database = await Database.open(file, options);
+  try {
+    return await use(database);
+  } finally {
+    await database.close();
+  }
 }
 
 /** Files of a data dir that belong to SQLite or to the running server, not to a backup. */
@@ -85,51 +62,28 @@ async function onlineBackup(source: string, target: string): Promise<void> {
   // SQLite would create the copy with the umask's mode (0644, readable by all); an empty file
   // is an empty database to it, and its journal takes the file's mode.
   await createPrivateFile(target);
-  const db = (await open(source, sqlite3.OPEN_READWRITE)) as BackupCapable;
-  try {
-    await new Promise<void>((resolveBackup, reject) => {
-      const backup = db.backup(target, (initErr) => {
-        if (initErr) return reject(initErr);
-        // -1: every page in one step, so the copy is one consistent snapshot.
-        backup.step(-1, (stepErr) => {
-          backup.finish();
-          if (stepErr) reject(stepErr);
-          else if (!backup.completed) reject(new BackupError("the backup did not complete"));
-          else resolveBackup();
-        });
-      });
-    });
-  } finally {
-    await close(db);
-  }
+  // The store's own connection to the file, not migrated: a backup copies the schema it finds.
+  await withDatabase(source, {}, (database) => database.backupTo(target));
   // The copy carries the source's WAL mode; a rollback journal keeps the backup one
   // self-contained file (a server switches it back to WAL when it opens it).
-  const copy = await open(target, sqlite3.OPEN_READWRITE);
-  try {
-    await run(copy, "PRAGMA journal_mode = DELETE");
-  } finally {
-    await close(copy);
-  }
+  await withDatabase(target, {}, (copy) => copy.exec("PRAGMA journal_mode = DELETE"));
 }
 
 /** Checks the file and counts what it holds; throws BackupError when it is damaged. */
 async function inspect(file: string): Promise<BackupManifest["counts"]> {
-  const db = await open(file, sqlite3.OPEN_READONLY);
-  try {
-    const check = await get<{ integrity_check: string }>(db, "PRAGMA integrity_check");
-    if (check.integrity_check !== "ok") {
-      throw new BackupError(`${file} fails SQLite's integrity check: ${check.integrity_check}`);
+  return withDatabase(file, { readOnly: true }, async (db) => {
+    const check = await db.get<{ integrity_check: string }>("PRAGMA integrity_check");
+    if (check?.integrity_check !== "ok") {
+      throw new BackupError(`${file} fails SQLite's integrity check: ${check?.integrity_check}`);
     }
     const count = async (table: string) =>
-      (await get<{ n: number }>(db, `SELECT count(*) AS n FROM ${table}`)).n;
+      (await db.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))?.n ?? 0;
     return {
       devices: await count("devices"),
       commands: await count("commands"),
       admins: await count("admins"),
     };
-  } finally {
-    await close(db);
-  }
+  });
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -228,14 +182,12 @@ export async function restoreDataDir(
   await rm(`${target}-shm`, { force: true });
   const staged = `${target}.restore.tmp`;
   await copyFile(backupFile, staged);
-  // A backup written by an earlier version may be readable by all.
-  await privateDatabaseFiles(staged);
-  const db = await open(staged, sqlite3.OPEN_READWRITE);
-  try {
-    await run(db, `UPDATE devices SET next_seq = next_seq + ${RESTORE_SEQ_GAP}`);
-  } finally {
-    await close(db);
-  }
+  // A backup written by an earlier version may be readable by all; the store's open makes the
+  // copy owner-only. The restore runs on the staged copy before any server can open it, so
+  // it changes the devices' rows here rather than through their repository.
+  await withDatabase(staged, {}, (db) =>
+    db.write((tx) => tx.run(`UPDATE devices SET next_seq = next_seq + ${RESTORE_SEQ_GAP}`)),
+  );
   await rename(staged, target);
   for (const name of manifest.files) {
     await copyFile(join(backupDir, name), join(dataDir, name));

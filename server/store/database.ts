@@ -17,6 +17,25 @@ import { privateDatabaseFiles } from "./private-files.js";
 export type SqlValue = string | number | bigint | null | Buffer;
 export type SqlParams = readonly SqlValue[] | Record<string, SqlValue>;
 
+export interface OpenOptions {
+  /**
+   * Reads only, and changes nothing about the file (its mode, its journal mode): for checking a
+   * copy, which may sit on read-only media. Default false.
+   */
+  readOnly?: boolean;
+}
+
+/** The backup handle of node-sqlite3 (its typings leave it out). */
+interface SqliteBackup {
+  step(pages: number, callback: (err: Error | null) => void): void;
+  finish(callback?: (err: Error | null) => void): void;
+  readonly completed: boolean;
+}
+
+type BackupCapable = sqlite3.Database & {
+  backup(file: string, callback: (err: Error | null) => void): SqliteBackup;
+};
+
 export interface RunResult {
   changes: number;
   lastId: number;
@@ -59,9 +78,17 @@ export class Database implements WriteContext {
   /**
    * Opens (creating it if needed) the database in `file`. The file and its WAL and shared
    * memory are owner-only (0600), whatever the umask: they hold password hashes, emails and
-   * the audit log.
+   * the audit log. Read-only (see {@link OpenOptions}), it opens an existing file as it is.
    */
-  static async open(file: string): Promise<Database> {
+  static async open(file: string, options: OpenOptions = {}): Promise<Database> {
+    if (options.readOnly) {
+      const handle = await new Promise<sqlite3.Database>((resolve, reject) => {
+        const opened = new sqlite3.Database(file, sqlite3.OPEN_READONLY, (err) =>
+          err ? reject(err) : resolve(opened),
+        );
+      });
+      return new Database(handle, file);
+    }
     await privateDatabaseFiles(file);
     const db = await new Promise<sqlite3.Database>((resolve, reject) => {
       const handle = new sqlite3.Database(file, (err) => (err ? reject(err) : resolve(handle)));
@@ -202,6 +229,30 @@ export class Database implements WriteContext {
   openUnitContext(): WriteContext {
     if (!this.unitOpen) throw new Error("no write unit is open");
     return this.unitContext;
+  }
+
+  /**
+   * Copies the whole database into the file `target` with SQLite's online backup API, every
+   * page in one step: one read transaction, so the copy is a consistent snapshot while other
+   * connections keep writing. Like any statement from outside a write unit, it waits while one
+   * is open on this connection. The copy has this database's journal mode.
+   */
+  backupTo(target: string): Promise<void> {
+    return this.outsideUnit(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const backup = (this.db as BackupCapable).backup(target, (openErr) => {
+            if (openErr) return reject(openErr);
+            // -1: every page in one step.
+            backup.step(-1, (stepErr) => {
+              backup.finish();
+              if (stepErr) reject(stepErr);
+              else if (!backup.completed) reject(new Error("the online backup did not complete"));
+              else resolve();
+            });
+          });
+        }),
+    );
   }
 
   /** Resolves once every write queued so far has finished. */

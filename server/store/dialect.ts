@@ -8,7 +8,7 @@
  * `jsonb_array_elements`). Each row is a JSON array; `rowText(alias, i)` and `rowNumber(...)`
  * read its fields.
  */
-import { type RawBuilder, sql } from "kysely";
+import { type RawBuilder, type SqlBool, sql } from "kysely";
 import type { StoreDialect } from "./store.js";
 
 export interface SqlDialect {
@@ -21,10 +21,18 @@ export interface SqlDialect {
   rowText(alias: string, index: number): RawBuilder<string | null>;
   /** Field `index` of a row of {@link rows}, as a 64-bit integer (null stays null). */
   rowNumber(alias: string, index: number): RawBuilder<number | null>;
+  /** Field `index` of a row of {@link rows} holding a JSON boolean, as a flag (null stays null). */
+  rowFlag(alias: string, index: number): RawBuilder<SqlBool | null>;
   /** A case-insensitive substring match with LIKE's wildcards escaped. */
   containsInsensitive(column: RawBuilder<unknown> | string, needle: string): RawBuilder<boolean>;
   /** Top-level field `key` of a JSON object kept as text, as a 64-bit integer (null when absent). */
   jsonInteger(column: string, key: string): RawBuilder<number | null>;
+  /**
+   * A text column compared byte by byte (SQLite's BINARY, PostgreSQL's "C" collation), so that
+   * both stores sort it the same whatever the database's locale. An index serves the order only
+   * when it is built on the same expression.
+   */
+  byteOrder(column: string): RawBuilder<string>;
 }
 
 const escapeLike = (needle: string) => `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -37,9 +45,12 @@ export const SQLITE_DIALECT: SqlDialect = {
   rows: (rows) => sql`json_each(${JSON.stringify(rows)})`,
   rowText: (alias, index) => sql`${sql.ref(`${alias}.value`)} ->> ${sql.lit(index)}`,
   rowNumber: (alias, index) => sql`CAST(${sql.ref(`${alias}.value`)} ->> ${sql.lit(index)} AS INTEGER)`,
+  // SQLite's ->> reads JSON true and false as 1 and 0, its flags.
+  rowFlag: (alias, index) => sql`${sql.ref(`${alias}.value`)} ->> ${sql.lit(index)}`,
   // SQLite's LIKE ignores ASCII case already.
   containsInsensitive: (column, needle) => sql`${ref(column)} LIKE ${escapeLike(needle)} ESCAPE '\\'`,
   jsonInteger: (column, key) => sql`CAST(${sql.ref(column)} ->> ${sql.lit(`$.${key}`)} AS INTEGER)`,
+  byteOrder: (column) => sql`${sql.ref(column)}`,
 };
 
 export const POSTGRES_DIALECT: SqlDialect = {
@@ -48,11 +59,18 @@ export const POSTGRES_DIALECT: SqlDialect = {
   rows: (rows) => sql`jsonb_array_elements(${JSON.stringify(rows)}::jsonb)`,
   rowText: (alias, index) => sql`${sql.ref(`${alias}.value`)} ->> ${sql.lit(index)}`,
   rowNumber: (alias, index) => sql`CAST(${sql.ref(`${alias}.value`)} ->> ${sql.lit(index)} AS BIGINT)`,
+  rowFlag: (alias, index) => sql`CAST(${sql.ref(`${alias}.value`)} ->> ${sql.lit(index)} AS BOOLEAN)`,
   containsInsensitive: (column, needle) => sql`${ref(column)} ILIKE ${escapeLike(needle)} ESCAPE '\\'`,
   // The column is text: its JSON operators need it as jsonb.
   jsonInteger: (column, key) => sql`CAST(CAST(${sql.ref(column)} AS jsonb) ->> ${sql.lit(key)} AS BIGINT)`,
+  byteOrder: (column) => sql`${sql.ref(column)} COLLATE "C"`,
 };
 
 export function dialectOf(name: StoreDialect): SqlDialect {
   return name === "sqlite" ? SQLITE_DIALECT : POSTGRES_DIALECT;
+}
+
+/** `column IN (the values)`, as one JSON parameter whatever their number. */
+export function among(dialect: SqlDialect, column: string, values: readonly unknown[]): RawBuilder<SqlBool> {
+  return sql<SqlBool>`${sql.ref(column)} IN (SELECT value FROM ${dialect.values([...values])} AS listed)`;
 }

@@ -219,6 +219,39 @@ export const MIGRATIONS: readonly string[] = [
   -- Each device keeps its newest state history rows only: this finds where they start.
   CREATE INDEX state_history_by_device_id ON state_history (device_id, id);
   `,
+  // 4: the fields of each device's last report that the device list sorts, filters and counts
+  // by, as plain columns the report writer keeps in step with reported_json (filled here from
+  // the reports stored so far), and an index per order of the list
+  `
+  ALTER TABLE devices ADD COLUMN reported_locked INTEGER;
+  ALTER TABLE devices ADD COLUMN reported_timezone TEXT;
+  ALTER TABLE devices ADD COLUMN reported_clock_offset_ms INTEGER;
+  ALTER TABLE devices ADD COLUMN reported_clock_measured INTEGER;
+  ALTER TABLE devices ADD COLUMN reported_agent_version TEXT;
+  ALTER TABLE devices ADD COLUMN reported_applied_config_version INTEGER;
+  UPDATE devices SET
+    reported_locked = reported_json ->> '$.locked',
+    reported_timezone = reported_json ->> '$.timezone',
+    reported_clock_offset_ms = CAST(reported_json ->> '$.clockOffsetMs' AS INTEGER),
+    reported_clock_measured = (reported_json ->> '$.lastTimeSyncAt') IS NOT NULL,
+    reported_agent_version = reported_json ->> '$.agentVersion',
+    reported_applied_config_version = CAST(reported_json ->> '$.appliedConfigVersion' AS INTEGER)
+  WHERE reported_json IS NOT NULL;
+
+  -- Each on the expression the list orders by (see the device repository), then the id: a page
+  -- in any order, at any depth, is a short index range.
+  CREATE INDEX devices_by_lower_name ON devices (lower(name), id);
+  CREATE INDEX devices_by_serial_id ON devices (serial, id);
+  CREATE INDEX devices_by_model_id ON devices (model, id);
+  CREATE INDEX devices_by_status_id ON devices (status, id);
+  CREATE INDEX devices_by_online ON devices ((CASE WHEN online THEN 1 ELSE 0 END), id);
+  CREATE INDEX devices_by_last_seen ON devices (coalesce(last_seen_at, 0), id);
+  CREATE INDEX devices_by_enrollment ON devices (enrolled_at, id);
+  CREATE INDEX devices_by_locked ON devices ((CASE WHEN reported_locked THEN 1 ELSE 0 END), id);
+  CREATE INDEX devices_by_timezone ON devices (coalesce(reported_timezone, ''), id);
+  CREATE INDEX devices_by_clock_offset ON devices (coalesce(abs(reported_clock_offset_ms), -1), id);
+  CREATE INDEX devices_by_agent_version ON devices (coalesce(reported_agent_version, ''), id);
+  `,
 ];
 
 export async function migrate(db: Database): Promise<{ from: number; to: number }> {

@@ -23,6 +23,17 @@ export interface DevicesTable {
   desired_ntp_server: string | null;
   reported_json: string | null;
   reported_at: number | null;
+  /**
+   * Fields of the last report (null before the first), written with `reported_json` by the
+   * report writer: what the device list sorts, filters and counts by, in plain indexed columns.
+   */
+  reported_locked: SqlBool | null;
+  reported_timezone: string | null;
+  reported_clock_offset_ms: number | null;
+  /** The device measured its clock against its time source at least once (`lastTimeSyncAt` set). */
+  reported_clock_measured: SqlBool | null;
+  reported_agent_version: string | null;
+  reported_applied_config_version: number | null;
 }
 
 export interface DeviceCredentialsTable {

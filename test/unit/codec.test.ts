@@ -144,12 +144,17 @@ describe("codec", () => {
     expect(() => decodeDeviceState(Uint8Array.from([0x08]))).toThrow(WireDecodeError);
   });
 
-  it("refuses a state whose times no Date can hold or whose load is not a number", () => {
+  it("refuses a state whose times no Date can hold, whose offset or versions no store's integer holds, or whose load is not a number", () => {
     const base = decodeDeviceState(encodeDeviceState(sampleState()));
     const bad: Partial<DeviceState>[] = [
       { bootTimeMs: 8.64e15 + 1 },
       { atMs: 2 ** 62 },
       { lastTimeSyncAtMs: 2 ** 63 },
+      // -2^63 would make abs() overflow in SQLite and BIGINT overflow in PostgreSQL.
+      { clockOffsetMs: -(2 ** 63) },
+      { clockOffsetMs: 8.64e15 + 1 },
+      { appliedConfigVersion: 2 ** 60 },
+      { signingKeysVersion: 2 ** 54 },
       { telemetry: { ...telemetry(), cpuLoadPercent: Number.NaN } },
       { telemetry: { ...telemetry(), cpuLoadPercent: Number.POSITIVE_INFINITY } },
     ];

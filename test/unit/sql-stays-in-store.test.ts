@@ -12,14 +12,7 @@ const STATEMENT =
   /\b(SELECT\s[\s\S]*?\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(TABLE|INDEX))\b/;
 const QUERY_LAYER = /from\s+["'](kysely|pg|sqlite3)["']/;
 
-const NOT_MOVED_YET = new Set([
-  "server/admins/audit-log.ts",
-  "server/settings/settings-service.ts",
-  "server/devices/device-service.ts",
-  "server/commands/command-service.ts",
-  "server/commands/command-delivery.ts",
-  "server/commands/batch-service.ts",
-]);
+const NOT_MOVED_YET = new Set<string>([]);
 
 async function serverModules(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -215,6 +215,40 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
   `,
+  // 2 (SQLite's 4): the fields of each device's last report that the device list sorts, filters
+  // and counts by, as plain columns the report writer keeps in step with reported_json, and an
+  // index per order of the list. Text orders compare bytes (COLLATE "C"), as SQLite does.
+  `
+  ALTER TABLE devices
+    ADD COLUMN reported_locked BOOLEAN,
+    ADD COLUMN reported_timezone TEXT,
+    ADD COLUMN reported_clock_offset_ms BIGINT,
+    ADD COLUMN reported_clock_measured BOOLEAN,
+    ADD COLUMN reported_agent_version TEXT,
+    ADD COLUMN reported_applied_config_version BIGINT;
+  UPDATE devices AS d SET
+    reported_locked = (r.doc ->> 'locked')::boolean,
+    reported_timezone = r.doc ->> 'timezone',
+    reported_clock_offset_ms = trunc((r.doc ->> 'clockOffsetMs')::numeric)::bigint,
+    reported_clock_measured = (r.doc ->> 'lastTimeSyncAt') IS NOT NULL,
+    reported_agent_version = r.doc ->> 'agentVersion',
+    reported_applied_config_version = trunc((r.doc ->> 'appliedConfigVersion')::numeric)::bigint
+  FROM (SELECT id, reported_json::jsonb AS doc FROM devices WHERE reported_json IS NOT NULL) AS r
+  WHERE d.id = r.id;
+
+  DROP INDEX devices_by_lower_name;
+  CREATE INDEX devices_by_lower_name ON devices (lower(name COLLATE "C"), id);
+  CREATE INDEX devices_by_serial_id ON devices ((serial COLLATE "C"), id);
+  CREATE INDEX devices_by_model_id ON devices ((model COLLATE "C"), id);
+  CREATE INDEX devices_by_status_id ON devices ((status COLLATE "C"), id);
+  CREATE INDEX devices_by_online ON devices ((CASE WHEN online THEN 1 ELSE 0 END), id);
+  CREATE INDEX devices_by_last_seen ON devices (coalesce(last_seen_at, 0), id);
+  CREATE INDEX devices_by_enrollment ON devices (enrolled_at, id);
+  CREATE INDEX devices_by_locked ON devices ((CASE WHEN reported_locked THEN 1 ELSE 0 END), id);
+  CREATE INDEX devices_by_timezone ON devices (coalesce(reported_timezone COLLATE "C", ''), id);
+  CREATE INDEX devices_by_clock_offset ON devices (coalesce(abs(reported_clock_offset_ms), -1), id);
+  CREATE INDEX devices_by_agent_version ON devices (coalesce(reported_agent_version COLLATE "C", ''), id);
+  `,
 ];
 
 export async function migratePostgres(db: Kysely<StoreSchema>): Promise<{ from: number; to: number }> {

@@ -60,7 +60,14 @@ async function emptyTarget(): Promise<PostgresStore> {
 /** Every row of a table, flags as booleans, in key order. */
 async function rowsOf(store: Store, table: (typeof TABLES_IN_COPY_ORDER)[number]) {
   const rows = (await store.db.selectFrom(table).selectAll().execute()) as Record<string, unknown>[];
-  const flags = new Set(["online", "built_in", "must_reset_password", "active"]);
+  const flags = new Set([
+    "online",
+    "reported_locked",
+    "reported_clock_measured",
+    "built_in",
+    "must_reset_password",
+    "active",
+  ]);
   return rows
     .map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, flags.has(k) ? Boolean(v) : v])))
     .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));

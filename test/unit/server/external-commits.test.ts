@@ -10,13 +10,15 @@ import { type AuditEntry, type AuditItem, AuditLog } from "../../../server/admin
 import { EventBus } from "../../../server/events/event-bus.js";
 import type { ServerEvents } from "../../../server/events/server-events.js";
 import { createLogger } from "../../../server/logger.js";
-import { Database } from "../../../server/store/database.js";
-import { ExternalCommits } from "../../../server/store/external-commits.js";
-import { migrate } from "../../../server/store/migrations.js";
+import { dialectOf } from "../../../server/store/dialect.js";
+import { AuditTargetNames } from "../../../server/store/read-models/audit-target-names.js";
+import { AuditRepository } from "../../../server/store/repositories/audit-repository.js";
+import { ExternalCommits } from "../../../server/store/sqlite/external-commits.js";
+import { openSqliteStore, type SqliteStore } from "../../../server/store/sqlite/sqlite-store.js";
 
 let dir: string;
-let serverDb: Database;
-let otherDb: Database;
+let serverStore: SqliteStore;
+let otherStore: SqliteStore;
 let events: EventBus<ServerEvents>;
 let serverAudit: AuditLog;
 let otherAudit: AuditLog;
@@ -27,21 +29,20 @@ let accessChanges: number;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "pmdm-external-"));
   const file = join(dir, "test.sqlite");
-  serverDb = await Database.open(file);
-  await migrate(serverDb);
-  otherDb = await Database.open(file);
+  serverStore = await openSqliteStore(file);
+  otherStore = await openSqliteStore(file);
   const logger = createLogger("silent");
   events = new EventBus<ServerEvents>(logger);
-  serverAudit = new AuditLog(serverDb, events, Date.now);
+  serverAudit = auditLogOver(serverStore, events);
   // The other process has a bus of its own that nobody here hears.
-  otherAudit = new AuditLog(otherDb, new EventBus<ServerEvents>(logger), Date.now);
+  otherAudit = auditLogOver(otherStore, new EventBus<ServerEvents>(logger));
   announced = [];
   accessChanges = 0;
   events.on("audit.appended", ({ item }) => announced.push(item));
   events.on("access.changed", () => accessChanges++);
   // Looks only when a test asks: no timer races the assertions.
   watcher = new ExternalCommits({
-    db: serverDb,
+    store: serverStore,
     events,
     audit: serverAudit,
     logger,
@@ -51,10 +52,21 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await watcher.stop();
-  await otherDb.close();
-  await serverDb.close();
+  await otherStore.close();
+  await serverStore.close();
   await rm(dir, { recursive: true, force: true });
 });
+
+function auditLogOver(store: SqliteStore, bus: EventBus<ServerEvents>): AuditLog {
+  const dialect = dialectOf(store.dialect);
+  return new AuditLog({
+    store,
+    repository: new AuditRepository(dialect),
+    targetNames: new AuditTargetNames(dialect),
+    events: bus,
+    clock: Date.now,
+  });
+}
 
 const entry = (target: string): AuditEntry => ({
   actor: null,
@@ -67,13 +79,13 @@ const entry = (target: string): AuditEntry => ({
 
 describe("ExternalCommits", () => {
   it("takes a commit by another connection as an access change, and the server's own never", async () => {
-    await serverDb.exec("CREATE TABLE scratch (v INTEGER)");
+    await serverStore.database.exec("CREATE TABLE scratch (v INTEGER)");
     await serverAudit.record(entry("own"));
-    await serverDb.write((tx) => tx.run("INSERT INTO scratch VALUES (1)"));
+    await serverStore.database.write((tx) => tx.run("INSERT INTO scratch VALUES (1)"));
     await watcher.look();
     expect(accessChanges).toBe(0);
 
-    await otherDb.write((tx) => tx.run("INSERT INTO scratch VALUES (2)"));
+    await otherStore.database.write((tx) => tx.run("INSERT INTO scratch VALUES (2)"));
     await watcher.look();
     expect(accessChanges).toBe(1);
     await watcher.look();
@@ -102,7 +114,7 @@ describe("ExternalCommits", () => {
   });
 
   it("announces more rows than one read takes, each once, in order", async () => {
-    await otherDb.write(async (tx) => {
+    await otherStore.unit(async (tx) => {
       for (let i = 0; i < 1234; i++) await otherAudit.append(tx, entry(`other-${i}`));
     });
     await watcher.look();
@@ -113,7 +125,7 @@ describe("ExternalCommits", () => {
     await watcher.stop();
     await otherAudit.record(entry("history"));
     watcher = new ExternalCommits({
-      db: serverDb,
+      store: serverStore,
       events,
       audit: serverAudit,
       logger: createLogger("silent"),

@@ -1,8 +1,6 @@
 /**
- * Commits that other processes make to the server's database file (`npm run admin` opens it
- * directly) take effect in the running server: open event streams re-check their credential
- * (`access.changed`), so a password reset from the command line closes the admin's streams, and
- * audit rows appended elsewhere go out as `audit.appended` like the server's own.
+ * The SQLite store's {@link ExternalChanges}: commits that other processes make to the server's
+ * database file (`npm run admin` opens it directly) take effect in the running server.
  *
  * It polls SQLite's `PRAGMA data_version` on the server's own connection. The value changes
  * only when another connection has changed the file (a commit, or a checkpoint: one look more)
@@ -11,15 +9,16 @@
  * look waits while a unit is open; it never holds one up.
  *
  * Audit rows above the last seq handled are announced unless the bus carried them already. The
- * server's own writers announce a row as soon as its unit has committed, with no await in
- * between (see AuditLog.append), and a look's read of that row answers later, so by then the
+ * server's own writers announce a row as soon as its unit has committed, with no I/O in
+ * between (see AuditLog.record), and a look's read of that row answers later, so by then the
  * row has been heard.
  */
-import type { AuditLog } from "../admins/audit-log.js";
-import type { EventBus } from "../events/event-bus.js";
-import type { ServerEvents } from "../events/server-events.js";
-import type { Logger } from "../logger.js";
-import type { Database } from "./database.js";
+import { sql } from "kysely";
+import type { EventBus } from "../../events/event-bus.js";
+import type { ServerEvents } from "../../events/server-events.js";
+import type { Logger } from "../../logger.js";
+import type { AuditAnnouncer, ExternalChanges } from "../external-changes.js";
+import type { SqliteStore } from "./sqlite-store.js";
 
 export const EXTERNAL_COMMIT_POLL_MS = 500;
 /**
@@ -29,15 +28,16 @@ export const EXTERNAL_COMMIT_POLL_MS = 500;
 const MAX_REMEMBERED_OWN_ROWS = 1000;
 
 export interface ExternalCommitsDeps {
-  db: Database;
+  store: SqliteStore;
   events: EventBus<ServerEvents>;
-  audit: AuditLog;
+  /** The audit log, whose reads go through its repository. */
+  audit: AuditAnnouncer;
   logger: Logger;
   /** Default {@link EXTERNAL_COMMIT_POLL_MS}. */
   pollIntervalMs?: number;
 }
 
-export class ExternalCommits {
+export class ExternalCommits implements ExternalChanges {
   private timer: NodeJS.Timeout | null = null;
   private stopListening: (() => void) | null = null;
   private looking: Promise<void> | null = null;
@@ -103,7 +103,7 @@ export class ExternalCommits {
   }
 
   private async readDataVersion(): Promise<number> {
-    const row = await this.deps.db.get<{ data_version: number }>("PRAGMA data_version");
-    return row?.data_version ?? 0;
+    const result = await sql<{ data_version: number }>`PRAGMA data_version`.execute(this.deps.store.db);
+    return result.rows[0]?.data_version ?? 0;
   }
 }

@@ -1,0 +1,478 @@
+/**
+ * Commands and fleet commands (batches), one aggregate: the only code that writes `commands` and
+ * `batches`. Methods take the root store (reads outside a unit) or a unit's transaction.
+ *
+ * Other units may be writing at the same time (PostgreSQL): every transition is one conditional
+ * UPDATE on the states it may leave, so a late or duplicated report, a sweep and an admin racing
+ * each other never move a command backwards, and each transition is returned to exactly one
+ * writer. Writes for many commands (a fleet's inserts, a tick of `sent` marks or device results)
+ * are single statements over one JSON parameter (see `server/store/dialect.ts`).
+ */
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from "kysely";
+import { SERVER_COMMAND_CODE, SIGNATURE_REFUSAL_CODES } from "../../../proto/result-codes.js";
+import type { CommandType } from "../../../proto/wire.js";
+import type { CommandRow, CommandState } from "../../commands/command.js";
+import { among, type SqlDialect } from "../dialect.js";
+import type { StoreSchema } from "../schema.js";
+import type { Queryable } from "../store.js";
+
+const COMMAND_COLUMNS = [
+  "id",
+  "device_id",
+  "batch_id",
+  "seq",
+  "type",
+  "params_json",
+  "state",
+  "error_code",
+  "error_message",
+  "created_at",
+  "expires_at",
+  "updated_at",
+  "sent_at",
+  "accepted_at",
+  "finished_at",
+  "created_by",
+] as const;
+
+/** The columns qualified, for RETURNING in an UPDATE … FROM (which would return the FROM's too). */
+const RETURNED = COMMAND_COLUMNS.map((c) => `commands.${c}` as const);
+
+const OPEN_STATES = ["queued", "sent", "accepted"] as const satisfies readonly CommandState[];
+const UNDELIVERED_STATES = ["queued", "sent"] as const satisfies readonly CommandState[];
+
+export interface NewCommand {
+  id: string;
+  deviceId: string;
+  seq: number;
+  batchId: string | null;
+  type: CommandType;
+  paramsJson: string;
+  createdAtMs: number;
+  expiresAtMs: number;
+  createdBy: string | null;
+}
+
+/** A device's word about one of its commands. */
+export interface CommandReport {
+  commandId: string;
+  deviceId: string;
+  state: CommandState;
+  atMs: number;
+  errorCode: string | null;
+  message: string | null;
+  /** A refusal of a copy whose signature did not hold: it never replaces what the command became. */
+  signatureRefusal: boolean;
+}
+
+export interface OpenCommandsToEnd {
+  deviceIds: readonly string[];
+  states: readonly CommandState[];
+  exceptCommandIds: readonly string[];
+  code: string;
+  message: string;
+  messageIfRunning: string;
+  atMs: number;
+}
+
+/** How long a type of command may take at a step, for the deadline sweep. */
+export type BoundsByType = ReadonlyMap<string, number>;
+
+export interface BatchRow {
+  id: string;
+  type: CommandType;
+  params_json: string;
+  target_json: string;
+  total: number;
+  created_at: number;
+  created_by: string | null;
+}
+
+export interface NewBatch {
+  id: string;
+  type: CommandType;
+  paramsJson: string;
+  targetJson: string;
+  total: number;
+  createdAtMs: number;
+  createdBy: string | null;
+}
+
+type CommandsEb = ExpressionBuilder<StoreSchema, "commands">;
+
+/**
+ * Final states the server decided without the device's word: the TTL passed, the device ran
+ * past its type's bound, an admin ended it while it ran, or the device refused a copy whose
+ * signature did not hold (a forgery, or damage on the way). What the device then reports of the
+ * genuine command is what really happened, and replaces them.
+ */
+function revisableByDevice(eb: CommandsEb): Expression<SqlBool> {
+  return eb.or([
+    eb("commands.state", "=", "expired"),
+    eb.and([
+      eb("commands.state", "=", "rejected"),
+      eb("commands.error_code", "in", [...SIGNATURE_REFUSAL_CODES]),
+    ]),
+    eb.and([
+      eb("commands.state", "=", "failed"),
+      eb("commands.error_code", "=", SERVER_COMMAND_CODE.timed_out),
+    ]),
+    eb.and([
+      eb("commands.state", "=", "canceled"),
+      eb("commands.error_code", "=", SERVER_COMMAND_CODE.ended_by_admin),
+    ]),
+  ]);
+}
+
+/** `CASE type WHEN 'lock' THEN 60000 … END`: each type's bound, for a deadline sweep. */
+function boundOfType(bounds: BoundsByType) {
+  return sql<number>`(CASE ${sql.ref("type")} ${sql.join(
+    [...bounds].map(([type, ms]) => sql`WHEN ${sql.lit(type)} THEN ${sql.lit(ms)}`),
+    sql` `,
+  )} END)`;
+}
+
+export class CommandRepository {
+  constructor(private readonly dialect: SqlDialect) {}
+
+  // ---- reads ---------------------------------------------------------------------------------
+
+  async byId(q: Queryable, id: string): Promise<CommandRow | null> {
+    const row = await q
+      .selectFrom("commands")
+      .select(COMMAND_COLUMNS)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return (row as CommandRow | undefined) ?? null;
+  }
+
+  /** A device's commands, newest first, from before `beforeSeq` (exclusive) when given. */
+  async pageOfDevice(
+    q: Queryable,
+    deviceId: string,
+    limit: number,
+    beforeSeq: number | null,
+  ): Promise<CommandRow[]> {
+    let query = q.selectFrom("commands").select(COMMAND_COLUMNS).where("device_id", "=", deviceId);
+    if (beforeSeq !== null) query = query.where("seq", "<", beforeSeq);
+    return (await query.orderBy("seq", "desc").limit(limit).execute()) as CommandRow[];
+  }
+
+  /** The open commands of each of these devices, in seq order, in one query. */
+  async openOfDevices(q: Queryable, deviceIds: readonly string[]): Promise<Map<string, CommandRow[]>> {
+    const byDevice = new Map<string, CommandRow[]>();
+    if (deviceIds.length === 0) return byDevice;
+    const rows = (await q
+      .selectFrom("commands")
+      .select(COMMAND_COLUMNS)
+      .where(among(this.dialect, "device_id", deviceIds))
+      .where("state", "in", OPEN_STATES)
+      .orderBy("device_id")
+      .orderBy("seq")
+      .execute()) as CommandRow[];
+    for (const row of rows) {
+      const list = byDevice.get(row.device_id);
+      if (list) list.push(row);
+      else byDevice.set(row.device_id, [row]);
+    }
+    return byDevice;
+  }
+
+  /** A fleet command's commands that may still be taken back: not delivered, or not yet answered. */
+  async undeliveredOfBatch(
+    q: Queryable,
+    batchId: string,
+  ): Promise<{ id: string; deviceId: string; state: CommandState }[]> {
+    const rows = await q
+      .selectFrom("commands")
+      .select(["id", "device_id", "state"])
+      .where("batch_id", "=", batchId)
+      .where("state", "in", UNDELIVERED_STATES)
+      .execute();
+    return rows.map((r) => ({ id: r.id, deviceId: r.device_id, state: r.state }));
+  }
+
+  /** The devices whose command of this fleet command ended in one of `states`, by id. */
+  async devicesOfBatchIn(q: Queryable, batchId: string, states: readonly CommandState[]): Promise<string[]> {
+    const rows = await q
+      .selectFrom("commands")
+      .select("device_id")
+      .distinct()
+      .where("batch_id", "=", batchId)
+      .where("state", "in", [...states])
+      .orderBy("device_id")
+      .execute();
+    return rows.map((r) => r.device_id);
+  }
+
+  /** How many of the fleet command's commands are in each state (states without any are absent). */
+  async countsOfBatch(q: Queryable, batchId: string): Promise<Map<CommandState, number>> {
+    const rows = await q
+      .selectFrom("commands")
+      .select(["state", (eb) => eb.fn.countAll<number>().as("n")])
+      .where("batch_id", "=", batchId)
+      .groupBy("state")
+      .execute();
+    return new Map(rows.map((r) => [r.state, Number(r.n)]));
+  }
+
+  /** A fleet command's commands in one of `states`, by command id, after `afterId`, with device names. */
+  async pageOfBatch(
+    q: Queryable,
+    query: { batchId: string; states: readonly CommandState[]; afterId: string | null; limit: number },
+  ): Promise<(CommandRow & { device_name: string })[]> {
+    let select = q
+      .selectFrom("commands as c")
+      .innerJoin("devices as d", "d.id", "c.device_id")
+      .select([...COMMAND_COLUMNS.map((col) => `c.${col}` as const), "d.name as device_name"])
+      .where("c.batch_id", "=", query.batchId)
+      .where("c.state", "in", [...query.states]);
+    if (query.afterId !== null) select = select.where("c.id", ">", query.afterId);
+    return (await select.orderBy("c.id").limit(query.limit).execute()) as (CommandRow & {
+      device_name: string;
+    })[];
+  }
+
+  async batchById(q: Queryable, id: string): Promise<BatchRow | null> {
+    const row = await q.selectFrom("batches").selectAll().where("id", "=", id).executeTakeFirst();
+    return (row as BatchRow | undefined) ?? null;
+  }
+
+  /** Fleet commands, newest first, from before `beforeId` (exclusive) when given. */
+  async pageOfBatches(q: Queryable, limit: number, beforeId: string | null): Promise<BatchRow[]> {
+    let query = q.selectFrom("batches").selectAll();
+    if (beforeId !== null) query = query.where("id", "<", beforeId);
+    return (await query.orderBy("id", "desc").limit(limit).execute()) as BatchRow[];
+  }
+
+  // ---- writes --------------------------------------------------------------------------------
+
+  async insertBatch(q: Queryable, batch: NewBatch): Promise<void> {
+    await q
+      .insertInto("batches")
+      .values({
+        id: batch.id,
+        type: batch.type,
+        params_json: batch.paramsJson,
+        target_json: batch.targetJson,
+        total: batch.total,
+        created_at: batch.createdAtMs,
+        created_by: batch.createdBy,
+      })
+      .execute();
+  }
+
+  /** New queued commands, in one statement whatever their number; returns their rows. */
+  async insertCommands(q: Queryable, commands: readonly NewCommand[]): Promise<CommandRow[]> {
+    if (commands.length === 0) return [];
+    const d = this.dialect;
+    const rows = commands.map((c) => [
+      c.id,
+      c.deviceId,
+      c.batchId,
+      c.seq,
+      c.type,
+      c.paramsJson,
+      c.createdAtMs,
+      c.expiresAtMs,
+      c.createdBy,
+    ]);
+    return (await q
+      .insertInto("commands")
+      .columns([
+        "id",
+        "device_id",
+        "batch_id",
+        "seq",
+        "type",
+        "params_json",
+        "state",
+        "created_at",
+        "expires_at",
+        "updated_at",
+        "created_by",
+      ])
+      .expression((eb) =>
+        eb
+          .selectFrom(d.rows(rows).as("u"))
+          .select([
+            d.rowText("u", 0).as("id"),
+            d.rowText("u", 1).as("device_id"),
+            d.rowText("u", 2).as("batch_id"),
+            d.rowNumber("u", 3).as("seq"),
+            d.rowText("u", 4).as("type"),
+            d.rowText("u", 5).as("params_json"),
+            sql.lit("queued").as("state"),
+            d.rowNumber("u", 6).as("created_at"),
+            d.rowNumber("u", 7).as("expires_at"),
+            d.rowNumber("u", 6).as("updated_at"),
+            d.rowText("u", 8).as("created_by"),
+          ]),
+      )
+      .returning(COMMAND_COLUMNS)
+      .execute()) as CommandRow[];
+  }
+
+  /** Queued commands handed to their devices, each at its own time; returns those that moved. */
+  async markSent(q: Queryable, sentAtById: ReadonlyMap<string, number>): Promise<CommandRow[]> {
+    if (sentAtById.size === 0) return [];
+    const d = this.dialect;
+    return (await q
+      .updateTable("commands")
+      .from(d.rows([...sentAtById]).as("u"))
+      .set({
+        state: "sent",
+        sent_at: d.rowNumber("u", 1),
+        updated_at: d.rowNumber("u", 1).$castTo<number>(),
+      })
+      .where("commands.id", "=", d.rowText("u", 0))
+      .where("commands.state", "=", "queued")
+      .returning(RETURNED)
+      .execute()) as CommandRow[];
+  }
+
+  /**
+   * Device reports, in one conditional UPDATE, only for each reporting device's own commands and
+   * only forward: an open command takes any report; an accepted one only a final one; a final
+   * state the server decided without the device's word yields to what the device reports of the
+   * genuine command. A signature refusal never replaces anything but an undelivered state.
+   */
+  async applyReports(q: Queryable, reports: readonly CommandReport[]): Promise<CommandRow[]> {
+    if (reports.length === 0) return [];
+    const d = this.dialect;
+    const rows = reports.map((r) => [
+      r.commandId,
+      r.deviceId,
+      r.state,
+      r.atMs,
+      r.errorCode,
+      r.message,
+      r.signatureRefusal,
+    ]);
+    const state = d.rowText("u", 2);
+    const at = d.rowNumber("u", 3).$castTo<number>();
+    return (await q
+      .updateTable("commands")
+      .from(d.rows(rows).as("u"))
+      .set({
+        state: sql<CommandState>`${state}`,
+        updated_at: at,
+        accepted_at: sql<number | null>`CASE WHEN ${state} = 'rejected' THEN commands.accepted_at
+                                              ELSE coalesce(commands.accepted_at, ${at}) END`,
+        finished_at: sql<number | null>`CASE WHEN ${state} = 'accepted' THEN NULL ELSE ${at} END`,
+        error_code: d.rowText("u", 4),
+        error_message: d.rowText("u", 5),
+      })
+      .where("commands.id", "=", d.rowText("u", 0))
+      .where("commands.device_id", "=", d.rowText("u", 1))
+      .where((eb) =>
+        eb.or([
+          eb("commands.state", "in", UNDELIVERED_STATES),
+          eb.and([
+            sql<SqlBool>`NOT ${d.rowFlag("u", 6)}`,
+            eb.or([
+              eb.and([eb("commands.state", "=", "accepted"), eb(state, "<>", "accepted")]),
+              revisableByDevice(eb),
+            ]),
+          ]),
+        ]),
+      )
+      .returning(RETURNED)
+      .execute()) as CommandRow[];
+  }
+
+  /** Ends the open commands of some devices with a reason; returns those that ended. */
+  async endOpenOfDevices(q: Queryable, request: OpenCommandsToEnd): Promise<CommandRow[]> {
+    if (request.deviceIds.length === 0 || request.states.length === 0) return [];
+    const d = this.dialect;
+    let update = q
+      .updateTable("commands")
+      .set({
+        state: "canceled",
+        updated_at: request.atMs,
+        finished_at: request.atMs,
+        error_code: request.code,
+        error_message: sql<string>`CASE state WHEN 'accepted' THEN CAST(${request.messageIfRunning} AS TEXT)
+                                         ELSE CAST(${request.message} AS TEXT) END`,
+      })
+      .where(among(this.dialect, "device_id", request.deviceIds))
+      .where("state", "in", [...request.states]);
+    if (request.exceptCommandIds.length > 0)
+      update = update.where("id", "not in", [...request.exceptCommandIds]);
+    return (await update.returning(COMMAND_COLUMNS).execute()) as CommandRow[];
+  }
+
+  /** Cancels these commands where they are still in one of `from`; returns those that moved. */
+  async cancel(
+    q: Queryable,
+    request: {
+      ids: readonly string[];
+      from: readonly CommandState[];
+      atMs: number;
+      errorCode?: string;
+      message?: string;
+    },
+  ): Promise<CommandRow[]> {
+    if (request.ids.length === 0) return [];
+    const d = this.dialect;
+    return (await q
+      .updateTable("commands")
+      .set({
+        state: "canceled",
+        updated_at: request.atMs,
+        finished_at: request.atMs,
+        ...(request.errorCode !== undefined ? { error_code: request.errorCode } : {}),
+        ...(request.message !== undefined ? { error_message: request.message } : {}),
+      })
+      .where(among(this.dialect, "id", request.ids))
+      .where("state", "in", [...request.from])
+      .returning(COMMAND_COLUMNS)
+      .execute()) as CommandRow[];
+  }
+
+  /** Undelivered commands past their TTL (or these ones, when `ids` is given) expire. */
+  async expire(q: Queryable, atMs: number, ids?: readonly string[]): Promise<CommandRow[]> {
+    const d = this.dialect;
+    let update = q
+      .updateTable("commands")
+      .set({ state: "expired", updated_at: atMs, finished_at: atMs })
+      .where("state", "in", UNDELIVERED_STATES);
+    update =
+      ids === undefined
+        ? update.where("expires_at", "<=", atMs)
+        : update.where(among(this.dialect, "id", ids));
+    return (await update.returning(COMMAND_COLUMNS).execute()) as CommandRow[];
+  }
+
+  /**
+   * Commands in `state` for longer than their type's bound since `since` fail with
+   * `timed_out`; the message says what the device did not do in how many seconds.
+   */
+  async failOverdue(
+    q: Queryable,
+    request: {
+      state: "sent" | "accepted";
+      since: "sent_at" | "accepted_at";
+      bounds: BoundsByType;
+      atMs: number;
+      didNot: string;
+    },
+  ): Promise<CommandRow[]> {
+    if (request.bounds.size === 0) return [];
+    const bound = boundOfType(request.bounds);
+    return (await q
+      .updateTable("commands")
+      .set({
+        state: "failed",
+        updated_at: request.atMs,
+        finished_at: request.atMs,
+        error_code: SERVER_COMMAND_CODE.timed_out,
+        error_message: sql<string>`CAST(${`${request.didNot} within `} AS TEXT) || CAST(${bound} / 1000 AS TEXT) || ' s'`,
+      })
+      .where("state", "=", request.state)
+      .where("type", "in", [...request.bounds.keys()])
+      .where(request.since, "<=", sql<number>`${sql.lit(request.atMs)} - ${bound}`)
+      .returning(COMMAND_COLUMNS)
+      .execute()) as CommandRow[];
+  }
+}

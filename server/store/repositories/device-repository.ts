@@ -1,0 +1,669 @@
+/**
+ * Devices, their credentials and the deny list of serials, one aggregate: the only code that
+ * writes `devices`, `device_credentials` and `denied_serials`. Methods take the root store
+ * (reads outside a unit) or a unit's transaction; rows never leave this module.
+ *
+ * Other units may be writing at the same time (PostgreSQL): a status changes by a conditional
+ * update, and a deactivated device's never again; a returning serial is re-enrolled only if its
+ * record is still as it was read; two enrollments inserting one new serial at once leave one
+ * device; counters (`next_seq`, `desired_version`) are incremented in place.
+ *
+ * The fields of the last report that the list sorts, filters and counts by are plain columns
+ * (`reported_locked`, `reported_timezone`, ...) that the report writer sets in the statement that
+ * stores `reported_json`, the same on both stores. Each order of the list has an index on the
+ * very expression {@link SORT_EXPRESSIONS} gives, then the id (store migrations).
+ */
+import { type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from "kysely";
+import type { TimeSettings } from "../../../proto/wire.js";
+import type { DeviceSort, DeviceSortKey, DeviceStatus, ReportedView } from "../../devices/device.js";
+import type { SqlDialect } from "../dialect.js";
+import type { StoreSchema } from "../schema.js";
+import type { Queryable } from "../store.js";
+
+export interface DeviceRecord {
+  id: string;
+  serial: string;
+  model: string;
+  name: string;
+  status: DeviceStatus;
+  online: boolean;
+  lastSeenAtMs: number | null;
+  enrolledAtMs: number;
+  createdAtMs: number;
+  desiredVersion: number;
+  desiredName: string;
+  desiredTimezone: string;
+  desiredNtpServer: string | null;
+  /** The last reported state; null before the first report. */
+  reported: ReportedView | null;
+  reportedAtMs: number | null;
+}
+
+/** What a device's desired config push needs, for lookups in bulk. */
+export interface DeviceConfigRecord {
+  id: string;
+  status: DeviceStatus;
+  desiredVersion: number;
+  desiredName: string;
+  desiredTimezone: string;
+  desiredNtpServer: string | null;
+}
+
+/** Which devices: every field given must hold. */
+export interface DeviceRecordFilter {
+  online?: boolean;
+  status?: DeviceStatus;
+  model?: string;
+  /** A substring of the name or the serial, without regard to case. */
+  text?: string;
+  /** The screen lock last reported; a device that never reported counts as unlocked. */
+  locked?: boolean;
+  /** Whether the clock offset last measured exceeds the threshold, either way. */
+  clockDrift?: { exceeds: boolean; thresholdMs: number };
+  /** Whether the applied config version last reported is below the desired one (or none reported). */
+  configPending?: boolean;
+  /** Offline, and last seen at or before this time (a device never seen counts). */
+  offlineAndNotSeenSinceMs?: number;
+  /** The agent version last reported, exactly. */
+  agentVersion?: string;
+  /** The time zone last reported is one of these. */
+  timezones?: readonly string[];
+}
+
+/** Managed devices per tile of the console's devices page. */
+export interface DeviceCounts {
+  total: number;
+  online: number;
+  offline: number;
+  locked: number;
+  clockDrift: number;
+  configPending: number;
+}
+
+/** Where a page of the list ended: the last device's id and, in a sorted list, its sort value. */
+export interface DeviceKeyset {
+  id: string;
+  sortValue: string | number | null;
+}
+
+export interface DevicePage {
+  records: DeviceRecord[];
+  /** Where the next page starts; null when this one is the last. */
+  next: DeviceKeyset | null;
+}
+
+export interface NewDevice {
+  id: string;
+  serial: string;
+  model: string;
+  name: string;
+  atMs: number;
+  desiredTime: TimeSettings;
+}
+
+export interface DevicePresence {
+  deviceId: string;
+  online: boolean;
+  atMs: number;
+}
+
+export interface DeviceReport {
+  deviceId: string;
+  atMs: number;
+  reported: ReportedView;
+}
+
+const RECORD_COLUMNS = [
+  "id",
+  "serial",
+  "model",
+  "name",
+  "status",
+  "online",
+  "last_seen_at",
+  "enrolled_at",
+  "created_at",
+  "desired_version",
+  "desired_name",
+  "desired_timezone",
+  "desired_ntp_server",
+  "reported_json",
+  "reported_at",
+] as const;
+
+interface DeviceRow {
+  id: string;
+  serial: string;
+  model: string;
+  name: string;
+  status: DeviceStatus;
+  online: SqlBool;
+  last_seen_at: number | null;
+  enrolled_at: number;
+  created_at: number;
+  desired_version: number;
+  desired_name: string;
+  desired_timezone: string;
+  desired_ntp_server: string | null;
+  reported_json: string | null;
+  reported_at: number | null;
+}
+
+function deviceRecord(row: DeviceRow): DeviceRecord {
+  return {
+    id: row.id,
+    serial: row.serial,
+    model: row.model,
+    name: row.name,
+    status: row.status,
+    online: Boolean(row.online),
+    lastSeenAtMs: row.last_seen_at === null ? null : Number(row.last_seen_at),
+    enrolledAtMs: Number(row.enrolled_at),
+    createdAtMs: Number(row.created_at),
+    desiredVersion: Number(row.desired_version),
+    desiredName: row.desired_name,
+    desiredTimezone: row.desired_timezone,
+    desiredNtpServer: row.desired_ntp_server,
+    reported: row.reported_json === null ? null : (JSON.parse(row.reported_json) as ReportedView),
+    reportedAtMs: row.reported_at === null ? null : Number(row.reported_at),
+  };
+}
+
+/**
+ * What each order of the list sorts by: never null, so that a keyset cursor can compare it.
+ * The migrations index exactly these expressions; an edit here needs the same edit there.
+ */
+const SORT_EXPRESSIONS: Record<DeviceSortKey, (d: SqlDialect) => RawBuilder<unknown>> = {
+  name: (d) => sql`lower(${d.byteOrder("name")})`,
+  serial: (d) => d.byteOrder("serial"),
+  model: (d) => d.byteOrder("model"),
+  status: (d) => d.byteOrder("status"),
+  online: () => sql`(CASE WHEN online THEN 1 ELSE 0 END)`,
+  lastSeenAt: () => sql`coalesce(last_seen_at, 0)`,
+  enrolledAt: () => sql`enrolled_at`,
+  locked: () => LOCKED,
+  timezone: (d) => sql`coalesce(${d.byteOrder("reported_timezone")}, '')`,
+  clockOffsetMs: () => CLOCK_OFFSET_SIZE,
+  agentVersion: (d) => sql`coalesce(${d.byteOrder("reported_agent_version")}, '')`,
+};
+
+/** 1 for a device that last reported its screen locked, else 0. */
+const LOCKED = sql`(CASE WHEN reported_locked THEN 1 ELSE 0 END)`;
+/** The size of the clock offset last reported; -1 before the first report. */
+const CLOCK_OFFSET_SIZE = sql`coalesce(abs(reported_clock_offset_ms), -1)`;
+const LAST_SEEN = sql`coalesce(last_seen_at, 0)`;
+/** A device that never reported has applied no version. */
+const APPLIED_VERSION = sql`coalesce(reported_applied_config_version, -1)`;
+
+/** 1 for a device whose measured clock offset exceeds the threshold, either way, else 0. */
+function clockDriftFlag(thresholdMs: number): RawBuilder<number> {
+  return sql<number>`(CASE WHEN reported_clock_measured AND abs(reported_clock_offset_ms) > ${thresholdMs} THEN 1 ELSE 0 END)`;
+}
+
+type DevicesExpressions = ExpressionBuilder<StoreSchema, "devices">;
+
+export class DeviceRepository {
+  constructor(readonly dialect: SqlDialect) {}
+
+  /** `column IN` the given ids, as one parameter however many there are. */
+  private among(column: "id" | "device_id", ids: readonly string[]): RawBuilder<SqlBool> {
+    return sql<SqlBool>`${sql.ref(column)} IN (SELECT value FROM ${this.dialect.values([...ids])} AS ids)`;
+  }
+
+  // ---- reads --------------------------------------------------------------------------------
+
+  async deviceById(q: Queryable, id: string): Promise<DeviceRecord | null> {
+    const row = await q.selectFrom("devices").select(RECORD_COLUMNS).where("id", "=", id).executeTakeFirst();
+    return row ? deviceRecord(row) : null;
+  }
+
+  async deviceBySerial(q: Queryable, serial: string): Promise<DeviceRecord | null> {
+    const row = await q
+      .selectFrom("devices")
+      .select(RECORD_COLUMNS)
+      .where("serial", "=", serial)
+      .executeTakeFirst();
+    return row ? deviceRecord(row) : null;
+  }
+
+  /** The desired config and status of each device found among `ids`, in one query. */
+  async configsByIds(q: Queryable, ids: readonly string[]): Promise<Map<string, DeviceConfigRecord>> {
+    if (ids.length === 0) return new Map();
+    const rows = await q
+      .selectFrom("devices")
+      .select(["id", "status", "desired_version", "desired_name", "desired_timezone", "desired_ntp_server"])
+      .where(this.among("id", ids))
+      .execute();
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          id: r.id,
+          status: r.status,
+          desiredVersion: Number(r.desired_version),
+          desiredName: r.desired_name,
+          desiredTimezone: r.desired_timezone,
+          desiredNtpServer: r.desired_ntp_server,
+        },
+      ]),
+    );
+  }
+
+  /** When a command of one of `types` last succeeded for the device (a read of `commands`). */
+  async lastCommandSucceededAt(
+    q: Queryable,
+    deviceId: string,
+    types: readonly string[],
+  ): Promise<number | null> {
+    const row = await q
+      .selectFrom("commands")
+      .select((eb) => eb.fn.max("finished_at").as("at"))
+      .where("device_id", "=", deviceId)
+      .where("type", "in", [...types])
+      .where("state", "=", "succeeded")
+      .executeTakeFirst();
+    return row?.at == null ? null : Number(row.at);
+  }
+
+  // ---- the list -----------------------------------------------------------------------------
+
+  private matching(filter: DeviceRecordFilter) {
+    const d = this.dialect;
+    return (eb: DevicesExpressions): Expression<SqlBool> => {
+      const all: Expression<SqlBool>[] = [];
+      if (filter.online !== undefined) all.push(eb("online", "=", filter.online));
+      if (filter.status) all.push(eb("status", "=", filter.status));
+      if (filter.model) all.push(eb("model", "=", filter.model));
+      if (filter.locked !== undefined) all.push(eb(LOCKED, "=", filter.locked ? 1 : 0));
+      if (filter.clockDrift) {
+        const { exceeds, thresholdMs } = filter.clockDrift;
+        all.push(
+          exceeds
+            ? // On the clock offset's index: the threshold is positive, so -1 (no report) never passes.
+              eb.and([eb("reported_clock_measured", "=", true), eb(CLOCK_OFFSET_SIZE, ">", thresholdMs)])
+            : eb(clockDriftFlag(thresholdMs), "=", 0),
+        );
+      }
+      if (filter.configPending !== undefined) {
+        all.push(eb(APPLIED_VERSION, filter.configPending ? "<" : ">=", eb.ref("desired_version")));
+      }
+      if (filter.offlineAndNotSeenSinceMs !== undefined) {
+        all.push(eb("online", "=", false), eb(LAST_SEEN, "<=", filter.offlineAndNotSeenSinceMs));
+      }
+      if (filter.agentVersion) all.push(eb("reported_agent_version", "=", filter.agentVersion));
+      if (filter.timezones) all.push(eb("reported_timezone", "in", [...filter.timezones]));
+      if (filter.text) {
+        all.push(
+          eb.or([d.containsInsensitive("name", filter.text), d.containsInsensitive("serial", filter.text)]),
+        );
+      }
+      return eb.and(all);
+    };
+  }
+
+  /**
+   * One page of the devices matching `filter`: in id order, or in the sort's order with the id
+   * as the tie-break, after `after` (keyset paging: a page deep in the fleet costs what the
+   * first does).
+   */
+  async listPage(
+    q: Queryable,
+    page: { filter: DeviceRecordFilter; sort: DeviceSort | null; after: DeviceKeyset | null; limit: number },
+  ): Promise<DevicePage> {
+    const { sort, after, limit } = page;
+    let select = q.selectFrom("devices").select(RECORD_COLUMNS).where(this.matching(page.filter));
+    let sortExpression: RawBuilder<unknown> | null = null;
+    if (sort) {
+      const expression = SORT_EXPRESSIONS[sort.by](this.dialect);
+      const direction = sort.descending ? "desc" : "asc";
+      sortExpression = expression;
+      if (after) {
+        const beyond = sql.raw(sort.descending ? "<" : ">");
+        select = select.where(sql<SqlBool>`(${expression}, id) ${beyond} (${after.sortValue}, ${after.id})`);
+      }
+      select = select.orderBy(expression, direction).orderBy("id", direction);
+    } else {
+      if (after) select = select.where("id", ">", after.id);
+      select = select.orderBy("id");
+    }
+    const rows = await select
+      .$if(sortExpression !== null, (qb) => qb.select(sortExpression!.as("sort_value")))
+      .limit(limit + 1)
+      .execute();
+    const records = rows.slice(0, limit);
+    const last = rows.length > limit ? records.at(-1) : undefined;
+    const next: DeviceKeyset | null = last
+      ? {
+          id: last.id,
+          sortValue: sort ? ((last.sort_value as string | number | null | undefined) ?? null) : null,
+        }
+      : null;
+    return { records: records.map(deviceRecord), next };
+  }
+
+  async count(q: Queryable, filter: DeviceRecordFilter): Promise<number> {
+    const row = await q
+      .selectFrom("devices")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where(this.matching(filter))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Ids of the devices matching `filter`, in id order. */
+  async idsMatching(q: Queryable, filter: DeviceRecordFilter): Promise<string[]> {
+    const rows = await q
+      .selectFrom("devices")
+      .select("id")
+      .where(this.matching(filter))
+      .orderBy("id")
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** Active devices: all, online, offline, locked, drifting and behind on config, in one scan. */
+  async countsOfManaged(q: Queryable, clockDriftThresholdMs: number): Promise<DeviceCounts> {
+    const sum = (flag: RawBuilder<unknown>) => sql<number>`coalesce(sum(${flag}), 0)`;
+    const row = await q
+      .selectFrom("devices")
+      .select((eb) => [
+        eb.fn.countAll().as("total"),
+        sum(sql`CASE WHEN online THEN 1 ELSE 0 END`).as("online"),
+        sum(sql`CASE WHEN online THEN 0 ELSE 1 END`).as("offline"),
+        sum(LOCKED).as("locked"),
+        sum(clockDriftFlag(clockDriftThresholdMs)).as("clock_drift"),
+        sum(sql`CASE WHEN ${APPLIED_VERSION} < desired_version THEN 1 ELSE 0 END`).as("config_pending"),
+      ])
+      .where("status", "=", "active")
+      .executeTakeFirstOrThrow();
+    return {
+      total: Number(row.total),
+      online: Number(row.online),
+      offline: Number(row.offline),
+      locked: Number(row.locked),
+      clockDrift: Number(row.clock_drift),
+      configPending: Number(row.config_pending),
+    };
+  }
+
+  /** Every device whose measured clock offset exceeds the threshold, with that offset (signed). */
+  async clockOffsetsExceeding(q: Queryable, thresholdMs: number): Promise<Map<string, number>> {
+    const rows = await q
+      .selectFrom("devices")
+      .select(["id", "reported_clock_offset_ms"])
+      .where((eb) =>
+        eb.and([eb("reported_clock_measured", "=", true), eb(CLOCK_OFFSET_SIZE, ">", thresholdMs)]),
+      )
+      .execute();
+    return new Map(rows.map((r) => [r.id, Number(r.reported_clock_offset_ms)]));
+  }
+
+  /**
+   * Whether a device has applied the given time: its desired time is that one and it reports
+   * the desired config version or a later one.
+   */
+  private timeApplied(time: TimeSettings) {
+    return (eb: DevicesExpressions): Expression<SqlBool> =>
+      eb.and([
+        eb("desired_timezone", "=", time.timezone),
+        eb(eb.fn.coalesce("desired_ntp_server", eb.val("")), "=", time.ntpServer ?? ""),
+        eb(sql`coalesce(reported_applied_config_version, 0)`, ">=", eb.ref("desired_version")),
+      ]);
+  }
+
+  /** Active devices, and how many of them have applied the given time. */
+  async countTimeApplied(q: Queryable, time: TimeSettings): Promise<{ total: number; applied: number }> {
+    const row = await q
+      .selectFrom("devices")
+      .select((eb) => [
+        eb.fn.countAll().as("total"),
+        sql<number>`coalesce(sum(CASE WHEN ${this.timeApplied(time)(eb)} THEN 1 ELSE 0 END), 0)`.as(
+          "applied",
+        ),
+      ])
+      .where("status", "=", "active")
+      .executeTakeFirstOrThrow();
+    return { total: Number(row.total), applied: Number(row.applied) };
+  }
+
+  /** Active devices that have not applied the given time (yet), in id order after `afterId`. */
+  async listTimePending(
+    q: Queryable,
+    time: TimeSettings,
+    page: { afterId: string | null; limit: number },
+  ): Promise<DeviceRecord[]> {
+    let select = q
+      .selectFrom("devices")
+      .select(RECORD_COLUMNS)
+      .where("status", "=", "active")
+      .where((eb) => eb.not(this.timeApplied(time)(eb)));
+    if (page.afterId !== null) select = select.where("id", ">", page.afterId);
+    const rows = await select.orderBy("id").limit(page.limit).execute();
+    return rows.map(deviceRecord);
+  }
+
+  // ---- enrollment and credentials -----------------------------------------------------------
+
+  /** A new active device; false when another device has taken the serial meanwhile. */
+  async insertDevice(q: Queryable, device: NewDevice): Promise<boolean> {
+    const inserted = await q
+      .insertInto("devices")
+      .values({
+        id: device.id,
+        serial: device.serial,
+        model: device.model,
+        name: device.name,
+        status: "active",
+        enrolled_at: device.atMs,
+        created_at: device.atMs,
+        desired_name: device.name,
+        desired_timezone: device.desiredTime.timezone,
+        desired_ntp_server: device.desiredTime.ntpServer,
+      })
+      .onConflict((oc) => oc.column("serial").doNothing())
+      .returning("id")
+      .executeTakeFirst();
+    return inserted !== undefined;
+  }
+
+  /**
+   * Makes a known device active again (a new model, enrolled now), only if its record is still as
+   * `seen` and it is not deactivated; false when another unit changed it first.
+   */
+  async reenroll(
+    q: Queryable,
+    seen: Pick<DeviceRecord, "id" | "status" | "enrolledAtMs">,
+    update: { model: string; atMs: number },
+  ): Promise<boolean> {
+    const result = await q
+      .updateTable("devices")
+      .set({ status: "active", model: update.model, enrolled_at: update.atMs })
+      .where("id", "=", seen.id)
+      .where("status", "=", seen.status)
+      .where("status", "<>", "deactivated")
+      .where("enrolled_at", "=", seen.enrolledAtMs)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** The device's one credential, created or replaced. */
+  async setCredential(q: Queryable, deviceId: string, secretHash: string, atMs: number): Promise<void> {
+    await q
+      .insertInto("device_credentials")
+      .values({ device_id: deviceId, secret_hash: secretHash, created_at: atMs })
+      .onConflict((oc) =>
+        oc.column("device_id").doUpdateSet((eb) => ({
+          secret_hash: eb.ref("excluded.secret_hash"),
+          created_at: eb.ref("excluded.created_at"),
+        })),
+      )
+      .execute();
+  }
+
+  /** A new secret for a credential that exists; false when the device has none. */
+  async renewCredential(q: Queryable, deviceId: string, secretHash: string, atMs: number): Promise<boolean> {
+    const result = await q
+      .updateTable("device_credentials")
+      .set({ secret_hash: secretHash, created_at: atMs })
+      .where("device_id", "=", deviceId)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async deleteCredential(q: Queryable, deviceId: string): Promise<void> {
+    await q.deleteFrom("device_credentials").where("device_id", "=", deviceId).execute();
+  }
+
+  /** The secret hash of each device found among `ids` that has a credential, in one query. */
+  async credentialHashes(q: Queryable, ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await q
+      .selectFrom("device_credentials")
+      .select(["device_id", "secret_hash"])
+      .where(this.among("device_id", ids))
+      .execute();
+    return new Map(rows.map((r) => [r.device_id, r.secret_hash]));
+  }
+
+  async isSerialDenied(q: Queryable, serial: string): Promise<boolean> {
+    const row = await q
+      .selectFrom("denied_serials")
+      .select("serial")
+      .where("serial", "=", serial)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Puts the devices' serials on the deny list for good; a serial already on it keeps its entry. */
+  async denySerialsOf(q: Queryable, deviceIds: readonly string[], atMs: number): Promise<void> {
+    if (deviceIds.length === 0) return;
+    await q
+      .insertInto("denied_serials")
+      .columns(["serial", "device_id", "denied_at"])
+      .expression((eb) =>
+        eb
+          .selectFrom("devices")
+          .select(["serial", "id", sql<number>`CAST(${atMs} AS BIGINT)`.as("denied_at")])
+          .where(this.among("id", deviceIds)),
+      )
+      .onConflict((oc) => oc.column("serial").doNothing())
+      .execute();
+  }
+
+  // ---- status, desired config, command seqs -------------------------------------------------
+
+  /** Sets the status of those of the devices that are not deactivated (that is final); how many changed. */
+  async setStatus(q: Queryable, deviceIds: readonly string[], status: DeviceStatus): Promise<number> {
+    if (deviceIds.length === 0) return 0;
+    const result = await q
+      .updateTable("devices")
+      .set({ status })
+      .where(this.among("id", deviceIds))
+      .where("status", "<>", "deactivated")
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async setDesiredName(q: Queryable, deviceId: string, name: string): Promise<void> {
+    await q
+      .updateTable("devices")
+      .set((eb) => ({ desired_name: name, name, desired_version: eb("desired_version", "+", 1) }))
+      .where("id", "=", deviceId)
+      .execute();
+  }
+
+  async setDesiredTime(q: Queryable, deviceId: string, time: TimeSettings): Promise<void> {
+    await q
+      .updateTable("devices")
+      .set((eb) => ({
+        desired_timezone: time.timezone,
+        desired_ntp_server: time.ntpServer,
+        desired_version: eb("desired_version", "+", 1),
+      }))
+      .where("id", "=", deviceId)
+      .execute();
+  }
+
+  /** The desired time of every device still managed (active, reset or unmanaged). */
+  async setDesiredTimeOfManaged(q: Queryable, time: TimeSettings): Promise<void> {
+    await q
+      .updateTable("devices")
+      .set((eb) => ({
+        desired_timezone: time.timezone,
+        desired_ntp_server: time.ntpServer,
+        desired_version: eb("desired_version", "+", 1),
+      }))
+      .where("status", "in", ["active", "reset", "unmanaged"])
+      .execute();
+  }
+
+  /**
+   * The next command seq of each device found among `ids`, taken: its counter moves on in place,
+   * so concurrent units never get the same seq (on PostgreSQL the second waits for the first's
+   * row lock and then sees its increment).
+   */
+  async takeSeqs(q: Queryable, deviceIds: readonly string[]): Promise<Map<string, number>> {
+    if (deviceIds.length === 0) return new Map();
+    const rows = await q
+      .updateTable("devices")
+      .set((eb) => ({ next_seq: eb("next_seq", "+", 1) }))
+      .where(this.among("id", deviceIds))
+      .returning(["id", "next_seq"])
+      .execute();
+    return new Map(rows.map((r) => [r.id, Number(r.next_seq) - 1]));
+  }
+
+  // ---- presence and reported state ----------------------------------------------------------
+
+  async markAllOffline(q: Queryable): Promise<void> {
+    await q.updateTable("devices").set({ online: false }).where("online", "=", true).execute();
+  }
+
+  /** Online flags and last-seen times of many devices, in one statement. */
+  async writePresence(q: Queryable, presences: readonly DevicePresence[]): Promise<void> {
+    if (presences.length === 0) return;
+    const d = this.dialect;
+    await q
+      .updateTable("devices")
+      .from(d.rows(presences.map((p) => [p.deviceId, p.online, p.atMs])).as("u"))
+      .set({ online: d.rowFlag("u", 1).$castTo<SqlBool>(), last_seen_at: d.rowNumber("u", 2) })
+      .where("devices.id", "=", d.rowText("u", 0))
+      .execute();
+  }
+
+  /**
+   * The reported states of many devices, in one statement: each `reported_json` with the
+   * columns the list reads of it, and the device seen then.
+   */
+  async writeReports(q: Queryable, reports: readonly DeviceReport[]): Promise<void> {
+    if (reports.length === 0) return;
+    const d = this.dialect;
+    const rows = reports.map(({ deviceId, atMs, reported }) => [
+      deviceId,
+      atMs,
+      JSON.stringify(reported),
+      reported.locked,
+      reported.timezone,
+      reported.clockOffsetMs,
+      reported.lastTimeSyncAt !== null,
+      reported.agentVersion,
+      reported.appliedConfigVersion,
+    ]);
+    await q
+      .updateTable("devices")
+      .from(d.rows(rows).as("u"))
+      .set({
+        reported_at: d.rowNumber("u", 1),
+        last_seen_at: d.rowNumber("u", 1),
+        reported_json: d.rowText("u", 2),
+        reported_locked: d.rowFlag("u", 3),
+        reported_timezone: d.rowText("u", 4),
+        reported_clock_offset_ms: d.rowNumber("u", 5),
+        reported_clock_measured: d.rowFlag("u", 6),
+        reported_agent_version: d.rowText("u", 7),
+        reported_applied_config_version: d.rowNumber("u", 8),
+      })
+      .where("devices.id", "=", d.rowText("u", 0))
+      .execute();
+  }
+}
