@@ -13,6 +13,8 @@
  *   npm run admin -- rotate-signing-key
  *   npm run admin -- backup <dir>             (online: the server may be running)
  *   npm run admin -- restore <dir> [--force]  (refuses while a server runs on the data dir)
+ *   npm run admin -- migrate-store --to postgres://...   (the SQLite store into an empty PostgreSQL)
+ *   npm run admin -- after-restore --database-url postgres://...   (after pg_restore, before a start)
  */
 import { join, resolve } from "node:path";
 import { text } from "node:stream/consumers";
@@ -20,6 +22,7 @@ import { Command, Option } from "commander";
 import { AdminService, normalizeEmail } from "./admins/accounts.js";
 import { ApiTokenService } from "./admins/api-tokens.js";
 import { AuditLog } from "./admins/audit-log.js";
+import { ADMIN_TOKEN_FILE } from "./admins/bootstrap.js";
 import { DEFAULT_LOGIN_LIMITS, LoginLimiter } from "./admins/login-limiter.js";
 import {
   checkNewPassword,
@@ -31,14 +34,19 @@ import { SYSTEM_ADMIN_ROLE_ID } from "./admins/rights.js";
 import { RoleService } from "./admins/roles.js";
 import { SessionService } from "./admins/sessions.js";
 import { CONFIG_ENV } from "./config.js";
+import { copyProgressPrinter } from "./copy-progress.js";
 import { isMdmError } from "./errors.js";
 import { EventBus } from "./events/event-bus.js";
 import type { ServerEvents } from "./events/server-events.js";
 import { createLogger } from "./logger.js";
 import { DATABASE_FILE } from "./server.js";
-import { readSigningKeys, rotateSigningKeys } from "./signing/signing-keys.js";
-import { backupDataDir, restoreDataDir } from "./store/backup.js";
+import { readSigningKeys, rotateSigningKeys, SIGNING_KEYS_FILE } from "./signing/signing-keys.js";
+import { afterPostgresRestore } from "./store/after-restore.js";
+import { backupDataDir, RESTORE_SEQ_GAP, restoreDataDir } from "./store/backup.js";
+import type { TableCount } from "./store/copy-store.js";
 import { dialectOf } from "./store/dialect.js";
+import { migrateStore } from "./store/migrate-store.js";
+import { hidePassword, withPasswordHidden } from "./store/postgres/database-url.js";
 import { AuditTargetNames } from "./store/read-models/audit-target-names.js";
 import { AdminRepository } from "./store/repositories/admin-repository.js";
 import { ApiTokenRepository } from "./store/repositories/api-token-repository.js";
@@ -294,6 +302,88 @@ program
     process.stdout.write(
       `restored ${describeCounts(manifest.counts)} from the backup of ${manifest.createdAt} into ${dataDir}\n`,
     );
+  });
+
+/** Runs a command that takes a database URL; whatever it reports, the URL's password is hidden. */
+async function withDatabaseUrl(url: string, run: () => Promise<void>): Promise<void> {
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new Error("the database URL must be a PostgreSQL URL: postgres://user@host:port/database");
+  }
+  try {
+    await run();
+  } catch (err) {
+    throw new Error(hidePassword(err instanceof Error ? err.message : String(err), url));
+  }
+}
+
+/** The verified counts, one line per table. */
+function countsTable(tables: TableCount[]): string {
+  const width = Math.max(...tables.map((t) => t.table.length), "table".length);
+  const rows = tables.map(
+    (t) => `  ${t.table.padEnd(width)}  ${String(t.source).padStart(8)}  ${String(t.target).padStart(8)}`,
+  );
+  return [`  ${"table".padEnd(width)}  ${"sqlite".padStart(8)}  ${"postgres".padStart(8)}`, ...rows].join(
+    "\n",
+  );
+}
+
+program
+  .command("migrate-store")
+  .description(
+    "copy the data dir's SQLite store into an empty PostgreSQL database, checked by row counts; " +
+      "the server must be stopped, and the SQLite file is left as it was",
+  )
+  .requiredOption(
+    "--to <url>",
+    "the PostgreSQL database: postgres://user@host:port/database (leave the password out and set PGPASSWORD)",
+  )
+  .action(async (options: { to: string }) => {
+    const dataDir = resolve(program.opts<{ dataDir: string }>().dataDir);
+    const shown = withPasswordHidden(options.to);
+    await withDatabaseUrl(options.to, async () => {
+      process.stderr.write(`copying ${join(dataDir, DATABASE_FILE)} into ${shown}\n`);
+      const report = await migrateStore({
+        dataDir,
+        targetUrl: options.to,
+        onProgress: copyProgressPrinter(process.stderr),
+      });
+      const hidden = shown.includes("***")
+        ? "\n     (put the password back in place of ***, or leave it out of the URL and set PGPASSWORD)"
+        : "";
+      process.stdout.write(
+        `migrated the store into ${shown} (schema version ${report.migrated.to}); ` +
+          `row counts checked, every table matches:\n${countsTable(report.tables)}\n\n` +
+          "next:\n" +
+          `  1. start the server on PostgreSQL with the same data dir:\n` +
+          `     PMDM_DATABASE_URL='${shown}' npm start -- --data-dir ${dataDir}${hidden}\n` +
+          `  2. keep the data dir: the command-signing keys (${SIGNING_KEYS_FILE}) and the admin token ` +
+          `(${ADMIN_TOKEN_FILE}) stay there, with the TLS files if you keep them there; back it up with ` +
+          "the database (docs/reliability.md, PostgreSQL)\n" +
+          `  3. ${join(dataDir, DATABASE_FILE)} is left as it was, a fallback: a server started without ` +
+          "PMDM_DATABASE_URL runs on it, without what happens on PostgreSQL from now on\n",
+      );
+    });
+  });
+
+program
+  .command("after-restore")
+  .description(
+    `after pg_restore and before any server starts on the database: raise every device's next ` +
+      `command seq and desired config version by ${RESTORE_SEQ_GAP.toLocaleString("en-US")}`,
+  )
+  .addOption(
+    new Option("--database-url <url>", "the restored PostgreSQL database")
+      .env(CONFIG_ENV.databaseUrl)
+      .makeOptionMandatory(),
+  )
+  .action(async (options: { databaseUrl: string }) => {
+    await withDatabaseUrl(options.databaseUrl, async () => {
+      const report = await afterPostgresRestore(options.databaseUrl);
+      process.stdout.write(
+        `raised the next command seq and desired config version of ${report.devices} device(s) by ` +
+          `${RESTORE_SEQ_GAP} in ${withPasswordHidden(options.databaseUrl)}; the servers may start on it\n`,
+      );
+    });
   });
 
 try {

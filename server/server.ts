@@ -31,7 +31,6 @@ import { SettingsService } from "./settings/settings-service.js";
 import { CommandSigner } from "./signing/command-signer.js";
 import { loadOrCreateSigningKeys } from "./signing/signing-keys.js";
 import { SERVER_PID_FILE } from "./store/backup.js";
-import type { Database } from "./store/database.js";
 import { dialectOf } from "./store/dialect.js";
 import type { ExternalChanges } from "./store/external-changes.js";
 import {
@@ -88,7 +87,6 @@ export interface RunningServer {
     tokens: ApiTokenService;
     audit: AuditLog;
   };
-  db: Database;
   /** The store the server runs on (SQLite in the data dir, or PostgreSQL), for tools and tests. */
   store: OpenedStore;
   /** The device gateway (the embedded broker), for tools and tests that act as the server. */
@@ -117,8 +115,6 @@ export async function startServer(
         },
     "store opened",
   );
-  // Raw SQLite access for tools and tests on the default store only.
-  const db = store.dialect === "sqlite" ? store.database : (null as unknown as Database);
   // Tells `npm run admin -- restore` that this data dir is in use.
   const pidFile = join(dataDir, SERVER_PID_FILE);
   await writeFile(pidFile, `${process.pid}\n`, { mode: 0o600 });
@@ -354,7 +350,6 @@ export async function startServer(
       tokens,
       audit,
     },
-    db,
     store,
     gateway: broker,
     signer,

@@ -8,6 +8,7 @@ import { MdmError } from "../errors.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
 import { newTimeOrderedId } from "../ids.js";
+import { pageFrom } from "../paging.js";
 import type { AdminRecord, AdminRepository } from "../store/repositories/admin-repository.js";
 import type { Queryable, Store } from "../store/store.js";
 import { isUniqueViolation } from "../store/unique-violation.js";
@@ -107,12 +108,7 @@ export class AdminService {
   ): Promise<{ items: AdminView[]; nextCursor: string | null; total: number }> {
     const records = await this.repo.listAdmins(this.deps.store.db, { limit: limit + 1, cursor });
     const total = await this.repo.countAdmins(this.deps.store.db);
-    const page = records.slice(0, limit);
-    return {
-      items: page.map(adminView),
-      nextCursor: records.length > limit ? page.at(-1)!.id : null,
-      total,
-    };
+    return { ...pageFrom(records, limit, (r) => r.id, adminView), total };
   }
 
   async get(adminId: string): Promise<AdminView> {

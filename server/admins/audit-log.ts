@@ -7,6 +7,7 @@
 import { MdmError } from "../errors.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
+import { pageFrom } from "../paging.js";
 import {
   type AuditTargetNames,
   isNamedTargetKind,
@@ -272,11 +273,8 @@ export class AuditLog {
       limit: limit + 1,
       beforeSeq: cursor === null ? null : Number(cursor),
     });
-    const page = records.slice(0, limit);
-    return {
-      items: await this.withTargetNames(db, page.map(itemFromRecord)),
-      nextCursor: records.length > limit ? String(page.at(-1)!.seq) : null,
-    };
+    const page = pageFrom(records, limit, (r) => String(r.seq), itemFromRecord);
+    return { items: await this.withTargetNames(db, page.items), nextCursor: page.nextCursor };
   }
 
   /** Every row matching `filter`, newest first, a page of `pageSize` at a time (for exports). */

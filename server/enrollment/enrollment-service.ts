@@ -10,6 +10,7 @@ import { MdmError } from "../errors.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
 import { hashSecret, newSecret, newTimeOrderedId } from "../ids.js";
+import { pageFrom } from "../paging.js";
 import type { PublishedKeySet } from "../signing/command-signer.js";
 import type {
   EnrollmentRepository,
@@ -112,11 +113,12 @@ export class EnrollmentService {
       nowMs: this.deps.clock(),
       limit: query.limit + 1,
     });
-    const page = records.slice(0, query.limit);
-    return {
-      items: page.map((r) => this.tokenView(r)),
-      nextCursor: records.length > query.limit ? (page.at(-1)?.id ?? null) : null,
-    };
+    return pageFrom(
+      records,
+      query.limit,
+      (r) => r.id,
+      (r) => this.tokenView(r),
+    );
   }
 
   /** Revokes a token at once: the next enrollment with it is refused. Revoking twice is a no-op. */

@@ -9,6 +9,7 @@ import type { DeviceView } from "../devices/device.js";
 import type { DeviceService } from "../devices/device-service.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
+import { pageFrom } from "../paging.js";
 import type { DeviceRepository } from "../store/repositories/device-repository.js";
 import type { SettingsRepository } from "../store/repositories/settings-repository.js";
 import type { Queryable, Store } from "../store/store.js";
@@ -85,11 +86,12 @@ export class SettingsService {
       afterId: cursor,
       limit: limit + 1,
     });
-    const page = records.slice(0, limit);
-    return {
-      items: page.map((r) => this.deps.devices.view(r)),
-      nextCursor: records.length > limit ? (page.at(-1)?.id ?? null) : null,
-    };
+    return pageFrom(
+      records,
+      limit,
+      (r) => r.id,
+      (r) => this.deps.devices.view(r),
+    );
   }
 
   async setTime(input: { timezone: string; ntpServer: string | null }): Promise<TimeSettingsView> {

@@ -223,15 +223,6 @@ export class Database implements WriteContext {
   }
 
   /**
-   * The statements of the write unit open now, for code handed a query builder's transaction
-   * that must reach the same unit; throws when no unit is open.
-   */
-  openUnitContext(): WriteContext {
-    if (!this.unitOpen) throw new Error("no write unit is open");
-    return this.unitContext;
-  }
-
-  /**
    * Copies the whole database into the file `target` with SQLite's online backup API, every
    * page in one step: one read transaction, so the copy is a consistent snapshot while other
    * connections keep writing. Like any statement from outside a write unit, it waits while one

@@ -43,9 +43,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
     types,
   });
-  // An idle connection the server closed (a restart of PostgreSQL) must not end the process;
-  // the pool replaces it.
+  // A connection PostgreSQL closes (a restart, a crash, an administrator) must not end the
+  // process. The pool hears of it, and replaces it, only while the connection is idle; one
+  // that is checked out between two statements of a unit tells only its own client, which
+  // throws the error when nobody listens. Its unit's next statement fails with the error
+  // anyway ("not queryable", a store that is unavailable), and the pool drops the connection
+  // when it comes back.
   pool.on("error", () => {});
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+  });
   const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
   const inFlight = new Set<Promise<unknown>>();
   const store: Omit<PostgresStore, "migrated"> = {

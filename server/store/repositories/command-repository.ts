@@ -384,7 +384,6 @@ export class CommandRepository {
   /** Ends the open commands of some devices with a reason; returns those that ended. */
   async endOpenOfDevices(q: Queryable, request: OpenCommandsToEnd): Promise<CommandRow[]> {
     if (request.deviceIds.length === 0 || request.states.length === 0) return [];
-    const d = this.dialect;
     let update = q
       .updateTable("commands")
       .set({
@@ -414,7 +413,6 @@ export class CommandRepository {
     },
   ): Promise<CommandRow[]> {
     if (request.ids.length === 0) return [];
-    const d = this.dialect;
     return (await q
       .updateTable("commands")
       .set({
@@ -432,7 +430,6 @@ export class CommandRepository {
 
   /** Undelivered commands past their TTL (or these ones, when `ids` is given) expire. */
   async expire(q: Queryable, atMs: number, ids?: readonly string[]): Promise<CommandRow[]> {
-    const d = this.dialect;
     let update = q
       .updateTable("commands")
       .set({ state: "expired", updated_at: atMs, finished_at: atMs })

@@ -48,20 +48,15 @@ class Sqlite3Connection implements DatabaseConnection {
 }
 
 class Sqlite3Driver implements Driver {
-  /** `inUnit`: every statement runs in this unit, which someone else opened and ends. */
-  constructor(
-    private readonly database: Database,
-    private readonly inUnit: WriteContext | null = null,
-  ) {}
+  constructor(private readonly database: Database) {}
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new Sqlite3Connection(this.inUnit ?? this.database);
+    return new Sqlite3Connection(this.database);
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    if (this.inUnit) throw new Error("already inside a write unit: use it, do not begin another");
     (connection as Sqlite3Connection).unit = await this.database.beginUnit();
   }
 
@@ -85,10 +80,10 @@ class Sqlite3Driver implements Driver {
   async destroy(): Promise<void> {}
 }
 
-function sqlite3Dialect(database: Database, inUnit: WriteContext | null = null): Dialect {
+function sqlite3Dialect(database: Database): Dialect {
   return {
     createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new Sqlite3Driver(database, inUnit),
+    createDriver: () => new Sqlite3Driver(database),
     createIntrospector: (db) => new SqliteIntrospector(db),
     createQueryCompiler: () => new SqliteQueryCompiler(),
   };
@@ -97,9 +92,4 @@ function sqlite3Dialect(database: Database, inUnit: WriteContext | null = null):
 /** A Kysely instance over the given connection, with its write-unit rules. */
 export function kyselyOverSqlite<Schema>(database: Database): Kysely<Schema> {
   return new Kysely<Schema>({ dialect: sqlite3Dialect(database) });
-}
-
-/** A Kysely instance whose statements run in a write unit already open on the connection. */
-export function kyselyInUnit<Schema>(database: Database, unit: WriteContext): Kysely<Schema> {
-  return new Kysely<Schema>({ dialect: sqlite3Dialect(database, unit) });
 }

@@ -3,11 +3,11 @@
  * for its write units and pragmas), the query builder over it, and the schema migrated.
  */
 import type { Kysely, Transaction } from "kysely";
-import { Database, type WriteContext } from "../database.js";
+import { Database } from "../database.js";
 import { migrate } from "../migrations.js";
 import type { StoreSchema } from "../schema.js";
 import type { Store } from "../store.js";
-import { kyselyInUnit, kyselyOverSqlite } from "./kysely-driver.js";
+import { kyselyOverSqlite } from "./kysely-driver.js";
 
 export interface SqliteStore extends Store {
   readonly dialect: "sqlite";
@@ -15,10 +15,6 @@ export interface SqliteStore extends Store {
   readonly database: Database;
   /** The schema version before and after the migrations this open ran. */
   readonly migrated: { from: number; to: number };
-  /** The query builder inside a write unit that code holding a WriteContext has open. */
-  inUnit(unit: WriteContext): Kysely<StoreSchema>;
-  /** The WriteContext of the unit open now (inside `unit`), for code that takes one. */
-  openUnitContext(): WriteContext;
 }
 
 export async function openSqliteStore(file: string): Promise<SqliteStore> {
@@ -39,8 +35,6 @@ export function sqliteStoreOver(
     database,
     migrated,
     unit: <T>(work: (tx: Transaction<StoreSchema>) => Promise<T>) => db.transaction().execute(work),
-    inUnit: (unit) => kyselyInUnit<StoreSchema>(database, unit),
-    openUnitContext: () => database.openUnitContext(),
     drain: () => database.drainWrites(),
     async close() {
       await db.destroy();
