@@ -1,5 +1,6 @@
 /**
- * `npm start`: the portal-mdm server with its embedded MQTT broker and SQLite store.
+ * `npm start`: the portal-mdm server with its embedded MQTT broker, on SQLite in the data dir or
+ * on PostgreSQL (`--database-url`).
  * Every option has a default; see `npm start -- --help` and the README.
  */
 import { Command, Option } from "commander";
@@ -14,6 +15,7 @@ const program = new Command("portal-mdm")
 
 const flags: [keyof ServerConfig, string, string][] = [
   ["dataDir", "--data-dir <dir>", "database and admin token (default ./data)"],
+  ["databaseUrl", "--database-url <url>", "PostgreSQL for the store (default: SQLite in the data dir)"],
   ["host", "--host <address>", "bind address for HTTP and MQTT (default 0.0.0.0)"],
   ["httpPort", "--http-port <port>", "HTTP port; 0 picks a free one (default 8080)"],
   ["mqttPort", "--mqtt-port <port>", "MQTT port; 0 picks a free one (default 1883)"],
