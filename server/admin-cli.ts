@@ -1,11 +1,13 @@
 /**
  * `npm run admin -- <command>`: admin accounts from the server machine itself, for the first
  * real admin and for getting back in (a forgotten password, a locked-out team). It opens the
- * data dir's SQLite file directly, so it works whether the server runs or not, and whoever can
- * run it can already read the data dir. Every change lands in the audit log (source
- * `server-cli`). A running server notices the commits within a second (see
- * server/store/sqlite/external-commits.ts): the admin's open event streams re-check their credential
- * and the audit rows reach live audit streams.
+ * server's store directly (the data dir's SQLite file, or the PostgreSQL database of
+ * `--database-url` / PMDM_DATABASE_URL, as the server does), so it works whether the server runs
+ * or not, and whoever can run it can already read the data dir or the database. Every change
+ * lands in the audit log (source `server-cli`). A running server notices the commits within a
+ * second (server/store/sqlite/external-commits.ts, server/store/postgres/external-commits.ts):
+ * the admin's open event streams re-check their credential and the audit rows reach live audit
+ * streams.
  *
  *   npm run admin -- create --email ana@example.com --name "Ana" [--role system_admin] [--password-stdin]
  *   npm run admin -- reset-password --email ana@example.com [--password-stdin]
@@ -46,6 +48,7 @@ import { backupDataDir, RESTORE_SEQ_GAP, restoreDataDir } from "./store/backup.j
 import type { TableCount } from "./store/copy-store.js";
 import { dialectOf } from "./store/dialect.js";
 import { migrateStore } from "./store/migrate-store.js";
+import { openConfiguredStore } from "./store/open-store.js";
 import { hidePassword, withPasswordHidden } from "./store/postgres/database-url.js";
 import { AuditTargetNames } from "./store/read-models/audit-target-names.js";
 import { AdminRepository } from "./store/repositories/admin-repository.js";
@@ -54,7 +57,6 @@ import { AuditRepository } from "./store/repositories/audit-repository.js";
 import { DeviceKeyVersionRepository } from "./store/repositories/device-key-version-repository.js";
 import { RoleRepository } from "./store/repositories/role-repository.js";
 import { SessionRepository } from "./store/repositories/session-repository.js";
-import { openSqliteStore } from "./store/sqlite/sqlite-store.js";
 import type { Store } from "./store/store.js";
 
 const SOURCE = "server-cli";
@@ -68,8 +70,16 @@ interface Services {
   audit: AuditLog;
 }
 
-async function open(dataDir: string): Promise<Services> {
-  const store = await openSqliteStore(join(resolve(dataDir), DATABASE_FILE));
+interface StoreOptions {
+  dataDir: string;
+  databaseUrl: string;
+}
+
+async function open(options: StoreOptions): Promise<Services> {
+  const store = await openConfiguredStore(
+    { databaseUrl: options.databaseUrl, databasePoolSize: 2, databaseStatementTimeoutMs: 10_000 },
+    resolve(options.dataDir),
+  );
   const dialect = dialectOf(store.dialect);
   const clock = Date.now;
   // Nobody listens in this process: a running server learns of these commits from the
@@ -119,8 +129,8 @@ async function passwordFrom(stdin: boolean, context: PasswordContext): Promise<s
   return password;
 }
 
-async function withServices(dataDir: string, run: (s: Services) => Promise<void>): Promise<void> {
-  const services = await open(dataDir);
+async function withServices(options: StoreOptions, run: (s: Services) => Promise<void>): Promise<void> {
+  const services = await open(options);
   try {
     await run(services);
   } finally {
@@ -132,7 +142,24 @@ const program = new Command("npm run admin --")
   .description("Create admins, reset passwords, back up and restore, on the server machine")
   .addOption(
     new Option("--data-dir <dir>", "the server's data dir").env(CONFIG_ENV.dataDir).default("./data"),
+  )
+  .addOption(
+    new Option("--database-url <url>", "the server's PostgreSQL store (default: SQLite in the data dir)")
+      .env(CONFIG_ENV.databaseUrl)
+      .default(""),
   );
+
+/** Where the server keeps its store, from the global options. */
+const storeOptions = (): StoreOptions => program.opts<StoreOptions>();
+
+/** Backup and restore copy the SQLite file; a PostgreSQL store is dumped with its own tools. */
+function refuseOnPostgres(what: string): void {
+  if (storeOptions().databaseUrl) {
+    throw new Error(
+      `${what} copies the data dir's SQLite store, but the server's store is PostgreSQL: use pg_dump / pg_restore and after-restore (docs/reliability.md, "PostgreSQL")`,
+    );
+  }
+}
 
 program
   .command("create")
@@ -144,7 +171,7 @@ program
   .action(async (options: { email: string; name: string; role: string; passwordStdin?: boolean }) => {
     const chosen = await passwordFrom(options.passwordStdin ?? false, options);
     const password = chosen ?? generatePassword();
-    await withServices(program.opts<{ dataDir: string }>().dataDir, async ({ store, admins, audit }) => {
+    await withServices(storeOptions(), async ({ store, admins, audit }) => {
       const admin = await store.unit(async (tx) => {
         const { admin } = await admins.createUnchecked(
           {
@@ -184,38 +211,35 @@ program
     const chosen = await passwordFrom(options.passwordStdin ?? false, options);
     const password = chosen ?? generatePassword();
     const passwordHash = await hashPassword(password);
-    await withServices(
-      program.opts<{ dataDir: string }>().dataDir,
-      async ({ store, admins, sessions, audit }) => {
-        const email = normalizeEmail(options.email);
-        const { admin, ended } = await store.unit(async (tx) => {
-          const admin = await admins.findByEmail(email, tx);
-          if (!admin) throw new Error(`no admin with email '${email}'`);
-          await admins.writePassword(tx, admin.id, passwordHash, chosen === null);
-          const ended = await sessions.endAll(tx, admin.id);
-          await audit.append(tx, {
-            actor: null,
-            action: "admin.password_set",
-            target: admin.id,
-            params: { email: admin.email, endedSessions: ended, via: SOURCE },
-            outcome: "success",
-            sourceAddress: SOURCE,
-          });
-          return { admin, ended };
+    await withServices(storeOptions(), async ({ store, admins, sessions, audit }) => {
+      const email = normalizeEmail(options.email);
+      const { admin, ended } = await store.unit(async (tx) => {
+        const admin = await admins.findByEmail(email, tx);
+        if (!admin) throw new Error(`no admin with email '${email}'`);
+        await admins.writePassword(tx, admin.id, passwordHash, chosen === null);
+        const ended = await sessions.endAll(tx, admin.id);
+        await audit.append(tx, {
+          actor: null,
+          action: "admin.password_set",
+          target: admin.id,
+          params: { email: admin.email, endedSessions: ended, via: SOURCE },
+          outcome: "success",
+          sourceAddress: SOURCE,
         });
-        process.stdout.write(`password set for ${admin.email}; ${ended} session(s) ended\n`);
-        if (!admin.active) process.stdout.write("note: this account is deactivated\n");
-        if (chosen === null)
-          process.stdout.write(`one-time password (to be changed at next sign-in): ${password}\n`);
-      },
-    );
+        return { admin, ended };
+      });
+      process.stdout.write(`password set for ${admin.email}; ${ended} session(s) ended\n`);
+      if (!admin.active) process.stdout.write("note: this account is deactivated\n");
+      if (chosen === null)
+        process.stdout.write(`one-time password (to be changed at next sign-in): ${password}\n`);
+    });
   });
 
 program
   .command("list")
   .description("list admins and roles")
   .action(async () => {
-    await withServices(program.opts<{ dataDir: string }>().dataDir, async ({ admins, roles }) => {
+    await withServices(storeOptions(), async ({ admins, roles }) => {
       const { items } = await roles.list();
       process.stdout.write(`roles:\n${items.map((r) => `  ${r.id}  ${r.name}`).join("\n")}\nadmins:\n`);
       let cursor: string | null = null;
@@ -238,7 +262,7 @@ program
   .option("--force", "rotate even though some managed devices may still trust an older key set")
   .action(async (options: { force?: boolean }) => {
     const dataDir = resolve(program.opts<{ dataDir: string }>().dataDir);
-    await withServices(dataDir, async ({ store, deviceKeyVersions, audit }) => {
+    await withServices({ ...storeOptions(), dataDir }, async ({ store, deviceKeyVersions, audit }) => {
       const current = await readSigningKeys(dataDir);
       if (!current) throw new Error(`no signing keys in ${dataDir}; start the server once to create them`);
       // Managed devices that may not trust the current key set yet: another rotation would
@@ -285,6 +309,7 @@ program
   .description("copy the data dir (SQLite online backup, integrity-checked) into a new directory")
   .argument("<dir>", "where the backup goes (must not exist or be empty)")
   .action(async (dir: string) => {
+    refuseOnPostgres("backup");
     const manifest = await backupDataDir(program.opts<{ dataDir: string }>().dataDir, dir, DATABASE_FILE);
     process.stdout.write(
       `backed up ${describeCounts(manifest.counts)} and ${manifest.files.length} file(s) to ${dir}\n`,
@@ -297,6 +322,7 @@ program
   .argument("<dir>", "a directory written by `backup`")
   .option("--force", "replace the data dir's database")
   .action(async (dir: string, options: { force?: boolean }) => {
+    refuseOnPostgres("restore");
     const dataDir = program.opts<{ dataDir: string }>().dataDir;
     const manifest = await restoreDataDir(dir, dataDir, options);
     process.stdout.write(
@@ -315,6 +341,10 @@ async function withDatabaseUrl(url: string, run: () => Promise<void>): Promise<v
     throw new Error(hidePassword(err instanceof Error ? err.message : String(err), url));
   }
 }
+
+/** A path as a shell reads it back: quoted when it holds anything but plain characters. */
+const shellWord = (word: string) =>
+  /^[\w./:@=+-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 
 /** The verified counts, one line per table. */
 function countsTable(tables: TableCount[]): string {
@@ -355,7 +385,7 @@ program
           `row counts checked, every table matches:\n${countsTable(report.tables)}\n\n` +
           "next:\n" +
           `  1. start the server on PostgreSQL with the same data dir:\n` +
-          `     PMDM_DATABASE_URL='${shown}' npm start -- --data-dir ${dataDir}${hidden}\n` +
+          `     PMDM_DATABASE_URL='${shown}' npm start -- --data-dir ${shellWord(dataDir)}${hidden}\n` +
           `  2. keep the data dir: the command-signing keys (${SIGNING_KEYS_FILE}) and the admin token ` +
           `(${ADMIN_TOKEN_FILE}) stay there, with the TLS files if you keep them there; back it up with ` +
           "the database (docs/reliability.md, PostgreSQL)\n" +

@@ -33,12 +33,8 @@ import { loadOrCreateSigningKeys } from "./signing/signing-keys.js";
 import { SERVER_PID_FILE } from "./store/backup.js";
 import { dialectOf } from "./store/dialect.js";
 import type { ExternalChanges } from "./store/external-changes.js";
-import {
-  DATABASE_FILE,
-  type OpenedStore,
-  openConfiguredStore,
-  redactedDatabaseUrl,
-} from "./store/open-store.js";
+import { DATABASE_FILE, type OpenedStore, openConfiguredStore } from "./store/open-store.js";
+import { withPasswordHidden } from "./store/postgres/database-url.js";
 import { PostgresExternalCommits } from "./store/postgres/external-commits.js";
 import { AuditTargetNames } from "./store/read-models/audit-target-names.js";
 import { AdminRepository } from "./store/repositories/admin-repository.js";
@@ -110,7 +106,7 @@ export async function startServer(
       ? { store: "sqlite", file: join(dataDir, DATABASE_FILE) }
       : {
           store: "postgres",
-          url: redactedDatabaseUrl(config.databaseUrl),
+          url: withPasswordHidden(config.databaseUrl),
           poolSize: config.databasePoolSize,
         },
     "store opened",

@@ -6,27 +6,15 @@
  * ignores a config version it has passed, so both counters of every device move up by
  * RESTORE_SEQ_GAP in one statement; gaps are harmless.
  */
-import { sql } from "kysely";
 import { RESTORE_SEQ_GAP } from "./backup.js";
+import { POSTGRES_DIALECT } from "./dialect.js";
 import { readDatabaseContents } from "./postgres/database-contents.js";
 import { withPasswordHidden } from "./postgres/database-url.js";
 import { openPostgresStore } from "./postgres/postgres-store.js";
-import type { Queryable } from "./store.js";
+import { DeviceRepository } from "./repositories/device-repository.js";
 
 export class AfterRestoreError extends Error {
   override name = "AfterRestoreError";
-}
-
-/** The statement docs/reliability.md gives for doing the same by hand. */
-export async function raiseDeviceCounters(db: Queryable): Promise<number> {
-  const result = await db
-    .updateTable("devices")
-    .set({
-      next_seq: sql`next_seq + ${sql.lit(RESTORE_SEQ_GAP)}`,
-      desired_version: sql`desired_version + ${sql.lit(RESTORE_SEQ_GAP)}`,
-    })
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
 }
 
 export interface AfterRestoreReport {
@@ -53,7 +41,9 @@ export async function afterPostgresRestore(url: string): Promise<AfterRestoreRep
   }
   const store = await openPostgresStore({ url, poolSize: 1, statementTimeoutMs: 600_000 });
   try {
-    const devices = await store.unit((tx) => raiseDeviceCounters(tx));
+    const devices = await store.unit((tx) =>
+      new DeviceRepository(POSTGRES_DIALECT).raiseCountersBy(tx, RESTORE_SEQ_GAP),
+    );
     return { devices, migrated: store.migrated };
   } finally {
     await store.close();

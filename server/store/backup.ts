@@ -24,8 +24,9 @@ export interface BackupManifest {
 }
 
 /**
- * Added to every device's next command seq on restore. A device refuses a seq that does not go
- * forward, and it may have run commands issued after the backup was taken; gaps are harmless.
+ * Added to every device's next command seq and desired config version on restore. The devices
+ * may have run commands and applied configs issued after the backup was taken; a device refuses
+ * a seq that does not go forward and ignores a config version it has passed. Gaps are harmless.
  */
 export const RESTORE_SEQ_GAP = 1_000_000;
 
@@ -186,7 +187,11 @@ export async function restoreDataDir(
   // copy owner-only. The restore runs on the staged copy before any server can open it, so
   // it changes the devices' rows here rather than through their repository.
   await withDatabase(staged, {}, (db) =>
-    db.write((tx) => tx.run(`UPDATE devices SET next_seq = next_seq + ${RESTORE_SEQ_GAP}`)),
+    db.write((tx) =>
+      tx.run(
+        `UPDATE devices SET next_seq = next_seq + ${RESTORE_SEQ_GAP}, desired_version = desired_version + ${RESTORE_SEQ_GAP}`,
+      ),
+    ),
   );
   await rename(staged, target);
   for (const name of manifest.files) {

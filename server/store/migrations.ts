@@ -254,7 +254,15 @@ export const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-export async function migrate(db: Database): Promise<{ from: number; to: number }> {
+/**
+ * Applies the migrations the database lacks, up to `target` (default: all of them; an earlier
+ * version builds a database as an older server left it, for upgrade tests).
+ */
+export async function migrate(
+  db: Database,
+  target: number = MIGRATIONS.length,
+): Promise<{ from: number; to: number }> {
+  const upTo = Math.min(target, MIGRATIONS.length);
   const row = await db.get<{ user_version: number }>("PRAGMA user_version");
   const from = row?.user_version ?? 0;
   if (from > MIGRATIONS.length) {
@@ -262,12 +270,12 @@ export async function migrate(db: Database): Promise<{ from: number; to: number 
       `database schema version ${from} is newer than this server knows (${MIGRATIONS.length}); upgrade the server`,
     );
   }
-  for (let version = from; version < MIGRATIONS.length; version++) {
+  for (let version = from; version < upTo; version++) {
     const sql = MIGRATIONS[version]!;
     await db.write(async (tx) => {
       await tx.exec(sql);
       await tx.exec(`PRAGMA user_version = ${version + 1}`);
     });
   }
-  return { from, to: MIGRATIONS.length };
+  return { from, to: Math.max(from, upTo) };
 }

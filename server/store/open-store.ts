@@ -27,14 +27,3 @@ export async function openConfiguredStore(config: StoreConfig, dataDir: string):
   }
   return openSqliteStore(join(dataDir, DATABASE_FILE));
 }
-
-/** The database URL with its password hidden, for logs. */
-export function redactedDatabaseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparseable URL)";
-  }
-}

@@ -75,6 +75,16 @@ describe("backup and restore", () => {
     expect(backup.code).toBe(0);
     expect(backup.stdout).toMatch(/backed up 3 devices, \d+ commands, 1 admins and \d+ file\(s\)/);
     expect(issuedDuringBackup).toBeGreaterThan(0);
+    // After the backup the devices apply a config the backup does not know of.
+    await t.api.put("/settings/time", { timezone: "Europe/Paris", ntpServer: null });
+    for (const device of devices) {
+      await waitUntil(
+        t,
+        () => device.platform.timezone === "Europe/Paris",
+        "device applies Europe/Paris",
+        30_000,
+      );
+    }
     const backedUp = await readdir(backupDir);
     expect(backedUp).toEqual(expect.arrayContaining(["admin-token", "backup.json", "portal-mdm.sqlite"]));
     // Never the live files: the WAL, the shared memory, the running server's pid.
@@ -116,6 +126,17 @@ describe("backup and restore", () => {
       expect(lock.body.seq).toBeGreaterThan(RESTORE_SEQ_GAP);
       expect((await waitForCommand(r, lock.body.id, undefined, 30_000)).state).toBe("succeeded");
       expect(device.platform.locked).toBe(true);
+    }
+    // The restored desired config version is above the one they applied after the backup, so
+    // they apply the next change instead of taking it for one they have passed.
+    await r.api.put("/settings/time", { timezone: "America/New_York", ntpServer: null });
+    for (const device of devices) {
+      await waitUntil(
+        r,
+        () => device.platform.timezone === "America/New_York",
+        "device applies America/New_York",
+        30_000,
+      );
     }
   }, 120_000);
 

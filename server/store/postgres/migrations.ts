@@ -251,7 +251,15 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `,
 ];
 
-export async function migratePostgres(db: Kysely<StoreSchema>): Promise<{ from: number; to: number }> {
+/**
+ * Applies the migrations the database lacks, up to `target` (default: all of them; an earlier
+ * version builds a database as an older server left it, for upgrade tests).
+ */
+export async function migratePostgres(
+  db: Kysely<StoreSchema>,
+  target: number = POSTGRES_MIGRATIONS.length,
+): Promise<{ from: number; to: number }> {
+  const upTo = Math.min(target, POSTGRES_MIGRATIONS.length);
   return db.connection().execute(async (conn) => {
     await sql`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
     try {
@@ -263,14 +271,14 @@ export async function migratePostgres(db: Kysely<StoreSchema>): Promise<{ from: 
           `database schema version ${from} is newer than this server knows (${POSTGRES_MIGRATIONS.length}); upgrade the server`,
         );
       }
-      for (let version = from; version < POSTGRES_MIGRATIONS.length; version++) {
+      for (let version = from; version < upTo; version++) {
         await conn.transaction().execute(async (tx) => {
           await sql.raw(POSTGRES_MIGRATIONS[version]!).execute(tx);
           await sql`DELETE FROM pmdm_schema_version`.execute(tx);
           await sql`INSERT INTO pmdm_schema_version (version) VALUES (${version + 1})`.execute(tx);
         });
       }
-      return { from, to: POSTGRES_MIGRATIONS.length };
+      return { from, to: Math.max(from, upTo) };
     } finally {
       await sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);
     }

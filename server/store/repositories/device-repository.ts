@@ -613,6 +613,22 @@ export class DeviceRepository {
     return new Map(rows.map((r) => [r.id, Number(r.next_seq) - 1]));
   }
 
+  /**
+   * Every device's next command seq and desired config version move up by `gap`, in one
+   * statement (after a restore: docs/reliability.md gives the same statement by hand). Returns
+   * how many devices.
+   */
+  async raiseCountersBy(q: Queryable, gap: number): Promise<number> {
+    const result = await q
+      .updateTable("devices")
+      .set({
+        next_seq: sql`next_seq + ${sql.lit(gap)}`,
+        desired_version: sql`desired_version + ${sql.lit(gap)}`,
+      })
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   // ---- presence and reported state ----------------------------------------------------------
 
   async markAllOffline(q: Queryable): Promise<void> {

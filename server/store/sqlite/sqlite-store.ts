@@ -19,8 +19,14 @@ export interface SqliteStore extends Store {
 
 export async function openSqliteStore(file: string): Promise<SqliteStore> {
   const database = await Database.open(file);
-  const migrated = await migrate(database);
-  return sqliteStoreOver(database, migrated);
+  try {
+    const migrated = await migrate(database);
+    return sqliteStoreOver(database, migrated);
+  } catch (err) {
+    // A store that cannot be migrated is not opened: its file must not stay open either.
+    await database.close().catch(() => undefined);
+    throw err;
+  }
 }
 
 /** A store over a connection that is already open and migrated. */
