@@ -601,9 +601,23 @@ export class DeviceRepository {
    * The next command seq of each device found among `ids`, taken: its counter moves on in place,
    * so concurrent units never get the same seq (on PostgreSQL the second waits for the first's
    * row lock and then sees its increment).
+   *
+   * On PostgreSQL the unit first locks the rows in id order: the update alone locks them in
+   * whatever order its scan meets them, so two units taking seqs of overlapping sets of devices
+   * could each hold a row the other waits for, and one of them lose a deadlock (a second of
+   * waiting, then the whole unit again). On SQLite units run one at a time.
    */
   async takeSeqs(q: Queryable, deviceIds: readonly string[]): Promise<Map<string, number>> {
     if (deviceIds.length === 0) return new Map();
+    if (this.dialect.name === "postgres") {
+      await q
+        .selectFrom("devices")
+        .select("id")
+        .where(this.among("id", deviceIds))
+        .orderBy("id")
+        .forUpdate()
+        .execute();
+    }
     const rows = await q
       .updateTable("devices")
       .set((eb) => ({ next_seq: eb("next_seq", "+", 1) }))
