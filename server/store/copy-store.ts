@@ -32,6 +32,9 @@ export const TABLES_IN_COPY_ORDER: readonly TableName[] = [
   "admin_tokens",
   "admin_login_devices",
   "audit_log",
+  "server_nodes",
+  "job_leases",
+  "signing_key_ring",
 ];
 
 /** The column each table is paged by (unique, ordered). */
@@ -51,6 +54,9 @@ const PAGE_KEY: Record<TableName, string> = {
   admin_tokens: "id",
   admin_login_devices: "token_hash",
   audit_log: "seq",
+  server_nodes: "id",
+  job_leases: "name",
+  signing_key_ring: "id",
 };
 
 /** Tables whose key the store generates: copied with the source's values, then the target's counter moved past them. */

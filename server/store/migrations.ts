@@ -252,6 +252,31 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX devices_by_clock_offset ON devices (coalesce(abs(reported_clock_offset_ms), -1), id);
   CREATE INDEX devices_by_agent_version ON devices (coalesce(reported_agent_version, ''), id);
   `,
+  // 5: several server processes as one service. Each node has a row it keeps alive (its lease);
+  // a device's row names the node holding its connection; a job runs where its lease is held;
+  // the command-signing key ring lives in the store, so every node signs with the same keys.
+  `
+  CREATE TABLE server_nodes (
+    id             TEXT PRIMARY KEY,
+    started_at     INTEGER NOT NULL,
+    heartbeat_at   INTEGER NOT NULL,
+    http_url       TEXT NOT NULL,
+    mqtt_urls_json TEXT NOT NULL
+  );
+  ALTER TABLE devices ADD COLUMN connected_node TEXT;
+  CREATE INDEX devices_by_connected_node ON devices (connected_node) WHERE connected_node IS NOT NULL;
+  CREATE TABLE job_leases (
+    name       TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE signing_key_ring (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    version    INTEGER NOT NULL,
+    ring_json  TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 /**

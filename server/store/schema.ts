@@ -34,6 +34,8 @@ export interface DevicesTable {
   reported_clock_measured: SqlBool | null;
   reported_agent_version: string | null;
   reported_applied_config_version: number | null;
+  /** The server node holding the device's connection while it is online (null otherwise). */
+  connected_node: string | null;
 }
 
 export interface DeviceCredentialsTable {
@@ -182,6 +184,31 @@ export interface AuditLogTable {
   source_address: string | null;
 }
 
+/** A server process of the service, alive while its heartbeat is recent (its lease). */
+export interface ServerNodesTable {
+  id: string;
+  started_at: number;
+  heartbeat_at: number;
+  http_url: string;
+  /** JSON array of the MQTT URLs devices reach this node at. */
+  mqtt_urls_json: string;
+}
+
+/** Who runs a job now, until when: a node takes a lease that has run out, or renews its own. */
+export interface JobLeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
+/** The one command-signing key ring every node signs with (see server/signing). */
+export interface SigningKeyRingTable {
+  id: number;
+  version: number;
+  ring_json: string;
+  updated_at: number;
+}
+
 export interface StoreSchema {
   devices: DevicesTable;
   device_credentials: DeviceCredentialsTable;
@@ -198,4 +225,7 @@ export interface StoreSchema {
   admin_tokens: AdminTokensTable;
   admin_login_devices: AdminLoginDevicesTable;
   audit_log: AuditLogTable;
+  server_nodes: ServerNodesTable;
+  job_leases: JobLeasesTable;
+  signing_key_ring: SigningKeyRingTable;
 }

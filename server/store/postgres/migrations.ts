@@ -249,6 +249,29 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX devices_by_clock_offset ON devices (coalesce(abs(reported_clock_offset_ms), -1), id);
   CREATE INDEX devices_by_agent_version ON devices (coalesce(reported_agent_version COLLATE "C", ''), id);
   `,
+  // 3 (SQLite 5): several server processes as one service (see server/store/migrations.ts).
+  `
+  CREATE TABLE server_nodes (
+    id             TEXT PRIMARY KEY,
+    started_at     BIGINT NOT NULL,
+    heartbeat_at   BIGINT NOT NULL,
+    http_url       TEXT NOT NULL,
+    mqtt_urls_json TEXT NOT NULL
+  );
+  ALTER TABLE devices ADD COLUMN connected_node TEXT;
+  CREATE INDEX devices_by_connected_node ON devices (connected_node) WHERE connected_node IS NOT NULL;
+  CREATE TABLE job_leases (
+    name       TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  CREATE TABLE signing_key_ring (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    version    BIGINT NOT NULL,
+    ring_json  TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+  `,
 ];
 
 /**
