@@ -25,6 +25,11 @@ export interface CrashRoundsOptions {
   admin: AdminClient;
   /** The server's SQLite file, read (read-only) for the commands' final states. */
   databaseFile: string;
+  /**
+   * Reads a fleet command's commands from the store through a connection of its own, for a
+   * server whose store is not the SQLite file (PostgreSQL). Default: from `databaseFile`.
+   */
+  readCommands?: (batchId: string) => Promise<StoredCommand[]>;
   rounds: number;
   seed?: number;
   /** Share of the fleet offline while a command is issued (0–1). Default 0.1. */
@@ -93,17 +98,21 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-function readCommands(
-  file: string,
-  batchId: string,
-): Promise<{ id: string; device_id: string; state: string }[]> {
+/** A command as the store holds it, what the rounds check. */
+export interface StoredCommand {
+  id: string;
+  device_id: string;
+  state: string;
+}
+
+function readCommandsFromFile(file: string, batchId: string): Promise<StoredCommand[]> {
   return new Promise((resolve, reject) => {
     const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY, (openErr) => {
       if (openErr) return reject(openErr);
       db.all("SELECT id, device_id, state FROM commands WHERE batch_id = ?", [batchId], (err, rows) => {
         db.close();
         if (err) reject(err);
-        else resolve(rows as { id: string; device_id: string; state: string }[]);
+        else resolve(rows as StoredCommand[]);
       });
     });
   });
@@ -123,6 +132,8 @@ export async function runCrashRounds(options: CrashRoundsOptions): Promise<Crash
   const { fleet, server, admin } = options;
   const random = seededRandom(options.seed ?? 1);
   const roundTimeoutMs = options.roundTimeoutMs ?? 180_000;
+  const readCommands =
+    options.readCommands ?? ((batchId: string) => readCommandsFromFile(options.databaseFile, batchId));
   const size = fleet.members.length;
   const byDeviceId = new Map<string, FleetDevice>();
   for (const member of fleet.members) byDeviceId.set(member.device.deviceId!, member);
@@ -200,13 +211,13 @@ export async function runCrashRounds(options: CrashRoundsOptions): Promise<Crash
           (await admin.request<{ done: boolean }>("GET", `/batches/${batchId}`)).done ? true : undefined,
         roundTimeoutMs,
       ).catch(() => undefined); // what is still open then counts as lost below
-      // The count comes from the file itself, through its own connection: what a restarted
+      // The count comes from the store itself, through its own connection: what a restarted
       // server would find.
-      let rows = await readCommands(options.databaseFile, batchId);
+      let rows = await readCommands(batchId);
       const committedDeadline = Date.now() + 60_000;
       while (rows.some((r) => !TERMINAL_STATES.has(r.state)) && Date.now() < committedDeadline) {
         await sleep(100);
-        rows = await readCommands(options.databaseFile, batchId);
+        rows = await readCommands(batchId);
       }
       const roundMs = performance.now() - issuedAt;
       // Commands may finish in the same moment the batch is seen done; let the devices settle.

@@ -288,10 +288,11 @@ describe("web console", () => {
     await confirm.click();
     await dialog.waitFor({ state: "detached" });
     await row("Lobby display").getByText("Deactivated").waitFor();
-    const denied = await t.server.db.get<{ n: number }>(
-      "SELECT count(*) AS n FROM denied_serials WHERE serial = ?",
-      [coded.serial],
-    );
+    const denied = await t.server.store.db
+      .selectFrom("denied_serials")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("serial", "=", coded.serial)
+      .executeTakeFirst();
     expect(denied?.n).toBe(1);
   });
 

@@ -1,6 +1,8 @@
 /**
- * Starts the real server (embedded aedes, SQLite file in a temp dir) on 127.0.0.1 with port 0,
- * and gives tests a small API client with the bootstrap admin token.
+ * Starts the real server (embedded aedes, a temp data dir) on 127.0.0.1 with port 0, and gives
+ * tests a small API client with the bootstrap admin token. The store is the SQLite file in the
+ * data dir, or with `PMDM_TEST_STORE=postgres` a PostgreSQL database of its own (see
+ * `test/helpers/test-store.ts`).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,6 +10,7 @@ import { join } from "node:path";
 import { loadServerConfig, type ServerConfig } from "../../server/config.js";
 import { createLogger, type Logger } from "../../server/logger.js";
 import { type RunningServer, startServer } from "../../server/server.js";
+import { databaseUrlFor, dropDatabaseOf, onPostgres } from "./test-store.js";
 
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -67,8 +70,9 @@ export interface TestServer {
   api: ApiClient;
   dataDir: string;
   config: ServerConfig;
-  /** Stops the server; the data dir stays for a restart until `cleanup`. */
+  /** Stops the server; the data dir (and its PostgreSQL database) stays for a restart until `cleanup`. */
   stop(): Promise<void>;
+  /** Stops the server and removes its data dir and its PostgreSQL database. */
   cleanup(): Promise<void>;
 }
 
@@ -81,6 +85,12 @@ export const UNLIMITED_ENROLLMENT = {
 
 export async function makeDataDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), "pmdm-test-"));
+}
+
+/** Removes a data dir of {@link makeDataDir} with its PostgreSQL database, once no server runs on it. */
+export async function removeDataDir(dir: string): Promise<void> {
+  await dropDatabaseOf(dir);
+  await rm(dir, { recursive: true, force: true });
 }
 
 /**
@@ -103,6 +113,7 @@ export async function startTestServer(
       logLevel: process.env.PMDM_TEST_LOG_LEVEL ?? "silent",
       deviceCodePollIntervalSeconds: 0.1,
       mqttConnectTimeoutMs: 2000,
+      databaseUrl: await databaseUrlFor(dir),
       // Fleets of test devices enroll from 127.0.0.1 at once; the rate-limit tests set their own.
       ...UNLIMITED_ENROLLMENT,
       ...overrides,
@@ -110,6 +121,10 @@ export async function startTestServer(
     {},
   );
   const server = await startServer(config, logger ?? createLogger(config.logLevel), clock);
+  if (onPostgres && server.store.dialect !== "postgres") {
+    await server.close();
+    throw new Error("PMDM_TEST_STORE=postgres, but the server opened its SQLite file");
+  }
   const { readFile } = await import("node:fs/promises");
   const token = (await readFile(server.adminTokenFile, "utf8")).trim();
   let stopped = false;
@@ -126,7 +141,7 @@ export async function startTestServer(
     stop,
     async cleanup() {
       await stop();
-      await rm(dir, { recursive: true, force: true });
+      await removeDataDir(dir);
     },
   };
 }

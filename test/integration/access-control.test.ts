@@ -5,6 +5,7 @@
  * event bus. Each admin action that succeeds leaves its audit row. The table must cover every
  * route the server has.
  */
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import type { SimulatedDevice } from "../../agent/simulated-device.js";
@@ -575,13 +576,23 @@ const ROWS: Row[] = [
   },
 ];
 
-/** Every row of every table, so any write shows. */
+/**
+ * Every row of every table in the order the store keeps them (SQLite's rowid, PostgreSQL's
+ * ctid, which a rewritten row changes too), so any write shows.
+ */
 async function snapshot(): Promise<string> {
-  const tables = await t.server.db.all<{ name: string }>(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-  );
+  const db = t.server.store.db;
+  const onSqlite = t.server.store.dialect === "sqlite";
+  const tables = onSqlite
+    ? sql<{ name: string }>`SELECT name FROM sqlite_master
+        WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
+    : sql<{ name: string }>`SELECT tablename AS name FROM pg_tables
+        WHERE schemaname = current_schema() ORDER BY tablename`;
   const dump: Record<string, unknown[]> = {};
-  for (const { name } of tables) dump[name] = await t.server.db.all(`SELECT * FROM "${name}" ORDER BY rowid`);
+  for (const { name } of (await tables.execute(db)).rows) {
+    const order = sql.raw(onSqlite ? "rowid" : "ctid");
+    dump[name] = (await sql`SELECT * FROM ${sql.table(name)} ORDER BY ${order}`.execute(db)).rows;
+  }
   return JSON.stringify(dump);
 }
 
@@ -625,7 +636,11 @@ function recordAnnouncements(): void {
 }
 
 async function lastAuditSeq(): Promise<number> {
-  return (await t.server.db.get<{ seq: number | null }>("SELECT max(seq) AS seq FROM audit_log"))?.seq ?? 0;
+  const newest = await t.server.store.db
+    .selectFrom("audit_log")
+    .select((eb) => eb.fn.max("seq").as("seq"))
+    .executeTakeFirst();
+  return newest?.seq ?? 0;
 }
 
 beforeAll(async () => {
@@ -686,12 +701,12 @@ describe("access control", () => {
       const allowed = await call(row.method, attempt, token);
       expect(allowed.status, JSON.stringify(allowed.body)).toBe(row.ok);
       if (row.audit) {
-        const rows = await t.server.db.all<{
-          action: string;
-          actor_id: string | null;
-          outcome: string;
-          source_address: string;
-        }>("SELECT * FROM audit_log WHERE seq > ? AND action = ?", [auditFrom, row.audit]);
+        const rows = await t.server.store.db
+          .selectFrom("audit_log")
+          .selectAll()
+          .where("seq", ">", auditFrom)
+          .where("action", "=", row.audit)
+          .execute();
         expect(rows, `audit row ${row.audit}`).toHaveLength(1);
         expect(rows[0]).toMatchObject({ outcome: "success", source_address: "127.0.0.1" });
         if (row.need !== "public" && !attempt.token) expect(rows[0]!.actor_id).toBe(who.id);

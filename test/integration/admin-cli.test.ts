@@ -77,7 +77,13 @@ describe("npm run admin", () => {
   });
 
   it("refuses bad input clearly and changes nothing", async () => {
-    const count = async () => (await t.server.db.get<{ n: number }>("SELECT count(*) AS n FROM admins"))?.n;
+    const count = async () =>
+      (
+        await t.server.store.db
+          .selectFrom("admins")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirst()
+      )?.n;
     const before = await count();
     const badEmail = await admin(["create", "--email", "nope", "--name", "X"]);
     expect(badEmail.code).not.toBe(0);

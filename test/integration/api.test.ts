@@ -1,5 +1,5 @@
 /**
- * The management API on a real server (SQLite file, embedded broker) without agents:
+ * The management API on a real server (its store, embedded broker) without agents:
  * authentication, validation, enrollment and the deny list.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -63,7 +63,10 @@ describe("admin authentication", () => {
       expiresInSeconds: 600,
     });
     expect(res.status).toBe(401);
-    const rows = await t.server.db.get<{ n: number }>("SELECT count(*) AS n FROM enrollment_tokens");
+    const rows = await t.server.store.db
+      .selectFrom("enrollment_tokens")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirst();
     expect(rows?.n ?? 0).toBe(0);
   });
 });
@@ -95,9 +98,11 @@ describe("enrollment by token", () => {
       expiresInSeconds: 60,
     });
     // Move the expiry into the past rather than waiting a minute.
-    await t.server.db.write((tx) =>
-      tx.run("UPDATE enrollment_tokens SET expires_at = ? WHERE id = ?", [Date.now() - 1, token.body.id]),
-    );
+    await t.server.store.db
+      .updateTable("enrollment_tokens")
+      .set({ expires_at: Date.now() - 1 })
+      .where("id", "=", token.body.id)
+      .execute();
     const res = await api.post<ErrorBody>("/enrollment/enroll", {
       token: token.body.token,
       serial: "TOK-EXPIRED",
@@ -113,10 +118,11 @@ describe("enrollment by token", () => {
     const b = await enrollByToken("HASH-B");
     expect(a.secret).not.toBe(b.secret);
     expect(a.mqttUrl).toBe(t.server.mqttUrl);
-    const stored = await t.server.db.all<{ secret_hash: string }>(
-      "SELECT secret_hash FROM device_credentials WHERE device_id IN (?, ?)",
-      [a.deviceId, b.deviceId],
-    );
+    const stored = await t.server.store.db
+      .selectFrom("device_credentials")
+      .select("secret_hash")
+      .where("device_id", "in", [a.deviceId, b.deviceId])
+      .execute();
     expect(stored).toHaveLength(2);
     for (const row of stored) {
       expect(row.secret_hash).toMatch(/^[0-9a-f]{64}$/);
@@ -194,12 +200,11 @@ describe("enrollment by device code", () => {
       model: "Portal",
       agentVersion: "1.0.0",
     });
-    await t.server.db.write((tx) =>
-      tx.run("UPDATE device_codes SET expires_at = ? WHERE user_code = ?", [
-        Date.now() - 1,
-        start.body.userCode,
-      ]),
-    );
+    await t.server.store.db
+      .updateTable("device_codes")
+      .set({ expires_at: Date.now() - 1 })
+      .where("user_code", "=", start.body.userCode)
+      .execute();
     const expired = await api.post<ErrorBody>("/enrollment/claims", { code: start.body.userCode });
     expect(expired.status).toBe(410);
     expect(expired.body.error.code).toBe("device_code_expired");

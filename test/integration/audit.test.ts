@@ -135,10 +135,12 @@ describe("audit log", () => {
       expect(res.status).toBe(404);
     }
     expect((await t.api.request("DELETE", "/api/v1/audit")).status).toBe(404);
-    await expect(t.server.db.write((tx) => tx.run("DELETE FROM audit_log"))).rejects.toThrow(/append-only/);
+    await expect(t.server.store.unit((tx) => tx.deleteFrom("audit_log").execute())).rejects.toThrow(
+      /append-only/,
+    );
     await expect(
-      t.server.db.write((tx) =>
-        tx.run("UPDATE audit_log SET outcome = 'failure' WHERE seq = ?", [Number(first.id)]),
+      t.server.store.unit((tx) =>
+        tx.updateTable("audit_log").set({ outcome: "failure" }).where("seq", "=", Number(first.id)).execute(),
       ),
     ).rejects.toThrow(/append-only/);
     expect((await t.api.get<Page>("/audit?limit=1")).body.items[0]).toEqual(first);

@@ -87,7 +87,11 @@ describe("each command, end to end", () => {
     await waitUntil(t, async () => (await deviceView(id)).status === "reset", "status reset");
     const secretless = await t.server.services.devices.verifyCredential(id, "anything");
     expect(secretless).toBe(false);
-    const row = await t.server.db.get("SELECT 1 FROM device_credentials WHERE device_id = ?", [id]);
+    const row = await t.server.store.db
+      .selectFrom("device_credentials")
+      .select("device_id")
+      .where("device_id", "=", id)
+      .executeTakeFirst();
     expect(row).toBeUndefined();
   });
 
@@ -234,10 +238,11 @@ describe("delivery", () => {
       if (r.commandId === cmd.id) results.push(r.status);
     });
     // The server delivers the same command again (as after a lost PUBACK).
-    const again = await t.server.db.get<{ created_at: number; expires_at: number }>(
-      "SELECT created_at, expires_at FROM commands WHERE id = ?",
-      [cmd.id],
-    );
+    const again = await t.server.store.db
+      .selectFrom("commands")
+      .select(["created_at", "expires_at"])
+      .where("id", "=", cmd.id)
+      .executeTakeFirst();
     await t.server.gateway.publishCommand({
       id: cmd.id,
       deviceId: d.deviceId,

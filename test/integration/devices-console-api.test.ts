@@ -17,6 +17,7 @@ import {
   waitUntil,
 } from "../helpers/devices.js";
 import { csvObjects, parseCsv } from "../helpers/rfc4180.js";
+import { PARAMETER, recordStatements } from "../helpers/statements.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
 const DAY_MS = 86_400_000;
@@ -156,6 +157,15 @@ describe("the devices list", () => {
     beta = await online({ serial: uniqueSerial("BETA"), agentVersion: "2.0.0-beta.1" });
     const lock = await t.api.post<{ id: string }>(`/devices/${locked.deviceId}/commands`, { type: "lock" });
     expect((await waitForCommand(t, lock.body.id)).state).toBe("succeeded");
+    // The result and the state report that follows it are stored by separate writers: the
+    // tiles count what is stored, so wait for the locked state itself.
+    await waitUntil(
+      t,
+      async () =>
+        (await t.api.get<{ reported: { locked: boolean } | null }>(`/devices/${locked.deviceId}`)).body
+          .reported?.locked === true,
+      "the locked state stored",
+    );
   });
 
   it("answers every tile's count in one request, as the filtered list counts them", async () => {
@@ -242,13 +252,7 @@ describe("the devices list", () => {
     const namedView = await view(named.deviceId);
 
     // Every statement the export runs on the devices table, passed through as it is.
-    const db = t.server.db as unknown as { all: (sql: string, params?: unknown[]) => Promise<unknown[]> };
-    const all = db.all.bind(db);
-    const limits: unknown[] = [];
-    db.all = (sql, params) => {
-      if (/FROM devices .*LIMIT \?/s.test(sql)) limits.push(params?.at(-1));
-      return all(sql, params);
-    };
+    const recorder = recordStatements(t.server.store.db);
     let res: Response;
     let text: string;
     try {
@@ -257,8 +261,12 @@ describe("the devices list", () => {
       });
       text = await res.text();
     } finally {
-      db.all = all;
+      recorder.stop();
     }
+    const pageOfDevices = new RegExp(String.raw`\bfrom "?devices"?\s.*\blimit ${PARAMETER}`, "is");
+    const limits = recorder.statements
+      .filter(({ sql }) => pageOfDevices.test(sql))
+      .map(({ parameters }) => parameters.at(-1));
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     expect(res.headers.get("content-disposition")).toMatch(

@@ -49,10 +49,11 @@ describe("fleet commands", () => {
     expect(res.body.total).toBe(FLEET_SIZE);
     const batch = await waitForBatch(t, res.body.id);
     expect(batch.counts.succeeded).toBe(FLEET_SIZE);
-    const rows = await t.server.db.all<{ id: string; device_id: string }>(
-      "SELECT id, device_id FROM commands WHERE batch_id = ?",
-      [res.body.id],
-    );
+    const rows = await t.server.store.db
+      .selectFrom("commands")
+      .select(["id", "device_id"])
+      .where("batch_id", "=", res.body.id)
+      .execute();
     const byDevice = new Map(fleet.map((d) => [d.deviceId, d]));
     for (const row of rows) {
       const device = byDevice.get(row.device_id)!;

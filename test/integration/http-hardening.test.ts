@@ -27,7 +27,13 @@ async function raw(
   return { status: response.status, body: JSON.parse(text) as { error?: { code: string; message: string } } };
 }
 
-const roleCount = async () => (await t.server.db.get<{ n: number }>("SELECT count(*) AS n FROM roles"))?.n;
+const roleCount = async () =>
+  (
+    await t.server.store.db
+      .selectFrom("roles")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirst()
+  )?.n;
 
 describe("request bodies", () => {
   it("over the limit: 413 payload_too_large, nothing written", async () => {

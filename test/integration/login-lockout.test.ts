@@ -76,10 +76,11 @@ async function signIn(
 }
 
 async function loginDeviceRows(adminId: string): Promise<string[]> {
-  const rows = await t.server.db.all<{ token_hash: string }>(
-    "SELECT token_hash FROM admin_login_devices WHERE admin_id = ?",
-    [adminId],
-  );
+  const rows = await t.server.store.db
+    .selectFrom("admin_login_devices")
+    .select("token_hash")
+    .where("admin_id", "=", adminId)
+    .execute();
   return rows.map((r) => r.token_hash);
 }
 
@@ -203,13 +204,18 @@ describe("a trusted browser", () => {
 
   it("is one of at most 50 per admin: the least recently used is forgotten first", async () => {
     const admin = await createAdmin(t, { rights: ["devices:read"] });
-    await t.server.db.write(async (tx) => {
+    await t.server.store.unit(async (tx) => {
       for (let i = 0; i < 60; i++) {
-        await tx.run(
-          `INSERT INTO admin_login_devices (token_hash, admin_id, created_at, last_used_at, expires_at)
-           VALUES (?, ?, ?, ?, ?)`,
-          [`old-${i}`, admin.id, nowMs - 100_000, nowMs - 100_000 + i, nowMs + 86_400_000],
-        );
+        await tx
+          .insertInto("admin_login_devices")
+          .values({
+            token_hash: `old-${i}`,
+            admin_id: admin.id,
+            created_at: nowMs - 100_000,
+            last_used_at: nowMs - 100_000 + i,
+            expires_at: nowMs + 86_400_000,
+          })
+          .execute();
       }
     });
     const browserCookie = await signInFromBrowser(admin.email);
@@ -224,12 +230,11 @@ describe("a trusted browser", () => {
     const admin = await createAdmin(t, { rights: ["devices:read"] });
     const browserCookie = await signInFromBrowser(admin.email);
     const otherCookie = await signInFromBrowser(admin.email);
-    await t.server.db.write((tx) =>
-      tx.run("UPDATE admin_login_devices SET expires_at = ? WHERE token_hash = ?", [
-        nowMs - 1,
-        hashSecret(browserCookie),
-      ]),
-    );
+    await t.server.store.db
+      .updateTable("admin_login_devices")
+      .set({ expires_at: nowMs - 1 })
+      .where("token_hash", "=", hashSecret(browserCookie))
+      .execute();
     expect(await t.server.services.sessions.prune()).toBeGreaterThanOrEqual(1);
     const rows = await loginDeviceRows(admin.id);
     expect(rows).not.toContain(hashSecret(browserCookie));

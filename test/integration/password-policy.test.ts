@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdmin, TEST_PASSWORD } from "../helpers/admins.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
+import { onPostgres } from "../helpers/test-store.js";
 
 const CLI = fileURLToPath(new URL("../../server/admin-cli.ts", import.meta.url));
 
@@ -103,7 +104,8 @@ describe("the password policy over the API", () => {
   });
 });
 
-describe("the password policy in npm run admin", () => {
+// `npm run admin` opens the data dir's SQLite file: on PostgreSQL it would not see this server's admins.
+describe.skipIf(onPostgres)("the password policy in npm run admin", () => {
   it("refuses a weak --password-stdin and creates nothing", async () => {
     const res = await new Promise<{ code: number; stderr: string }>((resolve) => {
       const child = execFile(

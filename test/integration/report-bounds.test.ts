@@ -3,6 +3,7 @@
  * stored, and its state history holds a bounded number of rows per hour and in all. The device
  * is played by the test, sending the largest reports a packet can carry.
  */
+import { sql } from "kysely";
 import type { MqttClient } from "mqtt";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -68,14 +69,20 @@ function hugeState(name: string): DeviceState {
 async function stored(
   deviceId: string,
 ): Promise<{ reportedBytes: number; historyRows: number; historyBytes: number }> {
-  const device = await t.server.db.get<{ n: number }>(
-    "SELECT length(reported_json) AS n FROM devices WHERE id = ?",
-    [deviceId],
-  );
-  const history = await t.server.db.get<{ rows: number; bytes: number | null }>(
-    "SELECT count(*) AS rows, sum(length(state_json)) AS bytes FROM state_history WHERE device_id = ?",
-    [deviceId],
-  );
+  const device = await t.server.store.db
+    .selectFrom("devices")
+    .select(sql<number>`length(reported_json)`.as("n"))
+    .where("id", "=", deviceId)
+    .executeTakeFirst();
+  // PostgreSQL's sum() of integers is a NUMERIC, which node-postgres hands over as text.
+  const history = await t.server.store.db
+    .selectFrom("state_history")
+    .select([
+      (eb) => eb.fn.countAll<number>().as("rows"),
+      sql<number | null>`CAST(sum(length(state_json)) AS BIGINT)`.as("bytes"),
+    ])
+    .where("device_id", "=", deviceId)
+    .executeTakeFirst();
   return {
     reportedBytes: device?.n ?? 0,
     historyRows: history?.rows ?? 0,

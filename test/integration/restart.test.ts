@@ -5,8 +5,9 @@
  * `npm run chaos` runs here too: crash rounds with devices offline across each kill, and agent
  * processes killed mid-command.
  */
-import { readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import pg from "pg";
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { SimulatedDevice } from "../../agent/simulated-device.js";
@@ -14,10 +15,11 @@ import type { CommandView } from "../../server/commands/command.js";
 import { DATABASE_FILE } from "../../server/server.js";
 import { AdminClient } from "../../simulator/admin-client.js";
 import { runAgentKills } from "../../simulator/chaos/agent-kills.js";
-import { runCrashRounds } from "../../simulator/chaos/crash-rounds.js";
+import { runCrashRounds, type StoredCommand } from "../../simulator/chaos/crash-rounds.js";
 import { Fleet } from "../../simulator/fleet.js";
 import { freePort, type ServerProcess, spawnServer } from "../helpers/server-process.js";
-import { ApiClient, makeDataDir } from "../helpers/test-server.js";
+import { ApiClient, makeDataDir, removeDataDir } from "../helpers/test-server.js";
+import { databaseUrlFor, onPostgres } from "../helpers/test-store.js";
 
 const FLEET_SIZE = 20;
 const TERMINAL = new Set(["succeeded", "failed", "rejected", "expired", "canceled"]);
@@ -29,8 +31,23 @@ const devices: SimulatedDevice[] = [];
 afterAll(async () => {
   await Promise.all(devices.map((d) => d.stop({ abrupt: true })));
   await server?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  if (dataDir) await removeDataDir(dataDir);
 });
+
+/** A fleet command's commands in PostgreSQL, through a connection of their own (what a restarted server finds). */
+async function commandsOfBatch(databaseUrl: string, batchId: string): Promise<StoredCommand[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const result = await client.query<StoredCommand>(
+      "SELECT id, device_id, state FROM commands WHERE batch_id = $1",
+      [batchId],
+    );
+    return result.rows;
+  } finally {
+    await client.end();
+  }
+}
 
 /** Polls the API (the server is another process, so there is no event bus to await). */
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
@@ -145,7 +162,7 @@ describe("crash rounds (npm run chaos, small)", () => {
   afterAll(async () => {
     await fleet?.stop();
     await chaosServer?.stop();
-    if (chaosDir) await rm(chaosDir, { recursive: true, force: true });
+    if (chaosDir) await removeDataDir(chaosDir);
   });
 
   it(`${CHAOS_DEVICES} devices × 3 kills during fleet commands, 10 % offline across each: none lost, none twice`, async () => {
@@ -173,6 +190,9 @@ describe("crash rounds (npm run chaos, small)", () => {
       fleet,
       admin,
       databaseFile: join(chaosDir, DATABASE_FILE),
+      readCommands: onPostgres
+        ? async (batchId) => commandsOfBatch(await databaseUrlFor(chaosDir), batchId)
+        : undefined,
       rounds: 3,
       seed: 7,
       offlineShare: 0.1,
