@@ -11,6 +11,11 @@
  * the load instead of queueing a transaction per tick behind a slow one.
  */
 import type { Database, WriteContext } from "./database.js";
+import { isStoreUnavailable } from "./unavailable.js";
+
+/** The first wait before writing a batch again while the store is unreachable, and the longest. */
+const FIRST_RETRY_DELAY_MS = 100;
+const MAX_RETRY_DELAY_MS = 5_000;
 
 type Waiter = { resolve: () => void; reject: (err: unknown) => void };
 
@@ -40,6 +45,11 @@ export class KeyedBatchWriter<K, V, R = void, Tx = WriteContext> {
   private waiters: Waiter[] = [];
   private scheduled = false;
   private inFlight = false;
+  /** The wait before the next try while the store is unreachable; 0 when it is not. */
+  private retryDelayMs = 0;
+  private lastError: unknown = null;
+  /** Set by a drain that gave up on an outage: from then on failures are not retried. */
+  private givingUp = false;
   private readonly units: BatchUnits<Tx>;
 
   /** `target`: the store's units (a Store), or the SQLite connection's write units. */
@@ -79,23 +89,73 @@ export class KeyedBatchWriter<K, V, R = void, Tx = WriteContext> {
     this.waiters = [];
     if (batch.size === 0) return;
     this.inFlight = true;
+    let retryInMs: number | null = null;
     try {
       const result = await this.units.unit((tx) => this.options.apply(tx, batch));
+      this.retryDelayMs = 0;
       await this.options.committed?.(result);
       for (const w of waiters) w.resolve();
     } catch (err) {
-      for (const w of waiters) w.reject(err);
+      if (isStoreUnavailable(err) && !this.givingUp) {
+        retryInMs = this.putBack(batch, waiters);
+        this.lastError = err;
+      } else {
+        for (const w of waiters) w.reject(err);
+      }
     } finally {
       this.inFlight = false;
-      if (this.pending.size > 0) this.schedule();
+      if (retryInMs !== null) {
+        this.scheduled = true;
+        setTimeout(() => void this.flush(), retryInMs).unref();
+      } else if (this.pending.size > 0) {
+        this.schedule();
+      }
     }
   }
 
-  /** Resolves when everything enqueued so far has been written (or failed). */
-  async drain(): Promise<void> {
+  /**
+   * A batch the store could not take (it is unreachable) goes back in front of what arrived
+   * meanwhile, which wins over it (or is merged with it), and its callers keep waiting: the
+   * writes are conditional and forward-only, so writing them late is right. Returns the wait
+   * before the next try, doubling up to {@link MAX_RETRY_DELAY_MS}.
+   */
+  private putBack(batch: ReadonlyMap<K, V>, waiters: Waiter[]): number {
+    const merge = this.options.merge;
+    for (const [key, value] of batch) {
+      const newer = this.pending.get(key);
+      this.pending.set(key, newer === undefined ? value : merge ? merge(value, newer) : newer);
+    }
+    this.waiters = [...waiters, ...this.waiters];
+    this.retryDelayMs = Math.min(MAX_RETRY_DELAY_MS, Math.max(FIRST_RETRY_DELAY_MS, this.retryDelayMs * 2));
+    return this.retryDelayMs;
+  }
+
+  /**
+   * Resolves when everything enqueued so far has been written (or failed). While the store is
+   * unreachable, it waits at most `outageGraceMs` (a server stopping must not hang on it), then
+   * fails what is still waiting with the store's error.
+   */
+  async drain(outageGraceMs = 2_000): Promise<void> {
+    let outageSince: number | null = null;
     while (this.scheduled || this.inFlight || this.pending.size > 0) {
-      await new Promise((r) => setImmediate(r));
+      if (this.retryDelayMs > 0) {
+        outageSince ??= Date.now();
+        if (Date.now() - outageSince >= outageGraceMs) {
+          this.abandon();
+          break;
+        }
+      }
+      await new Promise((r) => setTimeout(r, this.retryDelayMs > 0 ? 20 : 0));
     }
     await this.units.drain();
+  }
+
+  /** Fails every waiting caller with the store's last error and forgets their values. */
+  private abandon(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    this.pending = new Map();
+    this.givingUp = true;
+    for (const w of waiters) w.reject(this.lastError ?? new Error("the store is unreachable"));
   }
 }

@@ -131,4 +131,44 @@ describe("KeyedBatchWriter", () => {
     await writer.enqueue("z", 1);
     expect(seen.at(-1)).toEqual([1]);
   });
+
+  it("keeps a batch the store could not take and writes it once the store is back, newer values first", async () => {
+    let down = true;
+    const written: [string, number][][] = [];
+    const writer = new KeyedBatchWriter<string, number>(db, {
+      apply: async (_tx, batch) => {
+        if (down)
+          throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+        written.push([...batch]);
+      },
+    });
+    const first = writer.enqueue("a", 1);
+    const second = writer.enqueue("b", 1);
+    await new Promise((r) => setTimeout(r, 150));
+    const newer = writer.enqueue("a", 2);
+    down = false;
+    await Promise.all([first, second, newer]);
+    expect(written).toHaveLength(1);
+    expect(new Map(written[0])).toEqual(
+      new Map([
+        ["a", 2],
+        ["b", 1],
+      ]),
+    );
+  });
+
+  it("gives up on an outage when drained, failing its callers with the store's error", async () => {
+    const writer = new KeyedBatchWriter<string, number>(db, {
+      apply: async () => {
+        throw Object.assign(new Error("Connection terminated unexpectedly"), {});
+      },
+    });
+    const waiting = writer.enqueue("a", 1);
+    const outcome = waiting.then(
+      () => "written",
+      (err: Error) => err.message,
+    );
+    await writer.drain(300);
+    expect(await outcome).toBe("Connection terminated unexpectedly");
+  });
 });
