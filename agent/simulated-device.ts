@@ -59,6 +59,8 @@ const FORWARDED_EVENTS = [
   "result",
   "configApplied",
   "keysPinned",
+  "brokerUrlsStored",
+  "brokerChanged",
   "stateReported",
   "wiped",
   "problem",

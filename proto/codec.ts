@@ -192,6 +192,7 @@ export function encodeDesiredConfig(config: DesiredConfig): Uint8Array {
     signingKeys: keys
       ? { keySet: keys.keySetBytes, signature: keys.signature, keyId: keys.keyId }
       : undefined,
+    mqttUrls: config.mqttUrls ?? [],
   }).finish();
 }
 
@@ -207,6 +208,8 @@ export function decodeDesiredConfig(bytes: Uint8Array): DesiredConfig {
         keyId: keys.keyId ?? "",
       };
     }
+    // Checked by the agent, which keeps its last good list when these are not broker URLs.
+    if (c.mqttUrls.length > 0) config.mqttUrls = [...c.mqttUrls];
     return config;
   });
 }

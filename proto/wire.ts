@@ -69,6 +69,11 @@ export interface DesiredConfig {
   time: TimeSettings;
   /** The server's signing keys, signed; added by the broker at the edge, absent in services. */
   signingKeys?: SignedKeySet;
+  /**
+   * The broker URLs devices should know, preferred first (see proto/broker-urls.ts). Absent or
+   * empty: the device keeps the ones it has.
+   */
+  mqttUrls?: string[];
 }
 
 /** A server command-signing key (Ed25519). */

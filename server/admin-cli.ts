@@ -12,7 +12,7 @@
  *   npm run admin -- create --email ana@example.com --name "Ana" [--role system_admin] [--password-stdin]
  *   npm run admin -- reset-password --email ana@example.com [--password-stdin]
  *   npm run admin -- list
- *   npm run admin -- rotate-signing-key
+ *   npm run admin -- rotate-signing-key [--force]   (running servers follow within seconds)
  *   npm run admin -- backup <dir>             (online: the server may be running)
  *   npm run admin -- restore <dir> [--force]  (refuses while a server runs on the data dir)
  *   npm run admin -- migrate-store --to postgres://...   (the SQLite store into an empty PostgreSQL)
@@ -42,7 +42,11 @@ import { EventBus } from "./events/event-bus.js";
 import type { ServerEvents } from "./events/server-events.js";
 import { createLogger } from "./logger.js";
 import { DATABASE_FILE } from "./server.js";
-import { readSigningKeys, rotateSigningKeys, SIGNING_KEYS_FILE } from "./signing/signing-keys.js";
+import { signingKeysFile } from "./signing/key-ring-file.js";
+import { importSigningKeyFile } from "./signing/load-signing-keys.js";
+import { SIGNING_KEY_POLL_MS } from "./signing/shared-signer.js";
+import { rotatedSigningKeyRing } from "./signing/signing-keys.js";
+import { StoredKeyRing } from "./signing/stored-key-ring.js";
 import { afterPostgresRestore } from "./store/after-restore.js";
 import { backupDataDir, RESTORE_SEQ_GAP, restoreDataDir } from "./store/backup.js";
 import type { TableCount } from "./store/copy-store.js";
@@ -256,15 +260,22 @@ program
 program
   .command("rotate-signing-key")
   .description(
-    "make the next command-signing key active and create a new next key; a running server " +
-      "switches at its next start (see README, Signed commands)",
+    "make the next command-signing key active and create a new next key, in the store; running " +
+      "servers sign with it within seconds and send it to their devices (docs/security.md, Signed commands)",
   )
   .option("--force", "rotate even though some managed devices may still trust an older key set")
   .action(async (options: { force?: boolean }) => {
     const dataDir = resolve(program.opts<{ dataDir: string }>().dataDir);
     await withServices({ ...storeOptions(), dataDir }, async ({ store, deviceKeyVersions, audit }) => {
-      const current = await readSigningKeys(dataDir);
-      if (!current) throw new Error(`no signing keys in ${dataDir}; start the server once to create them`);
+      const keys = new StoredKeyRing(store);
+      // A data dir from before whose server has not started since: its file becomes the store's ring.
+      let current = await keys.read();
+      if (!current) {
+        current = await importSigningKeyFile(keys, dataDir, createLogger("silent"));
+        if (current) process.stdout.write(`imported ${signingKeysFile(dataDir)} into the store\n`);
+      }
+      if (!current)
+        throw new Error("no signing key ring in the store yet; start the server once to create it");
       // Managed devices that may not trust the current key set yet: another rotation would
       // leave them with no key that verifies.
       const behind = await deviceKeyVersions.countActiveBehind(store.db, {
@@ -278,9 +289,12 @@ program
             "command until enrolled again. Let them connect first, or pass --force.",
         );
       }
-      const ring = await rotateSigningKeys(dataDir);
-      await store.unit((tx) =>
-        audit.append(tx, {
+      const from = current;
+      const ring = rotatedSigningKeyRing(from);
+      // Only from the ring read: of two rotations at once, the later one fails and changes nothing.
+      await store.unit(async (tx) => {
+        await keys.replace(tx, from, ring, Date.now());
+        await audit.append(tx, {
           actor: null,
           action: "signing_key.rotate",
           target: ring.active.keyId,
@@ -292,11 +306,12 @@ program
           },
           outcome: "success",
           sourceAddress: SOURCE,
-        }),
-      );
+        });
+      });
       process.stdout.write(
         `key ring version ${ring.version}: active ${ring.active.keyId}, next ${ring.next.keyId}\n` +
-          "restart the server to sign with the new active key\n",
+          `running servers sign with the new active key within ${SIGNING_KEY_POLL_MS / 1000} s and send ` +
+          "the new key set to their devices\n",
       );
     });
   });
@@ -377,6 +392,9 @@ program
         targetUrl: options.to,
         onProgress: copyProgressPrinter(process.stderr),
       });
+      const keysFrom = report.importedSigningKeyFile
+        ? `imported from ${report.importedSigningKeyFile}, which is no longer used`
+        : "as the SQLite store did";
       const hidden = shown.includes("***")
         ? "\n     (put the password back in place of ***, or leave it out of the URL and set PGPASSWORD)"
         : "";
@@ -386,9 +404,9 @@ program
           "next:\n" +
           `  1. start the server on PostgreSQL with the same data dir:\n` +
           `     PMDM_DATABASE_URL='${shown}' npm start -- --data-dir ${shellWord(dataDir)}${hidden}\n` +
-          `  2. keep the data dir: the command-signing keys (${SIGNING_KEYS_FILE}) and the admin token ` +
-          `(${ADMIN_TOKEN_FILE}) stay there, with the TLS files if you keep them there; back it up with ` +
-          "the database (docs/reliability.md, PostgreSQL)\n" +
+          `  2. the command-signing keys went with the store: the database holds them now (${keysFrom}); ` +
+          `keep the data dir for the admin token (${ADMIN_TOKEN_FILE}) and the TLS files if you keep them ` +
+          "there, and back up both (docs/reliability.md, PostgreSQL)\n" +
           `  3. ${join(dataDir, DATABASE_FILE)} is left as it was, a fallback: a server started without ` +
           "PMDM_DATABASE_URL runs on it, without what happens on PostgreSQL from now on\n",
       );
@@ -401,12 +419,14 @@ program
     `after pg_restore and before any server starts on the database: raise every device's next ` +
       `command seq and desired config version by ${RESTORE_SEQ_GAP.toLocaleString("en-US")}`,
   )
-  .addOption(
-    new Option("--database-url <url>", "the restored PostgreSQL database")
-      .env(CONFIG_ENV.databaseUrl)
-      .makeOptionMandatory(),
-  )
-  .action(async (options: { databaseUrl: string }) => {
+  // The restored database is the one of the global --database-url (or PMDM_DATABASE_URL).
+  .action(async () => {
+    const options = { databaseUrl: storeOptions().databaseUrl };
+    if (!options.databaseUrl) {
+      throw new Error(
+        "after-restore needs the restored database: --database-url postgres://... or PMDM_DATABASE_URL",
+      );
+    }
     await withDatabaseUrl(options.databaseUrl, async () => {
       const report = await afterPostgresRestore(options.databaseUrl);
       process.stdout.write(

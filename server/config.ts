@@ -5,6 +5,7 @@
  */
 import Type, { type Static } from "typebox";
 import Value from "typebox/value";
+import { brokerUrlProblem, checkBrokerUrls } from "../proto/broker-urls.js";
 import type { LogLevel } from "./logger.js";
 
 const Port = (defaultPort: number) => Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
@@ -33,6 +34,18 @@ export const ServerConfigSchema = Type.Object({
     default: 10_000,
     description: "longest one PostgreSQL statement may run before it fails",
   }),
+  nodeId: Type.String({
+    default: "",
+    pattern: "^[A-Za-z0-9_.-]{0,64}$",
+    description: "this server's id among the nodes of one service; empty: the id kept in the data dir",
+  }),
+  nodeLeaseSeconds: Type.Integer({
+    minimum: 2,
+    maximum: 600,
+    default: 10,
+    description:
+      "how long a silent node still counts as alive; then its devices show offline and its jobs move",
+  }),
   host: Type.String({ minLength: 1, default: "0.0.0.0", description: "bind address for HTTP and MQTT" }),
   httpPort: Port(8080),
   mqttPort: Port(1883),
@@ -49,6 +62,11 @@ export const ServerConfigSchema = Type.Object({
     default: "",
     description:
       "MQTT URL given to enrolling devices; empty: mqtts://<host>:<tls port> or mqtt://<host>:<port>",
+  }),
+  publicMqttUrls: Type.String({
+    default: "",
+    description:
+      "MQTT URLs given to devices, preferred first (comma-separated): they fail over from one to the next; empty: publicMqttUrl alone",
   }),
   logLevel: Type.Union(
     ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
@@ -116,6 +134,8 @@ export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
   databaseUrl: "PMDM_DATABASE_URL",
   databasePoolSize: "PMDM_DATABASE_POOL_SIZE",
   databaseStatementTimeoutMs: "PMDM_DATABASE_STATEMENT_TIMEOUT_MS",
+  nodeId: "PMDM_NODE_ID",
+  nodeLeaseSeconds: "PMDM_NODE_LEASE_SECONDS",
   host: "PMDM_HOST",
   httpPort: "PMDM_HTTP_PORT",
   mqttPort: "PMDM_MQTT_PORT",
@@ -124,6 +144,7 @@ export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
   tlsKeyFile: "PMDM_TLS_KEY_FILE",
   plainMqtt: "PMDM_PLAIN_MQTT",
   publicMqttUrl: "PMDM_PUBLIC_MQTT_URL",
+  publicMqttUrls: "PMDM_PUBLIC_MQTT_URLS",
   logLevel: "PMDM_LOG_LEVEL",
   commandTtlSeconds: "PMDM_COMMAND_TTL_SECONDS",
   deviceCodeTtlSeconds: "PMDM_DEVICE_CODE_TTL_SECONDS",
@@ -175,7 +196,39 @@ export function loadServerConfig(
       `invalid configuration:\n  tlsCertFile (${CONFIG_ENV.tlsCertFile}) and tlsKeyFile (${CONFIG_ENV.tlsKeyFile}) go together: give both or neither`,
     );
   }
+  checkPublicMqttUrls(config);
   return Object.freeze(config);
+}
+
+/**
+ * The MQTT URLs devices are given, preferred first: `publicMqttUrls`, else `publicMqttUrl`;
+ * empty when neither is set (the server then gives the URL of its own listener).
+ */
+export function publicMqttUrlList(config: ServerConfig): string[] {
+  const listed = listedPublicMqttUrls(config);
+  if (listed.length > 0) return listed;
+  return config.publicMqttUrl ? [config.publicMqttUrl] : [];
+}
+
+function listedPublicMqttUrls(config: ServerConfig): string[] {
+  return config.publicMqttUrls
+    .split(",")
+    .map((url) => url.trim())
+    .filter(Boolean);
+}
+
+/** The same rule the agents apply to what they receive (proto/broker-urls.ts). */
+function checkPublicMqttUrls(config: ServerConfig): void {
+  const problems: string[] = [];
+  if (config.publicMqttUrl) {
+    const problem = brokerUrlProblem(config.publicMqttUrl);
+    if (problem) problems.push(`  publicMqttUrl (${CONFIG_ENV.publicMqttUrl}): the URL ${problem}`);
+  }
+  if (config.publicMqttUrls.trim()) {
+    const checked = checkBrokerUrls(listedPublicMqttUrls(config));
+    if (!checked.ok) problems.push(`  publicMqttUrls (${CONFIG_ENV.publicMqttUrls}): ${checked.reason}`);
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.join("\n")}`);
 }
 
 /** TLS is on when a certificate is configured. */

@@ -1,6 +1,8 @@
 /**
- * Recurring server jobs on node-cron: the command expiry sweep and state-history pruning.
- * Runs never overlap, and a failing run is logged, not fatal.
+ * Recurring server jobs on node-cron: the command expiry sweep, state-history pruning, the sweep
+ * of silent server nodes. Runs never overlap, and a failing run is logged, not fatal. With
+ * several nodes, each run first claims the job's lease in the store: one node runs it, and when
+ * that node dies another takes over once the lease has run out.
  */
 import cron, { type ScheduledTask } from "node-cron";
 import type { Logger } from "./logger.js";
@@ -10,12 +12,20 @@ export interface ScheduledJob {
   /** Cron expression with seconds, e.g. every 5 s: star-slash-5 followed by five stars. */
   expression: string;
   run: () => Promise<unknown>;
+  /** How long a run's claim holds: past it, another node may run the job. */
+  leaseMs: number;
 }
+
+/** Takes the job's lease for this node; true when this node is to run it now. */
+export type ClaimJob = (name: string, leaseMs: number) => Promise<boolean>;
 
 export class Scheduler {
   private readonly tasks: ScheduledTask[] = [];
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly claim: ClaimJob,
+  ) {}
 
   start(jobs: readonly ScheduledJob[]): void {
     for (const job of jobs) {
@@ -23,6 +33,7 @@ export class Scheduler {
         job.expression,
         async () => {
           try {
+            if (!(await this.claim(job.name, job.leaseMs))) return;
             await job.run();
           } catch (err) {
             this.logger.error({ err, job: job.name }, "scheduled job failed");

@@ -16,9 +16,17 @@ import { SessionService } from "./admins/sessions.js";
 import { EVENTS_PATH, EventsSocket } from "./api/events-socket.js";
 import { buildHttpApp } from "./api/http-app.js";
 import { createEmbeddedBroker, type EmbeddedBroker } from "./broker/embedded-broker.js";
+import { NodeRegistry, resolveNodeId } from "./cluster/node-registry.js";
 import { BatchService } from "./commands/batch-service.js";
 import { CommandService } from "./commands/command-service.js";
-import { CONFIG_ENV, ConfigError, plainMqttEnabled, type ServerConfig, tlsEnabled } from "./config.js";
+import {
+  CONFIG_ENV,
+  ConfigError,
+  plainMqttEnabled,
+  publicMqttUrlList,
+  type ServerConfig,
+  tlsEnabled,
+} from "./config.js";
 import { DeviceLink } from "./device-link.js";
 import { DeviceService } from "./devices/device-service.js";
 import { EnrollmentService } from "./enrollment/enrollment-service.js";
@@ -28,8 +36,7 @@ import type { Logger } from "./logger.js";
 import { RefusalLog } from "./refusal-log.js";
 import { everySeconds, Scheduler } from "./scheduler.js";
 import { SettingsService } from "./settings/settings-service.js";
-import { CommandSigner } from "./signing/command-signer.js";
-import { loadOrCreateSigningKeys } from "./signing/signing-keys.js";
+import { openSharedSigner, type SharedCommandSigner } from "./signing/shared-signer.js";
 import { SERVER_PID_FILE } from "./store/backup.js";
 import { dialectOf } from "./store/dialect.js";
 import type { ExternalChanges } from "./store/external-changes.js";
@@ -43,6 +50,7 @@ import { AuditRepository } from "./store/repositories/audit-repository.js";
 import { CommandRepository } from "./store/repositories/command-repository.js";
 import { DeviceRepository } from "./store/repositories/device-repository.js";
 import { EnrollmentRepository } from "./store/repositories/enrollment-repository.js";
+import { NodeRepository } from "./store/repositories/node-repository.js";
 import { RoleRepository } from "./store/repositories/role-repository.js";
 import { SessionRepository } from "./store/repositories/session-repository.js";
 import { SettingsRepository } from "./store/repositories/settings-repository.js";
@@ -63,8 +71,10 @@ export interface RunningServer {
   mqttTlsPort: number | null;
   /** Base URL of the HTTP API as reachable on this host (https:// with TLS). */
   httpUrl: string;
-  /** MQTT URL handed to enrolling devices. */
+  /** MQTT URL handed to enrolling devices: the first of `mqttUrls`. */
   mqttUrl: string;
+  /** The broker URLs devices get at enrollment and in every desired config, preferred first. */
+  mqttUrls: string[];
   /** The bootstrap admin token, only when the first start of a data dir wrote a new one. */
   createdAdminToken: string | null;
   /** The first system admin and its one-time password, only on the first start of a data dir. */
@@ -87,8 +97,8 @@ export interface RunningServer {
   store: OpenedStore;
   /** The device gateway (the embedded broker), for tools and tests that act as the server. */
   gateway: EmbeddedBroker;
-  /** Signs commands with the data dir's active key (see server/signing). */
-  signer: CommandSigner;
+  /** Signs commands with the active key of the store's key ring, following rotations (see server/signing). */
+  signer: SharedCommandSigner;
   close(): Promise<void>;
 }
 
@@ -116,8 +126,14 @@ export async function startServer(
   await writeFile(pidFile, `${process.pid}\n`, { mode: 0o600 });
   if (store.migrated.from !== store.migrated.to) logger.info(store.migrated, "database migrated");
   const dialect = dialectOf(store.dialect);
+  const nodeId = await resolveNodeId(config.nodeId, dataDir);
   const events = new EventBus<ServerEvents>(logger);
-  const signer = new CommandSigner(await loadOrCreateSigningKeys(dataDir, clock));
+  const signer = await openSharedSigner({
+    store,
+    dataDir,
+    logger: logger.child({ component: "signing" }),
+    clock,
+  });
 
   // The broker needs the services' handler and the services need the broker: the services
   // reach the gateway through this accessor, which is set before any device can connect.
@@ -126,12 +142,14 @@ export async function startServer(
     if (!broker) throw new Error("broker not started");
     return broker;
   };
-  let mqttUrl = config.publicMqttUrl;
+  // The configured broker URLs; none configured: this server's own listener, once it listens.
+  let mqttUrls = publicMqttUrlList(config);
 
   const deviceRepository = new DeviceRepository(dialect);
   const settingsRepository = new SettingsRepository(dialect);
   const devices = new DeviceService({
     store,
+    nodeId,
     repository: deviceRepository,
     history: new StateHistoryRepository(dialect),
     settings: settingsRepository,
@@ -139,6 +157,7 @@ export async function startServer(
     events,
     logger,
     clock,
+    mqttUrls: () => mqttUrls,
     stateHistory: {
       rowsPerHour: config.stateHistoryRowsPerHour,
       maxRowsPerDevice: config.stateHistoryMaxRowsPerDevice,
@@ -171,7 +190,7 @@ export async function startServer(
     commands,
     events,
     clock,
-    mqttUrl: () => mqttUrl,
+    mqttUrls: () => mqttUrls,
     globalTime: (tx) => settings.time(tx),
     signingKeys: () => signer.publishedKeySet(),
     deviceCodeTtlSeconds: config.deviceCodeTtlSeconds,
@@ -208,7 +227,16 @@ export async function startServer(
 
   // Before the API listens: the first admin and the token file exist from the first request on.
   const bootstrap = await bootstrapFirstAdmin({ store, admins, tokens, audit }, dataDir);
-  await devices.markAllOffline();
+  await devices.markOwnDevicesOffline();
+  const nodes = new NodeRegistry({
+    store,
+    repository: new NodeRepository(),
+    nodeId,
+    clock,
+    logger: logger.child({ component: "cluster" }),
+    leaseMs: config.nodeLeaseSeconds * 1000,
+    markOfflineHeldBy: (ids) => devices.markOfflineHeldBy(ids),
+  });
   await settings.loadClockDrift();
   const reportCuts = new RefusalLog(logger.child({ component: "devices" }));
   const deviceLink = new DeviceLink(devices, commands, gateway, (deviceId, what, fields) =>
@@ -282,27 +310,46 @@ export async function startServer(
   await app.listen({ host: config.host, port: config.httpPort });
   const httpPort = (app.server.address() as AddressInfo).port;
   const reachableHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
-  if (!mqttUrl) {
-    mqttUrl =
+  if (mqttUrls.length === 0) {
+    mqttUrls = [
       broker.mqttTlsPort !== null
         ? `mqtts://${reachableHost}:${broker.mqttTlsPort}`
-        : `mqtt://${reachableHost}:${broker.mqttPort}`;
+        : `mqtt://${reachableHost}:${broker.mqttPort}`,
+    ];
   }
+  const mqttUrl = mqttUrls[0]!;
   const httpUrl = `${tls ? "https" : "http"}://${reachableHost}:${httpPort}`;
 
-  const scheduler = new Scheduler(logger);
+  await nodes.start({ httpUrl, mqttUrls: [mqttUrl] });
+  const scheduler = new Scheduler(logger, (name, leaseMs) => nodes.claim(name, leaseMs));
+  // A frequent job's lease outlives a few of its runs, so its runner keeps it while alive; a
+  // daily job's lease covers the run, and at the next day's run anyone may take it.
+  const frequentLeaseMs = (seconds: number) => Math.max(5_000, 3 * seconds * 1000);
   scheduler.start([
     {
       name: "command-deadlines",
       expression: everySeconds(config.expirySweepSeconds),
+      leaseMs: frequentLeaseMs(config.expirySweepSeconds),
       run: () => commands.sweepDeadlines(),
+    },
+    {
+      name: "silent-nodes",
+      expression: everySeconds(Math.min(59, Math.max(1, Math.floor(config.nodeLeaseSeconds / 2)))),
+      leaseMs: config.nodeLeaseSeconds * 1000,
+      run: () => nodes.sweepSilentNodes(),
     },
     {
       name: "prune-state-history",
       expression: "0 17 3 * * *",
+      leaseMs: 600_000,
       run: () => devices.pruneStateHistory(clock() - config.stateHistoryRetentionDays * 86_400_000),
     },
-    { name: "prune-admin-sessions", expression: "0 47 3 * * *", run: () => sessions.prune() },
+    {
+      name: "prune-admin-sessions",
+      expression: "0 47 3 * * *",
+      leaseMs: 600_000,
+      run: () => sessions.prune(),
+    },
   ]);
   // `npm run admin` writes to the same file while the server runs.
   const externalCommits: ExternalChanges =
@@ -310,6 +357,11 @@ export async function startServer(
       ? new ExternalCommits({ store, events, audit, logger })
       : new PostgresExternalCommits({ events, audit, logger });
   await externalCommits.start();
+  // A rotation reaches this node's devices the way a key set always does: with their desired config.
+  signer.follow(async () => {
+    const managed = await devices.idsMatching({ status: "active" });
+    await Promise.all(managed.map((id) => devices.pushDesiredConfig(id)));
+  });
 
   logger.info(
     {
@@ -317,7 +369,7 @@ export async function startServer(
       mqttPort: broker.mqttPort,
       mqttTlsPort: broker.mqttTlsPort,
       dataDir,
-      mqttUrl,
+      mqttUrls,
       version: SERVER_VERSION,
       signingKeyId: signer.activeKeyId,
     },
@@ -330,6 +382,7 @@ export async function startServer(
     mqttTlsPort: broker.mqttTlsPort,
     httpUrl,
     mqttUrl,
+    mqttUrls,
     createdAdminToken: bootstrap?.token ?? null,
     createdAdmin: bootstrap ? { email: bootstrap.email, password: bootstrap.password } : null,
     adminTokenFile: join(dataDir, ADMIN_TOKEN_FILE),
@@ -351,7 +404,9 @@ export async function startServer(
     signer,
     async close() {
       await scheduler.stop();
+      await nodes.stop();
       await externalCommits.stop();
+      await signer.stop();
       reportCuts.close();
       await eventsSocket.close();
       // Requests in flight get a moment to finish; keep-alive connections that linger after

@@ -31,6 +31,10 @@ export interface AgentEvents {
   result: CommandResult;
   /** The server's signing keys at this version are pinned and stored (after a rotation). */
   keysPinned: { version: number; keyIds: string[] };
+  /** The broker URLs of a desired config replaced the stored ones (preferred first). */
+  brokerUrlsStored: { urls: string[] };
+  /** The connection attempts go to another broker URL from now on. */
+  brokerChanged: { from: string; to: string; reason: "failed" | "list_replaced" };
   /** A desired config version was applied and stored. */
   configApplied: { version: number };
   stateReported: { atMs: number };

@@ -5,6 +5,7 @@
  * that must survive a crash through the storage, which is written before the agent acts.
  */
 import type { Logger } from "pino";
+import { checkBrokerUrls, sameBrokerUrls } from "../../proto/broker-urls.js";
 import {
   decodeDesiredConfig,
   decodeSignedCommand,
@@ -34,7 +35,14 @@ import {
   EnrollmentRefusedError,
 } from "../enrollment/enrollment-client.js";
 import type { Platform } from "../platform/platform.js";
-import type { AgentStorage, Identity, JournalEntry, PinnedKeys } from "../storage/agent-storage.js";
+import {
+  type AgentStorage,
+  brokerUrlsOf,
+  type Identity,
+  type JournalEntry,
+  type PinnedKeys,
+} from "../storage/agent-storage.js";
+import { BrokerRotation } from "../transport/broker-rotation.js";
 import type { AgentTransport, TransportFactory } from "../transport/transport.js";
 import { admitCommand } from "./admission.js";
 import type { AgentEvents, AgentStatus } from "./agent-events.js";
@@ -97,6 +105,8 @@ function errorMessage(err: unknown): string {
 export class AgentCore extends SafeEmitter<AgentEvents> {
   private currentStatus: AgentStatus = "stopped";
   private transport: AgentTransport | null = null;
+  /** Where the transport's attempts go; the desired config may replace its list. */
+  private brokers: BrokerRotation | null = null;
   private identityInUse: Identity | null = null;
   /** Commands, config and state reports are handled strictly one at a time, in arrival order. */
   private work: Promise<void> = Promise.resolve();
@@ -263,7 +273,8 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
     const identity: Identity = {
       deviceId: grant.deviceId,
       secret: grant.secret,
-      mqttUrl: grant.mqttUrl,
+      mqttUrl: grant.mqttUrls[0]!,
+      mqttUrls: grant.mqttUrls,
       serverUrl,
       enrolledAtMs: this.clock(),
       serverKeys: grant.signingKeys,
@@ -278,9 +289,16 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
   private connect(identity: Identity): void {
     this.identityInUse = identity;
     this.setStatus("connecting");
+    const brokers = new BrokerRotation(brokerUrlsOf(identity), (move) => {
+      if (this.brokers !== brokers) return;
+      this.log.info(move, "connecting to the next broker URL");
+      this.emit("brokerChanged", move);
+    });
+    this.brokers = brokers;
     const transport = this.options.transportFactory(
       {
-        url: identity.mqttUrl,
+        url: brokers.current(),
+        brokers,
         clientId: identity.deviceId,
         username: identity.deviceId,
         password: identity.secret,
@@ -522,6 +540,7 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
     this.stopWatchingPlatform();
     const transport = this.transport;
     this.transport = null;
+    this.brokers = null;
     this.identityInUse = null;
     await transport?.end(false);
     this.setStatus(status);
@@ -616,8 +635,10 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
       this.log.warn({ reason: err.message }, "dropped a malformed desired config");
       return;
     }
-    // Before the version check: a rotation changes the keys, not the config.
+    // Before the version check: a rotation changes the keys, and a node joining or leaving the
+    // service changes the broker URLs, not the config.
     if (config.signingKeys) await this.trustKeySet(config.signingKeys);
+    if (config.mqttUrls) await this.storeBrokerUrls(config.mqttUrls, config.version);
     const { storage } = this.options;
     const log = this.log.child({ configVersion: config.version });
     if (config.version <= storage.appliedConfigVersion()) {
@@ -687,6 +708,34 @@ export class AgentCore extends SafeEmitter<AgentEvents> {
     this.emit("keysPinned", { version: offered.version, keyIds });
     // The server learns at once which key set this device trusts (see rotate-signing-key).
     await this.reportState();
+  }
+
+  /**
+   * Replaces the stored broker URLs by a valid new list (see proto/broker-urls.ts); a bad list is
+   * ignored whole, logged as the problem `broker_urls_rejected`, and the last good one kept: no
+   * config may point the device at anything but a broker. The connection in use is not cut (see
+   * BrokerRotation.replace).
+   */
+  private async storeBrokerUrls(offered: string[], configVersion: number): Promise<void> {
+    const identity = this.identityInUse;
+    if (!identity) return;
+    const stored = brokerUrlsOf(identity);
+    const checked = checkBrokerUrls(offered);
+    if (!checked.ok) {
+      this.problem(
+        "broker_urls_rejected",
+        `ignored the broker URLs of desired config version ${configVersion}: ${checked.reason}; keeping ${stored.join(", ")}`,
+      );
+      return;
+    }
+    // The usual case on every connect: the same list again.
+    if (sameBrokerUrls(checked.urls, stored)) return;
+    const updated: Identity = { ...identity, mqttUrl: checked.urls[0]!, mqttUrls: checked.urls };
+    await this.act(() => this.options.storage.saveIdentity(updated));
+    if (this.identityInUse === identity) this.identityInUse = updated;
+    this.brokers?.replace(checked.urls);
+    this.log.info({ mqttUrls: checked.urls }, "stored the server's broker URLs");
+    this.emit("brokerUrlsStored", { urls: checked.urls });
   }
 
   /** Changes only what differs from what the device reports. */

@@ -1,4 +1,5 @@
 import { type Dispatcher, fetch as undiciFetch } from "undici";
+import { checkBrokerUrls } from "../../proto/broker-urls.js";
 import { ED25519_PUBLIC_KEY_BYTES } from "../../proto/ed25519.js";
 import type { PinnedKeys } from "../storage/agent-storage.js";
 
@@ -16,6 +17,8 @@ export interface EnrollmentGrant {
   deviceId: string;
   secret: string;
   mqttUrl: string;
+  /** The broker URLs to try, preferred first: the answer's `mqttUrls`, or `mqttUrl` alone from a server without them. */
+  mqttUrls: string[];
   name: string;
   /** The server's command-signing keys, to pin. */
   signingKeys: PinnedKeys;
@@ -166,13 +169,26 @@ function field<T extends "string" | "number">(
 }
 
 function parseGrant(body: Record<string, unknown>): EnrollmentGrant {
+  const mqttUrl = field(body, "mqttUrl", "string");
   return {
     deviceId: field(body, "deviceId", "string"),
     secret: field(body, "secret", "string"),
-    mqttUrl: field(body, "mqttUrl", "string"),
+    mqttUrl,
+    mqttUrls: parseMqttUrls(body.mqttUrls ?? [mqttUrl]),
     name: typeof body.name === "string" ? body.name : "",
     signingKeys: parseSigningKeys(body.signingKeys),
   };
+}
+
+/**
+ * Only broker URLs (see proto/broker-urls.ts): an answer that would send the device anywhere
+ * else is treated like a failing server, as one without keys is.
+ */
+function parseMqttUrls(value: unknown): string[] {
+  const checked = checkBrokerUrls(value);
+  if (!checked.ok)
+    throw new EnrollmentUnavailableError(`the server's answer has no valid 'mqttUrls': ${checked.reason}`);
+  return checked.urls;
 }
 
 /** At least one Ed25519 public key (32 bytes in base64), each with an id. */

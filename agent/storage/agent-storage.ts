@@ -12,7 +12,17 @@ export interface PinnedKeys {
 export interface Identity {
   deviceId: string;
   secret: string;
+  /**
+   * The first of `mqttUrls`, kept so that an older agent reading this identity still connects;
+   * changed alone (by hand), it becomes the preferred URL (see brokerUrlsOf).
+   */
   mqttUrl: string;
+  /**
+   * The broker URLs to try, preferred first (the nodes of the service): from enrollment, then
+   * replaced by each valid list a desired config carries. Absent in an identity saved by an
+   * agent that knew one URL only: then `mqttUrl` is the list.
+   */
+  mqttUrls?: string[];
   serverUrl: string;
   enrolledAtMs: number;
   /**
@@ -20,6 +30,16 @@ export interface Identity {
    * identity saved by an agent from before commands were signed (see AgentCore.trustKeySet).
    */
   serverKeys?: PinnedKeys;
+}
+
+/**
+ * The broker URLs an identity names, preferred first. The agent keeps `mqttUrl` the first of
+ * `mqttUrls`; when the two disagree, `mqttUrl` was changed on purpose (by hand, to move the
+ * device) and goes first.
+ */
+export function brokerUrlsOf(identity: Identity): string[] {
+  const listed = identity.mqttUrls ?? [];
+  return [identity.mqttUrl, ...listed.filter((url) => url !== identity.mqttUrl)];
 }
 
 export type JournalState = "accepted" | "rebooting" | "done";

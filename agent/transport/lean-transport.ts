@@ -2,17 +2,20 @@
  * A lean MQTT 3.1.1 transport on `mqtt-packet` over a TCP (or TLS) socket, for simulated fleets of
  * thousands of devices in one process: a parser and a socket per device, no per-device timers
  * while connected (one shared keepalive ticker serves every connection), and nothing else.
- * Real devices use the MQTT.js transport; both implement the same AgentTransport.
+ * Real devices use the MQTT.js transport; both implement the same AgentTransport, and both go
+ * from one broker URL to the next by the same rule (see broker-rotation.ts).
  */
 import { connect as connectTcp, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
 import mqttPacket, { type Packet, type Parser } from "mqtt-packet";
-import type {
-  AgentTransport,
-  ConnectOptions,
-  PublishOptions,
-  TransportFactory,
-  TransportHandlers,
+import type { BrokerRotation } from "./broker-rotation.js";
+import {
+  type AgentTransport,
+  brokersOf,
+  type ConnectOptions,
+  type PublishOptions,
+  type TransportFactory,
+  type TransportHandlers,
 } from "./transport.js";
 
 export interface LeanTransportOptions {
@@ -104,28 +107,40 @@ export class LeanTransport implements AgentTransport {
   /** Publishes awaiting PUBACK, in send order; re-sent with DUP after a reconnect. */
   private readonly unacked = new Map<number, { packet: Packet; pending: Pending }>();
   private readonly subacks = new Map<number, Pending & { count: number }>();
-  private readonly url: URL;
   private readonly ticker: KeepaliveTicker;
+  private readonly brokers: BrokerRotation;
 
   constructor(
     private readonly options: ConnectOptions,
     private readonly handlers: TransportHandlers,
     private readonly lean: LeanTransportOptions,
   ) {
-    this.url = new URL(options.url);
     this.ticker = lean.ticker ?? new KeepaliveTicker();
-    if (this.url.protocol !== "mqtt:" && this.url.protocol !== "mqtts:")
-      throw new Error(`the lean transport speaks mqtt:// and mqtts:// only, not ${options.url}`);
+    this.brokers = brokersOf(options);
+    const urls = this.brokers.list();
+    if (!urls.some(speaksLean))
+      throw new Error(`the lean transport speaks mqtt:// and mqtts:// only, not ${urls.join(", ")}`);
     this.reconnectDelayMs = lean.reconnectDelayMs ?? 1000;
   }
 
   connect(): void {
     if (this.ended) return;
+    const brokers = this.brokers;
+    // A ws:// or wss:// URL of the list is one this transport cannot try: it goes on to the next.
+    for (let skipped = 0; !speaksLean(brokers.current()) && skipped < brokers.list().length; skipped++) {
+      brokers.ended(false);
+    }
+    if (!speaksLean(brokers.current())) {
+      // A list with none it can try (a desired config may bring one): wait, as after a failure.
+      this.scheduleReconnect();
+      return;
+    }
+    const url = new URL(brokers.current());
     const endpoint = this.lean.localEndpoint?.();
-    const secure = this.url.protocol === "mqtts:";
+    const secure = url.protocol === "mqtts:";
     // URL keeps the brackets of an IPv6 host; sockets want the bare address.
-    const host = this.url.hostname.replace(/^\[(.*)\]$/, "$1");
-    const port = Number(this.url.port || (secure ? 8883 : 1883));
+    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    const port = Number(url.port || (secure ? 8883 : 1883));
     const socket = secure
       ? connectTls({ host, port, ca: this.lean.ca, ...endpoint })
       : connectTcp({ host, port, ...endpoint });
@@ -170,6 +185,7 @@ export class LeanTransport implements AgentTransport {
       case "connack":
         if (packet.returnCode === 0) {
           this.connected = true;
+          this.brokers.connected();
           this.reconnectDelayMs = this.lean.reconnectDelayMs ?? 1000;
           this.ticker.add(this);
           // Publishes that were never acknowledged go again, in order [MQTT-4.4.0-1].
@@ -220,6 +236,12 @@ export class LeanTransport implements AgentTransport {
     this.subacks.clear();
     if (wasConnected) this.handlers.disconnected();
     if (this.ended) return;
+    this.brokers.ended(wasConnected);
+    this.scheduleReconnect();
+  }
+
+  /** The next attempt after the backoff delay, with jitter (exact once after dropConnection). */
+  private scheduleReconnect(): void {
     const max = this.lean.maxReconnectDelayMs ?? 60_000;
     const delayMs = this.nextReconnectExact
       ? this.reconnectDelayMs
@@ -310,6 +332,10 @@ export class LeanTransport implements AgentTransport {
       }
     });
   }
+}
+
+function speaksLean(url: string): boolean {
+  return url.startsWith("mqtt://") || url.startsWith("mqtts://");
 }
 
 /** `onCreate` sees each transport made, e.g. to simulate network outages on it later. */

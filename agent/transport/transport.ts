@@ -1,9 +1,12 @@
 /**
  * How the agent core talks MQTT. Small on purpose: the MQTT.js transport serves real devices;
  * a leaner one (on mqtt-packet) can carry very large simulated fleets behind the same
- * interface. A transport reconnects by itself with backoff until `end`; the core subscribes
- * again on every `connected`, because sessions are clean.
+ * interface. A transport reconnects by itself with backoff until `end`, to the URL its broker
+ * rotation names for each attempt (see broker-rotation.ts); the core subscribes again on every
+ * `connected`, because sessions are clean.
  */
+import { BrokerRotation } from "./broker-rotation.js";
+
 export interface TransportHandlers {
   /** A CONNACK accepted the connection (first time or after a reconnect). */
   connected(): void;
@@ -18,8 +21,14 @@ export interface TransportHandlers {
 }
 
 export interface ConnectOptions {
-  /** `mqtt://host:port`, `mqtts://…`, `ws://host:port/mqtt` or `wss://…`. */
+  /** The broker URL of the first attempt: `mqtt://host:port`, `mqtts://…`, `ws://host:port/mqtt` or `wss://…`. */
   url: string;
+  /**
+   * Where every attempt goes when the device knows several broker URLs; its current URL is
+   * `url`, and the transport tells it how each attempt ended. Without it, every attempt goes
+   * to `url`.
+   */
+  brokers?: BrokerRotation;
   clientId: string;
   username: string;
   password: string;
@@ -45,3 +54,8 @@ export interface AgentTransport {
 }
 
 export type TransportFactory = (options: ConnectOptions, handlers: TransportHandlers) => AgentTransport;
+
+/** The rotation a transport follows: the one given, or one of `url` alone. */
+export function brokersOf(options: ConnectOptions): BrokerRotation {
+  return options.brokers ?? new BrokerRotation([options.url]);
+}

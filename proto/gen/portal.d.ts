@@ -947,6 +947,9 @@ export namespace portal {
                 /** DesiredConfig signingKeys. */
                 signingKeys?: (portal.mdm.v1.SignedKeySet.$Properties|null);
 
+                /** DesiredConfig mqttUrls. */
+                mqttUrls: string[];
+
                 /**
                  * Creates a new DesiredConfig instance using the specified properties.
                  * @param [properties] Properties to set
@@ -990,6 +993,9 @@ export namespace portal {
 
                     /** DesiredConfig signingKeys */
                     signingKeys?: (portal.mdm.v1.SignedKeySet.$Properties|null);
+
+                    /** DesiredConfig mqttUrls */
+                    mqttUrls?: (string[]|null);
 
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];

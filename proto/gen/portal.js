@@ -2160,6 +2160,7 @@ export const portal = $root.portal = (() => {
                  * @property {string|null} [name] DesiredConfig name
                  * @property {portal.mdm.v1.TimeSettings.$Properties|null} [time] DesiredConfig time
                  * @property {portal.mdm.v1.SignedKeySet.$Properties|null} [signingKeys] DesiredConfig signingKeys
+                 * @property {Array.<string>|null} [mqttUrls] DesiredConfig mqttUrls
                  * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
                  */
 
@@ -2185,6 +2186,7 @@ export const portal = $root.portal = (() => {
                  * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
                  */
                 const DesiredConfig = function (properties) {
+                    this.mqttUrls = [];
                     if (properties)
                         for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                             if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -2222,6 +2224,14 @@ export const portal = $root.portal = (() => {
                  * @instance
                  */
                 DesiredConfig.prototype.signingKeys = null;
+
+                /**
+                 * DesiredConfig mqttUrls.
+                 * @member {Array.<string>} mqttUrls
+                 * @memberof portal.mdm.v1.DesiredConfig
+                 * @instance
+                 */
+                DesiredConfig.prototype.mqttUrls = $util.emptyArray;
 
                 /**
                  * Creates a new DesiredConfig instance using the specified properties.
@@ -2263,6 +2273,9 @@ export const portal = $root.portal = (() => {
                         $root.portal.mdm.v1.TimeSettings.encode(message.time, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
                     if (message.signingKeys != null && $Object.hasOwnProperty.call(message, "signingKeys"))
                         $root.portal.mdm.v1.SignedKeySet.encode(message.signingKeys, writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+                    if (message.mqttUrls != null && message.mqttUrls.length)
+                        for (let i = 0; i < message.mqttUrls.length; ++i)
+                            writer.uint32(/* id 5, wireType 2 =*/42).string(message.mqttUrls[i]);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -2335,6 +2348,14 @@ export const portal = $root.portal = (() => {
                                 if (wireType !== 2)
                                     break;
                                 message.signingKeys = $root.portal.mdm.v1.SignedKeySet.decode(reader, reader.size(), $undefined, _depth + 1, message.signingKeys);
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.mqttUrls && message.mqttUrls.length))
+                                    message.mqttUrls = [];
+                                message.mqttUrls.push(reader.stringVerify());
                                 continue;
                             }
                         }

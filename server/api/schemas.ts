@@ -277,7 +277,10 @@ export const DeviceIdentityBody = Type.Object({
 export const Credentials = Type.Object({
   deviceId: Type.String(),
   secret: Type.String(),
-  mqttUrl: Type.String(),
+  mqttUrl: Type.String({ description: "the first of mqttUrls, for agents that know one broker URL only" }),
+  mqttUrls: Type.Array(Type.String(), {
+    description: "every MQTT broker URL the device may connect to, preferred first; it fails over along them",
+  }),
   name: Type.String(),
   signingKeys: Type.Object(
     {

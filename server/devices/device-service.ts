@@ -75,6 +75,8 @@ export interface EnrolledDevice {
 
 export interface DeviceServiceDeps {
   store: Store;
+  /** This server node: presence is written as seen from it (see DeviceRepository.writePresence). */
+  nodeId: string;
   repository: DeviceRepository;
   history: StateHistoryRepository;
   /** Read for when the global date & time last changed every device's desired config. */
@@ -85,6 +87,11 @@ export interface DeviceServiceDeps {
   clock: () => number;
   /** How much state history one device may leave: rows per clock hour, and rows in all. */
   stateHistory: { rowsPerHour: number; maxRowsPerDevice: number };
+  /**
+   * The broker URLs every desired config carries, preferred first, so devices learn of nodes
+   * added later. Without it the config carries none, and devices keep the ones they have.
+   */
+  mqttUrls?: () => string[];
 }
 
 const HOUR_MS = 3_600_000;
@@ -143,6 +150,7 @@ export class DeviceService {
         apply: (tx, batch) =>
           this.repo.writePresence(
             tx,
+            deps.nodeId,
             [...batch].map(([deviceId, p]) => ({ deviceId, ...p })),
           ),
       },
@@ -438,6 +446,7 @@ export class DeviceService {
       version: config.desiredVersion,
       name: config.desiredName,
       time: { timezone: config.desiredTimezone, ntpServer: config.desiredNtpServer },
+      mqttUrls: this.deps.mqttUrls?.() ?? [],
     });
   }
 
@@ -479,8 +488,25 @@ export class DeviceService {
 
   // ---- presence and reported state ----------------------------------------------------------
 
-  async markAllOffline(): Promise<void> {
-    await this.deps.store.unit((tx) => this.repo.markAllOffline(tx));
+  /**
+   * At start: the devices this node held before it stopped (and any online without a holder,
+   * from before nodes were recorded) are offline until they connect again. Other nodes' devices
+   * are left as they are.
+   */
+  async markOwnDevicesOffline(): Promise<void> {
+    await this.deps.store.unit((tx) => this.repo.markOfflineHeldBy(tx, [this.deps.nodeId], { unheld: true }));
+  }
+
+  /**
+   * Devices held by nodes that have gone (their lease ran out) are offline, each announced.
+   * Returns how many.
+   */
+  async markOfflineHeldBy(nodeIds: readonly string[]): Promise<number> {
+    if (nodeIds.length === 0) return 0;
+    const ids = await this.deps.store.unit((tx) => this.repo.markOfflineHeldBy(tx, nodeIds));
+    const now = this.deps.clock();
+    for (const deviceId of ids) this.deps.events.emit("device.offline", { deviceId, atMs: now });
+    return ids.length;
   }
 
   async recordPresence(deviceId: string, online: boolean): Promise<void> {

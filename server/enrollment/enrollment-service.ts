@@ -29,7 +29,10 @@ export interface DeviceIdentityInput {
 }
 
 export interface Enrollment extends EnrolledDevice {
+  /** The first of `mqttUrls`, for agents that know one broker URL only. */
   mqttUrl: string;
+  /** Every broker URL the device may connect to, preferred first; it fails over along them. */
+  mqttUrls: string[];
   /** The keys the device pins: it obeys only commands signed by one of them. */
   signingKeys: PublishedKeySet;
 }
@@ -42,7 +45,8 @@ export interface EnrollmentServiceDeps {
   commands: Pick<CommandService, "endForReplacement" | "settle">;
   events: EventBus<ServerEvents>;
   clock: () => number;
-  mqttUrl: () => string;
+  /** The broker URLs handed to enrolling devices, preferred first (at least one once the server listens). */
+  mqttUrls: () => string[];
   /** The global date and time settings, which a newly enrolled device starts with, read in the unit. */
   globalTime: (tx: Queryable) => Promise<TimeSettings>;
   /** The server's command-signing keys, handed to every enrolling device. */
@@ -195,7 +199,7 @@ export class EnrollmentService {
       deviceId: enrolled.deviceId,
       secret: enrolled.secret,
       name: enrolled.name,
-      mqttUrl: this.deps.mqttUrl(),
+      ...this.brokerUrls(),
       signingKeys: this.deps.signingKeys(),
     };
   }
@@ -320,6 +324,12 @@ export class EnrollmentService {
       return { status: "approved" as const, deviceId: device.id, secret, name: device.name };
     });
     if (outcome.status === "pending") return outcome;
-    return { ...outcome, mqttUrl: this.deps.mqttUrl(), signingKeys: this.deps.signingKeys() };
+    return { ...outcome, ...this.brokerUrls(), signingKeys: this.deps.signingKeys() };
+  }
+
+  /** Where the enrolled device connects: the whole list, and its first URL for older agents. */
+  private brokerUrls(): Pick<Enrollment, "mqttUrl" | "mqttUrls"> {
+    const mqttUrls = [...this.deps.mqttUrls()];
+    return { mqttUrl: mqttUrls[0] ?? "", mqttUrls };
   }
 }

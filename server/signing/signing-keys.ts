@@ -1,15 +1,15 @@
 /**
- * The server's command-signing key ring, kept in the data dir as `signing-keys.json` (owner
- * read/write only). Two Ed25519 keys: the active one signs every command; the next one is
- * already pinned by every device, so that a rotation (next becomes active, a new next is made)
- * never leaves a device unable to verify. Created at the first start of a data dir.
+ * The server's command-signing key ring: two Ed25519 keys. The active one signs every command;
+ * the next one is already pinned by every device, so that a rotation (next becomes active, a
+ * new next is made) never leaves a device unable to verify.
+ *
+ * The ring lives in the store (./stored-key-ring.ts), shared by every node; a data dir from
+ * before kept it in `signing-keys.json` (./key-ring-file.ts). Both hold the same stored shape,
+ * written and read here: the version and each key's id, PKCS#8 PEM private key and creation
+ * time.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
-import { join } from "node:path";
-import { readJsonFile, writeFileAtomic } from "../../agent/storage/atomic-file.js";
 import { keyIdOf, rawPublicKey } from "../../proto/ed25519.js";
-
-export const SIGNING_KEYS_FILE = "signing-keys.json";
 
 export interface SigningKey {
   keyId: string;
@@ -39,18 +39,33 @@ interface StoredKeyRing {
   next: StoredKey;
 }
 
-export class SigningKeyFileError extends Error {
-  override name = "SigningKeyFileError";
-}
-
-export function signingKeysFile(dataDir: string): string {
-  return join(dataDir, SIGNING_KEYS_FILE);
+/** A key ring that cannot be read or used; the message names where it came from. */
+export class SigningKeyRingError extends Error {
+  override name = "SigningKeyRingError";
 }
 
 function newKey(nowMs: number): SigningKey {
   const { privateKey } = generateKeyPairSync("ed25519");
   const publicKey = rawPublicKey(createPublicKey(privateKey));
   return { keyId: keyIdOf(publicKey), privateKey, publicKey, createdAtMs: nowMs };
+}
+
+/** A first ring, version 1: what a store that has none starts with. */
+export function newSigningKeyRing(clock: () => number = Date.now): SigningKeyRing {
+  return { version: 1, active: newKey(clock()), next: newKey(clock()) };
+}
+
+/** The ring after one rotation: the next key becomes active and a new next key is made. */
+export function rotatedSigningKeyRing(
+  current: SigningKeyRing,
+  clock: () => number = Date.now,
+): SigningKeyRing {
+  return { version: current.version + 1, active: current.next, next: newKey(clock()) };
+}
+
+/** Whether two rings hold the same keys at the same version. */
+export function sameSigningKeyRing(a: SigningKeyRing, b: SigningKeyRing): boolean {
+  return a.version === b.version && a.active.keyId === b.active.keyId && a.next.keyId === b.next.keyId;
 }
 
 function toStored(key: SigningKey): StoredKey {
@@ -61,81 +76,66 @@ function toStored(key: SigningKey): StoredKey {
   };
 }
 
-function fromStored(stored: StoredKey, file: string, role: string): SigningKey {
+function fromStored(stored: unknown, where: string, role: string): SigningKey {
+  const key = stored as Partial<StoredKey> | null;
+  if (!key || typeof key !== "object" || typeof key.privateKey !== "string") {
+    throw new SigningKeyRingError(`${where}: the ${role} key is missing or has no privateKey`);
+  }
   let privateKey: KeyObject;
   try {
-    privateKey = createPrivateKey(stored.privateKey);
+    privateKey = createPrivateKey(key.privateKey);
   } catch (err) {
-    throw new SigningKeyFileError(`${file}: the ${role} key is unreadable: ${(err as Error).message}`);
+    throw new SigningKeyRingError(`${where}: the ${role} key is unreadable: ${(err as Error).message}`);
   }
   if (privateKey.asymmetricKeyType !== "ed25519") {
-    throw new SigningKeyFileError(`${file}: the ${role} key is not an Ed25519 key`);
+    throw new SigningKeyRingError(`${where}: the ${role} key is not an Ed25519 key`);
   }
   const publicKey = rawPublicKey(createPublicKey(privateKey));
-  // The id is derived, never trusted from the file: a hand-edited id cannot misname a key.
+  // The id is derived, never trusted from what was stored: a hand-edited id cannot misname a key.
   const keyId = keyIdOf(publicKey);
-  if (stored.keyId !== keyId) {
-    throw new SigningKeyFileError(`${file}: the ${role} key's id is ${keyId}, the file says ${stored.keyId}`);
+  if (key.keyId !== keyId) {
+    throw new SigningKeyRingError(`${where}: the ${role} key's id is ${keyId}, the ring says ${key.keyId}`);
   }
-  return { keyId, privateKey, publicKey, createdAtMs: Date.parse(stored.createdAt) || 0 };
+  return { keyId, privateKey, publicKey, createdAtMs: Date.parse(key.createdAt ?? "") || 0 };
 }
 
-async function save(file: string, ring: SigningKeyRing): Promise<void> {
+/** The ring in its stored shape (`signing-keys.json` as it always was; `ring_json` in the store). */
+export function encodeSigningKeyRing(ring: SigningKeyRing): string {
   const stored: StoredKeyRing = {
     version: ring.version,
     active: toStored(ring.active),
     next: toStored(ring.next),
   };
-  await writeFileAtomic(file, `${JSON.stringify(stored, null, 2)}\n`);
+  return `${JSON.stringify(stored, null, 2)}\n`;
 }
 
-async function load(file: string): Promise<SigningKeyRing | null> {
-  const stored = await readJsonFile<StoredKeyRing>(file);
-  if (!stored) return null;
-  if (!Number.isInteger(stored.version) || stored.version < 1 || !stored.active || !stored.next) {
-    throw new SigningKeyFileError(`${file}: expected {version, active, next}`);
+/** Reads a ring of the stored shape; `where` names its source in the error when it is unusable. */
+export function decodeSigningKeyRing(stored: unknown, where: string): SigningKeyRing {
+  const ring = stored as Partial<StoredKeyRing> | null;
+  if (
+    !ring ||
+    typeof ring !== "object" ||
+    !Number.isInteger(ring.version) ||
+    (ring.version ?? 0) < 1 ||
+    !ring.active ||
+    !ring.next
+  ) {
+    throw new SigningKeyRingError(`${where}: expected {version, active, next}`);
   }
   return {
-    version: stored.version,
-    active: fromStored(stored.active, file, "active"),
-    next: fromStored(stored.next, file, "next"),
+    version: ring.version as number,
+    active: fromStored(ring.active, where, "active"),
+    next: fromStored(ring.next, where, "next"),
   };
 }
 
-/** The data dir's key ring, or null before the first start. */
-export function readSigningKeys(dataDir: string): Promise<SigningKeyRing | null> {
-  return load(signingKeysFile(dataDir));
-}
-
-/** The data dir's key ring; the first start of a data dir creates it. */
-export async function loadOrCreateSigningKeys(
-  dataDir: string,
-  clock: () => number = Date.now,
-): Promise<SigningKeyRing> {
-  const file = signingKeysFile(dataDir);
-  const existing = await load(file);
-  if (existing) return existing;
-  const ring: SigningKeyRing = { version: 1, active: newKey(clock()), next: newKey(clock()) };
-  await save(file, ring);
-  return ring;
-}
-
-/**
- * Rotates the data dir's key ring: the next key becomes active and a new next key is made.
- * A running server keeps its keys until it restarts. Throws when there is no key ring yet.
- */
-export async function rotateSigningKeys(
-  dataDir: string,
-  clock: () => number = Date.now,
-): Promise<SigningKeyRing> {
-  const file = signingKeysFile(dataDir);
-  const current = await load(file);
-  if (!current) throw new SigningKeyFileError(`${file} does not exist; start the server once to create it`);
-  const rotated: SigningKeyRing = {
-    version: current.version + 1,
-    active: current.next,
-    next: newKey(clock()),
-  };
-  await save(file, rotated);
-  return rotated;
+/** {@link decodeSigningKeyRing} of JSON text. */
+export function parseSigningKeyRing(json: string, where: string): SigningKeyRing {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (err) {
+    throw new SigningKeyRingError(`${where}: not valid JSON: ${(err as Error).message}`);
+  }
+  return decodeSigningKeyRing(parsed, where);
 }

@@ -4,11 +4,16 @@
  * holds anything; then it migrates the target's schema and copies every table in one
  * transaction of the target (see ./copy-store.ts), checked by row counts before it commits. A
  * failure leaves no row in the target: at most the empty schema, which a new run accepts. The
- * SQLite file is only read (migrated first if an older server left it at an older schema, as any
- * start of this version would) and stays as a fallback.
+ * SQLite file is only read (migrated first if an older server left it at an older schema, and
+ * given the data dir's `signing-keys.json` as its key ring if it has none yet, as any start of
+ * this version would) and stays as a fallback.
  */
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { createLogger } from "../logger.js";
+import { signingKeysFile } from "../signing/key-ring-file.js";
+import { importSigningKeyFile } from "../signing/load-signing-keys.js";
+import { StoredKeyRing } from "../signing/stored-key-ring.js";
 import { runningServerPid, SERVER_PID_FILE } from "./backup.js";
 import { type CopyProgress, CopyStoreError, copyStore, type TableCount } from "./copy-store.js";
 import { DATABASE_FILE } from "./open-store.js";
@@ -32,6 +37,8 @@ export interface MigrateStoreReport {
   tables: TableCount[];
   /** The target's schema version before and after its migration. */
   migrated: { from: number; to: number };
+  /** The data dir's key ring file, when it was imported into the source before the copy. */
+  importedSigningKeyFile: string | null;
 }
 
 /** Names what is in the way, or nothing when the database may take the copy. */
@@ -72,9 +79,19 @@ export async function migrateStore(options: MigrateStoreOptions): Promise<Migrat
   let target: PostgresStore | undefined;
   try {
     source = await openSqliteStore(file);
+    // A data dir from before keeps its key ring in a file: into the store with everything else.
+    const keys = new StoredKeyRing(source);
+    const imported =
+      (await keys.version()) === null
+        ? await importSigningKeyFile(keys, dataDir, createLogger("silent"))
+        : null;
     target = await openPostgresStore({ url: options.targetUrl, poolSize: 2, statementTimeoutMs: 600_000 });
     const copied = await copyStore(source, target, options.onProgress);
-    return { tables: copied.tables, migrated: target.migrated };
+    return {
+      tables: copied.tables,
+      migrated: target.migrated,
+      importedSigningKeyFile: imported ? signingKeysFile(dataDir) : null,
+    };
   } catch (err) {
     if (!target) throw err;
     const why = err instanceof Error ? err.message : String(err);

@@ -130,6 +130,7 @@ async function main(): Promise<void> {
   const dialect = dialectOf(store.dialect);
   const devices = new DeviceService({
     store,
+    nodeId: "bench",
     repository: new DeviceRepository(dialect),
     history: new StateHistoryRepository(dialect),
     settings: new SettingsRepository(dialect),

@@ -4,13 +4,10 @@
  * fleet), per command, on this machine. Uses the server's signer and the agent's verifier on
  * a typical command's bytes.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { SignatureVerifier } from "../../agent/core/signatures.js";
 import { encodeCommandBody } from "../../proto/codec.js";
 import { CommandSigner } from "../../server/signing/command-signer.js";
-import { loadOrCreateSigningKeys } from "../../server/signing/signing-keys.js";
+import { newSigningKeyRing } from "../../server/signing/signing-keys.js";
 
 const iterations = Number(process.argv[2] ?? 20_000);
 
@@ -21,32 +18,27 @@ function microsPerCall(run: (i: number) => void): number {
   return Number(process.hrtime.bigint() - started) / 1000 / iterations;
 }
 
-const dataDir = await mkdtemp(join(tmpdir(), "pmdm-sigcost-"));
-try {
-  const signer = new CommandSigner(await loadOrCreateSigningKeys(dataDir));
-  const pinned = signer.publishedKeySet();
-  const verifier = new SignatureVerifier();
-  const commands = Array.from({ length: 1000 }, (_, i) =>
-    encodeCommandBody({
-      id: `cmd_01J${String(i).padStart(23, "0")}`,
-      deviceId: `dev_${String(i).padStart(20, "0")}`,
-      seq: 1000 + i,
-      issuedAtMs: Date.now(),
-      expiresAtMs: Date.now() + 7 * 86_400_000,
-      action: { type: "rename", name: `Lobby display ${i}` },
-    }),
-  );
-  const signed = commands.map((bytes) => ({ bytes, ...signer.sign(bytes) }));
-  const signUs = microsPerCall((i) => signer.sign(commands[i % commands.length]!));
-  const verifyUs = microsPerCall((i) => {
-    if (verifier.check(signed[i % signed.length]!, pinned)) throw new Error("a genuine signature failed");
-  });
-  process.stdout.write(
-    `${iterations} commands of ${commands[0]!.length} bytes, Node ${process.version}\n` +
-      `sign (server):   ${signUs.toFixed(1)} µs per command\n` +
-      `verify (device): ${verifyUs.toFixed(1)} µs per command ` +
-      `(${((verifyUs * 20_000) / 1000).toFixed(0)} ms of CPU for a fleet command to 20 000 simulated devices)\n`,
-  );
-} finally {
-  await rm(dataDir, { recursive: true, force: true });
-}
+const signer = new CommandSigner(newSigningKeyRing());
+const pinned = signer.publishedKeySet();
+const verifier = new SignatureVerifier();
+const commands = Array.from({ length: 1000 }, (_, i) =>
+  encodeCommandBody({
+    id: `cmd_01J${String(i).padStart(23, "0")}`,
+    deviceId: `dev_${String(i).padStart(20, "0")}`,
+    seq: 1000 + i,
+    issuedAtMs: Date.now(),
+    expiresAtMs: Date.now() + 7 * 86_400_000,
+    action: { type: "rename", name: `Lobby display ${i}` },
+  }),
+);
+const signed = commands.map((bytes) => ({ bytes, ...signer.sign(bytes) }));
+const signUs = microsPerCall((i) => signer.sign(commands[i % commands.length]!));
+const verifyUs = microsPerCall((i) => {
+  if (verifier.check(signed[i % signed.length]!, pinned)) throw new Error("a genuine signature failed");
+});
+process.stdout.write(
+  `${iterations} commands of ${commands[0]!.length} bytes, Node ${process.version}\n` +
+    `sign (server):   ${signUs.toFixed(1)} µs per command\n` +
+    `verify (device): ${verifyUs.toFixed(1)} µs per command ` +
+    `(${((verifyUs * 20_000) / 1000).toFixed(0)} ms of CPU for a fleet command to 20 000 simulated devices)\n`,
+);

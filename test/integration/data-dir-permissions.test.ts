@@ -1,6 +1,6 @@
 /**
- * The data dir holds password hashes, emails, the audit log, the admin token and the signing
- * keys: every file the server writes there is owner-only (0600) whatever the umask, the SQLite
+ * The data dir holds password hashes, emails, the audit log and the command-signing keys (all in
+ * the database) and the admin token: every file the server writes there is owner-only (0600) whatever the umask, the SQLite
  * WAL and shared memory included, and a database file left readable by others is made
  * owner-only when it is opened. A backup is as private: its directory 0700, its files 0600, and
  * so is what a restore writes.
@@ -82,7 +82,7 @@ function admin(dataDir: string, args: string[]): Promise<{ code: number; stdout:
 }
 
 describe("data dir permissions, umask 022", () => {
-  it("makes every file of a pre-existing data dir owner-only: database, WAL, shared memory, token, keys", async () => {
+  it("makes every file of a pre-existing data dir owner-only: database, WAL, shared memory, token", async () => {
     const dataDir = await existingDataDir("existing");
     const t = await start(dataDir);
     await writeSomething(t, "perm-one@example.com");
@@ -93,7 +93,6 @@ describe("data dir permissions, umask 022", () => {
         `${DATABASE_FILE}-wal`,
         `${DATABASE_FILE}-shm`,
         "admin-token",
-        "signing-keys.json",
         "server.pid",
       ]),
     );
@@ -138,7 +137,7 @@ describe("data dir permissions, umask 022", () => {
     expect(await modeOf(backupDir)).toBe(0o700);
     const backedUp = await modes(backupDir);
     expect(Object.keys(backedUp)).toEqual(
-      expect.arrayContaining([DATABASE_FILE, "admin-token", "signing-keys.json", "backup.json"]),
+      expect.arrayContaining([DATABASE_FILE, "admin-token", "backup.json"]),
     );
     expect(backedUp).toEqual(Object.fromEntries(Object.keys(backedUp).map((name) => [name, "0o600"])));
     await t.stop();

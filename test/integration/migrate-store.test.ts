@@ -263,7 +263,7 @@ describe.skipIf(onPostgres)("npm run admin -- migrate-store", () => {
     // What to do next, the password never shown.
     expect(migrated.stdout).toContain(`PMDM_DATABASE_URL='${new URL(migratedUrl).protocol}//postgres:***@`);
     expect(migrated.stdout).toContain(`--data-dir ${dataDir}`);
-    expect(migrated.stdout).toContain("signing-keys.json");
+    expect(migrated.stdout).toContain("the command-signing keys went with the store");
     expect(migrated.stdout + migrated.stderr).not.toContain(PASSWORD);
     // The SQLite file is left as it was, a fallback.
     expect(await sha256(sqliteFile)).toBe(fileBefore);

@@ -78,18 +78,20 @@ function gate(): { opened: Promise<void>; open(): void } {
 /** Resolves once every connected device has sent `count` more state reports. */
 function reportsSent(count: number): Promise<void> {
   return Promise.all(
-    devices.filter((device) => device.status === "online").map(
-      (device) =>
-        new Promise<void>((resolve) => {
-          let seen = 0;
-          const onReport = () => {
-            if (++seen < count) return;
-            device.off("stateReported", onReport);
-            resolve();
-          };
-          device.on("stateReported", onReport);
-        }),
-    ),
+    devices
+      .filter((device) => device.status === "online")
+      .map(
+        (device) =>
+          new Promise<void>((resolve) => {
+            let seen = 0;
+            const onReport = () => {
+              if (++seen < count) return;
+              device.off("stateReported", onReport);
+              resolve();
+            };
+            device.on("stateReported", onReport);
+          }),
+      ),
   ).then(() => undefined);
 }
 

@@ -539,7 +539,14 @@ describe("an agent written from the protocol document", () => {
   it("enrolls by token and pins the keys the server signs with, named as the document says", async () => {
     const agent = newAgent();
     const answer = await agent.enrollWithToken(await newToken());
-    expect(Object.keys(answer).sort()).toEqual(["deviceId", "mqttUrl", "name", "secret", "signingKeys"]);
+    expect(Object.keys(answer).sort()).toEqual([
+      "deviceId",
+      "mqttUrl",
+      "mqttUrls",
+      "name",
+      "secret",
+      "signingKeys",
+    ]);
     const pinned = agent.identity!.keys;
     expect(pinned.version).toBe(1);
     expect(pinned.keys.map((k) => k.keyId)).toEqual(pinned.keys.map((k) => keyIdOf(k.publicKey)));

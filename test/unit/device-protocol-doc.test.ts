@@ -9,10 +9,15 @@
  * EnrollmentService and DeviceService methods they call in turn) name the MdmError codes they
  * throw; server/api/http-app.ts names the codes every route can answer (validation, malformed
  * bodies, rate limits, failures).
+ *
+ * The fields a device reads must be the code's too: the credentials answer (its example and its
+ * table) has exactly the fields of the API's `Credentials` schema, and the document's
+ * `DesiredConfig` has exactly the fields of proto/portal.proto, with their numbers.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DEVICE_RESULT_CODES, SERVER_COMMAND_CODES } from "../../proto/result-codes.js";
+import { Credentials } from "../../server/api/schemas.js";
 import { ERROR_STATUS, type ErrorCode } from "../../server/errors.js";
 
 const root = new URL("../../", import.meta.url);
@@ -255,5 +260,74 @@ describe(`the error code catalogue of ${DOC_PATH}`, () => {
     expect(catalogueProblems(wrongStatus, required)).toEqual([
       "`slow_down` (enrollment HTTP): HTTP status is 429, not 400",
     ]);
+  });
+});
+
+// ---- fields ---------------------------------------------------------------------------------
+
+/** The text of a section, from its heading to the next heading of the same or a higher level. */
+function section(doc: string, heading: string): string {
+  const level = heading.match(/^#+/)![0].length;
+  const start = doc.indexOf(`\n${heading}\n`);
+  if (start === -1) throw new Error(`${DOC_PATH} has no "${heading}" section`);
+  const rest = doc.slice(start + heading.length + 2);
+  const next = new RegExp(`^#{1,${level}} `, "m").exec(rest);
+  return next ? rest.slice(0, next.index) : rest;
+}
+
+/** The top-level fields of the credentials answer: its JSON example's keys and its table's rows. */
+function credentialsFields(doc: string): { example: string[]; table: string[] } {
+  const text = section(doc, "### The credentials answer");
+  const json = /```json\n([\s\S]*?)```/.exec(text)?.[1];
+  if (!json) throw new Error("the credentials answer has no JSON example");
+  const table = text
+    .split("\n")
+    .filter((line) => /^\| `/.test(line))
+    .map((line) => line.split("|")[1]!.trim().replace(/`/g, "").split(/[.[]/)[0]!);
+  return { example: Object.keys(JSON.parse(json) as object).sort(), table: [...new Set(table)].sort() };
+}
+
+/** `type name = number` of each field of a message in proto text (comments dropped). */
+function messageFields(proto: string, message: string): string[] {
+  const body = new RegExp(`message ${message} \\{([\\s\\S]*?)\\n\\}`).exec(proto)?.[1];
+  if (body === undefined) throw new Error(`no message ${message}`);
+  return body
+    .split("\n")
+    .map((line) => line.replace(/\/\/.*$/, "").trim())
+    .filter(Boolean)
+    .map((line) => line.replace(/;$/, "").replace(/\s+/g, " "))
+    .sort();
+}
+
+function desiredConfigInDoc(doc: string): string[] {
+  const proto = /```proto\n([\s\S]*?)```/.exec(section(doc, "## Desired config"))?.[1];
+  if (!proto) throw new Error("the desired config section has no proto block");
+  return messageFields(proto, "DesiredConfig");
+}
+
+const credentialsSchemaFields = Object.keys(Credentials.properties).sort();
+const desiredConfigInProto = messageFields(read("proto/portal.proto"), "DesiredConfig");
+
+describe(`the fields ${DOC_PATH} describes`, () => {
+  it("are those of the credentials answer, in its example and its table", () => {
+    expect(credentialsSchemaFields).toContain("mqttUrls");
+    expect(credentialsFields(doc)).toEqual({
+      example: credentialsSchemaFields,
+      table: credentialsSchemaFields,
+    });
+  });
+
+  it("are those of DesiredConfig in proto/portal.proto, with their numbers", () => {
+    expect(desiredConfigInProto).toContain("repeated string mqtt_urls = 5");
+    expect(desiredConfigInDoc(doc)).toEqual(desiredConfigInProto);
+  });
+
+  it("would show a field missing from the document", () => {
+    const withoutRow = doc.replace(/^\| `mqttUrls` .*\n/m, "");
+    expect(withoutRow).not.toBe(doc);
+    expect(credentialsFields(withoutRow).table).not.toContain("mqttUrls");
+    const withoutField = doc.replace(/^ {2}repeated string mqtt_urls = 5;.*\n/m, "");
+    expect(withoutField).not.toBe(doc);
+    expect(desiredConfigInDoc(withoutField)).not.toContain("repeated string mqtt_urls = 5");
   });
 });

@@ -645,19 +645,58 @@ export class DeviceRepository {
 
   // ---- presence and reported state ----------------------------------------------------------
 
-  async markAllOffline(q: Queryable): Promise<void> {
-    await q.updateTable("devices").set({ online: false }).where("online", "=", true).execute();
+  /**
+   * Devices whose connection was held by one of these nodes (gone, or this node before its
+   * restart) go offline, and with `unheld` also those online without a holder (written before
+   * nodes were recorded). Returns their ids.
+   */
+  async markOfflineHeldBy(
+    q: Queryable,
+    nodeIds: readonly string[],
+    options: { unheld: boolean } = { unheld: false },
+  ): Promise<string[]> {
+    if (nodeIds.length === 0 && !options.unheld) return [];
+    const rows = await q
+      .updateTable("devices")
+      .set({ online: false, connected_node: null })
+      .where("online", "=", true)
+      .where((eb) =>
+        eb.or([
+          ...(nodeIds.length > 0 ? [eb("connected_node", "in", [...nodeIds])] : []),
+          ...(options.unheld ? [eb("connected_node", "is", null)] : []),
+        ]),
+      )
+      .returning("id")
+      .execute();
+    return rows.map((r) => r.id);
   }
 
-  /** Online flags and last-seen times of many devices, in one statement. */
-  async writePresence(q: Queryable, presences: readonly DevicePresence[]): Promise<void> {
+  /**
+   * Online flags and last-seen times of many devices, in one statement, as `nodeId` saw them:
+   * a device that came online is held by that node; a device going offline is written only if
+   * that node held it (or nobody did), so a late disconnect seen by one node never marks
+   * offline a device that has meanwhile connected to another.
+   */
+  async writePresence(q: Queryable, nodeId: string, presences: readonly DevicePresence[]): Promise<void> {
     if (presences.length === 0) return;
     const d = this.dialect;
+    const online = d.rowFlag("u", 1).$castTo<SqlBool>();
     await q
       .updateTable("devices")
       .from(d.rows(presences.map((p) => [p.deviceId, p.online, p.atMs])).as("u"))
-      .set({ online: d.rowFlag("u", 1).$castTo<SqlBool>(), last_seen_at: d.rowNumber("u", 2) })
+      .set({
+        online,
+        last_seen_at: d.rowNumber("u", 2),
+        connected_node: sql<string | null>`CASE WHEN ${online} THEN CAST(${nodeId} AS TEXT) ELSE NULL END`,
+      })
       .where("devices.id", "=", d.rowText("u", 0))
+      .where((eb) =>
+        eb.or([
+          eb(online, "=", sql.lit(true)),
+          eb("devices.connected_node", "=", nodeId),
+          eb("devices.connected_node", "is", null),
+        ]),
+      )
       .execute();
   }
 

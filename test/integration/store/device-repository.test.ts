@@ -98,6 +98,9 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
 /** Units some tests hold open at once; the PostgreSQL pool of their store is wider. */
 const UNITS_AT_ONCE = 20;
 
+/** The server node the presence below is written as. */
+const NODE = "node-test";
+
 describe.each(STORE_BACKENDS)("device repository on %s", (dialect: StoreDialect) => {
   let t: TestStore;
   let store: Store;
@@ -531,14 +534,15 @@ describe.each(STORE_BACKENDS)("device repository on %s", (dialect: StoreDialect)
         for (const id of ids) await insert(id, {}, tx);
       });
       const recorder = recordStatements(store.db);
-      await repo.writePresence(store.db, [
+      await repo.writePresence(store.db, NODE, [
         ...ids.map((deviceId, i) => ({ deviceId, online: i % 2 === 0, atMs: 10_000 + i })),
         { deviceId: "dev_nobody", online: true, atMs: 1 },
       ]);
-      await repo.writePresence(store.db, []);
+      await repo.writePresence(store.db, NODE, []);
       recorder.stop();
       expect(recorder.statements).toHaveLength(1);
-      expect(recorder.statements[0]!.parameters).toHaveLength(1);
+      // The rows as one JSON parameter, whatever their number, and the node's id.
+      expect(recorder.statements[0]!.parameters).toHaveLength(3);
       for (const [i, id] of ids.entries()) {
         const device = (await repo.deviceById(store.db, id))!;
         expect(device.online).toBe(i % 2 === 0);
@@ -635,19 +639,58 @@ describe.each(STORE_BACKENDS)("device repository on %s", (dialect: StoreDialect)
       ]).toEqual([false, "Europe/Kyiv", 3]);
     });
 
-    it("marks every device offline and keeps when each was last seen", async () => {
+    it("marks offline the devices a node held, and at its start those nobody held, keeping last seen", async () => {
       await insert("dev_off_a");
       await insert("dev_off_b");
-      await repo.writePresence(store.db, [
+      await insert("dev_off_c");
+      await repo.writePresence(store.db, NODE, [
         { deviceId: "dev_off_a", online: true, atMs: 40_000 },
         { deviceId: "dev_off_b", online: true, atMs: 41_000 },
       ]);
-      await repo.markAllOffline(store.db);
-      const online = await store.db.selectFrom("devices").select("id").where("online", "=", true).execute();
-      expect(online).toEqual([]);
+      await repo.writePresence(store.db, "node-other", [
+        { deviceId: "dev_off_c", online: true, atMs: 42_000 },
+      ]);
+      // The store is shared by this file's tests: only this test's devices count.
+      const mine = (ids: string[]) => ids.filter((id) => id.startsWith("dev_off_")).sort();
+      expect(mine(await repo.markOfflineHeldBy(store.db, [NODE]))).toEqual(["dev_off_a", "dev_off_b"]);
       expect((await repo.deviceById(store.db, "dev_off_b"))!).toMatchObject({
         online: false,
         lastSeenAtMs: 41_000,
+      });
+      expect((await repo.deviceById(store.db, "dev_off_c"))!.online).toBe(true);
+      // Online without a holder: only when asked.
+      await store.db
+        .updateTable("devices")
+        .set({ connected_node: null })
+        .where("id", "=", "dev_off_c")
+        .execute();
+      expect(mine(await repo.markOfflineHeldBy(store.db, [NODE]))).toEqual([]);
+      expect(mine(await repo.markOfflineHeldBy(store.db, [NODE], { unheld: true }))).toEqual(["dev_off_c"]);
+    });
+
+    it("never lets a late disconnect seen by one node mark offline a device another node now holds", async () => {
+      await insert("dev_moved");
+      await repo.writePresence(store.db, NODE, [{ deviceId: "dev_moved", online: true, atMs: 50_000 }]);
+      await repo.writePresence(store.db, "node-other", [
+        { deviceId: "dev_moved", online: true, atMs: 50_100 },
+      ]);
+      await repo.writePresence(store.db, NODE, [{ deviceId: "dev_moved", online: false, atMs: 50_200 }]);
+      const moved = await store.db
+        .selectFrom("devices")
+        .select(["online", "connected_node", "last_seen_at"])
+        .where("id", "=", "dev_moved")
+        .executeTakeFirstOrThrow();
+      expect({ ...moved, online: Boolean(moved.online) }).toEqual({
+        online: true,
+        connected_node: "node-other",
+        last_seen_at: 50_100,
+      });
+      await repo.writePresence(store.db, "node-other", [
+        { deviceId: "dev_moved", online: false, atMs: 50_300 },
+      ]);
+      expect((await repo.deviceById(store.db, "dev_moved"))!).toMatchObject({
+        online: false,
+        lastSeenAtMs: 50_300,
       });
     });
   });
@@ -870,6 +913,7 @@ describe.each(STORE_BACKENDS)("the device list on %s", (dialect: StoreDialect) =
       );
       await repo.writePresence(
         tx,
+        NODE,
         [...presence].map(([deviceId, seen]) => ({ deviceId, ...seen })),
       );
     });

@@ -59,6 +59,7 @@ const GRANT = {
   deviceId: "dev_1",
   secret: "pds_x",
   mqttUrl: "mqtt://h:1883",
+  mqttUrls: ["mqtt://h:1883", "mqtt://h2:1883"],
   name: "Portal 0001",
   signingKeys: {
     version: 1,
@@ -110,6 +111,30 @@ describe("enrollment by token", () => {
       await expect(client.enrollWithToken("pet_1", DEVICE)).rejects.toBeInstanceOf(
         EnrollmentUnavailableError,
       );
+    }
+  });
+
+  it("takes mqttUrl as the only broker URL from a server that sends no mqttUrls", async () => {
+    const { mqttUrls: _, ...fromOlderServer } = GRANT;
+    const s = await scriptedServer({ [ENROLL]: [{ status: 201, body: fromOlderServer }] });
+    const grant = await new EnrollmentClient(s.url).enrollWithToken("pet_1", DEVICE);
+    expect(grant.mqttUrls).toEqual(["mqtt://h:1883"]);
+  });
+
+  it("does not take an answer whose broker URLs are not broker URLs", async () => {
+    const bad = [
+      { mqttUrls: [] },
+      { mqttUrls: ["http://h:1883"] },
+      { mqttUrls: "mqtt://h:1883" },
+      { mqttUrls: ["mqtt://h:1883", "mqtt://h:1883"] },
+      { mqttUrl: "file:///etc/passwd", mqttUrls: undefined },
+    ];
+    const s = await scriptedServer({
+      [ENROLL]: bad.map((fields) => ({ status: 201, body: { ...GRANT, ...fields } })),
+    });
+    const client = new EnrollmentClient(s.url);
+    for (const _ of bad) {
+      await expect(client.enrollWithToken("pet_1", DEVICE)).rejects.toThrow(/no valid 'mqttUrls'/);
     }
   });
 
