@@ -1,330 +1,211 @@
 /**
- * `npm run bench [-- --devices N]`: measures the server with a simulated fleet and, in the
- * same run, the same fleet echoing through a bare aedes broker and through Mosquitto. Prints a
- * markdown table and writes bench/results/<timestamp>.json.
+ * `npm run bench [-- --devices N] [--stores sqlite,postgres]`: measures the server with a
+ * simulated fleet on each store named (SQLite by default; PostgreSQL in a cluster of its own,
+ * started for the run) and, in the same run, the same fleet echoing through a bare aedes broker
+ * and through Mosquitto. With more than one store it prints them side by side with the ratio of
+ * each to the first. Prints markdown tables and writes bench/results/<timestamp>.json.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { Command, Option } from "commander";
-import { pino } from "pino";
-import sqlite3 from "sqlite3";
-import { WebSocket } from "ws";
-import { encodeDeviceState } from "../../proto/codec.js";
-import { deviceTopic } from "../../proto/topics.js";
-import { AdminClient } from "../admin-client.js";
-import { Fleet } from "../fleet.js";
-import type { FleetProfile } from "../profile.js";
-import { progressBar } from "../progress.js";
+import { loadServerConfig } from "../../server/config.js";
+import {
+  BENCH_STORE_NAMES,
+  type BenchStore,
+  type BenchStoreName,
+  type PostgresBench,
+  postgresBenchStore,
+  STORE_LABELS,
+  sqliteBenchStore,
+} from "./bench-stores.js";
 import { mosquittoPath, startBareAedes, startMosquitto } from "./brokers.js";
 import { echoBaseline } from "./echo-baseline.js";
-import { cpuMeter, rssBytes, tcpSocketStats } from "./proc-stats.js";
-import { freePort, spawnServer } from "./server-process.js";
-import { markdownTable, ms, type ResultRow, summarize } from "./stats.js";
+import { describeProfile, PostgresProfiler } from "./postgres-profile.js";
+import { runServerPhases, type StoreFigures } from "./server-phases.js";
+import { freePort } from "./server-process.js";
+import { markdownTable, ms, type ResultRow } from "./stats.js";
+import { compareStores, comparisonTable, median } from "./store-comparison.js";
 
+function storeList(value: string): BenchStoreName[] {
+  const names = [...new Set(value.split(",").map((s) => s.trim().toLowerCase()))];
+  for (const name of names) {
+    if (!(BENCH_STORE_NAMES as readonly string[]).includes(name)) {
+      throw new Error(
+        `--stores: unknown store ${JSON.stringify(name)} (one of ${BENCH_STORE_NAMES.join(", ")})`,
+      );
+    }
+  }
+  return names as BenchStoreName[];
+}
+
+function setting(value: string, previous: Record<string, string>): Record<string, string> {
+  const match = /^([a-z_.]+)=(.+)$/.exec(value);
+  if (!match) throw new Error(`--postgres-setting: expected name=value, got ${JSON.stringify(value)}`);
+  return { ...previous, [match[1]!]: match[2]! };
+}
+
+const serverDefaults = loadServerConfig({}, {});
 const program = new Command("portal-bench")
-  .description("Benchmarks portal-mdm against bare aedes and Mosquitto on this machine")
+  .description("Benchmarks portal-mdm on its stores against bare aedes and Mosquitto on this machine")
   .addOption(
     new Option("--devices <n>", "fleet size (19900 for the full run)").argParser(Number).default(2000),
   )
   .addOption(new Option("--single-samples <n>", "single-command samples").argParser(Number).default(1000))
   .addOption(new Option("--reports-per-device <n>", "state reports per device").argParser(Number).default(5))
+  .addOption(
+    new Option("--stores <list>", "stores to run the server on, in turn, compared with the first")
+      .argParser(storeList)
+      .default(["sqlite"], "sqlite"),
+  )
+  .addOption(
+    new Option("--postgres-pool <n>", "PostgreSQL connections of the server's pool")
+      .argParser(Number)
+      .default(serverDefaults.databasePoolSize),
+  )
+  .addOption(
+    new Option("--postgres-setting <name=value>", "a PostgreSQL setting over the benchmark's (repeatable)")
+      .argParser(setting)
+      .default({}),
+  )
+  .addOption(
+    new Option(
+      "--rounds <n>",
+      "run every store this many times, alternating the order; the table shows medians",
+    )
+      .argParser(Number)
+      .default(1),
+  )
+  .option("--postgres-profile", "per phase: PostgreSQL's costliest statements and its connections' waits")
+  .option(
+    "--postgres-keep",
+    "leave the PostgreSQL cluster running with the run's database, and print its URL",
+  )
   .option("--out <dir>", "where results go", "bench/results")
-  .option("--profile-server <dir>", "write a CPU profile of the server process (node --cpu-prof) to this dir")
+  .option(
+    "--profile-server <dir>",
+    "write a CPU profile of the server process (node --cpu-prof) to this dir (one dir per store)",
+  )
   .parse();
 const opts = program.opts<{
   devices: number;
   singleSamples: number;
   reportsPerDevice: number;
+  stores: BenchStoreName[];
+  rounds: number;
+  postgresPool: number;
+  postgresSetting: Record<string, string>;
+  postgresProfile?: boolean;
+  postgresKeep?: boolean;
   out: string;
   profileServer?: string;
 }>();
 const N = opts.devices;
-
 const say = (line: string) => process.stderr.write(`${line}\n`);
-const sleep = (msToWait: number) => new Promise((r) => setTimeout(r, msToWait));
 
-/** Every device quick and healthy: the benchmark measures the server, not simulated faults. */
-const benchProfile: FleetProfile = {
-  name: "bench",
-  models: [{ model: "Portal", share: 1 }],
-  groups: [{ name: "healthy", share: 1 }],
-};
+// ---- the server with a fleet, on each store -------------------------------------------------
 
-async function until(probe: () => Promise<boolean>, intervalMs = 5, timeoutMs = 300_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await sleep(intervalMs);
-  }
-}
-
-function openReadOnly(file: string): sqlite3.Database {
-  return new sqlite3.Database(file, sqlite3.OPEN_READONLY);
-}
-
-function all<T>(db: sqlite3.Database, sql: string, params: unknown[] = []): Promise<T[]> {
-  return new Promise((resolve, reject) =>
-    db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))),
-  );
-}
-
-async function health(url: string): Promise<Record<string, number>> {
-  return (await (await fetch(`${url}/healthz`)).json()) as Record<string, number>;
-}
-
-const results: Record<string, unknown> = {};
-const rows: ResultRow[] = [];
-
-/** CPU time per unit of work on each side: steadier than wall time on a shared machine. */
-function cpuRow(
-  what: string,
-  cpu: { serverMs: number; fleetMs: number },
-  units: number,
-  unit: string,
-): ResultRow {
-  const us = (msTotal: number) => `${Math.round((msTotal * 1000) / units)} µs`;
-  return {
-    metric: `CPU per ${unit}, ${what} (server / simulated fleet)`,
-    value: `${us(cpu.serverMs)} / ${us(cpu.fleetMs)}`,
-  };
-}
-
-// ---- the server with a fleet ----------------------------------------------------------------
-
-const dataDir = await mkdtemp(join(tmpdir(), "pmdm-bench-"));
-const server = await spawnServer({
-  dataDir,
-  httpPort: await freePort(),
-  mqttPort: await freePort(),
-  nodeArgs: opts.profileServer ? ["--cpu-prof", `--cpu-prof-dir=${opts.profileServer}`] : [],
-});
-const serverPid = server.child.pid!;
-const admin = await AdminClient.fromDataDir(server.httpUrl, dataDir);
-const rssBeforeBytes = await rssBytes(serverPid);
-const socketsBefore = await tcpSocketStats();
-
-say(`server pid ${serverPid}; enrolling and connecting ${N} devices`);
-const bar = progressBar("connect ramp", N);
-const fleet = new Fleet({
-  serverUrl: server.httpUrl,
-  enrollmentToken: await admin.createEnrollmentToken(N),
-  profile: benchProfile,
-  size: N,
-  serialPrefix: "BENCH",
-  logger: pino({ level: "error" }),
-  concurrency: 200,
-  onProgress: (online) => bar.update(online),
-});
-const rampStart = performance.now();
-await fleet.start();
-await until(async () => (await health(server.httpUrl)).devicesOnline === N, 20);
-const rampMs = performance.now() - rampStart;
-bar.stop();
-results.connectRamp = { devices: N, ms: rampMs, devicesPerSecond: N / (rampMs / 1000) };
-rows.push({
-  metric: `enroll + connect ${N} devices`,
-  value: `${(rampMs / 1000).toFixed(1)} s (${Math.round(N / (rampMs / 1000))}/s)`,
-});
-
-await sleep(1000); // let the enrollment garbage settle before reading memory
-const rssAfterBytes = await rssBytes(serverPid);
-const socketsAfter = await tcpSocketStats();
-const rssPerDeviceKb = (rssAfterBytes - rssBeforeBytes) / N / 1024;
-results.memory = {
-  serverRssBeforeBytes: rssBeforeBytes,
-  serverRssAfterBytes: rssAfterBytes,
-  rssPerDeviceKb,
-  tcpSocketsInUse: socketsAfter.inUse - socketsBefore.inUse,
-  tcpSocketMemBytes: socketsAfter.memBytes,
-};
-rows.push({
-  metric: "server RSS per connected device",
-  value: `${rssPerDeviceKb.toFixed(1)} KB (${(rssAfterBytes / 1024 ** 2).toFixed(0)} MB total)`,
-  target: "≤ 20 KB",
-  verdict: rssPerDeviceKb <= 20 ? "met" : "missed",
-});
-rows.push({
-  metric: "kernel TCP socket memory (both ends)",
-  value: `${(socketsAfter.memBytes / 1024 ** 2).toFixed(1)} MB`,
-});
-
-// Fleet command: API call to every command succeeded in SQLite.
-say("fleet command");
-const db = openReadOnly(join(dataDir, "portal-mdm.sqlite"));
-const fleetCpu = cpuMeter(serverPid);
-await fleetCpu.start();
-const fleetStart = performance.now();
-const batch = await admin.request<{ id: string }>("POST", "/batches", {
-  target: { all: true },
-  command: { type: "lock" },
-});
-// The figure comes from the commands' own timestamps; polling gently keeps the poll itself
-// from taking the server's time.
-await until(async () => {
-  const view = await admin.request<{ done: boolean; counts: { succeeded: number } }>(
-    "GET",
-    `/batches/${batch.id}`,
-  );
-  return view.done;
-}, 50);
-const fleetMs = performance.now() - fleetStart;
-const fleetCpuUsed = await fleetCpu.stop();
-const perDevice = await all<{ ms: number; toSentMs: number; state: string }>(
-  db,
-  "SELECT finished_at - created_at AS ms, sent_at - created_at AS toSentMs, state FROM commands WHERE batch_id = ?",
-  [batch.id],
-);
-const succeeded = perDevice.filter((r) => r.state === "succeeded").length;
-const outcomes = await all<{ state: string; error_code: string | null; n: number }>(
-  db,
-  "SELECT state, error_code, count(*) AS n FROM commands WHERE batch_id = ? GROUP BY state, error_code",
-  [batch.id],
-);
-if (succeeded < N) say(`fleet command outcomes: ${JSON.stringify(outcomes)}`);
-const perDeviceStats = summarize(perDevice.map((r) => r.ms));
-/** Created → handed to the broker; commands finished before their sent mark have none. */
-const toSentStats = summarize(perDevice.filter((r) => r.toSentMs !== null).map((r) => r.toSentMs));
-const lastFinishedMs = perDeviceStats.max;
-results.fleetCommand = {
-  devices: N,
-  succeeded,
-  outcomes,
-  apiToAllSucceededMs: fleetMs,
-  perDeviceMs: perDeviceStats,
-  createdToSentMs: toSentStats,
-  cpu: fleetCpuUsed,
-};
-rows.push({
-  metric: `fleet command to ${N}: all succeeded in SQLite`,
-  value: `${ms(lastFinishedMs, 0)} (seen by API poll: ${ms(fleetMs, 0)}); ${succeeded}/${N} succeeded`,
-  target: "≤ 1 s at 10k",
-  verdict: N >= 10_000 ? (lastFinishedMs <= 1000 ? "met" : "missed") : "",
-});
-rows.push({
-  metric: "fleet command, per device (created → succeeded)",
-  value: `p50 ${ms(perDeviceStats.p50, 0)}, p99 ${ms(perDeviceStats.p99, 0)} (sent after p50 ${ms(toSentStats.p50, 0)}, p99 ${ms(toSentStats.p99, 0)})`,
-});
-rows.push(cpuRow("fleet command", fleetCpuUsed, N, "device"));
-
-// Single command latency with the fleet idle, seen on the event stream.
-say("single-command latency");
-const events = new WebSocket(`${server.httpUrl.replace("http", "ws")}/api/v1/events`, {
-  headers: { authorization: `Bearer ${admin.token}` },
-});
-await new Promise((resolve) => events.once("message", resolve));
-/** Commands seen finished on the stream, and the ones a sample is waiting for. */
-const finished = new Set<string>();
-const waiting = new Map<string, () => void>();
-events.on("message", (data) => {
-  const event = JSON.parse(String(data)) as {
-    type: string;
-    data: { command?: { id: string; state: string } };
-  };
-  const command = event.data.command;
-  if (event.type !== "command.updated" || !command) return;
-  if (["succeeded", "failed", "rejected", "expired", "canceled"].includes(command.state)) {
-    finished.add(command.id);
-    waiting.get(command.id)?.();
-  }
-});
-const ids = fleet.devices.map((d) => d.deviceId!);
-const latencies: number[] = [];
-for (let i = 0; i < opts.singleSamples; i++) {
-  const deviceId = ids[i % ids.length]!;
-  const start = performance.now();
-  const command = await admin.request<{ id: string }>("POST", `/devices/${deviceId}/commands`, {
-    type: "refresh_state",
-  });
-  // The command may have finished while the POST's answer was on its way.
-  if (!finished.has(command.id)) await new Promise<void>((resolve) => waiting.set(command.id, resolve));
-  latencies.push(performance.now() - start);
-  waiting.delete(command.id);
-  finished.delete(command.id);
-}
-events.close();
-const single = summarize(latencies);
-results.singleCommand = single;
-rows.push({
-  metric: `single command (API → executed → recorded), ${N} idle`,
-  value: `p50 ${ms(single.p50)}, p99 ${ms(single.p99)}, p99.9 ${ms(single.p999)}`,
-  target: "p99 ≤ 5 ms",
-  verdict: single.p99 <= 5 ? "met" : "missed",
-});
-
-// State-report ingestion: every device reports as fast as it can.
-say("state-report ingestion");
-const before = (await health(server.httpUrl)).stateReportsStored ?? 0;
-const expected = N * opts.reportsPerDevice;
-const ingestCpu = cpuMeter(serverPid);
-await ingestCpu.start();
-const ingestStart = performance.now();
-for (let round = 0; round < opts.reportsPerDevice; round++) {
-  for (const member of fleet.members) {
-    const deviceId = member.device.deviceId!;
-    const state = await member.device.platform.readState();
-    const bytes = encodeDeviceState({
-      ...state,
-      atMs: Date.now(),
-      agentVersion: "bench",
-      appliedConfigVersion: 0,
-      signingKeysVersion: 1,
-      model: member.device.platform.model,
-      serial: member.device.serial,
+let postgres: PostgresBench | null = null;
+const stores: BenchStore[] = [];
+for (const name of opts.stores) {
+  if (name === "sqlite") stores.push(sqliteBenchStore());
+  else {
+    postgres = await postgresBenchStore({
+      poolSize: opts.postgresPool,
+      overrides: opts.postgresSetting,
+      profile: Boolean(opts.postgresProfile),
+      keep: Boolean(opts.postgresKeep),
     });
-    member.transport?.publish(deviceTopic(deviceId, "state"), bytes, { qos: 0 }).catch(() => {});
+    stores.push(postgres);
   }
 }
-await until(async () => ((await health(server.httpUrl)).stateReportsStored ?? 0) - before >= expected, 20);
-const ingestMs = performance.now() - ingestStart;
-const ingestCpuUsed = await ingestCpu.stop();
-const reportsPerSecond = expected / (ingestMs / 1000);
-results.stateIngestion = { reports: expected, ms: ingestMs, reportsPerSecond, cpu: ingestCpuUsed };
-rows.push({
-  metric: "state reports stored in SQLite",
-  value: `${Math.round(reportsPerSecond)}/s (${expected} in ${ms(ingestMs, 0)})`,
-  target: "≥ 20 000/s",
-  verdict: reportsPerSecond >= 20_000 ? "met" : "missed",
-});
-rows.push(cpuRow("state ingestion", ingestCpuUsed, expected, "report"));
+const postgresLine = postgres
+  ? `PostgreSQL ${postgres.version}, a cluster of its own on this machine's disk, the server's pool ` +
+    `${postgres.poolSize} connections; ${Object.entries(postgres.cluster.settings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", ")}`
+  : null;
+if (postgresLine) say(postgresLine);
 
-// Reconnect storm: every device drops at once; a fleet command waits for them.
-say("reconnect storm");
-const stormCpu = cpuMeter(serverPid);
-await stormCpu.start();
-const stormStart = performance.now();
-for (const member of fleet.members) member.transport?.dropConnection(1 + Math.floor(Math.random() * 500));
-await until(async () => ((await health(server.httpUrl)).devicesOnline ?? 0) < N, 2);
-const stormBatch = await admin.request<{ id: string }>("POST", "/batches", {
-  target: { all: true },
-  command: { type: "refresh_state" },
-});
-await until(async () => (await health(server.httpUrl)).devicesOnline === N, 20);
-const stormOnlineMs = performance.now() - stormStart;
-await until(
-  async () => (await admin.request<{ done: boolean }>("GET", `/batches/${stormBatch.id}`)).done,
-  20,
-);
-const stormDoneMs = performance.now() - stormStart;
-const stormCpuUsed = await stormCpu.stop();
-results.reconnectStorm = {
-  devices: N,
-  allOnlineMs: stormOnlineMs,
-  pendingDeliveredMs: stormDoneMs,
-  cpu: stormCpuUsed,
-};
-rows.push({
-  metric: `reconnect storm: ${N} drop and return`,
-  value: `all online ${ms(stormOnlineMs, 0)}, pending commands done ${ms(stormDoneMs, 0)}`,
-  target: "≤ 5 s at 10k",
-  verdict: N >= 10_000 ? (stormDoneMs <= 5000 ? "met" : "missed") : "",
-});
-rows.push(cpuRow("reconnect storm", stormCpuUsed, N, "device"));
+const startedAt = new Date().toISOString().replace(/[:.]/g, "-");
+/** PostgreSQL's log is kept beside the servers' logs: deadlocks and lock waits are in it. */
+const postgresLog = join(tmpdir(), `pmdm-bench-${startedAt}-postgres.log`);
 
-db.close();
-await fleet.stop();
-await server.stop();
-await rm(dataDir, { recursive: true, force: true });
+// Interrupted, the run must not leave its cluster behind (its server processes die with it).
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    say(`${signal}: stopping`);
+    void (postgres?.stopCluster(postgresLog) ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
+/** One store's run in one round. */
+interface StoreRun {
+  store: BenchStore;
+  round: number;
+  figures: StoreFigures;
+  rows: ResultRow[];
+}
+const runs: StoreRun[] = [];
+const failures: { store: BenchStoreName; round: number; error: string; serverLog: string }[] = [];
+/** Rounds alternate the order (A B, B A, ...), so a machine getting busier favours no store. */
+const schedule = Array.from({ length: opts.rounds }, (_, i) =>
+  (i % 2 === 0 ? stores : [...stores].reverse()).map((store) => ({ store, round: i + 1 })),
+).flat();
+try {
+  for (const { store, round } of schedule) {
+    const name = opts.rounds > 1 ? `${store.name}-${round}` : store.name;
+    const profileDir = opts.profileServer
+      ? schedule.length > 1
+        ? join(opts.profileServer, name)
+        : opts.profileServer
+      : null;
+    if (opts.rounds > 1) say(`round ${round} of ${opts.rounds}: ${store.label}`);
+    const serverLogFile = join(tmpdir(), `pmdm-bench-${startedAt}-${name}-server.log`);
+    let profiler: PostgresProfiler | null = null;
+    const run = await runServerPhases({
+      store,
+      devices: N,
+      singleSamples: opts.singleSamples,
+      reportsPerDevice: opts.reportsPerDevice,
+      serverLogFile,
+      serverNodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+      say,
+      ...(opts.postgresProfile && store === postgres
+        ? {
+            profilePhase: async (phase: string) => {
+              const pg = postgres!;
+              profiler ??= await PostgresProfiler.open(pg.cluster.adminUrl, pg.databaseUrl(), pg.poolSize);
+              const stop = await profiler.start(phase);
+              return async () => {
+                const profile = await stop();
+                say(describeProfile(profile));
+                return profile;
+              };
+            },
+          }
+        : {}),
+    })
+      .catch((err: unknown) => {
+        // One run failing (the server answering 500, say) is a finding: the other runs still count.
+        const message = err instanceof Error ? err.message : String(err);
+        failures.push({ store: store.name, round, error: message, serverLog: serverLogFile });
+        say(`${store.label}${opts.rounds > 1 ? `, round ${round}` : ""}: failed: ${message}`);
+        return null;
+      })
+      .finally(() => (profiler as PostgresProfiler | null)?.close());
+    if (run) runs.push({ store, round, ...run });
+  }
+} finally {
+  await postgres?.stopCluster(postgresLog);
+  if (postgres && opts.postgresKeep) {
+    say(
+      `PostgreSQL left running: ${postgres.cluster.adminUrl} (data and log in ${postgres.cluster.dataDir}/..; ` +
+        `stop it with: runuser -u postgres -- pg_ctl -D ${postgres.cluster.dataDir} stop)`,
+    );
+  } else if (postgres) say(`PostgreSQL's log: ${postgresLog}`);
+}
+const roundsOf = (store: BenchStore) => runs.filter((r) => r.store === store).map((r) => r.figures);
 
 // ---- baselines: the same fleet echoing through plain brokers --------------------------------
 
@@ -332,8 +213,9 @@ say("baseline: bare aedes echo");
 const bare = await startBareAedes();
 const bareEcho = await echoBaseline(bare.url, N);
 await bare.stop();
-results.bareAedesEcho = bareEcho;
-rows.push({ metric: `bare aedes QoS 1 echo of ${N}`, value: ms(bareEcho.echoMs, 0) });
+const baselineRows: ResultRow[] = [
+  { metric: `bare aedes QoS 1 echo of ${N}`, value: ms(bareEcho.echoMs, 0) },
+];
 
 let mosquittoEcho: { echoMs: number } | null = null;
 if (mosquittoPath()) {
@@ -342,38 +224,92 @@ if (mosquittoPath()) {
   if (mosquitto) {
     mosquittoEcho = await echoBaseline(mosquitto.url, N);
     await mosquitto.stop();
-    rows.push({ metric: `Mosquitto QoS 1 echo of ${N}`, value: ms(mosquittoEcho.echoMs, 0) });
+    baselineRows.push({ metric: `Mosquitto QoS 1 echo of ${N}`, value: ms(mosquittoEcho.echoMs, 0) });
   }
 } else {
   say("Mosquitto is not installed (apt-get install mosquitto): its baseline is skipped");
 }
-results.mosquittoEcho = mosquittoEcho;
 
-const vsBare = lastFinishedMs / bareEcho.echoMs;
-rows.push({
-  metric: "fleet command / bare aedes echo",
-  value: `${vsBare.toFixed(2)}×`,
-  target: "≤ 1×",
-  verdict: vsBare <= 1 ? "met" : "missed",
-});
-if (mosquittoEcho) {
-  const vsMosquitto = lastFinishedMs / mosquittoEcho.echoMs;
-  rows.push({
-    metric: "fleet command / Mosquitto echo",
-    value: `${vsMosquitto.toFixed(2)}×`,
-    target: "≤ 1.5×",
-    verdict: vsMosquitto <= 1.5 ? "met" : "missed",
+for (const store of stores.filter((s) => roundsOf(s).length > 0)) {
+  const which = stores.length > 1 ? ` (${store.label})` : "";
+  const fleetMs = median(roundsOf(store).map((f) => f.fleetCommand.lastFinishedMs));
+  const vsBare = fleetMs / bareEcho.echoMs;
+  baselineRows.push({
+    metric: `fleet command${which} / bare aedes echo`,
+    value: `${vsBare.toFixed(2)}×`,
+    target: "≤ 1×",
+    verdict: vsBare <= 1 ? "met" : "missed",
   });
+  if (mosquittoEcho) {
+    const vsMosquitto = fleetMs / mosquittoEcho.echoMs;
+    baselineRows.push({
+      metric: `fleet command${which} / Mosquitto echo`,
+      value: `${vsMosquitto.toFixed(2)}×`,
+      target: "≤ 1.5×",
+      verdict: vsMosquitto <= 1.5 ? "met" : "missed",
+    });
+  }
 }
 
+// ---- output ---------------------------------------------------------------------------------
+
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, node ${process.version}`;
-const table = markdownTable(rows);
-process.stdout.write(`\n## portal-mdm benchmark, ${N} devices\n\nMachine: ${machine}\n\n${table}\n`);
+/** The stores with at least one run that went through, in their order. */
+const measured = stores.filter((store) => roundsOf(store).length > 0);
+const comparison = compareStores(measured.map((store) => ({ name: store.name, rounds: roundsOf(store) })));
+const sections: string[] = [`## portal-mdm benchmark, ${N} devices`, `Machine: ${machine}`];
+if (postgresLine) sections.push(postgresLine);
+if (runs.length === 1 && schedule.length === 1) {
+  sections.push(markdownTable([...runs[0]!.rows, ...baselineRows]));
+} else {
+  if (measured.length > 1) {
+    const rounds = opts.rounds > 1 ? ` (medians of the rounds that went through)` : "";
+    sections.push(
+      `### ${measured.map((s) => s.label).join(" and ")}${rounds}`,
+      comparisonTable(comparison, measured),
+    );
+  }
+  for (const run of runs) {
+    const round = opts.rounds > 1 ? `, round ${run.round}` : "";
+    sections.push(`### ${run.store.label}${round}`, markdownTable(run.rows));
+  }
+  sections.push("### Baselines", markdownTable(baselineRows));
+}
+if (failures.length > 0) {
+  sections.push(
+    "### Runs that failed",
+    failures
+      .map((f) => `- ${STORE_LABELS[f.store]}, round ${f.round}: ${f.error} (server output: ${f.serverLog})`)
+      .join("\n"),
+  );
+}
+const table = sections.slice(1).join("\n\n");
+process.stdout.write(`\n${sections.join("\n\n")}\n`);
+
 await mkdir(opts.out, { recursive: true });
-const file = join(opts.out, `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+const file = join(opts.out, `${startedAt}.json`);
 await writeFile(
   file,
-  JSON.stringify({ devices: N, machine, at: new Date().toISOString(), results, table }, null, 2),
+  JSON.stringify(
+    {
+      devices: N,
+      machine,
+      at: new Date().toISOString(),
+      stores: stores.map((s) => s.name),
+      rounds: opts.rounds,
+      postgres: postgres
+        ? { version: postgres.version, poolSize: postgres.poolSize, settings: postgres.cluster.settings }
+        : null,
+      /** Each store's figures, one entry per round. */
+      results: Object.fromEntries(stores.map((s) => [s.name, roundsOf(s)])),
+      baselines: { bareAedesEcho: bareEcho, mosquittoEcho },
+      comparison: measured.length > 1 ? comparison : null,
+      failures,
+      table,
+    },
+    null,
+    2,
+  ),
 );
 say(`\nresults written to ${file}`);
-process.exit(0);
+process.exit(failures.length > 0 ? 1 : 0);

@@ -23,21 +23,39 @@ export async function cpuMs(pid: number): Promise<number> {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
 }
 
-/** CPU used by the server process and by this process (the fleet) between `start` and `stop`. */
-export function cpuMeter(serverPid: number): {
+/**
+ * CPU used between `start` and `stop` by the server process, by the database's own processes
+ * (PostgreSQL's; SQLite runs inside the server) and by this process (the fleet).
+ */
+export function cpuMeter(
+  serverPid: number,
+  databaseCpuMs: () => Promise<number> = async () => 0,
+): {
   start(): Promise<void>;
-  stop(): Promise<{ serverMs: number; fleetMs: number }>;
+  stop(): Promise<CpuUsed>;
 } {
   let server0 = 0;
+  let database0 = 0;
   let fleet0 = process.cpuUsage();
   return {
     async start() {
       server0 = await cpuMs(serverPid);
+      database0 = await databaseCpuMs();
       fleet0 = process.cpuUsage();
     },
     async stop() {
       const fleet = process.cpuUsage(fleet0);
-      return { serverMs: (await cpuMs(serverPid)) - server0, fleetMs: (fleet.user + fleet.system) / 1000 };
+      return {
+        serverMs: (await cpuMs(serverPid)) - server0,
+        databaseMs: (await databaseCpuMs()) - database0,
+        fleetMs: (fleet.user + fleet.system) / 1000,
+      };
     },
   };
+}
+
+export interface CpuUsed {
+  serverMs: number;
+  databaseMs: number;
+  fleetMs: number;
 }

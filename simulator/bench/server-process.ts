@@ -3,6 +3,7 @@
  * measured on its own, killed with SIGKILL, and started again on the same data dir and ports.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -54,6 +55,8 @@ export async function spawnServer(options: {
   env?: Record<string, string>;
   /** Extra node flags for the server process, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
+  /** Where the server's whole output goes too (its log lines, a crash's stack). */
+  logFile?: string;
 }): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
@@ -83,6 +86,12 @@ export async function spawnServer(options: {
   void exited.then(() => process.off("exit", killOnExit));
   const output: string[] = [];
   child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  if (options.logFile) {
+    const log = createWriteStream(options.logFile);
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    void exited.then(() => log.end());
+  }
   await new Promise<void>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on("line", (line) => {
