@@ -70,7 +70,13 @@ export function dialectOf(name: StoreDialect): SqlDialect {
   return name === "sqlite" ? SQLITE_DIALECT : POSTGRES_DIALECT;
 }
 
-/** `column IN (the values)`, as one JSON parameter whatever their number. */
+/**
+ * `column IN (the values)`, as one parameter whatever their number. On PostgreSQL an array
+ * (`= ANY($1)`): the planner sees its length, where a set-returning function over JSON is taken
+ * for 100 rows whatever it holds (a fleet's open-command lookup got a nested loop over every
+ * command: 213 ms against 0.7 ms).
+ */
 export function among(dialect: SqlDialect, column: string, values: readonly unknown[]): RawBuilder<SqlBool> {
+  if (dialect.name === "postgres") return sql<SqlBool>`${sql.ref(column)} = ANY(${[...values]})`;
   return sql<SqlBool>`${sql.ref(column)} IN (SELECT value FROM ${dialect.values([...values])} AS listed)`;
 }

@@ -40,7 +40,7 @@ function storeList(value: string): BenchStoreName[] {
 }
 
 function setting(value: string, previous: Record<string, string>): Record<string, string> {
-  const match = /^([a-z_.]+)=(.+)$/.exec(value);
+  const match = /^([a-z_][a-z0-9_.]*)=(.+)$/.exec(value);
   if (!match) throw new Error(`--postgres-setting: expected name=value, got ${JSON.stringify(value)}`);
   return { ...previous, [match[1]!]: match[2]! };
 }
@@ -188,7 +188,12 @@ try {
     })
       .catch((err: unknown) => {
         // One run failing (the server answering 500, say) is a finding: the other runs still count.
-        const message = err instanceof Error ? err.message : String(err);
+        const message = (err instanceof Error ? err.message : String(err))
+          .split("\n")
+          .map((line) => line.trim())
+          .filter(Boolean)
+          .slice(0, 4)
+          .join(" / ");
         failures.push({ store: store.name, round, error: message, serverLog: serverLogFile });
         say(`${store.label}${opts.rounds > 1 ? `, round ${round}` : ""}: failed: ${message}`);
         return null;

@@ -364,10 +364,11 @@ describe("devices pages", () => {
     await expect.poll(() => new URL(page.url()).searchParams.get("configPending")).toBe("true");
     expect(new URL(page.url()).pathname).toBe("/devices");
     await row(device.name).waitFor();
-    await page.getByText(/^1–\d+ of \d+$/).waitFor();
-    const listed = await page.locator("table[aria-label=Devices] tbody tr").count();
     const pending = (await t.api.get<{ total: number }>("/devices?configPending=true&status=active&limit=1"))
       .body;
+    // Once the filtered page is in (the unfiltered one may still show for a moment).
+    await page.getByText(`1–${pending.total} of ${pending.total}`, { exact: true }).waitFor();
+    const listed = await page.locator("table[aria-label=Devices] tbody tr").count();
     expect(listed).toBe(pending.total);
   });
 

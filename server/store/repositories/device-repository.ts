@@ -16,7 +16,7 @@
 import { type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from "kysely";
 import type { TimeSettings } from "../../../proto/wire.js";
 import type { DeviceSort, DeviceSortKey, DeviceStatus, ReportedView } from "../../devices/device.js";
-import type { SqlDialect } from "../dialect.js";
+import { among, type SqlDialect } from "../dialect.js";
 import type { StoreSchema } from "../schema.js";
 import type { Queryable } from "../store.js";
 
@@ -207,7 +207,7 @@ export class DeviceRepository {
 
   /** `column IN` the given ids, as one parameter however many there are. */
   private among(column: "id" | "device_id", ids: readonly string[]): RawBuilder<SqlBool> {
-    return sql<SqlBool>`${sql.ref(column)} IN (SELECT value FROM ${this.dialect.values([...ids])} AS ids)`;
+    return among(this.dialect, column, ids);
   }
 
   // ---- reads --------------------------------------------------------------------------------
@@ -598,6 +598,24 @@ export class DeviceRepository {
   }
 
   /**
+   * On PostgreSQL, locks these devices' rows in id order before a statement that updates many of
+   * them: an UPDATE alone locks rows in whatever order its scan meets them, so two units writing
+   * overlapping sets (seqs, presence, reports, from one server or several) could each hold a row
+   * the other waits for and deadlock. `FOR NO KEY UPDATE` leaves the foreign-key checks of
+   * concurrent inserts into commands and state history free. On SQLite units run one at a time.
+   */
+  private async lockInIdOrder(q: Queryable, ids: readonly string[]): Promise<void> {
+    if (this.dialect.name !== "postgres" || ids.length === 0) return;
+    await q
+      .selectFrom("devices")
+      .select("id")
+      .where(this.among("id", ids))
+      .orderBy("id")
+      .forNoKeyUpdate()
+      .execute();
+  }
+
+  /**
    * The next command seq of each device found among `ids`, taken: its counter moves on in place,
    * so concurrent units never get the same seq (on PostgreSQL the second waits for the first's
    * row lock and then sees its increment).
@@ -609,15 +627,7 @@ export class DeviceRepository {
    */
   async takeSeqs(q: Queryable, deviceIds: readonly string[]): Promise<Map<string, number>> {
     if (deviceIds.length === 0) return new Map();
-    if (this.dialect.name === "postgres") {
-      await q
-        .selectFrom("devices")
-        .select("id")
-        .where(this.among("id", deviceIds))
-        .orderBy("id")
-        .forUpdate()
-        .execute();
-    }
+    await this.lockInIdOrder(q, deviceIds);
     const rows = await q
       .updateTable("devices")
       .set((eb) => ({ next_seq: eb("next_seq", "+", 1) }))
@@ -679,6 +689,10 @@ export class DeviceRepository {
    */
   async writePresence(q: Queryable, nodeId: string, presences: readonly DevicePresence[]): Promise<void> {
     if (presences.length === 0) return;
+    await this.lockInIdOrder(
+      q,
+      presences.map((p) => p.deviceId),
+    );
     const d = this.dialect;
     const online = d.rowFlag("u", 1).$castTo<SqlBool>();
     await q
@@ -706,6 +720,10 @@ export class DeviceRepository {
    */
   async writeReports(q: Queryable, reports: readonly DeviceReport[]): Promise<void> {
     if (reports.length === 0) return;
+    await this.lockInIdOrder(
+      q,
+      reports.map((r) => r.deviceId),
+    );
     const d = this.dialect;
     const rows = reports.map(({ deviceId, atMs, reported }) => [
       deviceId,

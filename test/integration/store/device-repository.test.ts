@@ -540,9 +540,11 @@ describe.each(STORE_BACKENDS)("device repository on %s", (dialect: StoreDialect)
       ]);
       await repo.writePresence(store.db, NODE, []);
       recorder.stop();
-      expect(recorder.statements).toHaveLength(1);
+      // On PostgreSQL the rows are locked in id order first (no deadlock between writers).
+      const writes = recorder.statements.slice(dialect === "postgres" ? 1 : 0);
+      expect(recorder.statements).toHaveLength(dialect === "postgres" ? 2 : 1);
       // The rows as one JSON parameter, whatever their number, and the node's id.
-      expect(recorder.statements[0]!.parameters).toHaveLength(3);
+      expect(writes[0]!.parameters).toHaveLength(3);
       for (const [i, id] of ids.entries()) {
         const device = (await repo.deviceById(store.db, id))!;
         expect(device.online).toBe(i % 2 === 0);
@@ -594,7 +596,8 @@ describe.each(STORE_BACKENDS)("device repository on %s", (dialect: StoreDialect)
       ]);
       await repo.writeReports(store.db, []);
       recorder.stop();
-      expect(recorder.statements).toHaveLength(1);
+      // On PostgreSQL the rows are locked in id order first (no deadlock between writers).
+      expect(recorder.statements).toHaveLength(dialect === "postgres" ? 2 : 1);
 
       for (const report of reports) {
         const device = (await repo.deviceById(store.db, report.deviceId))!;
