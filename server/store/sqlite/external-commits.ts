@@ -17,7 +17,7 @@ import { sql } from "kysely";
 import type { EventBus } from "../../events/event-bus.js";
 import type { ServerEvents } from "../../events/server-events.js";
 import type { Logger } from "../../logger.js";
-import type { AuditAnnouncer, ExternalChanges } from "../external-changes.js";
+import { type AuditAnnouncer, AuditWatcher } from "../external-changes.js";
 import type { SqliteStore } from "./sqlite-store.js";
 
 export const EXTERNAL_COMMIT_POLL_MS = 500;
@@ -37,67 +37,24 @@ export interface ExternalCommitsDeps {
   pollIntervalMs?: number;
 }
 
-export class ExternalCommits implements ExternalChanges {
-  private timer: NodeJS.Timeout | null = null;
-  private stopListening: (() => void) | null = null;
-  private looking: Promise<void> | null = null;
+export class ExternalCommits extends AuditWatcher {
   private dataVersion = 0;
-  /** Every audit row up to this seq has been announced. */
-  private announcedThroughSeq = 0;
-  /** Ids of rows above {@link announcedThroughSeq} that the bus has carried. */
-  private readonly announcedAbove = new Set<string>();
 
-  constructor(private readonly deps: ExternalCommitsDeps) {}
+  constructor(private readonly deps: ExternalCommitsDeps) {
+    super({ ...deps, pollIntervalMs: deps.pollIntervalMs ?? EXTERNAL_COMMIT_POLL_MS });
+  }
 
-  async start(): Promise<void> {
-    this.stopListening = this.deps.events.on("audit.appended", ({ item }) => {
-      if (Number(item.id) > this.announcedThroughSeq) this.announcedAbove.add(item.id);
-    });
-    // The version first: a commit from elsewhere between the two reads changes it, and the
-    // first look then announces that commit's rows.
+  // The version first: a commit from elsewhere between it and the newest audit seq changes it,
+  // and the first look then announces that commit's rows.
+  protected override async beforeFirstLook(): Promise<void> {
     this.dataVersion = await this.readDataVersion();
-    this.announcedThroughSeq = await this.deps.audit.latestSeq();
-    this.timer = setInterval(() => {
-      // A look still running takes the place of this one.
-      if (this.looking) return;
-      this.look().catch((err: unknown) =>
-        this.deps.logger.error({ err }, "checking for other processes' commits failed"),
-      );
-    }, this.deps.pollIntervalMs ?? EXTERNAL_COMMIT_POLL_MS);
-    this.timer.unref();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    this.stopListening?.();
-    this.stopListening = null;
-    await this.looking?.catch(() => undefined);
-  }
-
-  /** Looks now, once any look still running has finished; the timer calls it too. */
-  async look(): Promise<void> {
-    while (this.looking) await this.looking.catch(() => undefined);
-    const looking = this.lookOnce().finally(() => {
-      this.looking = null;
-    });
-    this.looking = looking;
-    await looking;
-  }
-
-  private async lookOnce(): Promise<void> {
+  protected async lookOnce(): Promise<void> {
     const version = await this.readDataVersion();
     const changed = version !== this.dataVersion;
-    if (changed) this.deps.events.emit("access.changed", { reason: "changed by another process" });
-    if (changed || this.announcedAbove.size >= MAX_REMEMBERED_OWN_ROWS) {
-      this.announcedThroughSeq = await this.deps.audit.announceSince(
-        this.announcedThroughSeq,
-        this.announcedAbove,
-      );
-      for (const id of this.announcedAbove) {
-        if (Number(id) <= this.announcedThroughSeq) this.announcedAbove.delete(id);
-      }
-    }
+    if (changed) this.watched.events.emit("access.changed", { reason: "changed by another process" });
+    if (changed || this.announcedAbove.size >= MAX_REMEMBERED_OWN_ROWS) await this.announceNewRows();
     // Only once its rows are out: a look that failed halfway is repeated.
     this.dataVersion = version;
   }
