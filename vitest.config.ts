@@ -29,6 +29,8 @@ const OWN_STORES = [
 const SQLITE_ONLY = [
   // `npm run admin -- backup` / `restore`: an online copy of the data dir's SQLite file.
   "test/integration/backup.test.ts",
+  // A data dir from before admin accounts: a SQLite file of schema 1.
+  "test/integration/accounts-upgrade.test.ts",
   // `npm run admin` opens the data dir's SQLite file, and the running server sees its commits
   // through PRAGMA data_version.
   "test/integration/admin-cli.test.ts",

@@ -2,7 +2,7 @@
  * Fleet commands: one batch row plus one command per targeted device, created in a single
  * transaction. Progress is the count of the batch's commands per state.
  */
-import type { CommandAction, CommandType } from "../../proto/wire.js";
+import type { CommandAction } from "../../proto/wire.js";
 import type { DeviceFilter, DeviceService } from "../devices/device-service.js";
 import { MdmError } from "../errors.js";
 import { newTimeOrderedId } from "../ids.js";

@@ -3,18 +3,12 @@
  * session cookie, logout, forced password resets, deactivation, personal API tokens, the
  * failed-login limit and the escalation rules.
  */
-import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { RIGHTS } from "../../server/admins/rights.js";
-import { hashSecret } from "../../server/ids.js";
-import { DATABASE_FILE } from "../../server/server.js";
-import { Database } from "../../server/store/database.js";
-import { MIGRATIONS } from "../../server/store/migrations.js";
 import { createAdmin, createRole, login, TEST_PASSWORD } from "../helpers/admins.js";
-import { makeDataDir, startTestServer, type TestServer } from "../helpers/test-server.js";
-import { onPostgres } from "../helpers/test-store.js";
+import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
 type ErrorBody = { error: { code: string; message: string } };
 type Me = {
@@ -90,38 +84,6 @@ describe("first start", () => {
 });
 
 // Only a SQLite data dir can be from before accounts: the PostgreSQL schema begins with them.
-describe.skipIf(onPostgres)("upgrade from a data dir without accounts", () => {
-  it("gives the old admin token to the new system admin and keeps the file working", async () => {
-    const dir = await makeDataDir();
-    const db = await Database.open(join(dir, DATABASE_FILE));
-    await db.write(async (tx) => {
-      await tx.exec(MIGRATIONS[0]!);
-      await tx.exec("PRAGMA user_version = 1");
-    });
-    const oldToken = "pat_from_before_accounts_0123456789abcdefghijklmnop";
-    await db.write((tx) =>
-      tx.run(
-        "INSERT INTO admin_tokens (id, token_hash, name, created_at) VALUES ('adt_old', ?, 'bootstrap', 1)",
-        [hashSecret(oldToken)],
-      ),
-    );
-    await db.close();
-    await writeFile(join(dir, "admin-token"), `${oldToken}\n`, { mode: 0o600 });
-
-    const upgraded = await startTestServer({}, dir);
-    try {
-      expect(upgraded.api.token).toBe(oldToken);
-      expect(upgraded.server.createdAdmin?.email).toBe("admin@localhost");
-      expect(upgraded.server.createdAdminToken).toBeNull();
-      const me = await upgraded.api.get<Me>("/auth/me");
-      expect(me.status).toBe(200);
-      expect(me.body.role.id).toBe("system_admin");
-    } finally {
-      await upgraded.cleanup();
-    }
-  });
-});
-
 describe("sessions", () => {
   it("signs in with a HttpOnly SameSite=Strict cookie that the API accepts, and logs out", async () => {
     const admin = await createAdmin(t, { rights: ["devices:read"] });

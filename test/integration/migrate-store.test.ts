@@ -45,7 +45,6 @@ import {
 } from "../helpers/devices.js";
 import { newPostgresDatabase } from "../helpers/stores.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
-import { onPostgres } from "../helpers/test-store.js";
 
 const CLI = fileURLToPath(new URL("../../server/admin-cli.ts", import.meta.url));
 const PG_BIN = process.env.PMDM_TEST_PG_BIN ?? DEFAULT_PG_BIN;
@@ -164,7 +163,7 @@ async function setTimeZone(t: TestServer, timezone: string): Promise<void> {
   }
 }
 
-describe.skipIf(onPostgres)("npm run admin -- migrate-store", () => {
+describe("npm run admin -- migrate-store", () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "pmdm-migrate-"));
     server = await startTestServer();

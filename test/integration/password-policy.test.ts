@@ -8,7 +8,6 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdmin, TEST_PASSWORD } from "../helpers/admins.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
-import { onPostgres } from "../helpers/test-store.js";
 
 const CLI = fileURLToPath(new URL("../../server/admin-cli.ts", import.meta.url));
 
@@ -104,8 +103,7 @@ describe("the password policy over the API", () => {
   });
 });
 
-// `npm run admin` opens the data dir's SQLite file: on PostgreSQL it would not see this server's admins.
-describe.skipIf(onPostgres)("the password policy in npm run admin", () => {
+describe("the password policy in npm run admin", () => {
   it("refuses a weak --password-stdin and creates nothing", async () => {
     const res = await new Promise<{ code: number; stderr: string }>((resolve) => {
       const child = execFile(
@@ -116,6 +114,9 @@ describe.skipIf(onPostgres)("the password policy in npm run admin", () => {
           CLI,
           "--data-dir",
           t.dataDir,
+          // The server's store, wherever it is (empty: the data dir's SQLite file).
+          "--database-url",
+          t.config.databaseUrl,
           "create",
           "--email",
           "cli-weak@example.com",
