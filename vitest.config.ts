@@ -23,6 +23,8 @@ const OWN_STORES = [
   "test/integration/migrate-store.test.ts",
   // Server nodes sharing a PostgreSQL database of their own.
   "test/integration/cluster-nodes.test.ts",
+  // Server nodes linked through a Redis of their own, on a PostgreSQL database of their own.
+  "test/integration/cluster/**",
 ];
 
 /** Integration tests of what only a SQLite store has. */

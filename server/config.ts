@@ -46,6 +46,17 @@ export const ServerConfigSchema = Type.Object({
     description:
       "how long a silent node still counts as alive; then its devices show offline and its jobs move",
   }),
+  redisUrl: Type.String({
+    default: "",
+    pattern: "^(rediss?://.*)?$",
+    description:
+      "Redis that carries what server nodes tell each other (redis://host:port/db); empty: one node, nothing to tell",
+  }),
+  redisPrefix: Type.String({
+    default: "pmdm",
+    pattern: "^[A-Za-z0-9_.-]{1,64}$",
+    description: "prefix of this service's channels and keys in Redis (services may share one Redis)",
+  }),
   host: Type.String({ minLength: 1, default: "0.0.0.0", description: "bind address for HTTP and MQTT" }),
   httpPort: Port(8080),
   mqttPort: Port(1883),
@@ -136,6 +147,8 @@ export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
   databaseStatementTimeoutMs: "PMDM_DATABASE_STATEMENT_TIMEOUT_MS",
   nodeId: "PMDM_NODE_ID",
   nodeLeaseSeconds: "PMDM_NODE_LEASE_SECONDS",
+  redisUrl: "PMDM_REDIS_URL",
+  redisPrefix: "PMDM_REDIS_PREFIX",
   host: "PMDM_HOST",
   httpPort: "PMDM_HTTP_PORT",
   mqttPort: "PMDM_MQTT_PORT",
@@ -194,6 +207,11 @@ export function loadServerConfig(
   if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) {
     throw new ConfigError(
       `invalid configuration:\n  tlsCertFile (${CONFIG_ENV.tlsCertFile}) and tlsKeyFile (${CONFIG_ENV.tlsKeyFile}) go together: give both or neither`,
+    );
+  }
+  if (config.redisUrl && !config.databaseUrl) {
+    throw new ConfigError(
+      `invalid configuration:\n  redisUrl (${CONFIG_ENV.redisUrl}) joins server nodes that share one PostgreSQL database: set databaseUrl (${CONFIG_ENV.databaseUrl}) too`,
     );
   }
   checkPublicMqttUrls(config);

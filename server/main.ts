@@ -16,6 +16,12 @@ const program = new Command("portal-mdm")
 const flags: [keyof ServerConfig, string, string][] = [
   ["dataDir", "--data-dir <dir>", "database and admin token (default ./data)"],
   ["databaseUrl", "--database-url <url>", "PostgreSQL for the store (default: SQLite in the data dir)"],
+  ["redisUrl", "--redis-url <url>", "Redis that links server nodes on one database (default: one node)"],
+  [
+    "redisPrefix",
+    "--redis-prefix <prefix>",
+    "prefix of this service's channels and keys in Redis (default pmdm)",
+  ],
   ["host", "--host <address>", "bind address for HTTP and MQTT (default 0.0.0.0)"],
   ["httpPort", "--http-port <port>", "HTTP port; 0 picks a free one (default 8080)"],
   ["mqttPort", "--mqtt-port <port>", "MQTT port; 0 picks a free one (default 1883)"],

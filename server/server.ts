@@ -16,7 +16,11 @@ import { SessionService } from "./admins/sessions.js";
 import { EVENTS_PATH, EventsSocket } from "./api/events-socket.js";
 import { buildHttpApp } from "./api/http-app.js";
 import { createEmbeddedBroker, type EmbeddedBroker } from "./broker/embedded-broker.js";
+import { type ClusterLink, SingleNodeLink } from "./cluster/cluster-link.js";
+import { clusterNewsHandlers } from "./cluster/cluster-news.js";
+import { EventRelay } from "./cluster/event-relay.js";
 import { NodeRegistry, resolveNodeId } from "./cluster/node-registry.js";
+import { RedisClusterLink } from "./cluster/redis-cluster-link.js";
 import { BatchService } from "./commands/batch-service.js";
 import { CommandService } from "./commands/command-service.js";
 import {
@@ -128,6 +132,15 @@ export async function startServer(
   const dialect = dialectOf(store.dialect);
   const nodeId = await resolveNodeId(config.nodeId, dataDir);
   const events = new EventBus<ServerEvents>(logger);
+  // Several nodes tell each other through Redis; one node alone has nobody to tell.
+  const cluster: ClusterLink = config.redisUrl
+    ? new RedisClusterLink({
+        url: config.redisUrl,
+        prefix: config.redisPrefix,
+        nodeId,
+        logger: logger.child({ component: "cluster" }),
+      })
+    : new SingleNodeLink();
   const signer = await openSharedSigner({
     store,
     dataDir,
@@ -154,6 +167,7 @@ export async function startServer(
     history: new StateHistoryRepository(dialect),
     settings: settingsRepository,
     gateway,
+    cluster,
     events,
     logger,
     clock,
@@ -168,6 +182,7 @@ export async function startServer(
     repository: settingsRepository,
     deviceRepository,
     devices,
+    cluster,
     events,
     clock,
   });
@@ -177,6 +192,7 @@ export async function startServer(
     repository: commandRepository,
     devices,
     gateway,
+    cluster,
     events,
     logger,
     clock,
@@ -263,6 +279,17 @@ export async function startServer(
     },
     deviceLink,
   );
+  const relay = new EventRelay(events, cluster);
+  await cluster.start(
+    clusterNewsHandlers({
+      delivery: commands.delivery,
+      devices,
+      settings,
+      gateway,
+      relay,
+      logger: logger.child({ component: "cluster" }),
+    }),
+  );
 
   const app = await buildHttpApp(
     {
@@ -300,7 +327,9 @@ export async function startServer(
       }),
     },
   );
-  const eventsSocket = new EventsSocket(events, authenticator, logger, clock);
+  const eventsSocket = new EventsSocket(events, authenticator, logger, clock, (wanted) =>
+    cluster.setEventDemand(wanted),
+  );
   app.server.on("upgrade", (request, socket, head) => {
     const path = (request.url ?? "").split("?")[0];
     if (path === WS_MQTT_PATH) broker!.handleUpgrade(request, socket, head);
@@ -357,10 +386,11 @@ export async function startServer(
       ? new ExternalCommits({ store, events, audit, logger })
       : new PostgresExternalCommits({ events, audit, logger });
   await externalCommits.start();
-  // A rotation reaches this node's devices the way a key set always does: with their desired config.
+  // A rotation reaches this node's devices the way a key set always does: with their desired
+  // config. Every node follows the key ring, each for the devices it holds.
   signer.follow(async () => {
     const managed = await devices.idsMatching({ status: "active" });
-    await Promise.all(managed.map((id) => devices.pushDesiredConfig(id)));
+    await Promise.all(managed.map((id) => devices.pushDesiredConfigHere(id)));
   });
 
   logger.info(
@@ -409,12 +439,14 @@ export async function startServer(
       await signer.stop();
       reportCuts.close();
       await eventsSocket.close();
+      relay.stop();
       // Requests in flight get a moment to finish; keep-alive connections that linger after
       // that (an HTTP client pool, say) must not hold the shutdown open.
       const forceClose = setTimeout(() => app.server.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
       await app.close();
       clearTimeout(forceClose);
       await broker?.close();
+      await cluster.stop();
       await commands.drainWrites();
       await devices.drainWrites();
       await store.close();

@@ -63,6 +63,8 @@ export class EventsSocket {
     private readonly authenticator: Authenticator,
     private readonly logger: Logger,
     private readonly clock: () => number,
+    /** Told when the first stream opens and when the last one closes (other nodes relay events meanwhile). */
+    private readonly demandChanged: (wanted: boolean) => void = () => {},
   ) {}
 
   /** Listens on the bus only while someone is connected: with no console open, the hot
@@ -77,6 +79,7 @@ export class EventsSocket {
       this.recheckAll().catch((err: unknown) => this.logger.error({ err }, "events stream re-check failed"));
     }, RECHECK_INTERVAL_MS);
     this.recheckTimer.unref();
+    this.demandChanged(true);
   }
 
   private unsubscribeWhenIdle(): void {
@@ -85,6 +88,7 @@ export class EventsSocket {
   }
 
   private stopListening(): void {
+    if (this.unsubscribe.length > 0) this.demandChanged(false);
     for (const off of this.unsubscribe.splice(0)) off();
     if (this.recheckTimer) clearInterval(this.recheckTimer);
     this.recheckTimer = null;

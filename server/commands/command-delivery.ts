@@ -35,6 +35,8 @@ export class CommandDelivery {
     private readonly listener: DeliveryListener,
     private readonly clock: () => number,
     private readonly logger: Logger,
+    /** A command was issued for a device not connected here: another node may hold it. */
+    private readonly issuedElsewhere: (deviceId: string) => void = () => {},
   ) {
     this.openCommandsOf = batchedLookup(openCommandsOfDevices, []);
   }
@@ -53,10 +55,34 @@ export class CommandDelivery {
     this.limitedScopeByDevice.delete(deviceId);
   }
 
-  /** Sends a newly issued command if the device is connected; otherwise it waits for deviceReady. */
+  /**
+   * Sends a newly issued command if the device is connected here; otherwise the node that holds
+   * it is told, and a device connected nowhere gets it at its deviceReady.
+   */
   commandIssued(command: DeviceCommand): Promise<void> {
-    if (!this.sentSeqByDevice.has(command.deviceId)) return Promise.resolve();
+    if (!this.sentSeqByDevice.has(command.deviceId)) {
+      this.issuedElsewhere(command.deviceId);
+      return Promise.resolve();
+    }
     return this.enqueue(command.deviceId, () => this.publish(command));
+  }
+
+  /**
+   * Another node issued commands for these devices: those connected here are sent, in seq
+   * order, what is open and newer than what their connection has been sent.
+   */
+  recheck(deviceIds: Iterable<string>): Promise<void> {
+    const steps: Promise<void>[] = [];
+    for (const deviceId of deviceIds) {
+      if (!this.sentSeqByDevice.has(deviceId)) continue;
+      steps.push(this.enqueue(deviceId, () => this.sendOpenCommands(deviceId)));
+    }
+    return Promise.all(steps).then(() => undefined);
+  }
+
+  /** The devices whose connections here are listening for commands. */
+  heldDevices(): string[] {
+    return [...this.sentSeqByDevice.keys()];
   }
 
   private enqueue(deviceId: string, step: () => Promise<void>): Promise<void> {

@@ -16,6 +16,7 @@ import {
 } from "../../proto/result-codes.js";
 import type { CommandAction, CommandResult, CommandType, DeviceCommand } from "../../proto/wire.js";
 import type { DeviceGateway } from "../broker/device-gateway.js";
+import type { ClusterLink } from "../cluster/cluster-link.js";
 import type { DeviceService } from "../devices/device-service.js";
 import { MdmError } from "../errors.js";
 import type { EventBus } from "../events/event-bus.js";
@@ -59,6 +60,8 @@ export interface CommandServiceDeps {
   repository: CommandRepository;
   devices: DeviceService;
   gateway: () => DeviceGateway;
+  /** The other server nodes, told of work for devices they may hold. */
+  cluster?: ClusterLink;
   events: EventBus<ServerEvents>;
   logger: Logger;
   clock: () => number;
@@ -134,6 +137,7 @@ export class CommandService {
       },
       deps.clock,
       deps.logger,
+      (deviceId) => deps.cluster?.sendWork({ commands: [deviceId] }),
     );
   }
 
@@ -222,7 +226,7 @@ export class CommandService {
     for (const row of consequences.transitions) this.announce(row);
     const gateway = this.deps.gateway();
     for (const [deviceId, after] of consequences.afterByDevice) {
-      if (after.disconnect) gateway.disconnect(deviceId);
+      if (after.disconnect) this.disconnectAnywhere(gateway, deviceId);
       if (after.pushConfig) await this.deps.devices.pushDesiredConfig(deviceId);
       if (after.updated || after.disconnect || after.pushConfig)
         await this.deps.devices.emitUpdated(deviceId);
@@ -230,6 +234,13 @@ export class CommandService {
     await Promise.all(
       consequences.issued.map((row) => this.delivery.commandIssued(deviceCommandFromRow(row))),
     );
+  }
+
+  /** Closes the device's connection, here or on whichever node holds it. */
+  private disconnectAnywhere(gateway: DeviceGateway, deviceId: string): void {
+    gateway.disconnect(deviceId);
+    // A connection that another node holds, or one that moved there a moment ago.
+    this.deps.cluster?.sendWork({ disconnect: [deviceId] });
   }
 
   private effectContext(tx: Queryable, consequences: Consequences): CommandEffectContext {
@@ -310,7 +321,7 @@ export class CommandService {
       offlineOnly: boolean;
     },
   ): Promise<CommandView[]> {
-    if (reason.offlineOnly && this.deps.gateway().isOnline(deviceId)) {
+    if (reason.offlineOnly && (await this.deps.devices.connectedAnywhere([deviceId])).has(deviceId)) {
       throw new MdmError("device_online", `device '${deviceId}' is online: stop managing it instead`);
     }
     const consequences = new Consequences();
@@ -397,7 +408,9 @@ export class CommandService {
   async cancel(commandId: string): Promise<CommandView> {
     const row = await this.getRow(commandId);
     const undelivered =
-      row.state === "queued" || (row.state === "sent" && !this.deps.gateway().isOnline(row.device_id));
+      row.state === "queued" ||
+      (row.state === "sent" &&
+        !(await this.deps.devices.connectedAnywhere([row.device_id])).has(row.device_id));
     if (!undelivered && row.state !== "accepted") {
       const reason =
         row.state === "sent"
@@ -432,8 +445,10 @@ export class CommandService {
    */
   async cancelBatch(batchId: string): Promise<number> {
     const open = await this.deps.repository.undeliveredOfBatch(this.deps.store.db, batchId);
-    const gateway = this.deps.gateway();
-    const cancelable = open.filter((c) => c.state === "queued" || !gateway.isOnline(c.deviceId));
+    const connected = await this.deps.devices.connectedAnywhere(
+      open.filter((c) => c.state === "sent").map((c) => c.deviceId),
+    );
+    const cancelable = open.filter((c) => c.state === "queued" || !connected.has(c.deviceId));
     if (cancelable.length === 0) return 0;
     const now = this.deps.clock();
     const { rows } = await this.transition((tx) =>

@@ -4,6 +4,7 @@
  */
 import type { DeviceState, TimeSettings } from "../../proto/wire.js";
 import type { DeviceGateway } from "../broker/device-gateway.js";
+import type { ClusterLink } from "../cluster/cluster-link.js";
 import { MdmError } from "../errors.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
@@ -11,7 +12,7 @@ import { hashSecret, newDeviceId, newSecret, secretMatchesHash } from "../ids.js
 import type { Logger } from "../logger.js";
 import { namesOfZone } from "../settings/time-zones.js";
 import { batchedLookup } from "../store/batched-lookup.js";
-import { KeyedBatchWriter } from "../store/keyed-batch-writer.js";
+import { KeyedBatchWriter, oneAtATime } from "../store/keyed-batch-writer.js";
 import type {
   DeviceConfigRecord,
   DeviceCounts,
@@ -82,6 +83,8 @@ export interface DeviceServiceDeps {
   /** Read for when the global date & time last changed every device's desired config. */
   settings: SettingsRepository;
   gateway: () => DeviceGateway;
+  /** The other server nodes: config pushes for devices they may hold go through it. */
+  cluster?: ClusterLink;
   events: EventBus<ServerEvents>;
   logger: Logger;
   clock: () => number;
@@ -141,11 +144,13 @@ export class DeviceService {
 
   constructor(private readonly deps: DeviceServiceDeps) {
     this.clockDrift = new ClockDriftTracker(deps.events);
-    this.reportWriter = new KeyedBatchWriter<string, StoredReport, void, Queryable>(deps.store, {
+    // Both write device rows: one transaction at a time (see oneAtATime).
+    const deviceRowUnits = oneAtATime<Queryable>(deps.store);
+    this.reportWriter = new KeyedBatchWriter<string, StoredReport, void, Queryable>(deviceRowUnits, {
       apply: (tx, batch) => this.writeReports(tx, batch),
     });
     this.presenceWriter = new KeyedBatchWriter<string, { online: boolean; atMs: number }, void, Queryable>(
-      deps.store,
+      deviceRowUnits,
       {
         apply: (tx, batch) =>
           this.repo.writePresence(
@@ -352,8 +357,30 @@ export class DeviceService {
     return record;
   }
 
+  /**
+   * Which of these devices have a connection now: on this node (its broker knows), or on
+   * another node (the store says which node holds it; that node's presence writes lag its
+   * connections by a moment).
+   */
+  async connectedAnywhere(deviceIds: readonly string[]): Promise<Set<string>> {
+    const gateway = this.deps.gateway();
+    const connected = new Set<string>();
+    const elsewhere: string[] = [];
+    for (const id of deviceIds) {
+      if (gateway.isOnline(id)) connected.add(id);
+      else elsewhere.push(id);
+    }
+    if (elsewhere.length > 0 && this.deps.cluster?.shared) {
+      for (const id of await this.repo.heldByOtherNodes(this.db, elsewhere, this.deps.nodeId)) {
+        connected.add(id);
+      }
+    }
+    return connected;
+  }
+
   private alreadyEnrolled(device: DeviceRecord, path: "token" | "claim" | "claim-mismatch"): MdmError {
-    const online = this.deps.gateway().isOnline(device.id);
+    const online =
+      this.deps.gateway().isOnline(device.id) || (this.deps.cluster?.shared === true && device.online);
     const where = online
       ? "which is online now"
       : `which was last seen ${device.lastSeenAtMs ? new Date(device.lastSeenAtMs).toISOString() : "never"}`;
@@ -435,8 +462,20 @@ export class DeviceService {
     await this.repo.setDesiredTimeOfManaged(q, time);
   }
 
-  /** Sends the stored desired config to the device, if it is online. */
+  /**
+   * Sends the stored desired config to the device, if it is online: here, or through the node
+   * that holds its connection.
+   */
   async pushDesiredConfig(deviceId: string): Promise<void> {
+    if (!this.deps.gateway().isOnline(deviceId)) {
+      this.deps.cluster?.sendWork({ config: [deviceId] });
+      return;
+    }
+    await this.pushDesiredConfigHere(deviceId);
+  }
+
+  /** Sends the stored desired config to the device if its connection is on this node. */
+  async pushDesiredConfigHere(deviceId: string): Promise<void> {
     const gateway = this.deps.gateway();
     if (!gateway.isOnline(deviceId)) return;
     const config = await this.configOf(deviceId);
@@ -462,7 +501,7 @@ export class DeviceService {
         status: record.status,
       });
     }
-    if (!this.deps.gateway().isOnline(deviceId)) {
+    if (!(await this.connectedAnywhere([deviceId])).has(deviceId)) {
       throw new MdmError(
         "device_offline",
         `device '${record.name}' (${deviceId}) is offline; it receives its desired config when it connects`,

@@ -4,6 +4,7 @@
  * The clock drift threshold decides which devices' clocks count as off (see clock-drift.ts).
  */
 import { AUTO_TIMEZONE, type TimeSettings } from "../../proto/wire.js";
+import type { ClusterLink } from "../cluster/cluster-link.js";
 import { DEFAULT_CLOCK_DRIFT_THRESHOLD_MS } from "../devices/clock-drift.js";
 import type { DeviceView } from "../devices/device.js";
 import type { DeviceService } from "../devices/device-service.js";
@@ -42,6 +43,8 @@ export interface SettingsServiceDeps {
   /** What the settings read of devices: how many have applied the global time. */
   deviceRepository: DeviceRepository;
   devices: DeviceService;
+  /** The other server nodes, told when a setting they keep in memory changed. */
+  cluster?: ClusterLink;
   events: EventBus<ServerEvents>;
   clock: () => number;
 }
@@ -127,7 +130,10 @@ export class SettingsService {
     return {
       thresholdMs: settings.thresholdMs,
       updatedAt: updatedAt === null ? null : new Date(updatedAt).toISOString(),
-      exceeding: this.deps.devices.clockDrift.exceedingCount,
+      // Each node sees the reports of the devices it holds; with several, the store counts.
+      exceeding: this.deps.cluster?.shared
+        ? (await this.deps.devices.counts()).clockDrift
+        : this.deps.devices.clockDrift.exceedingCount,
     };
   }
 
@@ -137,6 +143,7 @@ export class SettingsService {
       this.deps.repository.put(tx, "clock_drift", settings, this.deps.clock()),
     );
     await this.deps.devices.applyClockDriftThreshold(settings.thresholdMs);
+    this.deps.cluster?.sendWork({ settings: ["clock_drift"] });
     return this.clockDriftView();
   }
 }

@@ -681,6 +681,20 @@ export class DeviceRepository {
     return rows.map((r) => r.id);
   }
 
+  /** Which of these devices another node than `nodeId` holds a connection of, as last written. */
+  async heldByOtherNodes(q: Queryable, ids: readonly string[], nodeId: string): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await q
+      .selectFrom("devices")
+      .select("id")
+      .where(this.among("id", ids))
+      .where("online", "=", true)
+      .where("connected_node", "is not", null)
+      .where("connected_node", "<>", nodeId)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   /**
    * Online flags and last-seen times of many devices, in one statement, as `nodeId` saw them:
    * a device that came online is held by that node; a device going offline is written only if
