@@ -321,6 +321,9 @@ export async function startServer(
       },
       health: () => ({
         version: SERVER_VERSION,
+        nodeId,
+        // Redis between the nodes: "none" for one node alone.
+        clusterLink: cluster.shared ? (cluster.connected() ? "up" : "down") : "none",
         devicesOnline: broker?.onlineCount() ?? 0,
         rssBytes: process.memoryUsage().rss,
         ...deviceLink.counters,

@@ -76,6 +76,9 @@ export const Device = Type.Object(
     status: DeviceStatusSchema,
     online: Type.Boolean(),
     lastSeenAt: Nullable(IsoTime),
+    connectedNode: Nullable(
+      Type.String({ description: "the server node holding the device's connection; null while offline" }),
+    ),
     enrolledAt: IsoTime,
     desired: Type.Object({
       version: Type.Integer(),

@@ -12,7 +12,7 @@ import { hashSecret, newDeviceId, newSecret, secretMatchesHash } from "../ids.js
 import type { Logger } from "../logger.js";
 import { namesOfZone } from "../settings/time-zones.js";
 import { batchedLookup } from "../store/batched-lookup.js";
-import { KeyedBatchWriter, oneAtATime } from "../store/keyed-batch-writer.js";
+import { KeyedBatchWriter } from "../store/keyed-batch-writer.js";
 import type {
   DeviceConfigRecord,
   DeviceCounts,
@@ -144,13 +144,11 @@ export class DeviceService {
 
   constructor(private readonly deps: DeviceServiceDeps) {
     this.clockDrift = new ClockDriftTracker(deps.events);
-    // Both write device rows: one transaction at a time (see oneAtATime).
-    const deviceRowUnits = oneAtATime<Queryable>(deps.store);
-    this.reportWriter = new KeyedBatchWriter<string, StoredReport, void, Queryable>(deviceRowUnits, {
+    this.reportWriter = new KeyedBatchWriter<string, StoredReport, void, Queryable>(deps.store, {
       apply: (tx, batch) => this.writeReports(tx, batch),
     });
     this.presenceWriter = new KeyedBatchWriter<string, { online: boolean; atMs: number }, void, Queryable>(
-      deviceRowUnits,
+      deps.store,
       {
         apply: (tx, batch) =>
           this.repo.writePresence(

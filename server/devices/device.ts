@@ -45,6 +45,8 @@ export interface DeviceView {
   status: DeviceStatus;
   online: boolean;
   lastSeenAt: string | null;
+  /** The server node holding its connection; null while offline. */
+  connectedNode: string | null;
   enrolledAt: string;
   desired: DesiredView;
   reported: ReportedView | null;
@@ -107,6 +109,7 @@ export function deviceView(device: DeviceRecord, clockDriftThresholdMs: number):
     status: device.status,
     online: device.online,
     lastSeenAt: iso(device.lastSeenAtMs),
+    connectedNode: device.online ? device.connectedNode : null,
     enrolledAt: new Date(device.enrolledAtMs).toISOString(),
     desired: {
       version: device.desiredVersion,

@@ -188,11 +188,17 @@ export class EnrollmentService {
     await this.deps.devices.managedDeviceWithSerial(this.deps.store.db, device.serial);
     const enrolled = await this.deps.store.unit(async (tx) => {
       const record = await this.usableToken(tx, tokenHash);
-      // Counted in place and only while usable: two servers cannot both take its last use.
+      const enrolled = await this.deps.devices.enroll(tx, {
+        ...device,
+        time: await this.deps.globalTime(tx),
+      });
+      // Counted in place and only while usable: two servers cannot both take its last use. Taken
+      // last, so that the token's row stays locked only until the commit right after (devices
+      // enrolling on one token take turns on that row); a refusal rolls the enrollment back.
       if (!(await this.repo.takeTokenUse(tx, record.id, this.deps.clock()))) {
         throw new MdmError("invalid_enrollment_token", "enrollment token has no use left");
       }
-      return this.deps.devices.enroll(tx, { ...device, time: await this.deps.globalTime(tx) });
+      return enrolled;
     });
     await this.deps.devices.emitUpdated(enrolled.deviceId);
     return {

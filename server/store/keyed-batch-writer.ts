@@ -25,26 +25,6 @@ export interface BatchUnits<Tx> {
   drain(): Promise<void>;
 }
 
-/**
- * Units of several writers run one after another: writers that lock the same rows (on
- * PostgreSQL, the device rows that presence and reports both update) then never wait on each
- * other's transactions, and each waits its turn with a fuller batch instead.
- */
-export function oneAtATime<Tx>(units: BatchUnits<Tx>): BatchUnits<Tx> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return {
-    unit<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-      const run = tail.then(
-        () => units.unit(work),
-        () => units.unit(work),
-      );
-      tail = run.catch(() => undefined);
-      return run;
-    },
-    drain: () => units.drain(),
-  };
-}
-
 function unitsOf<Tx>(target: Database | BatchUnits<Tx>): BatchUnits<Tx> {
   if ("unit" in target) return target;
   return {

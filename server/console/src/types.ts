@@ -71,6 +71,7 @@ export interface Device {
   status: DeviceStatus;
   online: boolean;
   lastSeenAt: string | null;
+  connectedNode: string | null;
   enrolledAt: string;
   desired: { version: number; name: string; timezone: string; ntpServer: string | null };
   reported: Reported | null;

@@ -28,6 +28,8 @@ export interface DeviceRecord {
   status: DeviceStatus;
   online: boolean;
   lastSeenAtMs: number | null;
+  /** The server node holding its connection, as last written; null while offline. */
+  connectedNode: string | null;
   enrolledAtMs: number;
   createdAtMs: number;
   desiredVersion: number;
@@ -121,6 +123,7 @@ const RECORD_COLUMNS = [
   "status",
   "online",
   "last_seen_at",
+  "connected_node",
   "enrolled_at",
   "created_at",
   "desired_version",
@@ -139,6 +142,7 @@ interface DeviceRow {
   status: DeviceStatus;
   online: SqlBool;
   last_seen_at: number | null;
+  connected_node: string | null;
   enrolled_at: number;
   created_at: number;
   desired_version: number;
@@ -158,6 +162,7 @@ function deviceRecord(row: DeviceRow): DeviceRecord {
     status: row.status,
     online: Boolean(row.online),
     lastSeenAtMs: row.last_seen_at === null ? null : Number(row.last_seen_at),
+    connectedNode: row.online ? row.connected_node : null,
     enrolledAtMs: Number(row.enrolled_at),
     createdAtMs: Number(row.created_at),
     desiredVersion: Number(row.desired_version),

@@ -133,6 +133,7 @@ describe.each(STORE_BACKENDS)("device repository on %s", (dialect: StoreDialect)
         status: "active",
         online: false,
         lastSeenAtMs: null,
+        connectedNode: null,
         enrolledAtMs: 1_234,
         createdAtMs: 1_234,
         desiredVersion: 1,
