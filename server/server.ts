@@ -221,13 +221,15 @@ export async function startServer(
   });
   const adminRepository = new AdminRepository(dialect);
   const authenticator = new Authenticator(store, adminRepository, clock);
+  const limiter = new LoginLimiter(DEFAULT_LOGIN_LIMITS, clock);
+  limiter.shareWith((changes) => cluster.sendLoginLimits(changes));
   const sessions = new SessionService({
     store,
     repository: new SessionRepository(dialect),
     admins: adminRepository,
     events,
     clock,
-    limiter: new LoginLimiter(DEFAULT_LOGIN_LIMITS, clock),
+    limiter,
   });
   const roles = new RoleService(store, new RoleRepository(dialect), events, clock);
   const tokens = new ApiTokenService(store, new ApiTokenRepository(dialect), events, clock);
@@ -287,6 +289,7 @@ export async function startServer(
       settings,
       gateway,
       relay,
+      limiter,
       logger: logger.child({ component: "cluster" }),
     }),
   );
@@ -319,6 +322,10 @@ export async function startServer(
         deviceCodesPerMinute: config.deviceCodeRatePerMinute,
         pollsPerMinute: config.deviceCodePollRatePerMinute,
       },
+      // Per-address limits counted in Redis by every node together; in memory for one node.
+      rateLimitStore: cluster.redis
+        ? { redis: cluster.redis, nameSpace: `${config.redisPrefix}:rate:` }
+        : null,
       health: () => ({
         version: SERVER_VERSION,
         nodeId,

@@ -5,6 +5,7 @@
  * The same configuration as docs/cluster.md, without TLS.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,7 +23,9 @@ export interface HaproxyServer {
   stop(): Promise<void>;
 }
 
-const HAPROXY_BIN = process.env.PMDM_HAPROXY ?? "haproxy";
+/** Debian puts it in /usr/sbin, which a non-root PATH may lack. */
+const HAPROXY_BIN =
+  process.env.PMDM_HAPROXY ?? (existsSync("/usr/sbin/haproxy") ? "/usr/sbin/haproxy" : "haproxy");
 
 export function haproxyConfig(nodes: readonly ProxiedNode[], ports: { http: number; mqtt: number }): string {
   const servers = (port: (n: ProxiedNode) => number) =>

@@ -18,10 +18,13 @@
  * the first of them had failed.
  *
  * Kept in memory: a restart forgets it, which costs an attacker a server restart they cannot
- * cause. Each counter tracks at most `maxTrackedKeys` keys, forgetting the least recently failed
+ * cause. With several server nodes each change is passed on to the others, which apply it to
+ * their counters within milliseconds (see {@link SharedLimitChange}). Each counter tracks at most `maxTrackedKeys` keys, forgetting the least recently failed
  * first, and each key keeps only the failures its limit needs, so a spray of addresses or
  * emails cannot grow memory.
  */
+import { randomBytes } from "node:crypto";
+
 export interface LoginLimits {
   /** How long a failure counts. */
   windowMs: number;
@@ -89,8 +92,24 @@ export interface AdmittedAttempt {
 }
 
 interface Failure {
+  /** Names the failure across nodes, so that the one taken back is the one added. */
+  id: string;
   atMs: number;
   address: string;
+}
+
+type CounterName = "client" | "account_address" | "address" | "account";
+
+/**
+ * A change to one counter, as the other server nodes apply it to theirs: with several nodes,
+ * each node's counters hear of the failures counted on the others (through the cluster link),
+ * so an attacker spreading attempts over the nodes meets the same limits.
+ */
+export interface SharedLimitChange {
+  counter: CounterName;
+  key: string;
+  op: "add" | "remove" | "clear";
+  failure?: Failure;
 }
 
 /** Recent failures per key; Map order is insertion order, so the least recently failed key is first. */
@@ -98,6 +117,7 @@ class FailureLog {
   private readonly byKey = new Map<string, { failures: Failure[]; alertedAtMs: number | null }>();
 
   constructor(
+    readonly name: CounterName,
     private readonly windowMs: number,
     /** More failures per key than this would not change any answer. */
     private readonly keptPerKey: number,
@@ -124,10 +144,10 @@ class FailureLog {
     }
   }
 
-  remove(key: string, failure: Failure): void {
+  remove(key: string, failureId: string): void {
     const entry = this.byKey.get(key);
     if (!entry) return;
-    entry.failures = entry.failures.filter((f) => f !== failure);
+    entry.failures = entry.failures.filter((f) => f.id !== failureId);
     if (entry.failures.length === 0) this.byKey.delete(key);
   }
 
@@ -151,22 +171,53 @@ export class LoginLimiter {
   private readonly byAccountAddress: FailureLog;
   private readonly byAddress: FailureLog;
   private readonly byAccount: FailureLog;
+  private readonly logs: Record<CounterName, FailureLog>;
+  /** Tells the other nodes of each change to the counters; set with {@link shareWith}. */
+  private share: (changes: SharedLimitChange[]) => void = () => {};
 
   constructor(
     readonly limits: LoginLimits,
     private readonly clock: () => number,
   ) {
     const { windowMs, maxTrackedKeys } = limits;
-    this.byClient = new FailureLog(windowMs, limits.maxFailuresPerClient, maxTrackedKeys);
-    this.byAccountAddress = new FailureLog(windowMs, limits.maxFailuresPerAccountAddress, maxTrackedKeys);
-    this.byAddress = new FailureLog(windowMs, limits.maxFailuresPerAddress, maxTrackedKeys);
+    this.byClient = new FailureLog("client", windowMs, limits.maxFailuresPerClient, maxTrackedKeys);
+    this.byAccountAddress = new FailureLog(
+      "account_address",
+      windowMs,
+      limits.maxFailuresPerAccountAddress,
+      maxTrackedKeys,
+    );
+    this.byAddress = new FailureLog("address", windowMs, limits.maxFailuresPerAddress, maxTrackedKeys);
     // Failures beyond the count at which the delay reaches its cap would not lengthen it.
     const doublingsToCap = Math.max(0, Math.ceil(Math.log2(limits.maxDelayMs / limits.firstDelayMs)));
     this.byAccount = new FailureLog(
+      "account",
       windowMs,
       Math.max(1, limits.untrustedFailuresBeforeDelay + doublingsToCap),
       maxTrackedKeys,
     );
+    this.logs = {
+      client: this.byClient,
+      account_address: this.byAccountAddress,
+      address: this.byAddress,
+      account: this.byAccount,
+    };
+  }
+
+  /** With several server nodes: each change is passed on to the others. */
+  shareWith(share: (changes: SharedLimitChange[]) => void): void {
+    this.share = share;
+  }
+
+  /** Changes another node made to its counters, made to these too. */
+  applyShared(changes: readonly SharedLimitChange[]): void {
+    for (const { counter, key, op, failure } of changes) {
+      const log = this.logs[counter];
+      if (!log || typeof key !== "string") continue;
+      if (op === "add" && failure) log.add(key, failure);
+      else if (op === "remove" && failure) log.remove(key, failure.id);
+      else if (op === "clear") log.clear(key);
+    }
   }
 
   /**
@@ -242,15 +293,24 @@ export class LoginLimiter {
     clearedOnSuccess: readonly Counter[],
     outcome: () => FailureOutcome,
   ): AdmittedAttempt {
-    const failure: Failure = { atMs: nowMs, address };
+    const failure: Failure = { id: randomBytes(9).toString("base64url"), atMs: nowMs, address };
     for (const [log, key] of counted) log.add(key, failure);
+    this.share(counted.map(([log, key]) => ({ counter: log.name, key, op: "add", failure })));
     return {
       admitted: true,
       trusted,
       failed: outcome,
       succeeded: () => {
-        for (const [log, key] of counted) log.remove(key, failure);
+        for (const [log, key] of counted) log.remove(key, failure.id);
         for (const [log, key] of clearedOnSuccess) log.clear(key);
+        this.share([
+          ...counted.map(
+            ([log, key]): SharedLimitChange => ({ counter: log.name, key, op: "remove", failure }),
+          ),
+          ...clearedOnSuccess.map(
+            ([log, key]): SharedLimitChange => ({ counter: log.name, key, op: "clear" }),
+          ),
+        ]);
       },
     };
   }

@@ -14,6 +14,7 @@ import Fastify, {
   LogController,
   type RawServerDefault,
 } from "fastify";
+import type { Redis } from "ioredis";
 import Type from "typebox";
 import { ERROR_STATUS, type ErrorCode, isMdmError, MdmError } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -52,6 +53,8 @@ export interface HttpAppOptions {
   tls?: { cert: Buffer; key: Buffer };
   version: string;
   health: () => Record<string, unknown>;
+  /** Where per-address rate limits are counted when several nodes share them; null: in memory. */
+  rateLimitStore?: { redis: Redis; nameSpace: string } | null;
   /**
    * Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client: the
    * address that rate limits, login limits and the audit log see. Empty: the socket's peer.
@@ -148,9 +151,18 @@ export async function buildHttpApp(services: ApiServices, options: HttpAppOption
   );
 
   // Limits per client address, on the routes that declare `config.rateLimit` (the public
-  // enrollment routes). Counters live in memory, in an LRU of addresses.
+  // enrollment routes). Counters live in memory, in an LRU of addresses; with several nodes in
+  // Redis, counted by all together (an unreachable Redis lets requests through rather than
+  // refusing every enrollment).
   await app.register(rateLimit, {
     global: false,
+    ...(options.rateLimitStore
+      ? {
+          redis: options.rateLimitStore.redis,
+          nameSpace: options.rateLimitStore.nameSpace,
+          skipOnError: true,
+        }
+      : {}),
     errorResponseBuilder: (_request, context) =>
       new MdmError(
         "rate_limited",

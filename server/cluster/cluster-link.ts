@@ -5,6 +5,7 @@
  *   desired config changed (push it), or their credential went (close the connection);
  * - **events**: what `/api/v1/events` streams, so a stream on any node sees every node's events
  *   (sent only while some node has a stream open: see {@link ClusterLink.setEventDemand});
+ * - **login limits**: failures counted by one node's sign-in limits, for the others' counters;
  * - **resync**: this node missed news (its link to the others was down): it re-reads the open
  *   commands and config of every device it holds.
  *
@@ -12,6 +13,9 @@
  * open for it at its next connect, and a node whose link comes back resyncs. One node alone (the
  * embedded default) has nobody to tell: {@link SingleNodeLink}.
  */
+
+import type { Redis } from "ioredis";
+import type { SharedLimitChange } from "../admins/login-limiter.js";
 
 /** News about devices, for whichever node holds their connections. */
 export interface DeviceWork {
@@ -34,6 +38,7 @@ export interface RelayedEvent {
 export interface ClusterLinkHandlers {
   work(work: DeviceWork): void;
   events(events: RelayedEvent[]): void;
+  loginLimits(changes: SharedLimitChange[]): void;
   /** News may have been missed (the link was down): re-read what the held devices need. */
   resync(): void;
   /** Whether another node has an event stream open changed. */
@@ -47,6 +52,9 @@ export interface ClusterLink {
   /** Tells the other nodes; merged with what else is sent in the same turn. */
   sendWork(work: Partial<DeviceWork>): void;
   sendEvent(event: RelayedEvent): void;
+  sendLoginLimits(changes: readonly SharedLimitChange[]): void;
+  /** Commands to the shared Redis (per-address rate limits across nodes); null for one node. */
+  readonly redis: Redis | null;
   /** This node has event streams open (or none any more). */
   setEventDemand(wanted: boolean): void;
   /** Whether the link to the other nodes is up now (health). */
@@ -57,9 +65,11 @@ export interface ClusterLink {
 /** One node: nobody to tell. */
 export class SingleNodeLink implements ClusterLink {
   readonly shared = false;
+  readonly redis = null;
   async start(): Promise<void> {}
   sendWork(): void {}
   sendEvent(): void {}
+  sendLoginLimits(): void {}
   setEventDemand(): void {}
   connected(): boolean {
     return true;

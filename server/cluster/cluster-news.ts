@@ -2,6 +2,7 @@
  * What this node does with news from the others: only what concerns the device connections it
  * holds (everything else about a device is in the store already).
  */
+import type { LoginLimiter } from "../admins/login-limiter.js";
 import type { DeviceGateway } from "../broker/device-gateway.js";
 import type { CommandDelivery } from "../commands/command-delivery.js";
 import type { DeviceService } from "../devices/device-service.js";
@@ -16,6 +17,7 @@ export interface ClusterNewsDeps {
   settings: SettingsService;
   gateway: () => DeviceGateway;
   relay: EventRelay;
+  limiter: LoginLimiter;
   logger: Logger;
 }
 
@@ -37,6 +39,7 @@ export function clusterNewsHandlers(deps: ClusterNewsDeps): ClusterLinkHandlers 
   return {
     work,
     events: (events) => deps.relay.received(events),
+    loginLimits: (changes) => deps.limiter.applyShared(changes),
     eventDemand: (othersWant) => deps.relay.othersWant(othersWant),
     resync: () => {
       const held = deps.delivery.heldDevices();

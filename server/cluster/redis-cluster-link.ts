@@ -1,7 +1,8 @@
 /**
- * The cluster link over Redis pub/sub (ioredis). Three channels under the service's prefix:
- * `<prefix>:work` (device work and resync requests), `<prefix>:events` (server events) and
- * `<prefix>:demand` (a node opened or closed its first or last event stream). Which nodes have
+ * The cluster link over Redis pub/sub (ioredis). Four channels under the service's prefix:
+ * `<prefix>:work` (device work and resync requests), `<prefix>:events` (server events),
+ * `<prefix>:limits` (sign-in limit changes) and `<prefix>:demand` (a node opened or closed its
+ * first or last event stream). Which nodes have
  * event streams open is a sorted set `<prefix>:event-demand` (node id → until when, ms), kept
  * fresh by those nodes, so a node that died stops counting by itself.
  *
@@ -11,6 +12,7 @@
  * said.
  */
 import { Redis } from "ioredis";
+import type { SharedLimitChange } from "../admins/login-limiter.js";
 import type { Logger } from "../logger.js";
 import type { ClusterLink, ClusterLinkHandlers, DeviceWork, RelayedEvent } from "./cluster-link.js";
 
@@ -52,7 +54,7 @@ export class RedisClusterLink implements ClusterLink {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
   private handlers: ClusterLinkHandlers | null = null;
-  private readonly channels: { work: string; events: string; demand: string };
+  private readonly channels: { work: string; events: string; limits: string; demand: string };
   private readonly demandKey: string;
   private readonly clock: () => number;
   private pendingWork: { [K in keyof DeviceWork]: Set<string> } | null = null;
@@ -81,7 +83,12 @@ export class RedisClusterLink implements ClusterLink {
       connectionName: `pmdm-${options.nodeId}-sub`,
     });
     const { prefix } = options;
-    this.channels = { work: `${prefix}:work`, events: `${prefix}:events`, demand: `${prefix}:demand` };
+    this.channels = {
+      work: `${prefix}:work`,
+      events: `${prefix}:events`,
+      limits: `${prefix}:limits`,
+      demand: `${prefix}:demand`,
+    };
     this.demandKey = `${prefix}:event-demand`;
     for (const [role, client] of [
       ["publisher", this.publisher],
@@ -123,6 +130,7 @@ export class RedisClusterLink implements ClusterLink {
     const subscribed = this.subscriber.subscribe(
       this.channels.work,
       this.channels.events,
+      this.channels.limits,
       this.channels.demand,
     );
     if (this.subscriber.status === "ready") await subscribed;
@@ -150,6 +158,15 @@ export class RedisClusterLink implements ClusterLink {
     if (!this.othersWant) return;
     this.pendingEvents.push(event);
     this.scheduleFlush();
+  }
+
+  sendLoginLimits(changes: readonly SharedLimitChange[]): void {
+    if (changes.length === 0) return;
+    this.publish(this.channels.limits, { from: this.options.nodeId, changes });
+  }
+
+  get redis(): Redis {
+    return this.publisher;
   }
 
   setEventDemand(wanted: boolean): void {
@@ -230,6 +247,9 @@ export class RedisClusterLink implements ClusterLink {
         }
       } else if (channel === this.channels.events && message.from !== this.options.nodeId) {
         handlers.events((message as EventsMessage).events);
+      } else if (channel === this.channels.limits && message.from !== this.options.nodeId) {
+        const { changes } = message as unknown as { changes: unknown };
+        if (Array.isArray(changes)) handlers.loginLimits(changes as SharedLimitChange[]);
       }
     } catch (err) {
       this.options.logger.warn({ err, channel }, "unreadable news from another node ignored");
