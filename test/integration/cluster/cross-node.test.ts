@@ -144,6 +144,17 @@ describe("two nodes linked through Redis", () => {
     expect(removed.body.error.code).toBe("device_online");
   });
 
+  it("gives node B the clock drift threshold set on node A", async () => {
+    const set = await a.api.put("/settings/clock-drift", { thresholdMs: 4321 });
+    expect(set.status).toBe(200);
+    await waitUntil(
+      b,
+      () => b.server.services.devices.clockDrift.thresholdMs === 4321,
+      "node B judges clock drift by the new threshold",
+      5_000,
+    );
+  });
+
   it("streams node B's device events on node A", async () => {
     const { ws, events, opened } = stream(a);
     await opened;
