@@ -331,6 +331,9 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
         <dl class="facts">
           <Fact label="Device id" value={<span class="mono">{device.id}</span>} />
           <Fact label="Enrolled" value={formatDateTime(device.enrolledAt)} />
+          {device.connectedNode && (
+            <Fact label="Server node" value={<span class="mono">{device.connectedNode}</span>} />
+          )}
           <Fact label="Agent version" value={r?.agentVersion ?? "—"} />
           <Fact label="Booted" value={r ? formatDateTime(r.bootTime) : "—"} />
         </dl>
