@@ -959,8 +959,8 @@ describe.each(STORE_BACKENDS)("the device list on %s", (dialect: StoreDialect) =
         status: d.status,
         online: d.online,
         lastSeenAtMs: d.lastSeenAtMs,
-        // Written without a node holding it.
-        connectedNode: null,
+        // Online as this node saw it: held by it.
+        connectedNode: d.online ? NODE : null,
         enrolledAtMs: d.enrolledAtMs,
         createdAtMs: d.enrolledAtMs,
         desiredVersion: d.desiredVersion,
