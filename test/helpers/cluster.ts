@@ -3,17 +3,18 @@
  * Redis of its own linking the nodes, N nodes started as real processes (so one can be killed),
  * and a fleet of real agents over real MQTT. For the cluster tests.
  */
-import { readFile } from "node:fs/promises";
+import { copyFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pino } from "pino";
 import { SimulatedDevice, type SimulatedDeviceOptions } from "../../agent/simulated-device.js";
 import { leanTransport } from "../../agent/transport/lean-transport.js";
 import type { CommandView } from "../../server/commands/command.js";
+import type { ServerConfig } from "../../server/config.js";
 import { type RedisServer, startRedisServer } from "../../simulator/redis-server.js";
 import { uniqueSerial } from "./devices.js";
 import { freePort, type ServerProcess, spawnServer } from "./server-process.js";
 import { newPostgresDatabase } from "./stores.js";
-import { makeDataDir, removeDataDir } from "./test-server.js";
+import { makeDataDir, removeDataDir, startTestServer, type TestServer } from "./test-server.js";
 
 const quiet = pino({ level: "silent" });
 
@@ -228,4 +229,38 @@ export class TestCluster {
     await this.database?.drop().catch(() => undefined);
     await this.redis?.stop();
   }
+}
+
+/** Two in-process server nodes on a database of their own, linked through a Redis of their own. */
+export interface TwoNodes {
+  redis: RedisServer;
+  a: TestServer;
+  b: TestServer;
+  stop(): Promise<void>;
+}
+
+/** `overrides`: server settings both nodes share; `prefix`: their Redis prefix. */
+export async function startTwoNodes(
+  prefix: string,
+  overrides: Partial<ServerConfig> = {},
+): Promise<TwoNodes> {
+  const redis = await startRedisServer();
+  const database = await newPostgresDatabase();
+  const shared = { databaseUrl: database.url, redisUrl: redis.url, redisPrefix: prefix, ...overrides };
+  const a = await startTestServer({ ...shared, nodeId: "node-a" });
+  // The first node's admin token is the service's: the second node's data dir gets a copy.
+  const bDir = await makeDataDir();
+  await copyFile(a.server.adminTokenFile, join(bDir, "admin-token"));
+  const b = await startTestServer({ ...shared, nodeId: "node-b" }, bDir);
+  return {
+    redis,
+    a,
+    b,
+    async stop() {
+      await b.cleanup();
+      await a.cleanup();
+      await database.drop();
+      await redis.stop();
+    },
+  };
 }

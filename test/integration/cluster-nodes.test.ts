@@ -9,26 +9,13 @@ import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { SimulatedDevice } from "../../agent/simulated-device.js";
 import type { CommandView } from "../../server/commands/command.js";
+import { eventually } from "../helpers/cluster.js";
 import { uniqueSerial } from "../helpers/devices.js";
 import { freePort, type ServerProcess, spawnServer } from "../helpers/server-process.js";
 import { newPostgresDatabase } from "../helpers/stores.js";
 import { makeDataDir, removeDataDir, startTestServer, type TestServer } from "../helpers/test-server.js";
 
 const LEASE_SECONDS = 2;
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("server nodes on one database", () => {
   const cleanups: (() => Promise<unknown>)[] = [];

@@ -4,42 +4,29 @@
  * reconnect), decisions that depend on whether a device is connected see the other node's
  * connections, and an event stream on either node carries both nodes' events.
  */
-import { copyFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import type { SimulatedDevice } from "../../../agent/simulated-device.js";
 import type { CommandView } from "../../../server/commands/command.js";
-import { type RedisServer, startRedisServer } from "../../../simulator/redis-server.js";
+import { startTwoNodes, type TwoNodes } from "../../helpers/cluster.js";
 import { startDevice, waitUntil } from "../../helpers/devices.js";
-import { newPostgresDatabase } from "../../helpers/stores.js";
-import { makeDataDir, startTestServer, type TestServer } from "../../helpers/test-server.js";
+import type { TestServer } from "../../helpers/test-server.js";
 
 type StreamedEvent = { type: string; data: Record<string, unknown> };
 
-let redis: RedisServer;
-let database: { url: string; drop(): Promise<void> };
+let nodes: TwoNodes;
 let a: TestServer;
 let b: TestServer;
 const devices: SimulatedDevice[] = [];
 
 beforeAll(async () => {
-  redis = await startRedisServer();
-  database = await newPostgresDatabase();
-  const shared = { databaseUrl: database.url, redisUrl: redis.url, redisPrefix: "cross-node" };
-  a = await startTestServer({ ...shared, nodeId: "node-a" });
-  // The first node's admin token is the service's: the second node's data dir gets a copy.
-  const bDir = await makeDataDir();
-  await copyFile(a.server.adminTokenFile, join(bDir, "admin-token"));
-  b = await startTestServer({ ...shared, nodeId: "node-b" }, bDir);
+  nodes = await startTwoNodes("cross-node");
+  ({ a, b } = nodes);
 }, 60_000);
 
 afterAll(async () => {
   for (const device of devices) await device.stop({ abrupt: true }).catch(() => undefined);
-  await b?.cleanup();
-  await a?.cleanup();
-  await database?.drop();
-  await redis?.stop();
+  await nodes?.stop();
 });
 
 /** A device enrolled through node B and connected there. */

@@ -3,40 +3,27 @@
  * devices and its API, and a command issued on node A for a device on node B waits in the store;
  * once Redis is back the nodes resync by themselves and the device runs it, once.
  */
-import { copyFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../../agent/simulated-device.js";
 import type { CommandView } from "../../../server/commands/command.js";
-import { type RedisServer, startRedisServer } from "../../../simulator/redis-server.js";
-import { eventually } from "../../helpers/cluster.js";
+import { eventually, startTwoNodes, type TwoNodes } from "../../helpers/cluster.js";
 import { startDevice } from "../../helpers/devices.js";
-import { newPostgresDatabase } from "../../helpers/stores.js";
-import { makeDataDir, startTestServer, type TestServer } from "../../helpers/test-server.js";
+import type { TestServer } from "../../helpers/test-server.js";
 
-let redis: RedisServer;
-let database: { url: string; drop(): Promise<void> };
+let nodes: TwoNodes;
 let a: TestServer;
 let b: TestServer;
 let device: SimulatedDevice & { deviceId: string };
 
 beforeAll(async () => {
-  redis = await startRedisServer();
-  database = await newPostgresDatabase();
-  const shared = { databaseUrl: database.url, redisUrl: redis.url, redisPrefix: "redis-outage" };
-  a = await startTestServer({ ...shared, nodeId: "node-a" });
-  const bDir = await makeDataDir();
-  await copyFile(a.server.adminTokenFile, join(bDir, "admin-token"));
-  b = await startTestServer({ ...shared, nodeId: "node-b" }, bDir);
+  nodes = await startTwoNodes("redis-outage");
+  ({ a, b } = nodes);
   device = await startDevice(b);
 }, 60_000);
 
 afterAll(async () => {
   await device?.stop({ abrupt: true });
-  await b?.cleanup();
-  await a?.cleanup();
-  await database?.drop();
-  await redis?.stop();
+  await nodes?.stop();
 });
 
 const health = async (t: TestServer) =>
@@ -45,7 +32,7 @@ const health = async (t: TestServer) =>
 describe("Redis unreachable between two nodes", () => {
   it("keeps both nodes serving, and delivers what waited once Redis is back", async () => {
     expect((await health(a)).clusterLink).toBe("up");
-    await redis.kill();
+    await nodes.redis.kill();
     await eventually("node A sees the link down", async () =>
       (await health(a)).clusterLink === "down" ? true : undefined,
     );
@@ -59,7 +46,7 @@ describe("Redis unreachable between two nodes", () => {
     // The device stayed connected to node B.
     expect(b.server.gateway.isOnline(device.deviceId)).toBe(true);
 
-    await redis.start();
+    await nodes.redis.start();
     const done = await eventually(
       "the command run after Redis came back",
       async () => {

@@ -3,43 +3,24 @@
  * address's sign-in failures and its enrollment requests together, so spreading attempts over
  * the nodes meets the same limits as sending them all to one.
  */
-import { copyFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RedisServer, startRedisServer } from "../../../simulator/redis-server.js";
 import { createAdmin } from "../../helpers/admins.js";
+import { startTwoNodes, type TwoNodes } from "../../helpers/cluster.js";
 import { uniqueSerial } from "../../helpers/devices.js";
-import { newPostgresDatabase } from "../../helpers/stores.js";
-import { makeDataDir, startTestServer, type TestServer } from "../../helpers/test-server.js";
+import type { TestServer } from "../../helpers/test-server.js";
 
 const ENROLL_PER_MINUTE = 4;
 
-let redis: RedisServer;
-let database: { url: string; drop(): Promise<void> };
+let nodes: TwoNodes;
 let a: TestServer;
 let b: TestServer;
 
 beforeAll(async () => {
-  redis = await startRedisServer();
-  database = await newPostgresDatabase();
-  const shared = {
-    databaseUrl: database.url,
-    redisUrl: redis.url,
-    redisPrefix: "shared-limits",
-    enrollRatePerMinute: ENROLL_PER_MINUTE,
-  };
-  a = await startTestServer({ ...shared, nodeId: "node-a" });
-  const bDir = await makeDataDir();
-  await copyFile(a.server.adminTokenFile, join(bDir, "admin-token"));
-  b = await startTestServer({ ...shared, nodeId: "node-b" }, bDir);
+  nodes = await startTwoNodes("shared-limits", { enrollRatePerMinute: ENROLL_PER_MINUTE });
+  ({ a, b } = nodes);
 }, 60_000);
 
-afterAll(async () => {
-  await b?.cleanup();
-  await a?.cleanup();
-  await database?.drop();
-  await redis?.stop();
-});
+afterAll(() => nodes?.stop());
 
 async function post(t: TestServer, path: string, body: unknown): Promise<{ status: number; body: unknown }> {
   const answer = await fetch(`${t.server.httpUrl}/api/v1${path}`, {
