@@ -227,9 +227,8 @@ export class CommandService {
     const gateway = this.deps.gateway();
     for (const [deviceId, after] of consequences.afterByDevice) {
       if (after.disconnect) this.disconnectAnywhere(gateway, deviceId);
-      if (after.pushConfig) await this.deps.devices.pushDesiredConfig(deviceId);
       if (after.updated || after.disconnect || after.pushConfig)
-        await this.deps.devices.emitUpdated(deviceId);
+        await this.deps.devices.afterCommit(deviceId, { pushConfig: after.pushConfig });
     }
     await Promise.all(
       consequences.issued.map((row) => this.delivery.commandIssued(deviceCommandFromRow(row))),

@@ -437,6 +437,21 @@ export class DeviceService {
     return view;
   }
 
+  /**
+   * After a commit: the device is announced, and its config pushed when asked. The change is
+   * stored whatever happens here, so a failure (the store unreachable a moment later) is logged
+   * and never becomes the caller's error: an answer saying it failed would have the client try
+   * again what was done (enroll a serial that is now taken, issue a command twice).
+   */
+  async afterCommit(deviceId: string, what: { pushConfig?: boolean } = {}): Promise<void> {
+    try {
+      if (what.pushConfig) await this.pushDesiredConfig(deviceId);
+      await this.emitUpdated(deviceId);
+    } catch (err) {
+      this.deps.logger.warn({ err, deviceId }, "announcing a stored device change failed");
+    }
+  }
+
   // ---- desired configuration ----------------------------------------------------------------
 
   /**

@@ -200,7 +200,7 @@ export class EnrollmentService {
       }
       return enrolled;
     });
-    await this.deps.devices.emitUpdated(enrolled.deviceId);
+    await this.deps.devices.afterCommit(enrolled.deviceId);
     return {
       deviceId: enrolled.deviceId,
       secret: enrolled.secret,
@@ -301,7 +301,7 @@ export class EnrollmentService {
       };
     });
     await this.deps.commands.settle(consequences);
-    await this.deps.devices.emitUpdated(claimed.deviceId);
+    await this.deps.devices.afterCommit(claimed.deviceId);
     return claimed;
   }
 
