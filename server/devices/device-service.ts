@@ -5,6 +5,7 @@
 import type { DeviceState, TimeSettings } from "../../proto/wire.js";
 import type { DeviceGateway } from "../broker/device-gateway.js";
 import type { ClusterLink } from "../cluster/cluster-link.js";
+import { failoverOrder } from "../cluster/failover-order.js";
 import { MdmError } from "../errors.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
@@ -498,7 +499,7 @@ export class DeviceService {
       version: config.desiredVersion,
       name: config.desiredName,
       time: { timezone: config.desiredTimezone, ntpServer: config.desiredNtpServer },
-      mqttUrls: this.deps.mqttUrls?.() ?? [],
+      mqttUrls: failoverOrder(this.deps.mqttUrls?.() ?? [], deviceId),
     });
   }
 

@@ -3,7 +3,9 @@
  * device shows a short code, an admin types it, the device's poll returns its credential).
  * Device secrets are created when handed out and only their hash is ever stored.
  */
+
 import type { TimeSettings } from "../../proto/wire.js";
+import { failoverOrder } from "../cluster/failover-order.js";
 import { type CommandService, Consequences } from "../commands/command-service.js";
 import type { DeviceService, EnrolledDevice } from "../devices/device-service.js";
 import { MdmError } from "../errors.js";
@@ -205,7 +207,7 @@ export class EnrollmentService {
       deviceId: enrolled.deviceId,
       secret: enrolled.secret,
       name: enrolled.name,
-      ...this.brokerUrls(),
+      ...this.brokerUrls(enrolled.deviceId),
       signingKeys: this.deps.signingKeys(),
     };
   }
@@ -330,12 +332,12 @@ export class EnrollmentService {
       return { status: "approved" as const, deviceId: device.id, secret, name: device.name };
     });
     if (outcome.status === "pending") return outcome;
-    return { ...outcome, ...this.brokerUrls(), signingKeys: this.deps.signingKeys() };
+    return { ...outcome, ...this.brokerUrls(outcome.deviceId), signingKeys: this.deps.signingKeys() };
   }
 
   /** Where the enrolled device connects: the whole list, and its first URL for older agents. */
-  private brokerUrls(): Pick<Enrollment, "mqttUrl" | "mqttUrls"> {
-    const mqttUrls = [...this.deps.mqttUrls()];
+  private brokerUrls(deviceId: string): Pick<Enrollment, "mqttUrl" | "mqttUrls"> {
+    const mqttUrls = failoverOrder(this.deps.mqttUrls(), deviceId);
     return { mqttUrl: mqttUrls[0] ?? "", mqttUrls };
   }
 }

@@ -10,6 +10,7 @@ import type { SimulatedDevice } from "../../agent/simulated-device.js";
 import { leanTransport } from "../../agent/transport/lean-transport.js";
 import { mqttJsTransport } from "../../agent/transport/mqtt-transport.js";
 import type { TransportFactory } from "../../agent/transport/transport.js";
+import { failoverOrder } from "../../server/cluster/failover-order.js";
 import type { CommandView } from "../../server/commands/command.js";
 import { startDevice, waitForCommand, waitUntil } from "../helpers/devices.js";
 import { freePort } from "../helpers/server-process.js";
@@ -116,8 +117,10 @@ describe("the broker URLs of the desired config", () => {
       device.once("brokerUrlsStored", ({ urls }) => resolve(urls)),
     );
     const t = await server({ mqttPort, publicMqttUrls: newList.join(",") }, first.dataDir);
-    expect(await stored).toEqual(newList);
-    expect(device.storage.identity()).toMatchObject({ mqttUrl: own, mqttUrls: newList });
+    // The node's own URL first, the others in the device's own order (see failover-order.ts).
+    const devicesList = failoverOrder(newList, device.deviceId!);
+    expect(await stored).toEqual(devicesList);
+    expect(device.storage.identity()).toMatchObject({ mqttUrl: own, mqttUrls: devicesList });
     await waitUntil(t, () => t.server.gateway.isOnline(device.deviceId!), "device online again");
 
     // A config whose list would send the device elsewhere than a broker: refused whole.
@@ -138,7 +141,7 @@ describe("the broker URLs of the desired config", () => {
       code: "broker_urls_rejected",
       message: expect.stringContaining('broker URL 2 "http://127.0.0.1:8080/" is not an mqtt'),
     });
-    expect(device.storage.identity()?.mqttUrls).toEqual(newList);
+    expect(device.storage.identity()?.mqttUrls).toEqual(devicesList);
 
     // Cut off, it comes back through the list it kept, and works.
     t.server.gateway.disconnect(deviceId);
