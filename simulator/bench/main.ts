@@ -20,6 +20,7 @@ import {
   sqliteBenchStore,
 } from "./bench-stores.js";
 import { mosquittoPath, startBareAedes, startMosquitto } from "./brokers.js";
+import { clusterOption, runClusterBench, stormDevicesOption } from "./cluster-bench.js";
 import { echoBaseline } from "./echo-baseline.js";
 import { describeProfile, PostgresProfiler } from "./postgres-profile.js";
 import { runServerPhases, type StoreFigures } from "./server-phases.js";
@@ -82,6 +83,8 @@ const program = new Command("portal-bench")
     "leave the PostgreSQL cluster running with the run's database, and print its URL",
   )
   .option("--out <dir>", "where results go", "bench/results")
+  .addOption(clusterOption)
+  .addOption(stormDevicesOption)
   .option(
     "--profile-server <dir>",
     "write a CPU profile of the server process (node --cpu-prof) to this dir (one dir per store)",
@@ -99,9 +102,12 @@ const opts = program.opts<{
   postgresKeep?: boolean;
   out: string;
   profileServer?: string;
+  cluster?: number;
+  stormDevices?: number;
 }>();
 const N = opts.devices;
 const say = (line: string) => process.stderr.write(`${line}\n`);
+if (opts.cluster !== undefined) process.exit(await runClusterBench({ ...opts, nodes: opts.cluster, say }));
 
 // ---- the server with a fleet, on each store -------------------------------------------------
 
