@@ -92,6 +92,15 @@ describe("server restart", () => {
       return res.body.total === FLEET_SIZE ? true : undefined;
     });
 
+    // Listening before anything is sent: on a busy machine the first commands may run before
+    // the last request is answered.
+    const firstExecution = new Promise<void>((resolve) => {
+      const onExecuted = () => {
+        for (const d of devices) d.off("executed", onExecuted);
+        resolve();
+      };
+      for (const d of devices) d.on("executed", onExecuted);
+    });
     const lock = await api.post<{ id: string }>("/batches", {
       target: { all: true },
       command: { type: "lock" },
@@ -102,13 +111,7 @@ describe("server restart", () => {
       ),
     );
     // Kill as soon as some devices have started executing.
-    await new Promise<void>((resolve) => {
-      const onExecuted = () => {
-        for (const d of devices) d.off("executed", onExecuted);
-        resolve();
-      };
-      for (const d of devices) d.on("executed", onExecuted);
-    });
+    await firstExecution;
     await server.kill();
     const executedBeforeKill = devices.reduce((n, d) => n + d.executions.length, 0);
     // The kill really landed mid-flight: work was left for after the restart.
