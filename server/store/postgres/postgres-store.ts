@@ -30,6 +30,7 @@ export interface PostgresStore extends Store {
 /** SQLSTATEs of a transaction another one won: running it again is right. */
 const RETRYABLE = new Set(["40001", "40P01"]);
 const MAX_ATTEMPTS = 5;
+const RETRY_JITTER_MS = 50;
 
 const INT8_OID = 20;
 
@@ -67,6 +68,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           } catch (err) {
             const code = (err as { code?: string }).code;
             if (n >= MAX_ATTEMPTS || !code || !RETRYABLE.has(code)) throw err;
+            // A moment of a random length before the next attempt, growing with each: run at
+            // once, the same units would meet again in the same order.
+            await new Promise((r) => setTimeout(r, Math.random() * RETRY_JITTER_MS * n));
           }
         }
       };

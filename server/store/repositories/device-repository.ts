@@ -671,16 +671,34 @@ export class DeviceRepository {
     options: { unheld: boolean } = { unheld: false },
   ): Promise<string[]> {
     if (nodeIds.length === 0 && !options.unheld) return [];
-    const rows = await q
-      .updateTable("devices")
-      .set({ online: false, connected_node: null })
-      .where("online", "=", true)
-      .where((eb) =>
+    const held = (eb: ExpressionBuilder<StoreSchema, "devices">) =>
+      eb.and([
+        eb("online", "=", true),
         eb.or([
           ...(nodeIds.length > 0 ? [eb("connected_node", "in", [...nodeIds])] : []),
           ...(options.unheld ? [eb("connected_node", "is", null)] : []),
         ]),
-      )
+      ]);
+    // On PostgreSQL the rows are locked in id order first, as every other writer of device rows
+    // does (see lockInIdOrder): a sweep of thousands of rows would otherwise deadlock with the
+    // presence writes of the devices reconnecting meanwhile.
+    let ids: string[] | null = null;
+    if (this.dialect.name === "postgres") {
+      const locked = await q
+        .selectFrom("devices")
+        .select("id")
+        .where(held)
+        .orderBy("id")
+        .forNoKeyUpdate()
+        .execute();
+      ids = locked.map((r) => r.id);
+      if (ids.length === 0) return [];
+    }
+    const rows = await q
+      .updateTable("devices")
+      .set({ online: false, connected_node: null })
+      .where(held)
+      .$if(ids !== null, (update) => update.where(this.among("id", ids ?? [])))
       .returning("id")
       .execute();
     return rows.map((r) => r.id);
