@@ -4,7 +4,8 @@
  * delivery and restarted on the same data dir, with a share of the devices offline until after
  * the restart. Then agents in their own processes are killed mid-command and restarted. Prints
  * a summary and writes bench/results/chaos-<timestamp>.json; exits 1 if a command was lost or
- * run twice.
+ * run twice. With `--cluster <n>`, n server nodes on PostgreSQL and Redis instead, one node killed
+ * per round (cluster-rounds.ts).
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -19,6 +20,7 @@ import { Fleet } from "../fleet.js";
 import type { FleetProfile } from "../profile.js";
 import { progressBar } from "../progress.js";
 import { runAgentKills } from "./agent-kills.js";
+import { runClusterChaos } from "./cluster-rounds.js";
 import { runCrashRounds } from "./crash-rounds.js";
 
 const program = new Command("portal-chaos")
@@ -37,6 +39,12 @@ const program = new Command("portal-chaos")
     new Option("--max-minutes <n>", "no new server round starts after this").argParser(Number).default(30),
   )
   .option("--out <dir>", "where results go", "bench/results")
+  .addOption(
+    new Option(
+      "--cluster <n>",
+      "n server nodes on PostgreSQL and Redis; each round kills one node (no agent kills)",
+    ).argParser(Number),
+  )
   .parse();
 const opts = program.opts<{
   devices: number;
@@ -47,11 +55,17 @@ const opts = program.opts<{
   seed: number;
   maxMinutes: number;
   out: string;
+  cluster?: number;
 }>();
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const startedAt = Date.now();
 const seconds = (msValue: number) => `${(msValue / 1000).toFixed(1)} s`;
+
+if (opts.cluster !== undefined) {
+  const { cluster, devices, rounds, seed, maxMinutes, out } = opts;
+  process.exit(await runClusterChaos({ nodes: cluster, devices, rounds, seed, maxMinutes, out, say }));
+}
 
 /** Healthy, quick devices: the faults here are the kills. */
 const chaosProfile: FleetProfile = {
