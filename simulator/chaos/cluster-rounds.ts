@@ -663,5 +663,6 @@ export async function runClusterChaos(options: ClusterChaosOptions): Promise<num
     ),
   );
   say(`\nresults written to ${file}`);
-  return clean ? 0 : 1;
+  // A connected device the store shows offline is a failure too: the console would be wrong.
+  return clean && storeKeptUp ? 0 : 1;
 }
