@@ -19,9 +19,9 @@
  *
  * Kept in memory: a restart forgets it, which costs an attacker a server restart they cannot
  * cause. With several server nodes each change is passed on to the others, which apply it to
- * their counters within milliseconds (see {@link SharedLimitChange}). Each counter tracks at most `maxTrackedKeys` keys, forgetting the least recently failed
- * first, and each key keeps only the failures its limit needs, so a spray of addresses or
- * emails cannot grow memory.
+ * their counters within milliseconds (see {@link SharedLimitChange}). Each counter tracks at most
+ * `maxTrackedKeys` keys, forgetting the least recently failed first, and each key keeps only the
+ * failures its limit needs, so a spray of addresses or emails cannot grow memory.
  */
 import { randomBytes } from "node:crypto";
 

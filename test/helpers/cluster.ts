@@ -12,6 +12,7 @@ import type { CommandView } from "../../server/commands/command.js";
 import type { ServerConfig } from "../../server/config.js";
 import { type RedisServer, startRedisServer } from "../../simulator/redis-server.js";
 import { uniqueSerial } from "./devices.js";
+import { eventually } from "./poll.js";
 import { freePort, type ServerProcess, spawnServer } from "./server-process.js";
 import { newPostgresDatabase } from "./stores.js";
 import { makeDataDir, removeDataDir, startTestServer, type TestServer } from "./test-server.js";
@@ -28,23 +29,11 @@ export interface ServiceNode {
   process: ServerProcess | null;
 }
 
+export { eventually };
+
 export interface ApiAnswer<T> {
   status: number;
   body: T;
-}
-
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 export interface ClusterOptions {

@@ -17,6 +17,7 @@ import { AdminClient } from "../../simulator/admin-client.js";
 import { runAgentKills } from "../../simulator/chaos/agent-kills.js";
 import { runCrashRounds, type StoredCommand } from "../../simulator/chaos/crash-rounds.js";
 import { Fleet } from "../../simulator/fleet.js";
+import { eventually } from "../helpers/poll.js";
 import { freePort, type ServerProcess, spawnServer } from "../helpers/server-process.js";
 import { ApiClient, makeDataDir, removeDataDir } from "../helpers/test-server.js";
 import { databaseUrlFor, onPostgres } from "../helpers/test-store.js";
@@ -49,17 +50,6 @@ async function commandsOfBatch(databaseUrl: string, batchId: string): Promise<St
   }
 }
 
-/** Polls the API (the server is another process, so there is no event bus to await). */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe("server restart", () => {
   it("loses no command and runs none twice when killed with SIGKILL mid-flight", async () => {
     dataDir = await makeDataDir();
@@ -87,10 +77,14 @@ describe("server restart", () => {
     await Promise.all(devices.map((d) => d.start()));
     await Promise.all(devices.map((d) => d.waitForStatus("online")));
     const ids = devices.map((d) => d.deviceId!);
-    await until("all online", async () => {
-      const res = await api.get<{ total: number }>("/devices?online=true");
-      return res.body.total === FLEET_SIZE ? true : undefined;
-    });
+    await eventually(
+      "all online",
+      async () => {
+        const res = await api.get<{ total: number }>("/devices?online=true");
+        return res.body.total === FLEET_SIZE ? true : undefined;
+      },
+      60_000,
+    );
 
     // Listening before anything is sent: on a busy machine the first commands may run before
     // the last request is answered.
@@ -120,7 +114,7 @@ describe("server restart", () => {
     server = await spawnServer({ dataDir, ...ports });
 
     const commandIds = renames.map((r) => r.body.id);
-    const batchDone = await until(
+    const batchDone = await eventually(
       "lock batch done",
       async () => {
         const batch = await api.get<{ done: boolean; counts: Record<string, number> }>(
@@ -132,7 +126,7 @@ describe("server restart", () => {
     );
     expect(batchDone.counts.succeeded).toBe(FLEET_SIZE);
 
-    const finalRenames = await until(
+    const finalRenames = await eventually(
       "renames terminal",
       async () => {
         const states = await Promise.all(commandIds.map((id) => api.get<CommandView>(`/commands/${id}`)));
