@@ -17,8 +17,10 @@ import { KeyedBatchWriter } from "../store/keyed-batch-writer.js";
 import type {
   DeviceConfigRecord,
   DeviceCounts,
+  DevicePresence,
   DeviceRecord,
   DeviceRecordFilter,
+  DeviceReport,
   DeviceRepository,
 } from "../store/repositories/device-repository.js";
 import type { SettingsRepository } from "../store/repositories/settings-repository.js";
@@ -123,19 +125,22 @@ interface StoredReport {
   historyJson: string | null;
 }
 
+/** What one tick writes to a device's row: its presence, its reported state, or both. */
+interface DeviceRowWrite {
+  presence?: { online: boolean; atMs: number };
+  report?: StoredReport;
+}
+
 export class DeviceService {
   private readonly lastHistoryKeyByDevice = new Map<string, string>();
   /** History rows written per device in the current clock hour. */
   private readonly historyRowsThisHourByDevice = new Map<string, { hour: number; rows: number }>();
-  /** Reported states: the latest per device per tick, written in one statement. */
-  private readonly reportWriter: KeyedBatchWriter<string, StoredReport, void, Queryable>;
-  /** Online flags and last-seen times, likewise. */
-  private readonly presenceWriter: KeyedBatchWriter<
-    string,
-    { online: boolean; atMs: number },
-    void,
-    Queryable
-  >;
+  /**
+   * Reported states and online flags: the latest of each per device per tick, written in one
+   * unit (one statement each). One writer for both, so a reconnecting device's presence and
+   * first report never wait for each other's locks on its row.
+   */
+  private readonly rowWriter: KeyedBatchWriter<string, DeviceRowWrite, void, Queryable>;
 
   /** Credential hashes and desired configs by id, one query per event-loop turn (reconnect storms). */
   private readonly secretHashOf: (deviceId: string) => Promise<string | null>;
@@ -145,20 +150,13 @@ export class DeviceService {
 
   constructor(private readonly deps: DeviceServiceDeps) {
     this.clockDrift = new ClockDriftTracker(deps.events);
-    this.reportWriter = new KeyedBatchWriter<string, StoredReport, void, Queryable>(deps.store, {
-      apply: (tx, batch) => this.writeReports(tx, batch),
+    this.rowWriter = new KeyedBatchWriter<string, DeviceRowWrite, void, Queryable>(deps.store, {
+      apply: (tx, batch) => this.writeDeviceRows(tx, batch),
+      merge: (previous, next) => ({
+        presence: next.presence ?? previous.presence,
+        report: next.report ?? previous.report,
+      }),
     });
-    this.presenceWriter = new KeyedBatchWriter<string, { online: boolean; atMs: number }, void, Queryable>(
-      deps.store,
-      {
-        apply: (tx, batch) =>
-          this.repo.writePresence(
-            tx,
-            deps.nodeId,
-            [...batch].map(([deviceId, p]) => ({ deviceId, ...p })),
-          ),
-      },
-    );
     this.secretHashOf = batchedLookup((ids) => this.repo.credentialHashes(deps.store.db, ids), null);
     this.configOf = batchedLookup((ids) => this.repo.configsByIds(deps.store.db, ids), null);
   }
@@ -564,7 +562,7 @@ export class DeviceService {
 
   async recordPresence(deviceId: string, online: boolean): Promise<void> {
     const now = this.deps.clock();
-    await this.presenceWriter.enqueue(deviceId, { online, atMs: now });
+    await this.rowWriter.enqueue(deviceId, { presence: { online, atMs: now } });
     this.deps.events.emit(online ? "device.online" : "device.offline", { deviceId, atMs: now });
   }
 
@@ -572,17 +570,15 @@ export class DeviceService {
     const now = this.deps.clock();
     const reported = reportedFromState(state, now);
     const key = historyKey(state);
-    const previous = this.reportWriter.pendingValue(deviceId);
+    const previous = this.rowWriter.pendingValue(deviceId)?.report;
     // A change superseded within the same tick still belongs in the history.
     const historyRow =
       this.lastHistoryKeyByDevice.get(deviceId) !== key && this.takeHistoryRow(deviceId, now)
         ? JSON.stringify({ ...reported, telemetry: null })
         : null;
     if (historyRow !== null) this.lastHistoryKeyByDevice.set(deviceId, key);
-    await this.reportWriter.enqueue(deviceId, {
-      reported,
-      atMs: now,
-      historyJson: historyRow ?? previous?.historyJson ?? null,
+    await this.rowWriter.enqueue(deviceId, {
+      report: { reported, atMs: now, historyJson: historyRow ?? previous?.historyJson ?? null },
     });
     this.deps.events.emit("device.state", { deviceId, reported });
     this.clockDrift.observe(deviceId, reported);
@@ -610,19 +606,26 @@ export class DeviceService {
    * reports still being written), and each one that starts or stops exceeding it is announced.
    */
   async applyClockDriftThreshold(thresholdMs: number): Promise<void> {
-    await this.reportWriter.drain();
+    await this.rowWriter.drain();
     this.clockDrift.reset(thresholdMs, await this.repo.clockOffsetsExceeding(this.db, thresholdMs));
   }
 
-  /** One tick of reports: the states in one statement, the history rows and its trim in one each. */
-  private async writeReports(q: Queryable, batch: ReadonlyMap<string, StoredReport>): Promise<void> {
-    await this.repo.writeReports(
-      q,
-      [...batch].map(([deviceId, r]) => ({ deviceId, atMs: r.atMs, reported: r.reported })),
-    );
-    const history = [...batch].flatMap(([deviceId, r]) =>
-      r.historyJson === null ? [] : [{ deviceId, atMs: r.atMs, stateJson: r.historyJson }],
-    );
+  /**
+   * One tick of reports and presence: the states and the online flags in one statement each,
+   * the history rows and its trim in one each.
+   */
+  private async writeDeviceRows(q: Queryable, batch: ReadonlyMap<string, DeviceRowWrite>): Promise<void> {
+    const reports: DeviceReport[] = [];
+    const presences: DevicePresence[] = [];
+    const history: { deviceId: string; atMs: number; stateJson: string }[] = [];
+    for (const [deviceId, { report, presence }] of batch) {
+      if (presence) presences.push({ deviceId, ...presence });
+      if (!report) continue;
+      reports.push({ deviceId, atMs: report.atMs, reported: report.reported });
+      if (report.historyJson !== null)
+        history.push({ deviceId, atMs: report.atMs, stateJson: report.historyJson });
+    }
+    await this.repo.writeDeviceRows(q, this.deps.nodeId, { presences, reports });
     if (history.length > 0) {
       await this.deps.history.append(q, history);
       await this.deps.history.keepNewest(
@@ -635,8 +638,7 @@ export class DeviceService {
 
   /** Resolves once every presence and state write so far is stored. */
   async drainWrites(): Promise<void> {
-    await this.presenceWriter.drain();
-    await this.reportWriter.drain();
+    await this.rowWriter.drain();
   }
 
   async stateHistory(deviceId: string, limit: number): Promise<{ at: string; reported: unknown }[]> {

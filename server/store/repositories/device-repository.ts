@@ -725,11 +725,40 @@ export class DeviceRepository {
    * offline a device that has meanwhile connected to another.
    */
   async writePresence(q: Queryable, nodeId: string, presences: readonly DevicePresence[]): Promise<void> {
+    await this.writeDeviceRows(q, nodeId, { presences, reports: [] });
+  }
+
+  /**
+   * Reported states, then presence, of many devices in one unit: their rows locked once, in id
+   * order, then one statement each. Presence goes last so that a device going offline in the
+   * same tick as its last report ends offline; its last-seen time is the later of the two.
+   */
+  async writeDeviceRows(
+    q: Queryable,
+    nodeId: string,
+    writes: { presences: readonly DevicePresence[]; reports: readonly DeviceReport[] },
+  ): Promise<void> {
+    const { presences, reports } = writes;
+    if (presences.length === 0 && reports.length === 0) return;
+    const ids = new Set<string>();
+    for (const r of reports) ids.add(r.deviceId);
+    for (const p of presences) ids.add(p.deviceId);
+    await this.lockInIdOrder(q, [...ids]);
+    if (reports.length > 0) await this.updateReports(q, reports);
     if (presences.length === 0) return;
-    await this.lockInIdOrder(
+    const reportedAt = new Map(reports.map((r) => [r.deviceId, r.atMs]));
+    await this.updatePresence(
       q,
-      presences.map((p) => p.deviceId),
+      nodeId,
+      presences.map((p) => ({ ...p, atMs: Math.max(p.atMs, reportedAt.get(p.deviceId) ?? p.atMs) })),
     );
+  }
+
+  private async updatePresence(
+    q: Queryable,
+    nodeId: string,
+    presences: readonly DevicePresence[],
+  ): Promise<void> {
     const d = this.dialect;
     const online = d.rowFlag("u", 1).$castTo<SqlBool>();
     await q
@@ -761,6 +790,10 @@ export class DeviceRepository {
       q,
       reports.map((r) => r.deviceId),
     );
+    await this.updateReports(q, reports);
+  }
+
+  private async updateReports(q: Queryable, reports: readonly DeviceReport[]): Promise<void> {
     const d = this.dialect;
     const rows = reports.map(({ deviceId, atMs, reported }) => [
       deviceId,

@@ -683,6 +683,52 @@ describe.each(STORE_BACKENDS)("device repository on %s", (dialect: StoreDialect)
       ]).toEqual([false, "Europe/Kyiv", 3]);
     });
 
+    it("writes a tick's reports and presence in one unit: rows locked once, the later time kept, offline last", async () => {
+      const ids = ["dev_tick_a", "dev_tick_b", "dev_tick_c"];
+      await store.unit(async (tx) => {
+        for (const id of ids) await insert(id, {}, tx);
+      });
+      const recorder = recordStatements(store.db);
+      await repo.writeDeviceRows(store.db, NODE, {
+        reports: [
+          { deviceId: "dev_tick_a", atMs: 60_500, reported: reportedView({ timezone: "Asia/Tokyo" }) },
+          { deviceId: "dev_tick_b", atMs: 60_900, reported: reportedView({ locked: true }) },
+        ],
+        presences: [
+          // Came online, then reported: last seen is the report's time.
+          { deviceId: "dev_tick_a", online: true, atMs: 60_000 },
+          // Reported, then went offline in the same tick: offline, seen at the disconnect.
+          { deviceId: "dev_tick_b", online: false, atMs: 61_000 },
+          { deviceId: "dev_tick_c", online: true, atMs: 62_000 },
+        ],
+      });
+      recorder.stop();
+      // One statement per kind, and on PostgreSQL one lock of every row, in id order, first.
+      const statements = recorder.statements.map((st) => st.sql.trimStart().slice(0, 6).toLowerCase());
+      expect(statements).toEqual(
+        dialect === "postgres" ? ["select", "update", "update"] : ["update", "update"],
+      );
+      expect(await repo.deviceById(store.db, "dev_tick_a")).toMatchObject({
+        online: true,
+        lastSeenAtMs: 60_500,
+        reportedAtMs: 60_500,
+        reported: { timezone: "Asia/Tokyo" },
+      });
+      expect(await repo.deviceById(store.db, "dev_tick_b")).toMatchObject({
+        online: false,
+        lastSeenAtMs: 61_000,
+        reported: { locked: true },
+      });
+      expect(await repo.deviceById(store.db, "dev_tick_c")).toMatchObject({
+        online: true,
+        lastSeenAtMs: 62_000,
+      });
+      expect((await repo.heldByOtherNodes(store.db, ids, "node-other")).sort()).toEqual([
+        "dev_tick_a",
+        "dev_tick_c",
+      ]);
+    });
+
     it("marks offline the devices a node held, and at its start those nobody held, keeping last seen", async () => {
       await insert("dev_off_a");
       await insert("dev_off_b");
