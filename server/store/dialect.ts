@@ -17,6 +17,8 @@ export interface SqlDialect {
   values(json: unknown[]): RawBuilder<unknown>;
   /** A table of rows, each a JSON array, one column `value` to read with rowText/rowNumber. */
   rows(rows: unknown[][]): RawBuilder<unknown>;
+  /** {@link rows} from a parameter holding them already encoded ({@link encodeRows}): for prepared statements. */
+  rowsOf(param: unknown): RawBuilder<unknown>;
   /** Field `index` of a row of {@link rows}, as text (null stays null). */
   rowText(alias: string, index: number): RawBuilder<string | null>;
   /** Field `index` of a row of {@link rows}, as a 64-bit integer (null stays null). */
@@ -43,6 +45,7 @@ export const SQLITE_DIALECT: SqlDialect = {
   name: "sqlite",
   values: (json) => sql`json_each(${JSON.stringify(json)})`,
   rows: (rows) => sql`json_each(${JSON.stringify(rows)})`,
+  rowsOf: (param) => sql`json_each(${param})`,
   rowText: (alias, index) => sql`${sql.ref(`${alias}.value`)} ->> ${sql.lit(index)}`,
   rowNumber: (alias, index) => sql`CAST(${sql.ref(`${alias}.value`)} ->> ${sql.lit(index)} AS INTEGER)`,
   // SQLite's ->> reads JSON true and false as 1 and 0, its flags.
@@ -57,6 +60,7 @@ export const POSTGRES_DIALECT: SqlDialect = {
   name: "postgres",
   values: (json) => sql`jsonb_array_elements_text(${JSON.stringify(json)}::jsonb)`,
   rows: (rows) => sql`jsonb_array_elements(${JSON.stringify(rows)}::jsonb)`,
+  rowsOf: (param) => sql`jsonb_array_elements(${param}::jsonb)`,
   rowText: (alias, index) => sql`${sql.ref(`${alias}.value`)} ->> ${sql.lit(index)}`,
   rowNumber: (alias, index) => sql`CAST(${sql.ref(`${alias}.value`)} ->> ${sql.lit(index)} AS BIGINT)`,
   rowFlag: (alias, index) => sql`CAST(${sql.ref(`${alias}.value`)} ->> ${sql.lit(index)} AS BOOLEAN)`,
@@ -77,6 +81,21 @@ export function dialectOf(name: StoreDialect): SqlDialect {
  * command: 213 ms against 0.7 ms).
  */
 export function among(dialect: SqlDialect, column: string, values: readonly unknown[]): RawBuilder<SqlBool> {
-  if (dialect.name === "postgres") return sql<SqlBool>`${sql.ref(column)} = ANY(${[...values]})`;
-  return sql<SqlBool>`${sql.ref(column)} IN (SELECT value FROM ${dialect.values([...values])} AS listed)`;
+  return amongParam(dialect, column, listParam(dialect, values));
+}
+
+/** The values of {@link among} as its one parameter: for prepared statements. */
+export function listParam(dialect: SqlDialect, values: readonly unknown[]): unknown {
+  return dialect.name === "postgres" ? [...values] : JSON.stringify(values);
+}
+
+/** {@link among} over a parameter made by {@link listParam}. */
+export function amongParam(dialect: SqlDialect, column: string, param: unknown): RawBuilder<SqlBool> {
+  if (dialect.name === "postgres") return sql<SqlBool>`${sql.ref(column)} = ANY(${param})`;
+  return sql<SqlBool>`${sql.ref(column)} IN (SELECT value FROM json_each(${param}) AS listed)`;
+}
+
+/** Rows for {@link SqlDialect.rowsOf}: the same encoding on both stores. */
+export function encodeRows(rows: unknown[][]): string {
+  return JSON.stringify(rows);
 }

@@ -11,6 +11,7 @@
 import type { Updateable } from "kysely";
 import type { Right } from "../../admins/rights.js";
 import type { SqlDialect } from "../dialect.js";
+import { prepared } from "../prepared.js";
 import type { AdminsTable } from "../schema.js";
 import type { Queryable } from "../store.js";
 
@@ -93,6 +94,13 @@ interface AdminWithRoleRow {
   role_built_in: number | boolean;
 }
 
+type SessionHolderRow = AdminWithRoleRow & { credential_id: string; credential_expires_at: number };
+type ApiTokenHolderRow = AdminWithRoleRow & {
+  credential_id: string;
+  credential_expires_at: number | null;
+  token_rights_json: string | null;
+};
+
 function adminRecord(row: AdminWithRoleRow): AdminRecord {
   return {
     id: row.id,
@@ -115,6 +123,35 @@ function adminRecord(row: AdminWithRoleRow): AdminRecord {
 
 export class AdminRepository {
   constructor(readonly dialect: SqlDialect) {}
+
+  /** Who holds a session or an API token: read on every request, so built once (see prepared.ts). */
+  private readonly sessionHolder = prepared<{ tokenHash: string; nowMs: number }, SessionHolderRow>(
+    ["tokenHash", "nowMs"],
+    (q, p) =>
+      this.selectAdmins(q)
+        .innerJoin("admin_sessions as s", "s.admin_id", "a.id")
+        .select(["s.id as credential_id", "s.expires_at as credential_expires_at"])
+        .where("s.token_hash", "=", p.tokenHash)
+        .where("s.ended_at", "is", null)
+        .where("s.expires_at", ">", p.nowMs)
+        .where("a.active", "=", true),
+  );
+
+  private readonly apiTokenHolder = prepared<{ tokenHash: string; nowMs: number }, ApiTokenHolderRow>(
+    ["tokenHash", "nowMs"],
+    (q, p) =>
+      this.selectAdmins(q)
+        .innerJoin("admin_tokens as t", "t.admin_id", "a.id")
+        .select([
+          "t.id as credential_id",
+          "t.expires_at as credential_expires_at",
+          "t.rights_json as token_rights_json",
+        ])
+        .where("t.token_hash", "=", p.tokenHash)
+        .where("t.revoked_at", "is", null)
+        .where((eb) => eb.or([eb("t.expires_at", "is", null), eb("t.expires_at", ">", p.nowMs)]))
+        .where("a.active", "=", true),
+  );
 
   private selectAdmins(q: Queryable) {
     return q.selectFrom("admins as a").innerJoin("roles as r", "r.id", "a.role_id").select(ADMIN_COLUMNS);
@@ -221,14 +258,7 @@ export class AdminRepository {
     tokenHash: string,
     nowMs: number,
   ): Promise<CredentialHolderRecord | null> {
-    const row = await this.selectAdmins(q)
-      .innerJoin("admin_sessions as s", "s.admin_id", "a.id")
-      .select(["s.id as credential_id", "s.expires_at as credential_expires_at"])
-      .where("s.token_hash", "=", tokenHash)
-      .where("s.ended_at", "is", null)
-      .where("s.expires_at", ">", nowMs)
-      .where("a.active", "=", true)
-      .executeTakeFirst();
+    const [row] = await this.sessionHolder.rows(q, { tokenHash, nowMs });
     if (!row) return null;
     return {
       credentialId: row.credential_id,
@@ -244,18 +274,7 @@ export class AdminRepository {
     tokenHash: string,
     nowMs: number,
   ): Promise<CredentialHolderRecord | null> {
-    const row = await this.selectAdmins(q)
-      .innerJoin("admin_tokens as t", "t.admin_id", "a.id")
-      .select([
-        "t.id as credential_id",
-        "t.expires_at as credential_expires_at",
-        "t.rights_json as token_rights_json",
-      ])
-      .where("t.token_hash", "=", tokenHash)
-      .where("t.revoked_at", "is", null)
-      .where((eb) => eb.or([eb("t.expires_at", "is", null), eb("t.expires_at", ">", nowMs)]))
-      .where("a.active", "=", true)
-      .executeTakeFirst();
+    const [row] = await this.apiTokenHolder.rows(q, { tokenHash, nowMs });
     if (!row) return null;
     return {
       credentialId: row.credential_id,

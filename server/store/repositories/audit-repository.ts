@@ -10,9 +10,10 @@
  * need to: SQLite runs one unit at a time). Methods take the root store (reads outside a unit)
  * or a unit's transaction; rows never leave this module.
  */
-import { type Selectable, type SelectQueryBuilder, sql } from "kysely";
+import { type Insertable, type Selectable, type SelectQueryBuilder, sql } from "kysely";
 import type { AuditOutcome } from "../../admins/audit-log.js";
 import type { SqlDialect } from "../dialect.js";
+import { prepared } from "../prepared.js";
 import { AuditTargetNames } from "../read-models/audit-target-names.js";
 import type { StoreSchema } from "../schema.js";
 import type { Queryable } from "../store.js";
@@ -73,6 +74,19 @@ function auditRecord(row: AuditRow): AuditRecord {
   };
 }
 
+const AUDIT_INSERT_COLUMNS = [
+  "at",
+  "actor_id",
+  "actor_email",
+  "credential_id",
+  "action",
+  "target",
+  "params_json",
+  "outcome",
+  "error_code",
+  "source_address",
+] as const;
+
 type AuditSelect = SelectQueryBuilder<StoreSchema, "audit_log", AuditRow>;
 
 export class AuditRepository {
@@ -82,24 +96,27 @@ export class AuditRepository {
     this.targetNames = new AuditTargetNames(dialect);
   }
 
+  /** One row per audited request: built once (see prepared.ts). */
+  private readonly insert = prepared<Insertable<StoreSchema["audit_log"]>, AuditRow>(
+    AUDIT_INSERT_COLUMNS,
+    (q, p) => q.insertInto("audit_log").values(p).returningAll(),
+  );
+
   /** Inserts one row; the row as stored, with its seq. */
   async append(q: Queryable, entry: NewAuditRecord): Promise<AuditRecord> {
-    const row = await q
-      .insertInto("audit_log")
-      .values({
-        at: entry.atMs,
-        actor_id: entry.actorId,
-        actor_email: entry.actorEmail,
-        credential_id: entry.credentialId,
-        action: entry.action,
-        target: entry.target,
-        params_json: JSON.stringify(entry.params),
-        outcome: entry.outcome,
-        error_code: entry.errorCode,
-        source_address: entry.sourceAddress,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const [row] = await this.insert.rows(q, {
+      at: entry.atMs,
+      actor_id: entry.actorId,
+      actor_email: entry.actorEmail,
+      credential_id: entry.credentialId,
+      action: entry.action,
+      target: entry.target,
+      params_json: JSON.stringify(entry.params),
+      outcome: entry.outcome,
+      error_code: entry.errorCode,
+      source_address: entry.sourceAddress,
+    });
+    if (!row) throw new Error("the audit row was not stored");
     return auditRecord(row);
   }
 

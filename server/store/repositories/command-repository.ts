@@ -12,7 +12,8 @@ import { type Expression, type ExpressionBuilder, type SqlBool, sql } from "kyse
 import { SERVER_COMMAND_CODE, SIGNATURE_REFUSAL_CODES } from "../../../proto/result-codes.js";
 import type { CommandType } from "../../../proto/wire.js";
 import type { CommandRow, CommandState } from "../../commands/command.js";
-import { among, type SqlDialect } from "../dialect.js";
+import { among, encodeRows, type SqlDialect } from "../dialect.js";
+import { prepared } from "../prepared.js";
 import type { StoreSchema } from "../schema.js";
 import type { Queryable } from "../store.js";
 
@@ -135,15 +136,101 @@ function boundOfType(bounds: BoundsByType) {
 export class CommandRepository {
   constructor(private readonly dialect: SqlDialect) {}
 
+  /** The statements of every command's life, built once (see prepared.ts). */
+  private readonly byIdStatement = prepared<{ id: string }, CommandRow>(["id"], (q, p) =>
+    q.selectFrom("commands").select(COMMAND_COLUMNS).where("id", "=", p.id),
+  );
+
+  private readonly insertStatement = prepared<{ rows: string }, CommandRow>(["rows"], (q, p) => {
+    const d = this.dialect;
+    return q
+      .insertInto("commands")
+      .columns([
+        "id",
+        "device_id",
+        "batch_id",
+        "seq",
+        "type",
+        "params_json",
+        "state",
+        "created_at",
+        "expires_at",
+        "updated_at",
+        "created_by",
+      ])
+      .expression((eb) =>
+        eb
+          .selectFrom(d.rowsOf(p.rows).as("u"))
+          .select([
+            d.rowText("u", 0).as("id"),
+            d.rowText("u", 1).as("device_id"),
+            d.rowText("u", 2).as("batch_id"),
+            d.rowNumber("u", 3).as("seq"),
+            d.rowText("u", 4).as("type"),
+            d.rowText("u", 5).as("params_json"),
+            sql.lit("queued").as("state"),
+            d.rowNumber("u", 6).as("created_at"),
+            d.rowNumber("u", 7).as("expires_at"),
+            d.rowNumber("u", 6).as("updated_at"),
+            d.rowText("u", 8).as("created_by"),
+          ]),
+      )
+      .returning(COMMAND_COLUMNS);
+  });
+
+  private readonly markSentStatement = prepared<{ rows: string }, CommandRow>(["rows"], (q, p) => {
+    const d = this.dialect;
+    return q
+      .updateTable("commands")
+      .from(d.rowsOf(p.rows).as("u"))
+      .set({
+        state: "sent",
+        sent_at: d.rowNumber("u", 1),
+        updated_at: d.rowNumber("u", 1).$castTo<number>(),
+      })
+      .where("commands.id", "=", d.rowText("u", 0))
+      .where("commands.state", "=", "queued")
+      .returning(RETURNED);
+  });
+
+  private readonly applyReportsStatement = prepared<{ rows: string }, CommandRow>(["rows"], (q, p) => {
+    const d = this.dialect;
+    const state = d.rowText("u", 2);
+    const at = d.rowNumber("u", 3).$castTo<number>();
+    return q
+      .updateTable("commands")
+      .from(d.rowsOf(p.rows).as("u"))
+      .set({
+        state: sql<CommandState>`${state}`,
+        updated_at: at,
+        accepted_at: sql<number | null>`CASE WHEN ${state} = 'rejected' THEN commands.accepted_at
+                                              ELSE coalesce(commands.accepted_at, ${at}) END`,
+        finished_at: sql<number | null>`CASE WHEN ${state} = 'accepted' THEN NULL ELSE ${at} END`,
+        error_code: d.rowText("u", 4),
+        error_message: d.rowText("u", 5),
+      })
+      .where("commands.id", "=", d.rowText("u", 0))
+      .where("commands.device_id", "=", d.rowText("u", 1))
+      .where((eb) =>
+        eb.or([
+          eb("commands.state", "in", UNDELIVERED_STATES),
+          eb.and([
+            sql<SqlBool>`NOT ${d.rowFlag("u", 6)}`,
+            eb.or([
+              eb.and([eb("commands.state", "=", "accepted"), eb(state, "<>", "accepted")]),
+              revisableByDevice(eb),
+            ]),
+          ]),
+        ]),
+      )
+      .returning(RETURNED);
+  });
+
   // ---- reads ---------------------------------------------------------------------------------
 
   async byId(q: Queryable, id: string): Promise<CommandRow | null> {
-    const row = await q
-      .selectFrom("commands")
-      .select(COMMAND_COLUMNS)
-      .where("id", "=", id)
-      .executeTakeFirst();
-    return (row as CommandRow | undefined) ?? null;
+    const [row] = await this.byIdStatement.rows(q, { id });
+    return row ?? null;
   }
 
   /** A device's commands, newest first, from before `beforeSeq` (exclusive) when given. */
@@ -265,7 +352,6 @@ export class CommandRepository {
   /** New queued commands, in one statement whatever their number; returns their rows. */
   async insertCommands(q: Queryable, commands: readonly NewCommand[]): Promise<CommandRow[]> {
     if (commands.length === 0) return [];
-    const d = this.dialect;
     const rows = commands.map((c) => [
       c.id,
       c.deviceId,
@@ -277,58 +363,13 @@ export class CommandRepository {
       c.expiresAtMs,
       c.createdBy,
     ]);
-    return (await q
-      .insertInto("commands")
-      .columns([
-        "id",
-        "device_id",
-        "batch_id",
-        "seq",
-        "type",
-        "params_json",
-        "state",
-        "created_at",
-        "expires_at",
-        "updated_at",
-        "created_by",
-      ])
-      .expression((eb) =>
-        eb
-          .selectFrom(d.rows(rows).as("u"))
-          .select([
-            d.rowText("u", 0).as("id"),
-            d.rowText("u", 1).as("device_id"),
-            d.rowText("u", 2).as("batch_id"),
-            d.rowNumber("u", 3).as("seq"),
-            d.rowText("u", 4).as("type"),
-            d.rowText("u", 5).as("params_json"),
-            sql.lit("queued").as("state"),
-            d.rowNumber("u", 6).as("created_at"),
-            d.rowNumber("u", 7).as("expires_at"),
-            d.rowNumber("u", 6).as("updated_at"),
-            d.rowText("u", 8).as("created_by"),
-          ]),
-      )
-      .returning(COMMAND_COLUMNS)
-      .execute()) as CommandRow[];
+    return this.insertStatement.rows(q, { rows: encodeRows(rows) });
   }
 
   /** Queued commands handed to their devices, each at its own time; returns those that moved. */
   async markSent(q: Queryable, sentAtById: ReadonlyMap<string, number>): Promise<CommandRow[]> {
     if (sentAtById.size === 0) return [];
-    const d = this.dialect;
-    return (await q
-      .updateTable("commands")
-      .from(d.rows([...sentAtById]).as("u"))
-      .set({
-        state: "sent",
-        sent_at: d.rowNumber("u", 1),
-        updated_at: d.rowNumber("u", 1).$castTo<number>(),
-      })
-      .where("commands.id", "=", d.rowText("u", 0))
-      .where("commands.state", "=", "queued")
-      .returning(RETURNED)
-      .execute()) as CommandRow[];
+    return this.markSentStatement.rows(q, { rows: encodeRows([...sentAtById]) });
   }
 
   /**
@@ -339,7 +380,6 @@ export class CommandRepository {
    */
   async applyReports(q: Queryable, reports: readonly CommandReport[]): Promise<CommandRow[]> {
     if (reports.length === 0) return [];
-    const d = this.dialect;
     const rows = reports.map((r) => [
       r.commandId,
       r.deviceId,
@@ -349,36 +389,7 @@ export class CommandRepository {
       r.message,
       r.signatureRefusal,
     ]);
-    const state = d.rowText("u", 2);
-    const at = d.rowNumber("u", 3).$castTo<number>();
-    return (await q
-      .updateTable("commands")
-      .from(d.rows(rows).as("u"))
-      .set({
-        state: sql<CommandState>`${state}`,
-        updated_at: at,
-        accepted_at: sql<number | null>`CASE WHEN ${state} = 'rejected' THEN commands.accepted_at
-                                              ELSE coalesce(commands.accepted_at, ${at}) END`,
-        finished_at: sql<number | null>`CASE WHEN ${state} = 'accepted' THEN NULL ELSE ${at} END`,
-        error_code: d.rowText("u", 4),
-        error_message: d.rowText("u", 5),
-      })
-      .where("commands.id", "=", d.rowText("u", 0))
-      .where("commands.device_id", "=", d.rowText("u", 1))
-      .where((eb) =>
-        eb.or([
-          eb("commands.state", "in", UNDELIVERED_STATES),
-          eb.and([
-            sql<SqlBool>`NOT ${d.rowFlag("u", 6)}`,
-            eb.or([
-              eb.and([eb("commands.state", "=", "accepted"), eb(state, "<>", "accepted")]),
-              revisableByDevice(eb),
-            ]),
-          ]),
-        ]),
-      )
-      .returning(RETURNED)
-      .execute()) as CommandRow[];
+    return this.applyReportsStatement.rows(q, { rows: encodeRows(rows) });
   }
 
   /** Ends the open commands of some devices with a reason; returns those that ended. */

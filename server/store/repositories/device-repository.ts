@@ -16,7 +16,8 @@
 import { type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from "kysely";
 import type { TimeSettings } from "../../../proto/wire.js";
 import type { DeviceSort, DeviceSortKey, DeviceStatus, ReportedView } from "../../devices/device.js";
-import { among, type SqlDialect } from "../dialect.js";
+import { among, amongParam, listParam, type SqlDialect } from "../dialect.js";
+import { prepared } from "../prepared.js";
 import type { StoreSchema } from "../schema.js";
 import type { Queryable } from "../store.js";
 
@@ -210,6 +211,72 @@ type DevicesExpressions = ExpressionBuilder<StoreSchema, "devices">;
 export class DeviceRepository {
   constructor(readonly dialect: SqlDialect) {}
 
+  /** Read for every command issued and every device page: built once (see prepared.ts). */
+  private readonly byId = prepared<{ id: string }, DeviceRow>(["id"], (q, p) =>
+    q.selectFrom("devices").select(RECORD_COLUMNS).where("id", "=", p.id),
+  );
+
+  private readonly seqsTaken = prepared<{ ids: unknown }, { id: string; next_seq: number }>(["ids"], (q, p) =>
+    q
+      .updateTable("devices")
+      .set((eb) => ({ next_seq: eb("next_seq", "+", 1) }))
+      .where(amongParam(this.dialect, "id", p.ids))
+      .returning(["id", "next_seq"]),
+  );
+
+  /** The statements of every enrollment, likewise. */
+  private readonly bySerial = prepared<{ serial: string }, DeviceRow>(["serial"], (q, p) =>
+    q.selectFrom("devices").select(RECORD_COLUMNS).where("serial", "=", p.serial),
+  );
+
+  private readonly deniedSerial = prepared<{ serial: string }, { serial: string }>(["serial"], (q, p) =>
+    q.selectFrom("denied_serials").select("serial").where("serial", "=", p.serial),
+  );
+
+  private readonly deviceInsert = prepared<
+    {
+      id: string;
+      serial: string;
+      model: string;
+      name: string;
+      atMs: number;
+      timezone: string;
+      ntpServer: string | null;
+    },
+    { id: string }
+  >(["id", "serial", "model", "name", "atMs", "timezone", "ntpServer"], (q, p) =>
+    q
+      .insertInto("devices")
+      .values({
+        id: p.id,
+        serial: p.serial,
+        model: p.model,
+        name: p.name,
+        status: "active",
+        enrolled_at: p.atMs,
+        created_at: p.atMs,
+        desired_name: p.name,
+        desired_timezone: p.timezone,
+        desired_ntp_server: p.ntpServer,
+      })
+      .onConflict((oc) => oc.column("serial").doNothing())
+      .returning("id"),
+  );
+
+  private readonly credentialPut = prepared<{ deviceId: string; secretHash: string; atMs: number }, never>(
+    ["deviceId", "secretHash", "atMs"],
+    (q, p) =>
+      q
+        .insertInto("device_credentials")
+        .values({ device_id: p.deviceId, secret_hash: p.secretHash, created_at: p.atMs })
+        .onConflict((oc) =>
+          oc.column("device_id").doUpdateSet((eb) => ({
+            secret_hash: eb.ref("excluded.secret_hash"),
+            created_at: eb.ref("excluded.created_at"),
+          })),
+        ),
+  );
+
   /** `column IN` the given ids, as one parameter however many there are. */
   private among(column: "id" | "device_id", ids: readonly string[]): RawBuilder<SqlBool> {
     return among(this.dialect, column, ids);
@@ -218,16 +285,12 @@ export class DeviceRepository {
   // ---- reads --------------------------------------------------------------------------------
 
   async deviceById(q: Queryable, id: string): Promise<DeviceRecord | null> {
-    const row = await q.selectFrom("devices").select(RECORD_COLUMNS).where("id", "=", id).executeTakeFirst();
+    const [row] = await this.byId.rows(q, { id });
     return row ? deviceRecord(row) : null;
   }
 
   async deviceBySerial(q: Queryable, serial: string): Promise<DeviceRecord | null> {
-    const row = await q
-      .selectFrom("devices")
-      .select(RECORD_COLUMNS)
-      .where("serial", "=", serial)
-      .executeTakeFirst();
+    const [row] = await this.bySerial.rows(q, { serial });
     return row ? deviceRecord(row) : null;
   }
 
@@ -451,24 +514,16 @@ export class DeviceRepository {
 
   /** A new active device; false when another device has taken the serial meanwhile. */
   async insertDevice(q: Queryable, device: NewDevice): Promise<boolean> {
-    const inserted = await q
-      .insertInto("devices")
-      .values({
-        id: device.id,
-        serial: device.serial,
-        model: device.model,
-        name: device.name,
-        status: "active",
-        enrolled_at: device.atMs,
-        created_at: device.atMs,
-        desired_name: device.name,
-        desired_timezone: device.desiredTime.timezone,
-        desired_ntp_server: device.desiredTime.ntpServer,
-      })
-      .onConflict((oc) => oc.column("serial").doNothing())
-      .returning("id")
-      .executeTakeFirst();
-    return inserted !== undefined;
+    const inserted = await this.deviceInsert.rows(q, {
+      id: device.id,
+      serial: device.serial,
+      model: device.model,
+      name: device.name,
+      atMs: device.atMs,
+      timezone: device.desiredTime.timezone,
+      ntpServer: device.desiredTime.ntpServer,
+    });
+    return inserted.length > 0;
   }
 
   /**
@@ -493,16 +548,7 @@ export class DeviceRepository {
 
   /** The device's one credential, created or replaced. */
   async setCredential(q: Queryable, deviceId: string, secretHash: string, atMs: number): Promise<void> {
-    await q
-      .insertInto("device_credentials")
-      .values({ device_id: deviceId, secret_hash: secretHash, created_at: atMs })
-      .onConflict((oc) =>
-        oc.column("device_id").doUpdateSet((eb) => ({
-          secret_hash: eb.ref("excluded.secret_hash"),
-          created_at: eb.ref("excluded.created_at"),
-        })),
-      )
-      .execute();
+    await this.credentialPut.changes(q, { deviceId, secretHash, atMs });
   }
 
   /** A new secret for a credential that exists; false when the device has none. */
@@ -531,12 +577,7 @@ export class DeviceRepository {
   }
 
   async isSerialDenied(q: Queryable, serial: string): Promise<boolean> {
-    const row = await q
-      .selectFrom("denied_serials")
-      .select("serial")
-      .where("serial", "=", serial)
-      .executeTakeFirst();
-    return row !== undefined;
+    return (await this.deniedSerial.rows(q, { serial })).length > 0;
   }
 
   /** Puts the devices' serials on the deny list for good; a serial already on it keeps its entry. */
@@ -633,12 +674,7 @@ export class DeviceRepository {
   async takeSeqs(q: Queryable, deviceIds: readonly string[]): Promise<Map<string, number>> {
     if (deviceIds.length === 0) return new Map();
     await this.lockInIdOrder(q, deviceIds);
-    const rows = await q
-      .updateTable("devices")
-      .set((eb) => ({ next_seq: eb("next_seq", "+", 1) }))
-      .where(this.among("id", deviceIds))
-      .returning(["id", "next_seq"])
-      .execute();
+    const rows = await this.seqsTaken.rows(q, { ids: listParam(this.dialect, deviceIds) });
     return new Map(rows.map((r) => [r.id, Number(r.next_seq) - 1]));
   }
 

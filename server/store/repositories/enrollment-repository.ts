@@ -5,6 +5,7 @@
  */
 import type { Selectable } from "kysely";
 import type { SqlDialect } from "../dialect.js";
+import { prepared } from "../prepared.js";
 import type { DeviceCodesTable, EnrollmentTokensTable } from "../schema.js";
 import type { Queryable } from "../store.js";
 
@@ -65,6 +66,22 @@ function codeRecord(row: Selectable<DeviceCodesTable>): DeviceCodeRecord {
 export class EnrollmentRepository {
   constructor(readonly dialect: SqlDialect) {}
 
+  /** The statements of every enrollment with a token: built once (see prepared.ts). */
+  private readonly byTokenHash = prepared<{ tokenHash: string }, Selectable<EnrollmentTokensTable>>(
+    ["tokenHash"],
+    (q, p) => q.selectFrom("enrollment_tokens").selectAll().where("token_hash", "=", p.tokenHash),
+  );
+
+  private readonly tokenUseTaken = prepared<{ id: string; nowMs: number }, never>(["id", "nowMs"], (q, p) =>
+    q
+      .updateTable("enrollment_tokens")
+      .set((eb) => ({ uses: eb("uses", "+", 1), last_used_at: p.nowMs }))
+      .where("id", "=", p.id)
+      .where("revoked_at", "is", null)
+      .where("expires_at", ">", p.nowMs)
+      .whereRef("uses", "<", "max_uses"),
+  );
+
   // ---- tokens -------------------------------------------------------------------------------
 
   async insertToken(
@@ -96,11 +113,7 @@ export class EnrollmentRepository {
   }
 
   async tokenByHash(q: Queryable, tokenHash: string): Promise<EnrollmentTokenRecord | null> {
-    const row = await q
-      .selectFrom("enrollment_tokens")
-      .selectAll()
-      .where("token_hash", "=", tokenHash)
-      .executeTakeFirst();
+    const [row] = await this.byTokenHash.rows(q, { tokenHash });
     return row ? tokenRecord(row) : null;
   }
 
@@ -143,15 +156,7 @@ export class EnrollmentRepository {
 
   /** Counts one use, only while the token is still usable; false when it was not. */
   async takeTokenUse(q: Queryable, id: string, nowMs: number): Promise<boolean> {
-    const result = await q
-      .updateTable("enrollment_tokens")
-      .set((eb) => ({ uses: eb("uses", "+", 1), last_used_at: nowMs }))
-      .where("id", "=", id)
-      .where("revoked_at", "is", null)
-      .where("expires_at", ">", nowMs)
-      .whereRef("uses", "<", "max_uses")
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    return (await this.tokenUseTaken.changes(q, { id, nowMs })) > 0;
   }
 
   /** Revokes a token that is not revoked yet; revoking twice keeps the first time. */

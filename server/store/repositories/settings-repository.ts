@@ -2,6 +2,7 @@
  * Global settings, one JSON document per key: the only code that reads or writes `settings`.
  */
 import type { SqlDialect } from "../dialect.js";
+import { prepared } from "../prepared.js";
 import type { Queryable } from "../store.js";
 
 /** The settings the server keeps: the global date & time, and the clock drift threshold. */
@@ -16,12 +17,14 @@ export interface SettingRecord {
 export class SettingsRepository {
   constructor(readonly dialect: SqlDialect) {}
 
+  /** Read by every enrollment (the global time): built once (see prepared.ts). */
+  private readonly byKey = prepared<{ key: SettingKey }, { value_json: string; updated_at: number }>(
+    ["key"],
+    (q, p) => q.selectFrom("settings").select(["value_json", "updated_at"]).where("key", "=", p.key),
+  );
+
   async get(q: Queryable, key: SettingKey): Promise<SettingRecord | null> {
-    const row = await q
-      .selectFrom("settings")
-      .select(["value_json", "updated_at"])
-      .where("key", "=", key)
-      .executeTakeFirst();
+    const [row] = await this.byKey.rows(q, { key });
     return row ? { value: JSON.parse(row.value_json) as unknown, updatedAtMs: Number(row.updated_at) } : null;
   }
 
