@@ -160,6 +160,41 @@ describe("console shell", () => {
     expect(new URL(page.url()).pathname).toBe("/devices");
   });
 
+  it("keeps what is typed into a filter as its page opens, before the page has settled", async () => {
+    // Typed in the same task the field appears in, before the page's effects have run: as a
+    // fast typist or an autofilling browser would.
+    const typedAsItOpens = (link: string, field: string) =>
+      page.evaluate(
+        async ({ link, field }) => {
+          const anchor = [...document.querySelectorAll("nav a")].find((a) => a.textContent?.trim() === link);
+          (anchor as HTMLAnchorElement).click();
+          const input = await new Promise<HTMLInputElement>((resolve) => {
+            const found = () => document.getElementById(field) as HTMLInputElement | null;
+            const now = found();
+            if (now) return resolve(now);
+            const watch = new MutationObserver(() => {
+              const el = found();
+              if (!el) return;
+              watch.disconnect();
+              resolve(el);
+            });
+            watch.observe(document.body, { childList: true, subtree: true });
+          });
+          input.value = "lobby";
+          input.dispatchEvent(new Event("input", { bubbles: true }));
+          await new Promise((settled) => setTimeout(settled, 500));
+          return (document.getElementById(field) as HTMLInputElement).value;
+        },
+        { link, field },
+      );
+    await page.goto(url("/devices"));
+    await page.getByRole("heading", { name: "Devices", level: 1 }).waitFor();
+    expect(await typedAsItOpens("Audit log", "audit-target")).toBe("lobby");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get("target")).toBe("lobby");
+    expect(await typedAsItOpens("Devices", "model-filter")).toBe("lobby");
+  });
+
   it("keeps the admins search and the enrollment token state in the address", async () => {
     await page.goto(url("/admins?q=ERIN"));
     await page.getByRole("table", { name: "Admins" }).waitFor();

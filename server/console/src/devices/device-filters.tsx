@@ -222,8 +222,15 @@ function FilterInput(props: {
   onChange: (value: string) => void;
 }) {
   // What is typed stays until it is applied; the address then says the same.
+  // The first render already holds the value: following it there would drop what was typed
+  // before effects ran.
   const [text, setText] = useState(props.value);
-  useEffect(() => setText(props.value), [props.value]);
+  const followed = useRef(props.value);
+  useEffect(() => {
+    if (followed.current === props.value) return;
+    followed.current = props.value;
+    setText(props.value);
+  }, [props.value]);
   return (
     <div class="filter">
       <label class="visually-hidden" for={props.id}>

@@ -71,8 +71,14 @@ export function AuditPage() {
   const itemsRef = useRef(items);
   itemsRef.current = items;
 
-  // Back and Forward change the address: the form follows it.
-  useEffect(() => setDraft(applied), [appliedKey]);
+  // Back and Forward change the address: the form follows it. Not on the first render: the
+  // draft already starts from the address, and what was typed before effects ran would be lost.
+  const draftFollows = useRef(appliedKey);
+  useEffect(() => {
+    if (draftFollows.current === appliedKey) return;
+    draftFollows.current = appliedKey;
+    setDraft(applied);
+  }, [appliedKey]);
 
   const listPath = (extra: Record<string, string | number | null> = {}) =>
     `/audit${query({ ...apiFilters(applied), limit: PAGE_SIZE, ...extra })}`;
