@@ -23,6 +23,8 @@ const OWN_STORES = [
   "test/integration/migrate-store.test.ts",
   // Server nodes sharing a PostgreSQL database of their own.
   "test/integration/cluster-nodes.test.ts",
+  // The signing key ring moved into, and shared through, PostgreSQL databases of its own.
+  "test/integration/signing-key-store-postgres.test.ts",
   // Server nodes linked through a Redis of their own, on a PostgreSQL database of their own.
   "test/integration/cluster/**",
 ];
