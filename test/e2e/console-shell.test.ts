@@ -164,29 +164,23 @@ describe("console shell", () => {
     // Typed in the same task the field appears in, before the page's effects have run: as a
     // fast typist or an autofilling browser would.
     const typedAsItOpens = (link: string, field: string) =>
-      page.evaluate(
-        async ({ link, field }) => {
-          const anchor = [...document.querySelectorAll("nav a")].find((a) => a.textContent?.trim() === link);
-          (anchor as HTMLAnchorElement).click();
-          const input = await new Promise<HTMLInputElement>((resolve) => {
-            const found = () => document.getElementById(field) as HTMLInputElement | null;
-            const now = found();
-            if (now) return resolve(now);
-            const watch = new MutationObserver(() => {
-              const el = found();
-              if (!el) return;
-              watch.disconnect();
-              resolve(el);
-            });
-            watch.observe(document.body, { childList: true, subtree: true });
+      page.evaluate(`(async () => {
+        const anchor = [...document.querySelectorAll("nav a")].find((a) => a.textContent.trim() === ${JSON.stringify(link)});
+        anchor.click();
+        const found = () => document.getElementById(${JSON.stringify(field)});
+        const input = found() ?? await new Promise((resolve) => {
+          const watch = new MutationObserver(() => {
+            if (!found()) return;
+            watch.disconnect();
+            resolve(found());
           });
-          input.value = "lobby";
-          input.dispatchEvent(new Event("input", { bubbles: true }));
-          await new Promise((settled) => setTimeout(settled, 500));
-          return (document.getElementById(field) as HTMLInputElement).value;
-        },
-        { link, field },
-      );
+          watch.observe(document.body, { childList: true, subtree: true });
+        });
+        input.value = "lobby";
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+        await new Promise((settled) => setTimeout(settled, 500));
+        return found().value;
+      })()`) as Promise<string>;
     await page.goto(url("/devices"));
     await page.getByRole("heading", { name: "Devices", level: 1 }).waitFor();
     expect(await typedAsItOpens("Audit log", "audit-target")).toBe("lobby");
