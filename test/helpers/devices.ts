@@ -176,3 +176,29 @@ export async function waitForBatch(t: TestServer, batchId: string, timeoutMs = 9
   );
   return batch!;
 }
+
+/** Resolves once the device has pinned key set `version`. */
+export function keysPinned(device: SimulatedDevice, version: number): Promise<void> {
+  return new Promise((resolve) => {
+    const onPinned = (pinned: { version: number }) => {
+      if (pinned.version !== version) return;
+      device.off("keysPinned", onPinned);
+      resolve();
+    };
+    device.on("keysPinned", onPinned);
+  });
+}
+
+/** Waits until the server has stored the key set version the device reports trusting. */
+export async function reportedKeys(t: TestServer, deviceId: string, version: number): Promise<void> {
+  await waitUntil(
+    t,
+    async () => {
+      const device = await t.api.get<{ reported: { signingKeysVersion?: number } | null }>(
+        `/devices/${deviceId}`,
+      );
+      return device.body.reported?.signingKeysVersion === version;
+    },
+    `device ${deviceId} reports key set ${version}`,
+  );
+}

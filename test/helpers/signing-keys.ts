@@ -8,7 +8,7 @@ import { pino } from "pino";
 import { afterAll, expect } from "vitest";
 import type { SimulatedDevice } from "../../agent/simulated-device.js";
 import type { CommandView } from "../../server/commands/command.js";
-import { startDevice, waitForCommand, waitUntil } from "./devices.js";
+import { startDevice, waitForCommand } from "./devices.js";
 import { removeDataDir, startTestServer, type TestServer } from "./test-server.js";
 
 const CLI = fileURLToPath(new URL("../../server/admin-cli.ts", import.meta.url));
@@ -68,32 +68,6 @@ export async function commandSucceeds(t: TestServer, deviceId: string): Promise<
   expect(done, `command ${done.id}: ${done.errorCode} ${done.errorMessage}`).toMatchObject({
     state: "succeeded",
   });
-}
-
-/** Resolves once the device has pinned key set `version`. */
-export function keysPinned(device: SimulatedDevice, version: number): Promise<void> {
-  return new Promise((resolve) => {
-    const onPinned = (pinned: { version: number }) => {
-      if (pinned.version !== version) return;
-      device.off("keysPinned", onPinned);
-      resolve();
-    };
-    device.on("keysPinned", onPinned);
-  });
-}
-
-/** Waits until the server has stored the key set version the device reports trusting. */
-export async function reportedKeys(t: TestServer, deviceId: string, version: number): Promise<void> {
-  await waitUntil(
-    t,
-    async () => {
-      const device = await t.api.get<{ reported: { signingKeysVersion?: number } | null }>(
-        `/devices/${deviceId}`,
-      );
-      return device.body.reported?.signingKeysVersion === version;
-    },
-    `device ${deviceId} reports key set ${version}`,
-  );
 }
 
 /** A logger whose messages the test reads, at info. */

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../agent/simulated-device.js";
 import type { CommandView } from "../../server/commands/command.js";
-import { startDevice, waitForCommand, waitUntil } from "../helpers/devices.js";
+import { keysPinned, reportedKeys, startDevice, waitForCommand, waitUntil } from "../helpers/devices.js";
 import { freePort } from "../helpers/server-process.js";
 import { makeDataDir, startTestServer, type TestServer } from "../helpers/test-server.js";
 
@@ -38,35 +38,10 @@ function rotate(...flags: string[]): Promise<{ code: number; stdout: string; std
   );
 }
 
-/** Waits until the server has stored the key set version the device reports trusting. */
-async function reportedKeys(server: TestServer, deviceId: string, version: number): Promise<void> {
-  await waitUntil(
-    server,
-    async () => {
-      const device = await server.api.get<{ reported: { signingKeysVersion?: number } | null }>(
-        `/devices/${deviceId}`,
-      );
-      return device.body.reported?.signingKeysVersion === version;
-    },
-    `device ${deviceId} reports key set ${version}`,
-  );
-}
-
 async function issueAndWait(server: TestServer, deviceId: string): Promise<CommandView> {
   const res = await server.api.post<CommandView>(`/devices/${deviceId}/commands`, { type: "refresh_state" });
   expect(res.status).toBe(202);
   return waitForCommand(server, res.body.id);
-}
-
-function keysPinned(device: SimulatedDevice, version: number): Promise<void> {
-  return new Promise((resolve) => {
-    const onPinned = (pinned: { version: number }) => {
-      if (pinned.version !== version) return;
-      device.off("keysPinned", onPinned);
-      resolve();
-    };
-    device.on("keysPinned", onPinned);
-  });
 }
 
 describe("signing key rotation", () => {

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ADMIN_TOKEN_FILE } from "../../server/admins/bootstrap.js";
 import { SIGNING_KEYS_FILE } from "../../server/signing/key-ring-file.js";
-import { waitUntil } from "../helpers/devices.js";
+import { keysPinned, waitUntil } from "../helpers/devices.js";
 import { freePort } from "../helpers/server-process.js";
 import {
   admin,
@@ -20,7 +20,6 @@ import {
   commandSucceeds,
   dataDirs,
   enrolledDevice,
-  keysPinned,
   rotate,
   start,
 } from "../helpers/signing-keys.js";

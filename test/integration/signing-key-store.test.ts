@@ -16,15 +16,13 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SIGNING_KEYS_FILE } from "../../server/signing/key-ring-file.js";
-import { waitUntil } from "../helpers/devices.js";
+import { keysPinned, reportedKeys, waitUntil } from "../helpers/devices.js";
 import { freePort } from "../helpers/server-process.js";
 import {
   commandSucceeds,
   dataDirs,
   enrolledDevice,
-  keysPinned,
   recordingLogger,
-  reportedKeys,
   rotate,
   start,
 } from "../helpers/signing-keys.js";
