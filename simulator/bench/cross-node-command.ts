@@ -5,6 +5,7 @@
  * recorded by B → the event relayed back to A.
  */
 import { WebSocket } from "ws";
+import type { CommandView } from "../../server/commands/command.js";
 import { holders } from "./cluster-api.js";
 import type { BenchNode } from "./cluster-nodes.js";
 import { grouped, type PhaseContext, type Summary } from "./cluster-phases.js";
@@ -83,13 +84,6 @@ export interface CrossNodeLegs {
   finishedToSeen: Summary;
 }
 
-/** A sample's command as the store has it: when it was created, sent and finished (ms since the epoch). */
-interface StoredTimes {
-  createdAt: string;
-  sentAt: string | null;
-  finishedAt: string | null;
-}
-
 /** The three legs of each sample, read back once the samples are done (so the reads do not slow them). */
 async function legsOf(
   admin: PhaseContext["admins"][number],
@@ -99,7 +93,10 @@ async function legsOf(
   const sentToFinished: number[] = [];
   const finishedToSeen: number[] = [];
   for (const { commandId, seenAtMs } of samples) {
-    const times = await admin.request<StoredTimes>("GET", `/commands/${commandId}`);
+    const times = await admin.request<Pick<CommandView, "createdAt" | "sentAt" | "finishedAt">>(
+      "GET",
+      `/commands/${commandId}`,
+    );
     if (times.sentAt === null || times.finishedAt === null) continue;
     const created = Date.parse(times.createdAt);
     const sent = Date.parse(times.sentAt);
