@@ -189,12 +189,18 @@ describe("LinuxPlatform: the commands for each action", () => {
 
 describe("LinuxPlatform: what it reports", () => {
   it("the boot time from /proc/stat, the same on every read", async () => {
-    const linux = await platform();
+    const procStat = join(dir, "stat");
+    await writeFile(procStat, "cpu  10 0 20 300 0 0 0 0 0 0\nbtime 1764547200\nprocesses 42\n");
+    const linux = await platform({ files: { localtime: join(dir, "localtime"), procStat } });
     const first = await linux.readState();
     const second = await linux.readState();
-    expect(first.bootTimeMs).toBe(second.bootTimeMs);
-    expect(first.bootTimeMs % 1000).toBe(0);
-    expect(first.bootTimeMs).toBeLessThan(Date.now());
+    expect(first.bootTimeMs).toBe(1_764_547_200_000);
+    expect(second.bootTimeMs).toBe(first.bootTimeMs);
+    // The machine's own /proc/stat reads the same every time too, in whole seconds.
+    const real = await platform();
+    const [a, b] = [await real.readState(), await real.readState()];
+    expect(a.bootTimeMs).toBe(b.bootTimeMs);
+    expect(a.bootTimeMs % 1000).toBe(0);
   });
 
   it("a locked graphical session from logind, through read-only commands", async () => {
