@@ -189,7 +189,12 @@ export class AuditLog {
    * committed.
    */
   async append(tx: Queryable, entry: AuditEntry): Promise<AuditItem> {
-    const record = await this.deps.repository.append(tx, {
+    const [item] = await this.withTargetNames(tx, [itemFromRecord(await this.appendRow(tx, entry))]);
+    return item!;
+  }
+
+  private appendRow(q: Queryable, entry: AuditEntry): Promise<AuditRecord> {
+    return this.deps.repository.append(q, {
       atMs: this.deps.clock(),
       actorId: entry.actor?.id ?? null,
       actorEmail: entry.actor?.email ?? entry.attemptedEmail ?? null,
@@ -201,8 +206,6 @@ export class AuditLog {
       errorCode: entry.errorCode ?? null,
       sourceAddress: entry.sourceAddress,
     });
-    const [item] = await this.withTargetNames(tx, [itemFromRecord(record)]);
-    return item!;
   }
 
   /** The items with their targets' names, looked up in one statement for all of them. */
@@ -252,11 +255,12 @@ export class AuditLog {
     }
   }
 
-  /** Appends one row in its own unit and announces it. */
+  /** Appends one row as a write of its own and announces it. */
   async record(entry: AuditEntry): Promise<AuditItem> {
-    const item = await this.deps.store.unit((tx) => this.append(tx, entry));
-    this.announce(item);
-    return item;
+    const record = await this.deps.store.singleStatement((q) => this.appendRow(q, entry));
+    const [item] = await this.withTargetNames(this.deps.store.db, [itemFromRecord(record)]);
+    this.announce(item!);
+    return item!;
   }
 
   /** Newest first; the cursor is the id of the last row of the previous page. */

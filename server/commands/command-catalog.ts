@@ -211,3 +211,8 @@ export function commandSpec(type: CommandType): CommandSpec {
   if (!spec) throw new MdmError("validation_failed", `unknown command type '${type}'`, { field: "type" });
   return spec;
 }
+
+/** Types whose end changes nothing else in the store: recording it takes one statement. */
+export const TYPES_WITHOUT_END_EFFECTS: readonly CommandType[] = specs
+  .filter((s) => !s.onSucceeded && !s.onFinished)
+  .map((s) => s.type);

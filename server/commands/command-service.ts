@@ -24,7 +24,7 @@ import type { ServerEvents } from "../events/server-events.js";
 import { newTimeOrderedId } from "../ids.js";
 import type { Logger } from "../logger.js";
 import { pageFrom } from "../paging.js";
-import { KeyedBatchWriter } from "../store/keyed-batch-writer.js";
+import { KeyedBatchWriter, singleStatementUnits } from "../store/keyed-batch-writer.js";
 import type {
   BoundsByType,
   CommandReport,
@@ -46,6 +46,7 @@ import {
   COMMAND_CATALOG,
   type CommandEffectContext,
   commandSpec,
+  TYPES_WITHOUT_END_EFFECTS,
 } from "./command-catalog.js";
 import { CommandDelivery } from "./command-delivery.js";
 
@@ -98,6 +99,13 @@ export class Consequences {
   readonly issued: CommandRow[] = [];
   readonly afterByDevice = new Map<string, AfterCommit>();
 
+  /** Another unit's consequences, settled with these. */
+  absorb(other: Consequences): void {
+    this.transitions.push(...other.transitions);
+    this.issued.push(...other.issued);
+    for (const [deviceId, after] of other.afterByDevice) this.after(deviceId, after);
+  }
+
   after(deviceId: string, after: AfterCommit): void {
     if (!after.disconnect && !after.pushConfig && !after.updated) return;
     const previous = this.afterByDevice.get(deviceId) ?? {};
@@ -117,17 +125,25 @@ export class CommandService {
   private readonly resultWriter: KeyedBatchWriter<string, ReportedResult, Consequences, Queryable>;
 
   constructor(private readonly deps: CommandServiceDeps) {
-    this.sentWriter = new KeyedBatchWriter<string, number, CommandRow[], Queryable>(deps.store, {
-      apply: (tx, batch) => this.writeSent(tx, batch),
-      committed: (rows) => {
-        for (const row of rows) this.announce(row);
+    // One statement each: on PostgreSQL it commits by itself, so a device's quick answer does
+    // not wait behind the row lock of a `sent` mark's transaction.
+    this.sentWriter = new KeyedBatchWriter<string, number, CommandRow[], Queryable>(
+      singleStatementUnits(deps.store),
+      {
+        apply: (q, batch) => this.writeSent(q, batch),
+        committed: (rows) => {
+          for (const row of rows) this.announce(row);
+        },
       },
-    });
-    this.resultWriter = new KeyedBatchWriter<string, ReportedResult, Consequences, Queryable>(deps.store, {
-      apply: (tx, batch) => this.writeResults(tx, batch),
-      committed: (consequences) => this.settle(consequences),
-      merge: laterReport,
-    });
+    );
+    this.resultWriter = new KeyedBatchWriter<string, ReportedResult, Consequences, Queryable>(
+      singleStatementUnits(deps.store),
+      {
+        apply: (q, batch) => this.writeResults(q, batch),
+        committed: (consequences) => this.settle(consequences),
+        merge: laterReport,
+      },
+    );
     this.delivery = new CommandDelivery(
       (deviceIds) => deps.repository.openOfDevices(deps.store.db, deviceIds),
       deps.gateway,
@@ -161,22 +177,23 @@ export class CommandService {
   async issue(deviceId: string, action: CommandAction, options: IssueOptions = {}): Promise<CommandView> {
     const consequences = new Consequences();
     await this.deps.store.unit(async (tx) => {
+      await this.issueInUnit(tx, [deviceId], action, options, consequences, { onlyActive: true });
+      if (consequences.issued.length > 0) return;
+      // No seq taken: the device is not active, or does not exist (getRow says so).
       const device = await this.deps.devices.getRow(deviceId, tx);
-      if (device.status !== "active") {
-        throw new MdmError("device_not_managed", `device '${deviceId}' is ${device.status}`, {
-          status: device.status,
-        });
-      }
-      await this.issueInUnit(tx, [deviceId], action, options, consequences);
+      throw new MdmError("device_not_managed", `device '${deviceId}' is ${device.status}`, {
+        status: device.status,
+      });
     });
     await this.settle(consequences);
-    return commandViewFromRow(await this.getRow(consequences.issued[0]!.id));
+    return commandViewFromRow(consequences.issued[0]!);
   }
 
   /**
    * Inside the caller's write unit: one command per device in set-based statements (one INSERT,
-   * one UPDATE), then the type's issue effects for all of them. The devices must be active;
-   * call {@link settle} with the same consequences once the unit has committed.
+   * one UPDATE), then the type's issue effects for all of them. The devices must be active
+   * (with `onlyActive`, those that are not get no command); call {@link settle} with the same
+   * consequences once the unit has committed.
    */
   async issueInUnit(
     tx: Queryable,
@@ -184,13 +201,15 @@ export class CommandService {
     action: CommandAction,
     options: IssueOptions,
     consequences: Consequences,
+    check: { onlyActive?: boolean } = {},
   ): Promise<void> {
     if (deviceIds.length === 0) return;
     const now = this.deps.clock();
     const expiresAtMs = now + this.ttlMs(options.ttlSeconds);
     const paramsJson = JSON.stringify(actionParams(action));
     // Each device's counter moves on in place: concurrent issuers never share a seq.
-    const seqs = await this.deps.devices.takeCommandSeqs(tx, deviceIds);
+    const seqs = await this.deps.devices.takeCommandSeqs(tx, deviceIds, check);
+    if (seqs.size === 0) return;
     const rows = await this.deps.repository.insertCommands(
       tx,
       [...seqs].map(([deviceId, seq]) => ({
@@ -488,20 +507,50 @@ export class CommandService {
   }
 
   /**
-   * All results of a tick in one conditional UPDATE, only for the reporting device's own
-   * commands, and only forward: an open command takes any report; an accepted one only a final
+   * All results of a tick in one conditional UPDATE (and those that end a command whose type
+   * has effects in a second one, in a unit with the effects), only for the reporting device's
+   * own commands, and only forward: an open command takes any report; an accepted one only a final
    * one; a final state the server decided without the device's word (expired, timed out, ended
    * by an admin, or a refusal of a forged copy) yields to what the device reports of the genuine
    * command. A signature refusal never replaces anything but an undelivered state.
    */
   private async writeResults(
-    tx: Queryable,
+    q: Queryable,
     batch: ReadonlyMap<string, ReportedResult>,
   ): Promise<Consequences> {
-    const rows = await this.deps.repository.applyReports(tx, [...batch.values()]);
+    const reports = [...batch.values()];
+    const repository = this.deps.repository;
     const consequences = new Consequences();
-    await this.recordTransitions(tx, rows, consequences);
-    const ignored = batch.size - rows.length;
+    // What ends no command whose type has effects, in one statement of its own (no effect runs).
+    const plain = await repository.applyPlainReports(q, reports, TYPES_WITHOUT_END_EFFECTS);
+    await this.recordTransitions(q, plain, consequences);
+    const applied = new Set(plain.map((row) => row.id));
+    const rest = reports.filter((r) => !applied.has(r.commandId));
+    let written = plain.length;
+    if (rest.length > 0) {
+      // The rest with their types' effects, in one transaction: the caller's on SQLite (where
+      // the statement above ran in it too), one of their own on PostgreSQL.
+      const withEffects = async (tx: Queryable, into: Consequences) => {
+        const rows = await repository.applyReports(tx, rest);
+        await this.recordTransitions(tx, rows, into);
+        return rows.length;
+      };
+      if (q.isTransaction) {
+        written += await withEffects(q, consequences);
+      } else {
+        const ofUnit = new Consequences();
+        try {
+          written += await this.deps.store.unit((tx) => withEffects(tx, ofUnit));
+        } catch (err) {
+          // What the first statement wrote is stored: it is announced though the batch fails
+          // (and written again, which changes nothing, if the store was unreachable).
+          await this.settle(consequences);
+          throw err;
+        }
+        consequences.absorb(ofUnit);
+      }
+    }
+    const ignored = batch.size - written;
     if (ignored > 0) {
       this.deps.logger.debug({ ignored }, "ignored results: unknown, foreign or no longer open");
     }

@@ -13,7 +13,7 @@ import { hashSecret, newDeviceId, newSecret, secretMatchesHash } from "../ids.js
 import type { Logger } from "../logger.js";
 import { namesOfZone } from "../settings/time-zones.js";
 import { batchedLookup } from "../store/batched-lookup.js";
-import { KeyedBatchWriter } from "../store/keyed-batch-writer.js";
+import { KeyedBatchWriter, singleStatementUnits } from "../store/keyed-batch-writer.js";
 import type {
   DeviceConfigRecord,
   DeviceCounts,
@@ -131,6 +131,13 @@ interface DeviceRowWrite {
   report?: StoredReport;
 }
 
+/** Whether writing the batch takes one statement: one device's report (without history) or presence. */
+function isOneStatement(batch: ReadonlyMap<string, DeviceRowWrite>): boolean {
+  const [only, ...others] = batch.values();
+  if (!only || others.length > 0) return false;
+  return only.report ? !only.presence && only.report.historyJson === null : only.presence !== undefined;
+}
+
 export class DeviceService {
   private readonly lastHistoryKeyByDevice = new Map<string, string>();
   /** History rows written per device in the current clock hour. */
@@ -150,13 +157,21 @@ export class DeviceService {
 
   constructor(private readonly deps: DeviceServiceDeps) {
     this.clockDrift = new ClockDriftTracker(deps.events);
-    this.rowWriter = new KeyedBatchWriter<string, DeviceRowWrite, void, Queryable>(deps.store, {
-      apply: (tx, batch) => this.writeDeviceRows(tx, batch),
-      merge: (previous, next) => ({
-        presence: next.presence ?? previous.presence,
-        report: next.report ?? previous.report,
-      }),
-    });
+    this.rowWriter = new KeyedBatchWriter<string, DeviceRowWrite, void, Queryable>(
+      singleStatementUnits(deps.store),
+      {
+        // One device's report or presence alone is one statement, which commits by itself (no
+        // rows to lock in order, no history to add); anything more is a unit.
+        apply: (q, batch) =>
+          q.isTransaction || isOneStatement(batch)
+            ? this.writeDeviceRows(q, batch)
+            : deps.store.unit((tx) => this.writeDeviceRows(tx, batch)),
+        merge: (previous, next) => ({
+          presence: next.presence ?? previous.presence,
+          report: next.report ?? previous.report,
+        }),
+      },
+    );
     this.secretHashOf = batchedLookup((ids) => this.repo.credentialHashes(deps.store.db, ids), null);
     this.configOf = batchedLookup((ids) => this.repo.configsByIds(deps.store.db, ids), null);
   }
@@ -454,11 +469,15 @@ export class DeviceService {
   // ---- desired configuration ----------------------------------------------------------------
 
   /**
-   * The next command seq of each of these devices that exists, taken in place: concurrent
-   * issuers never get the same one.
+   * The next command seq of each of these devices that exists (and with `onlyActive`, is
+   * active), taken in place: concurrent issuers never get the same one.
    */
-  takeCommandSeqs(q: Queryable, deviceIds: readonly string[]): Promise<Map<string, number>> {
-    return this.repo.takeSeqs(q, deviceIds);
+  takeCommandSeqs(
+    q: Queryable,
+    deviceIds: readonly string[],
+    options: { onlyActive?: boolean } = {},
+  ): Promise<Map<string, number>> {
+    return this.repo.takeSeqs(q, deviceIds, options);
   }
 
   async setDesiredName(q: Queryable, deviceId: string, name: string): Promise<void> {

@@ -11,6 +11,7 @@
  * the load instead of queueing a transaction per tick behind a slow one.
  */
 import type { Database, WriteContext } from "./database.js";
+import type { Queryable, Store } from "./store.js";
 import { isStoreUnavailable } from "./unavailable.js";
 
 /** The first wait before writing a batch again while the store is unreachable, and the longest. */
@@ -31,6 +32,11 @@ function unitsOf<Tx>(target: Database | BatchUnits<Tx>): BatchUnits<Tx> {
     unit: (work) => target.write((tx) => work(tx as Tx)),
     drain: () => target.drainWrites(),
   };
+}
+
+/** Units for an `apply` that writes with one statement (see {@link Store.singleStatement}). */
+export function singleStatementUnits(store: Store): BatchUnits<Queryable> {
+  return { unit: (work) => store.singleStatement(work), drain: () => store.drain() };
 }
 
 export interface KeyedBatchWriterOptions<K, V, R, Tx = WriteContext> {

@@ -23,6 +23,13 @@ export interface Store {
   readonly db: Kysely<StoreSchema>;
   /** Runs `work` in one transaction; a throw rolls it back and rejects with the same error. */
   unit<T>(work: (tx: Transaction<StoreSchema>) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work`, which writes with one statement, as a write of its own. On PostgreSQL it runs
+   * outside any transaction and commits by itself: no BEGIN and COMMIT round trips, and the rows
+   * it changes stay locked only while it runs. On SQLite it runs in a unit (one connection, so a
+   * unit costs no round trip there).
+   */
+  singleStatement<T>(work: (q: Queryable) => Promise<T>): Promise<T>;
   /** Resolves once every unit begun so far has ended. */
   drain(): Promise<void>;
   close(): Promise<void>;

@@ -2,10 +2,10 @@
  * The PostgreSQL store: a pool of connections (node-postgres) under the query builder. Every
  * connection has a statement timeout, so a stuck query fails instead of holding a pooled
  * connection for good; BIGINT columns (times in ms, counters, `count(*)`) come back as numbers
- * (all below 2^53). A unit that loses a deadlock or a serialization conflict to another server
- * is run again, a few times.
+ * (all below 2^53). A unit (or a single-statement write) that loses a deadlock or a
+ * serialization conflict to another server is run again, a few times.
  */
-import { Kysely, PostgresDialect, type Transaction } from "kysely";
+import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { StoreSchema } from "../schema.js";
 import type { Store } from "../store.js";
@@ -56,32 +56,38 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   });
   const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
   const inFlight = new Set<Promise<unknown>>();
+  /**
+   * A write run to its end (for drain): run again, a few times, while it loses a deadlock or a
+   * serialization conflict to another server's.
+   */
+  const written = async <T>(run: () => Promise<T>): Promise<T> => {
+    const attempt = async (): Promise<T> => {
+      for (let n = 1; ; n++) {
+        try {
+          return await run();
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          if (n >= MAX_ATTEMPTS || !code || !RETRYABLE.has(code)) throw err;
+          // A moment of a random length before the next attempt, growing with each: run at
+          // once, the same writes would meet again in the same order.
+          await new Promise((r) => setTimeout(r, Math.random() * RETRY_JITTER_MS * n));
+        }
+      }
+    };
+    const running = attempt();
+    inFlight.add(running);
+    try {
+      return await running;
+    } finally {
+      inFlight.delete(running);
+    }
+  };
   const store: Omit<PostgresStore, "migrated"> = {
     dialect: "postgres",
     db,
     pool,
-    async unit<T>(work: (tx: Transaction<StoreSchema>) => Promise<T>): Promise<T> {
-      const attempt = async (): Promise<T> => {
-        for (let n = 1; ; n++) {
-          try {
-            return await db.transaction().execute(work);
-          } catch (err) {
-            const code = (err as { code?: string }).code;
-            if (n >= MAX_ATTEMPTS || !code || !RETRYABLE.has(code)) throw err;
-            // A moment of a random length before the next attempt, growing with each: run at
-            // once, the same units would meet again in the same order.
-            await new Promise((r) => setTimeout(r, Math.random() * RETRY_JITTER_MS * n));
-          }
-        }
-      };
-      const running = attempt();
-      inFlight.add(running);
-      try {
-        return await running;
-      } finally {
-        inFlight.delete(running);
-      }
-    },
+    unit: (work) => written(() => db.transaction().execute(work)),
+    singleStatement: (work) => written(() => work(db)),
     async drain() {
       await Promise.allSettled([...inFlight]);
     },

@@ -12,7 +12,7 @@ import { type Expression, type ExpressionBuilder, type SqlBool, sql } from "kyse
 import { SERVER_COMMAND_CODE, SIGNATURE_REFUSAL_CODES } from "../../../proto/result-codes.js";
 import type { CommandType } from "../../../proto/wire.js";
 import type { CommandRow, CommandState } from "../../commands/command.js";
-import { among, encodeRows, type SqlDialect } from "../dialect.js";
+import { among, amongParam, encodeRows, listParam, type SqlDialect } from "../dialect.js";
 import { prepared } from "../prepared.js";
 import type { StoreSchema } from "../schema.js";
 import type { Queryable } from "../store.js";
@@ -133,6 +133,27 @@ function boundOfType(bounds: BoundsByType) {
   )} END)`;
 }
 
+function reportRows(reports: readonly CommandReport[]): string {
+  return encodeRows(
+    reports.map((r) => [
+      r.commandId,
+      r.deviceId,
+      r.state,
+      r.atMs,
+      r.errorCode,
+      r.message,
+      r.signatureRefusal,
+    ]),
+  );
+}
+
+function reportIds(dialect: SqlDialect, reports: readonly CommandReport[]): unknown {
+  return listParam(
+    dialect,
+    reports.map((r) => r.commandId),
+  );
+}
+
 export class CommandRepository {
   constructor(private readonly dialect: SqlDialect) {}
 
@@ -178,28 +199,55 @@ export class CommandRepository {
       .returning(COMMAND_COLUMNS);
   });
 
-  private readonly markSentStatement = prepared<{ rows: string }, CommandRow>(["rows"], (q, p) => {
-    const d = this.dialect;
-    return q
-      .updateTable("commands")
-      .from(d.rowsOf(p.rows).as("u"))
-      .set({
-        state: "sent",
-        sent_at: d.rowNumber("u", 1),
-        updated_at: d.rowNumber("u", 1).$castTo<number>(),
-      })
-      .where("commands.id", "=", d.rowText("u", 0))
-      .where("commands.state", "=", "queued")
-      .returning(RETURNED);
-  });
+  private readonly markSentStatement = prepared<{ rows: string; ids: unknown }, CommandRow>(
+    ["rows", "ids"],
+    (q, p) => {
+      const d = this.dialect;
+      return q
+        .updateTable("commands")
+        .from(d.rowsOf(p.rows).as("u"))
+        .where(amongParam(d, "commands.id", p.ids))
+        .set({
+          state: "sent",
+          sent_at: d.rowNumber("u", 1),
+          updated_at: d.rowNumber("u", 1).$castTo<number>(),
+        })
+        .where("commands.id", "=", d.rowText("u", 0))
+        .where("commands.state", "=", "queued")
+        .returning(RETURNED);
+    },
+  );
 
-  private readonly applyReportsStatement = prepared<{ rows: string }, CommandRow>(["rows"], (q, p) => {
+  private readonly applyReportsStatement = prepared<{ rows: string; ids: unknown }, CommandRow>(
+    ["rows", "ids"],
+    (q, p) => this.applyReportsUpdate(q, p.rows, p.ids),
+  );
+
+  /** Likewise, only where the report does not end the command or its type is among `types`. */
+  private readonly applyPlainReportsStatement = prepared<
+    { rows: string; ids: unknown; types: unknown },
+    CommandRow
+  >(["rows", "ids", "types"], (q, p) =>
+    this.applyReportsUpdate(q, p.rows, p.ids).where((eb) =>
+      eb.or([
+        eb(this.dialect.rowText("u", 2), "=", "accepted"),
+        amongParam(this.dialect, "commands.type", p.types),
+      ]),
+    ),
+  );
+
+  /**
+   * The commands are found by their ids as a list too: the join alone leaves PostgreSQL to
+   * guess how many rows the JSON holds, and with a guess of 100 it scans the whole table.
+   */
+  private applyReportsUpdate(q: Queryable, rowsParam: string, idsParam: unknown) {
     const d = this.dialect;
     const state = d.rowText("u", 2);
     const at = d.rowNumber("u", 3).$castTo<number>();
     return q
       .updateTable("commands")
-      .from(d.rowsOf(p.rows).as("u"))
+      .from(d.rowsOf(rowsParam).as("u"))
+      .where(amongParam(d, "commands.id", idsParam))
       .set({
         state: sql<CommandState>`${state}`,
         updated_at: at,
@@ -224,7 +272,7 @@ export class CommandRepository {
         ]),
       )
       .returning(RETURNED);
-  });
+  }
 
   // ---- reads ---------------------------------------------------------------------------------
 
@@ -369,7 +417,10 @@ export class CommandRepository {
   /** Queued commands handed to their devices, each at its own time; returns those that moved. */
   async markSent(q: Queryable, sentAtById: ReadonlyMap<string, number>): Promise<CommandRow[]> {
     if (sentAtById.size === 0) return [];
-    return this.markSentStatement.rows(q, { rows: encodeRows([...sentAtById]) });
+    return this.markSentStatement.rows(q, {
+      rows: encodeRows([...sentAtById]),
+      ids: listParam(this.dialect, [...sentAtById.keys()]),
+    });
   }
 
   /**
@@ -380,16 +431,29 @@ export class CommandRepository {
    */
   async applyReports(q: Queryable, reports: readonly CommandReport[]): Promise<CommandRow[]> {
     if (reports.length === 0) return [];
-    const rows = reports.map((r) => [
-      r.commandId,
-      r.deviceId,
-      r.state,
-      r.atMs,
-      r.errorCode,
-      r.message,
-      r.signatureRefusal,
-    ]);
-    return this.applyReportsStatement.rows(q, { rows: encodeRows(rows) });
+    return this.applyReportsStatement.rows(q, {
+      rows: reportRows(reports),
+      ids: reportIds(this.dialect, reports),
+    });
+  }
+
+  /**
+   * As {@link applyReports}, only where the report does not end the command, or the command is
+   * of one of `withoutEndEffects`: the types whose end changes nothing else, so that the
+   * statement alone records it. The other reports are left as they were, for a unit that runs
+   * their types' effects with them.
+   */
+  async applyPlainReports(
+    q: Queryable,
+    reports: readonly CommandReport[],
+    withoutEndEffects: readonly CommandType[],
+  ): Promise<CommandRow[]> {
+    if (reports.length === 0) return [];
+    return this.applyPlainReportsStatement.rows(q, {
+      rows: reportRows(reports),
+      ids: reportIds(this.dialect, reports),
+      types: listParam(this.dialect, withoutEndEffects),
+    });
   }
 
   /** Ends the open commands of some devices with a reason; returns those that ended. */

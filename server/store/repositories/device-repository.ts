@@ -224,6 +224,17 @@ export class DeviceRepository {
       .returning(["id", "next_seq"]),
   );
 
+  private readonly activeSeqsTaken = prepared<{ ids: unknown }, { id: string; next_seq: number }>(
+    ["ids"],
+    (q, p) =>
+      q
+        .updateTable("devices")
+        .set((eb) => ({ next_seq: eb("next_seq", "+", 1) }))
+        .where(amongParam(this.dialect, "id", p.ids))
+        .where("status", "=", "active")
+        .returning(["id", "next_seq"]),
+  );
+
   /** The statements of every enrollment, likewise. */
   private readonly bySerial = prepared<{ serial: string }, DeviceRow>(["serial"], (q, p) =>
     q.selectFrom("devices").select(RECORD_COLUMNS).where("serial", "=", p.serial),
@@ -648,10 +659,11 @@ export class DeviceRepository {
    * them: an UPDATE alone locks rows in whatever order its scan meets them, so two units writing
    * overlapping sets (seqs, presence, reports, from one server or several) could each hold a row
    * the other waits for and deadlock. `FOR NO KEY UPDATE` leaves the foreign-key checks of
-   * concurrent inserts into commands and state history free. On SQLite units run one at a time.
+   * concurrent inserts into commands and state history free. One row needs no order: the
+   * statement locks it as this would. On SQLite units run one at a time.
    */
   private async lockInIdOrder(q: Queryable, ids: readonly string[]): Promise<void> {
-    if (this.dialect.name !== "postgres" || ids.length === 0) return;
+    if (this.dialect.name !== "postgres" || ids.length <= 1) return;
     await q
       .selectFrom("devices")
       .select("id")
@@ -670,11 +682,19 @@ export class DeviceRepository {
    * whatever order its scan meets them, so two units taking seqs of overlapping sets of devices
    * could each hold a row the other waits for, and one of them lose a deadlock (a second of
    * waiting, then the whole unit again). On SQLite units run one at a time.
+   *
+   * With `onlyActive`, devices that are not active get no seq (and are not in the map): the
+   * status is checked by the statement that takes the seq, under the row's lock.
    */
-  async takeSeqs(q: Queryable, deviceIds: readonly string[]): Promise<Map<string, number>> {
+  async takeSeqs(
+    q: Queryable,
+    deviceIds: readonly string[],
+    options: { onlyActive?: boolean } = {},
+  ): Promise<Map<string, number>> {
     if (deviceIds.length === 0) return new Map();
     await this.lockInIdOrder(q, deviceIds);
-    const rows = await this.seqsTaken.rows(q, { ids: listParam(this.dialect, deviceIds) });
+    const statement = options.onlyActive ? this.activeSeqsTaken : this.seqsTaken;
+    const rows = await statement.rows(q, { ids: listParam(this.dialect, deviceIds) });
     return new Map(rows.map((r) => [r.id, Number(r.next_seq) - 1]));
   }
 

@@ -41,6 +41,7 @@ export function sqliteStoreOver(
     database,
     migrated,
     unit: <T>(work: (tx: Transaction<StoreSchema>) => Promise<T>) => db.transaction().execute(work),
+    singleStatement: (work) => db.transaction().execute(work),
     drain: () => database.drainWrites(),
     async close() {
       await db.destroy();

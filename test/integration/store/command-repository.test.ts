@@ -3,6 +3,7 @@
  * test/helpers/stores.ts): seqs taken by units running at once, every transition's guard, the
  * deadline sweep's bounds, batch counts and pages.
  */
+import { CompiledQuery } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVER_COMMAND_CODE } from "../../../proto/result-codes.js";
 import type { CommandRow, CommandState } from "../../../server/commands/command.js";
@@ -15,6 +16,7 @@ import {
 } from "../../../server/store/repositories/command-repository.js";
 import { DeviceRepository } from "../../../server/store/repositories/device-repository.js";
 import type { Queryable } from "../../../server/store/store.js";
+import { recordStatements } from "../../helpers/statements.js";
 import { openTestStore, STORE_BACKENDS, type TestStore } from "../../helpers/stores.js";
 
 describe.each(STORE_BACKENDS)("command repository on %s", (dialect) => {
@@ -205,6 +207,54 @@ describe.each(STORE_BACKENDS)("command repository on %s", (dialect) => {
     expect(revised.map((r) => r.state)).toEqual(["succeeded", "succeeded", "succeeded"]);
     expect(revised.every((r) => r.error_code === null)).toBe(true);
   });
+
+  it("applies in one statement only the reports that end no command of a type with end effects", async () => {
+    const ids = await newDevices(4);
+    const [lock] = await issue(t.store.db, [ids[0]!], { type: "lock" });
+    const [rename] = await issue(t.store.db, [ids[1]!], { type: "rename" });
+    const [renameAccepted] = await issue(t.store.db, [ids[2]!], { type: "rename" });
+    const [renameRejected] = await issue(t.store.db, [ids[3]!], { type: "rename" });
+    const moved = await repo.applyPlainReports(
+      t.store.db,
+      [
+        report(lock!, "succeeded"),
+        report(rename!, "succeeded"),
+        report(renameAccepted!, "accepted"),
+        report(renameRejected!, "rejected", { errorCode: "unsupported" }),
+      ],
+      ["lock", "reboot"],
+    );
+    // An accepted report ends nothing, so it goes whatever the type; the ends of renames wait.
+    expect(moved.map((r) => r.id).sort()).toEqual([lock!.id, renameAccepted!.id].sort());
+    expect(await stateOf(rename!.id)).toBe("queued");
+    expect(await stateOf(renameRejected!.id)).toBe("queued");
+    expect(await stateOf(renameAccepted!.id)).toBe("accepted");
+    // The same guards as every report: a finished command takes no other word.
+    expect(await repo.applyPlainReports(t.store.db, [report(lock!, "failed")], ["lock"])).toEqual([]);
+  });
+
+  // How PostgreSQL plans them (SQLite's planner has no row guess to get wrong).
+  if (dialect === "postgres")
+    it("finds the commands of a tick's marks and reports by their ids, not by scanning the table", async () => {
+      const rows = await issue(t.store.db, await newDevices(50));
+      const plan = async (statement: string, params: unknown[]) => {
+        const explained = await t.store.db.executeQuery<{ "QUERY PLAN": string }>(
+          CompiledQuery.raw(`EXPLAIN ${statement}`, params),
+        );
+        return explained.rows.map((r) => r["QUERY PLAN"]).join("\n");
+      };
+      const recorder = recordStatements(t.store.db);
+      await repo.markSent(t.store.db, new Map([[rows[0]!.id, 1100]]));
+      await repo.applyReports(t.store.db, [report(rows[1]!, "succeeded")]);
+      await repo.applyPlainReports(t.store.db, [report(rows[2]!, "succeeded")], ["lock"]);
+      recorder.stop();
+      expect(recorder.statements).toHaveLength(3);
+      for (const statement of recorder.statements) {
+        const text = await plan(statement.sql, [...statement.parameters]);
+        expect(text).toMatch(/Index Scan using commands_pkey/);
+        expect(text).not.toMatch(/Seq Scan on commands/);
+      }
+    });
 
   it("gives one transition to exactly one of the units that race for it", async () => {
     const [row] = await issue(t.store.db, await newDevices(1));

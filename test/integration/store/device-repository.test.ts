@@ -449,6 +449,20 @@ describe.each(STORE_BACKENDS)("device repository on %s", (dialect: StoreDialect)
       expect(Number((await rawDevice(store.db, "dev_seq_a")).next_seq)).toBe(4);
     });
 
+    it("takes seqs of active devices only when asked, checked by the statement that takes them", async () => {
+      await insert("dev_seq_active");
+      await insert("dev_seq_reset");
+      await repo.setStatus(store.db, ["dev_seq_reset"], "reset");
+      expect(
+        await repo.takeSeqs(store.db, ["dev_seq_active", "dev_seq_reset", "dev_nobody"], {
+          onlyActive: true,
+        }),
+      ).toEqual(new Map([["dev_seq_active", 1]]));
+      expect(Number((await rawDevice(store.db, "dev_seq_reset")).next_seq)).toBe(1);
+      // Without the check every device found takes one.
+      expect(await repo.takeSeqs(store.db, ["dev_seq_reset"])).toEqual(new Map([["dev_seq_reset", 1]]));
+    });
+
     it("gives units that take seqs of the same devices at once distinct, contiguous seqs", async () => {
       const ids = Array.from({ length: 50 }, (_, i) => `dev_seqs_${String(i).padStart(2, "0")}`);
       await store.unit(async (tx) => {
