@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { Option } from "commander";
 import { AdminClient } from "../admin-client.js";
 import type { StoreReader } from "./bench-stores.js";
-import { ClusterFleet } from "./cluster-fleet.js";
+import { ClusterFleet, LOAD_GENERATOR_NICENESS, lowerPriority } from "./cluster-fleet.js";
 import { ClusterService } from "./cluster-nodes.js";
 import {
   connectRamp,
@@ -132,6 +132,8 @@ export async function runClusterBench(options: ClusterBenchOptions): Promise<num
     logPrefix,
     say,
   });
+  // Started after the nodes, PostgreSQL and Redis, so none of them inherits it.
+  lowerPriority();
   let fleet: ClusterFleet | null = null;
   let reader: StoreReader | null = null;
   // Interrupted, the run must not leave its database, Redis, nodes or devices behind.
@@ -171,6 +173,8 @@ export async function runClusterBench(options: ClusterBenchOptions): Promise<num
     `## portal-mdm cluster benchmark, ${options.devices} devices on ${options.nodes} nodes`,
     `Machine: ${machine()}`,
     postgresLine,
+    `The simulated devices and this measuring process run at nice ${LOAD_GENERATOR_NICENESS}, below the nodes, ` +
+      "PostgreSQL and Redis: on one machine they stand in for devices and API clients that do not share the servers' cores.",
     `Plan (open-file limit ${plan.openFiles.soft} per process, ${OPEN_FILES_RESERVE} kept for other files):\n\n${describePlan(
       plan,
     )
@@ -199,6 +203,7 @@ export async function runClusterBench(options: ClusterBenchOptions): Promise<num
         machine: machine(),
         at: new Date().toISOString(),
         plan,
+        loadGeneratorNiceness: LOAD_GENERATOR_NICENESS,
         postgres: {
           version: postgres.version,
           poolSize: postgres.poolSize,

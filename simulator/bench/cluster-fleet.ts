@@ -4,6 +4,7 @@
  * clean disconnects and the end.
  */
 import { type ChildProcess, fork } from "node:child_process";
+import { setPriority } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { FromWorker, ToWorker } from "./cluster-messages.js";
 import type { ClusterPlan } from "./cluster-plan.js";
@@ -65,6 +66,20 @@ class Worker {
   }
 }
 
+/**
+ * The niceness of the load generators (the simulator processes and the benchmark's own): on one
+ * machine they stand in for devices and API clients that do not share the servers' cores, so
+ * the nodes, PostgreSQL and Redis go first when all want the CPU. They still get all the CPU
+ * left over.
+ */
+export const LOAD_GENERATOR_NICENESS = 15;
+
+/** Lowers a process's CPU priority to {@link LOAD_GENERATOR_NICENESS} (this process's without a pid). */
+export function lowerPriority(pid?: number): void {
+  if (pid === undefined) setPriority(LOAD_GENERATOR_NICENESS);
+  else setPriority(pid, LOAD_GENERATOR_NICENESS);
+}
+
 export class ClusterFleet {
   /** Device ids by fleet index, once every device is online. */
   readonly deviceIds: string[] = [];
@@ -78,6 +93,7 @@ export class ClusterFleet {
         execArgv: [...SERVER_NODE_FLAGS, "--import", "tsx"],
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       });
+      lowerPriority(child.pid);
       // A crash of the benchmark must not leave simulated devices reconnecting.
       const killOnExit = () => child.kill("SIGKILL");
       process.once("exit", killOnExit);
