@@ -41,6 +41,7 @@ export const ERROR_STATUS = {
   role_built_in: 409,
   role_in_use: 409,
   last_system_admin: 409,
+  too_many_labels: 409,
   device_code_expired: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -32,6 +32,7 @@ import {
   tlsEnabled,
 } from "./config.js";
 import { DeviceLink } from "./device-link.js";
+import { DeviceLabels } from "./devices/device-labels.js";
 import { DeviceService } from "./devices/device-service.js";
 import { EnrollmentService } from "./enrollment/enrollment-service.js";
 import { EventBus } from "./events/event-bus.js";
@@ -52,6 +53,7 @@ import { AdminRepository } from "./store/repositories/admin-repository.js";
 import { ApiTokenRepository } from "./store/repositories/api-token-repository.js";
 import { AuditRepository } from "./store/repositories/audit-repository.js";
 import { CommandRepository } from "./store/repositories/command-repository.js";
+import { DeviceLabelRepository } from "./store/repositories/device-label-repository.js";
 import { DeviceRepository } from "./store/repositories/device-repository.js";
 import { EnrollmentRepository } from "./store/repositories/enrollment-repository.js";
 import { NodeRepository } from "./store/repositories/node-repository.js";
@@ -86,6 +88,7 @@ export interface RunningServer {
   adminTokenFile: string;
   services: {
     devices: DeviceService;
+    labels: DeviceLabels;
     commands: CommandService;
     batches: BatchService;
     enrollment: EnrollmentService;
@@ -199,6 +202,7 @@ export async function startServer(
     defaultTtlSeconds: config.commandTtlSeconds,
   });
   const batches = new BatchService(store, commandRepository, devices, commands, clock);
+  const labels = new DeviceLabels({ store, repository: new DeviceLabelRepository(dialect), devices, clock });
   const enrollment = new EnrollmentService({
     store,
     repository: new EnrollmentRepository(dialect),
@@ -297,6 +301,7 @@ export async function startServer(
   const app = await buildHttpApp(
     {
       devices,
+      labels,
       commands,
       batches,
       enrollment,
@@ -428,6 +433,7 @@ export async function startServer(
     adminTokenFile: join(dataDir, ADMIN_TOKEN_FILE),
     services: {
       devices,
+      labels,
       commands,
       batches,
       enrollment,

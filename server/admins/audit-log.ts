@@ -46,6 +46,7 @@ export const AUDIT_ACTIONS = [
   "device.remove",
   "device.revoke_credential",
   "device.config_resend",
+  "device.labels.change",
   "settings.time.update",
   "settings.clock_drift.update",
   "enrollment_token.create",

@@ -42,6 +42,7 @@ export const TARGET_KIND_BY_ACTION: Record<AuditAction, AuditTargetKind> = {
   "device.remove": "device",
   "device.revoke_credential": "device",
   "device.config_resend": "device",
+  "device.labels.change": "device",
   "settings.time.update": "setting",
   "settings.clock_drift.update": "setting",
   "enrollment_token.create": "enrollment_token",

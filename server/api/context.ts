@@ -11,6 +11,7 @@ import type { RoleService } from "../admins/roles.js";
 import type { SessionService } from "../admins/sessions.js";
 import type { BatchService } from "../commands/batch-service.js";
 import type { CommandService } from "../commands/command-service.js";
+import type { DeviceLabels } from "../devices/device-labels.js";
 import type { DeviceService } from "../devices/device-service.js";
 import type { EnrollmentService } from "../enrollment/enrollment-service.js";
 import type { EventBus } from "../events/event-bus.js";
@@ -21,6 +22,7 @@ import type { RightByRequest } from "./auth.js";
 /** What the API layer is given: services, never the store or the broker. */
 export interface ApiServices {
   devices: DeviceService;
+  labels: DeviceLabels;
   commands: CommandService;
   batches: BatchService;
   enrollment: EnrollmentService;

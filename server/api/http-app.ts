@@ -31,6 +31,7 @@ import { authRoutes } from "./routes/auth.js";
 import { commandRoutes } from "./routes/commands.js";
 import { deviceRoutes } from "./routes/devices.js";
 import { type EnrollmentRates, enrollmentRoutes } from "./routes/enrollment.js";
+import { labelRoutes } from "./routes/labels.js";
 import { roleRoutes } from "./routes/roles.js";
 import { settingsRoutes } from "./routes/settings.js";
 import { tokenRoutes } from "./routes/tokens.js";
@@ -204,6 +205,7 @@ export async function buildHttpApp(services: ApiServices, options: HttpAppOption
       registerAuth(api as App, services);
       registerFiniteQueryNumbers(api as App);
       deviceRoutes(api as App, services);
+      labelRoutes(api as App, services);
       commandRoutes(api as App, services);
       enrollmentRoutes(api as App, services, options.enrollmentRates);
       settingsRoutes(api as App, services);

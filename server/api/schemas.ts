@@ -2,10 +2,12 @@
  * Request and response schemas of the HTTP API. Validation, serialization and the OpenAPI
  * document all come from these.
  */
+
 import Type, { type TSchema } from "typebox";
 import { COMMAND_TYPES } from "../../proto/wire.js";
 import { COMMAND_STATES } from "../commands/command.js";
 import { DEVICE_STATUSES } from "../devices/device.js";
+import { MAX_LABEL_LENGTH } from "../devices/device-labels.js";
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const IsoTime = Type.String({ format: "date-time" });
@@ -91,6 +93,9 @@ export const Device = Type.Object(
       description:
         "the clock offset last measured exceeds the clock drift threshold (GET /settings/clock-drift)",
     }),
+    labels: Type.Array(Type.String(), {
+      description: "its labels, in code-point order (POST /devices/labels)",
+    }),
     desiredChangedAt: Type.Optional(
       Type.String({
         format: "date-time",
@@ -148,8 +153,17 @@ export const CommandBody = Type.Object({
   ),
 });
 
-/** Filters on what devices report and when: the device list, its CSV export and fleet command targets alike. */
+/** Label names: trimmed, 1 to 40 printable characters, compared exactly (server/devices/device-labels.ts). */
+const LabelName = Type.String({ minLength: 1, maxLength: MAX_LABEL_LENGTH });
+
+/**
+ * Filters on what devices report and when, and on their labels: the device list, its CSV
+ * export and fleet command targets alike.
+ */
 export const DEVICE_REPORT_FILTERS = {
+  label: Type.Optional(
+    Type.String({ minLength: 1, maxLength: MAX_LABEL_LENGTH, description: "carries this label (exactly)" }),
+  ),
   configPending: Type.Optional(
     Type.Boolean({
       description: "true: the device reports an older config version than desired, or has never reported",
@@ -216,6 +230,16 @@ export const BatchTargetSchema = Type.Union([
   Type.Object(
     {
       deviceIds: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 100_000 }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      serials: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
+        minItems: 1,
+        maxItems: 100_000,
+        description: "devices by serial number, e.g. a column of an inventory's CSV",
+      }),
     },
     { additionalProperties: false },
   ),
@@ -291,5 +315,31 @@ export const Credentials = Type.Object({
       keys: Type.Array(Type.Object({ keyId: Type.String(), publicKey: Type.String() })),
     },
     { description: "the server's command-signing keys (Ed25519, base64): the device obeys only these" },
+  ),
+});
+
+/** The most labels one change adds or removes. */
+const MAX_LABELS_PER_CHANGE = 20;
+
+export const LabelChangeBody = Type.Object(
+  {
+    target: BatchTargetSchema,
+    add: Type.Optional(Type.Array(LabelName, { maxItems: MAX_LABELS_PER_CHANGE })),
+    remove: Type.Optional(Type.Array(LabelName, { maxItems: MAX_LABELS_PER_CHANGE })),
+  },
+  { additionalProperties: false },
+);
+
+export const LabelChangeResult = Type.Object({
+  targeted: Type.Integer({ description: "devices the target named" }),
+  changed: Type.Integer({ description: "devices whose labels changed" }),
+});
+
+export const LabelList = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      label: Type.String(),
+      devices: Type.Integer({ description: "devices carrying it" }),
+    }),
   ),
 });

@@ -3,12 +3,13 @@
  * transaction. Progress is the count of the batch's commands per state.
  */
 import type { CommandAction } from "../../proto/wire.js";
-import type { DeviceFilter, DeviceService } from "../devices/device-service.js";
+import type { DeviceService } from "../devices/device-service.js";
+import { type DeviceTarget, resolveDeviceTarget } from "../devices/device-target.js";
 import { MdmError } from "../errors.js";
 import { newTimeOrderedId } from "../ids.js";
 import { pageFrom } from "../paging.js";
 import type { BatchRow, CommandRepository } from "../store/repositories/command-repository.js";
-import type { Queryable, Store } from "../store/store.js";
+import type { Store } from "../store/store.js";
 import {
   actionParams,
   COMMAND_STATES,
@@ -18,7 +19,7 @@ import {
 } from "./command.js";
 import { type CommandService, Consequences, type IssueOptions } from "./command-service.js";
 
-export type BatchTarget = { deviceIds: string[] } | { all: true } | { filter: DeviceFilter };
+export type BatchTarget = DeviceTarget;
 
 /** What a retry sends again: the commands that ended without the device doing them. */
 export const RETRYABLE_STATES: readonly CommandState[] = ["failed", "rejected", "expired"];
@@ -59,7 +60,7 @@ export class BatchService {
     const batchId = newTimeOrderedId("bat", this.clock());
     const consequences = new Consequences();
     await this.store.unit(async (tx) => {
-      const targeted = await this.resolveTarget(target, tx);
+      const targeted = await resolveDeviceTarget(this.devices, target, tx);
       const active = new Set(await this.devices.idsMatching({ status: "active" }, tx));
       const eligible = targeted.filter((id) => active.has(id));
       await this.repository.insertBatch(tx, {
@@ -92,23 +93,6 @@ export class BatchService {
     }
     const action = { type: row.type, ...JSON.parse(row.params_json) } as CommandAction;
     return this.create({ deviceIds: failed }, action, options);
-  }
-
-  private async resolveTarget(target: BatchTarget, tx: Queryable): Promise<string[]> {
-    if ("deviceIds" in target) {
-      const unique = [...new Set(target.deviceIds)];
-      const known = new Set(await this.devices.idsMatching({}, tx));
-      const unknown = unique.filter((id) => !known.has(id));
-      if (unknown.length > 0) {
-        throw new MdmError("device_not_found", `unknown device ids: ${unknown.slice(0, 10).join(", ")}`, {
-          field: "target.deviceIds",
-          unknown: unknown.slice(0, 100),
-        });
-      }
-      return unique;
-    }
-    if ("all" in target) return this.devices.idsMatching({}, tx);
-    return this.devices.idsMatching(target.filter, tx);
   }
 
   /** Fleet commands, newest first. */

@@ -58,9 +58,13 @@ export interface DeviceFilter {
   agentVersion?: string;
   /** The time zone last reported, under any of its names (`Asia/Kolkata` matches `Asia/Calcutta`). */
   timezone?: string;
+  /** Carries this label. */
+  label?: string;
 }
 
 const DAY_MS = 86_400_000;
+/** Devices read per query when many are announced at once. */
+const ANNOUNCE_PAGE_SIZE = 500;
 
 /** Command types whose success changes a device's desired config. */
 const DESIRED_CONFIG_COMMANDS = ["rename", "set_time"] as const;
@@ -258,6 +262,26 @@ export class DeviceService {
     return this.repo.countsOfManaged(this.db, this.clockDrift.thresholdMs);
   }
 
+  /** The ids of the devices with these serials, by serial; inside a unit, pass its transaction. */
+  idsOfSerials(serials: readonly string[], q: Queryable = this.db): Promise<Map<string, string>> {
+    return this.repo.idsOfSerials(q, serials);
+  }
+
+  /**
+   * Announces these devices as they are now (after a change to many at once), reading them a
+   * page at a time. Like {@link afterCommit}, a failure is logged, never the caller's error.
+   */
+  async announceMany(deviceIds: readonly string[]): Promise<void> {
+    try {
+      for (let i = 0; i < deviceIds.length; i += ANNOUNCE_PAGE_SIZE) {
+        const records = await this.repo.recordsByIds(this.db, deviceIds.slice(i, i + ANNOUNCE_PAGE_SIZE));
+        for (const record of records) this.deps.events.emit("device.updated", { device: this.view(record) });
+      }
+    } catch (err) {
+      this.deps.logger.warn({ err, devices: deviceIds.length }, "announcing stored device changes failed");
+    }
+  }
+
   /** Ids of the devices matching a filter, for fleet commands; inside a unit, pass its transaction. */
   async idsMatching(filter: DeviceFilter, q: Queryable = this.db): Promise<string[]> {
     return this.repo.idsMatching(q, this.recordFilter(filter));
@@ -280,6 +304,7 @@ export class DeviceService {
     }
     if (filter.agentVersion) out.agentVersion = filter.agentVersion;
     if (filter.timezone) out.timezones = namesOfZone(filter.timezone);
+    if (filter.label !== undefined) out.label = filter.label;
     return out;
   }
 

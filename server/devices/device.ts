@@ -52,6 +52,8 @@ export interface DeviceView {
   reported: ReportedView | null;
   /** The clock offset last measured exceeds the clock drift threshold. */
   clockOffsetExceeded: boolean;
+  /** Its labels, in code-point order. */
+  labels: string[];
 }
 
 /**
@@ -119,5 +121,6 @@ export function deviceView(device: DeviceRecord, clockDriftThresholdMs: number):
     },
     reported,
     clockOffsetExceeded: clockOffsetExceeds(reported, clockDriftThresholdMs),
+    labels: device.labels,
   };
 }

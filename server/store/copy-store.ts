@@ -18,6 +18,7 @@ type TableName = keyof StoreSchema;
 /** Parents before the tables that refer to them. */
 export const TABLES_IN_COPY_ORDER: readonly TableName[] = [
   "devices",
+  "device_labels",
   "device_credentials",
   "denied_serials",
   "batches",
@@ -40,6 +41,7 @@ export const TABLES_IN_COPY_ORDER: readonly TableName[] = [
 /** The column each table is paged by (unique, ordered). */
 const PAGE_KEY: Record<TableName, string> = {
   devices: "id",
+  device_labels: "id",
   device_credentials: "device_id",
   denied_serials: "serial",
   batches: "id",
@@ -61,6 +63,7 @@ const PAGE_KEY: Record<TableName, string> = {
 
 /** Tables whose key the store generates: copied with the source's values, then the target's counter moved past them. */
 const IDENTITY_COLUMNS: Partial<Record<TableName, string>> = {
+  device_labels: "id",
   state_history: "id",
   audit_log: "seq",
 };

@@ -35,6 +35,8 @@ export interface SqlDialect {
    * when it is built on the same expression.
    */
   byteOrder(column: string): RawBuilder<string>;
+  /** An aggregate of a text column's values as a JSON array in text (`[]` for no rows). */
+  jsonTextArray(column: string): RawBuilder<string>;
 }
 
 const escapeLike = (needle: string) => `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -43,6 +45,7 @@ const ref = (column: RawBuilder<unknown> | string) => (typeof column === "string
 
 export const SQLITE_DIALECT: SqlDialect = {
   name: "sqlite",
+  jsonTextArray: (column) => sql`json_group_array(${sql.ref(column)})`,
   values: (json) => sql`json_each(${JSON.stringify(json)})`,
   rows: (rows) => sql`json_each(${JSON.stringify(rows)})`,
   rowsOf: (param) => sql`json_each(${param})`,
@@ -58,6 +61,7 @@ export const SQLITE_DIALECT: SqlDialect = {
 
 export const POSTGRES_DIALECT: SqlDialect = {
   name: "postgres",
+  jsonTextArray: (column) => sql`coalesce(json_agg(${sql.ref(column)}), '[]'::json)::text`,
   values: (json) => sql`jsonb_array_elements_text(${JSON.stringify(json)}::jsonb)`,
   rows: (rows) => sql`jsonb_array_elements(${JSON.stringify(rows)}::jsonb)`,
   rowsOf: (param) => sql`jsonb_array_elements(${param}::jsonb)`,

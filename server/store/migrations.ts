@@ -277,6 +277,17 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 6: labels on devices, any number each, for targeting and filtering.
+  `
+  CREATE TABLE device_labels (
+    id         INTEGER PRIMARY KEY,
+    device_id  TEXT NOT NULL REFERENCES devices (id),
+    label      TEXT NOT NULL,
+    added_at   INTEGER NOT NULL,
+    UNIQUE (device_id, label)
+  );
+  CREATE INDEX device_labels_by_label ON device_labels (label, device_id);
+  `,
 ];
 
 /**

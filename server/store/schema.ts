@@ -209,8 +209,17 @@ export interface SigningKeyRingTable {
   updated_at: number;
 }
 
+/** A device's labels, any number each; written only by the device label repository. */
+export interface DeviceLabelsTable {
+  id: Generated<number>;
+  device_id: string;
+  label: string;
+  added_at: number;
+}
+
 export interface StoreSchema {
   devices: DevicesTable;
+  device_labels: DeviceLabelsTable;
   device_credentials: DeviceCredentialsTable;
   denied_serials: DeniedSerialsTable;
   batches: BatchesTable;

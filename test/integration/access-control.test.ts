@@ -177,6 +177,18 @@ const batchRow = (type: string, need: Right): Row => ({
 const ROWS: Row[] = [
   // devices and commands
   { method: "GET", route: "/api/v1/devices", need: "devices:read", ok: 200, prepare: fixed("/devices") },
+  { method: "GET", route: "/api/v1/labels", need: "devices:read", ok: 200, prepare: fixed("/labels") },
+  {
+    method: "POST",
+    route: "/api/v1/devices/labels",
+    need: "devices:organize",
+    ok: 200,
+    audit: "device.labels.change",
+    prepare: async () => ({
+      path: "/devices/labels",
+      body: { target: { deviceIds: [await enrollDevice()] }, add: ["access"] },
+    }),
+  },
   {
     method: "GET",
     route: "/api/v1/devices/counts",

@@ -77,6 +77,8 @@ export interface Device {
   reported: Reported | null;
   /** The last measured clock offset exceeds the clock drift threshold. */
   clockOffsetExceeded: boolean;
+  /** Its labels, in code-point order. */
+  labels: string[];
   /** When the desired config took its current version (only from GET /devices/:id). */
   desiredChangedAt?: string;
 }
@@ -205,6 +207,7 @@ export const RIGHTS = [
   "devices:wipe",
   "devices:unenroll",
   "devices:deactivate",
+  "devices:organize",
   "settings:manage",
   "enrollment:manage",
   "admins:manage",

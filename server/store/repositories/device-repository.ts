@@ -40,6 +40,8 @@ export interface DeviceRecord {
   /** The last reported state; null before the first report. */
   reported: ReportedView | null;
   reportedAtMs: number | null;
+  /** Its labels, in code-point order. */
+  labels: string[];
 }
 
 /** What a device's desired config push needs, for lookups in bulk. */
@@ -71,6 +73,8 @@ export interface DeviceRecordFilter {
   agentVersion?: string;
   /** The time zone last reported is one of these. */
   timezones?: readonly string[];
+  /** Carries this label. */
+  label?: string;
 }
 
 /** Managed devices per tile of the console's devices page. */
@@ -152,6 +156,7 @@ interface DeviceRow {
   desired_ntp_server: string | null;
   reported_json: string | null;
   reported_at: number | null;
+  labels_json: string | null;
 }
 
 function deviceRecord(row: DeviceRow): DeviceRecord {
@@ -172,7 +177,12 @@ function deviceRecord(row: DeviceRow): DeviceRecord {
     desiredNtpServer: row.desired_ntp_server,
     reported: row.reported_json === null ? null : (JSON.parse(row.reported_json) as ReportedView),
     reportedAtMs: row.reported_at === null ? null : Number(row.reported_at),
+    labels: row.labels_json === null ? [] : (JSON.parse(row.labels_json) as string[]).sort(byCodePoint),
   };
+}
+
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
@@ -211,9 +221,16 @@ type DevicesExpressions = ExpressionBuilder<StoreSchema, "devices">;
 export class DeviceRepository {
   constructor(readonly dialect: SqlDialect) {}
 
+  /** A device record's columns, with its labels read along (a JSON array, in one subquery). */
+  private get recordColumns() {
+    const labels = sql<string>`(SELECT ${this.dialect.jsonTextArray("device_labels.label")} FROM device_labels
+      WHERE device_labels.device_id = devices.id)`;
+    return [...RECORD_COLUMNS, labels.as("labels_json")] as const;
+  }
+
   /** Read for every command issued and every device page: built once (see prepared.ts). */
   private readonly byId = prepared<{ id: string }, DeviceRow>(["id"], (q, p) =>
-    q.selectFrom("devices").select(RECORD_COLUMNS).where("id", "=", p.id),
+    q.selectFrom("devices").select(this.recordColumns).where("id", "=", p.id),
   );
 
   private readonly seqsTaken = prepared<{ ids: unknown }, { id: string; next_seq: number }>(["ids"], (q, p) =>
@@ -237,7 +254,7 @@ export class DeviceRepository {
 
   /** The statements of every enrollment, likewise. */
   private readonly bySerial = prepared<{ serial: string }, DeviceRow>(["serial"], (q, p) =>
-    q.selectFrom("devices").select(RECORD_COLUMNS).where("serial", "=", p.serial),
+    q.selectFrom("devices").select(this.recordColumns).where("serial", "=", p.serial),
   );
 
   private readonly deniedSerial = prepared<{ serial: string }, { serial: string }>(["serial"], (q, p) =>
@@ -289,7 +306,7 @@ export class DeviceRepository {
   );
 
   /** `column IN` the given ids, as one parameter however many there are. */
-  private among(column: "id" | "device_id", ids: readonly string[]): RawBuilder<SqlBool> {
+  private among(column: "id" | "device_id" | "serial", ids: readonly string[]): RawBuilder<SqlBool> {
     return among(this.dialect, column, ids);
   }
 
@@ -371,6 +388,18 @@ export class DeviceRepository {
       }
       if (filter.agentVersion) all.push(eb("reported_agent_version", "=", filter.agentVersion));
       if (filter.timezones) all.push(eb("reported_timezone", "in", [...filter.timezones]));
+      if (filter.label !== undefined) {
+        const label = filter.label;
+        all.push(
+          eb.exists(
+            eb
+              .selectFrom("device_labels")
+              .select(sql.lit(1).as("found"))
+              .whereRef("device_labels.device_id", "=", "devices.id")
+              .where("device_labels.label", "=", label),
+          ),
+        );
+      }
       if (filter.text) {
         all.push(
           eb.or([d.containsInsensitive("name", filter.text), d.containsInsensitive("serial", filter.text)]),
@@ -390,7 +419,7 @@ export class DeviceRepository {
     page: { filter: DeviceRecordFilter; sort: DeviceSort | null; after: DeviceKeyset | null; limit: number },
   ): Promise<DevicePage> {
     const { sort, after, limit } = page;
-    let select = q.selectFrom("devices").select(RECORD_COLUMNS).where(this.matching(page.filter));
+    let select = q.selectFrom("devices").select(this.recordColumns).where(this.matching(page.filter));
     let sortExpression: RawBuilder<unknown> | null = null;
     if (sort) {
       const expression = SORT_EXPRESSIONS[sort.by](this.dialect);
@@ -430,6 +459,29 @@ export class DeviceRepository {
   }
 
   /** Ids of the devices matching `filter`, in id order. */
+  /** The ids of the devices with these serials, by serial (serials no device has are left out). */
+  async idsOfSerials(q: Queryable, serials: readonly string[]): Promise<Map<string, string>> {
+    if (serials.length === 0) return new Map();
+    const rows = await q
+      .selectFrom("devices")
+      .select(["id", "serial"])
+      .where(this.among("serial", serials))
+      .execute();
+    return new Map(rows.map((r) => [r.serial, r.id]));
+  }
+
+  /** The records of these devices (ids that no device has are left out), in id order. */
+  async recordsByIds(q: Queryable, ids: readonly string[]): Promise<DeviceRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await q
+      .selectFrom("devices")
+      .select(this.recordColumns)
+      .where(this.among("id", ids))
+      .orderBy("id")
+      .execute();
+    return rows.map(deviceRecord);
+  }
+
   async idsMatching(q: Queryable, filter: DeviceRecordFilter): Promise<string[]> {
     const rows = await q
       .selectFrom("devices")
@@ -513,7 +565,7 @@ export class DeviceRepository {
   ): Promise<DeviceRecord[]> {
     let select = q
       .selectFrom("devices")
-      .select(RECORD_COLUMNS)
+      .select(this.recordColumns)
       .where("status", "=", "active")
       .where((eb) => eb.not(this.timeApplied(time)(eb)));
     if (page.afterId !== null) select = select.where("id", ">", page.afterId);

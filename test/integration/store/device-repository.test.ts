@@ -142,6 +142,7 @@ describe.each(STORE_BACKENDS)("device repository on %s", (dialect: StoreDialect)
         desiredNtpServer: "ntp.test",
         reported: null,
         reportedAtMs: null,
+        labels: [],
       };
       expect(await repo.deviceById(store.db, "dev_new")).toEqual(expected);
       expect(await repo.deviceBySerial(store.db, "SN-dev_new")).toEqual(expected);
@@ -1069,6 +1070,7 @@ describe.each(STORE_BACKENDS)("the device list on %s", (dialect: StoreDialect) =
         desiredNtpServer: d.desiredNtpServer,
         reported: d.reported,
         reportedAtMs: d.reported ? Date.parse(d.reported.reportedAt) : null,
+        labels: [],
       });
     }
   });

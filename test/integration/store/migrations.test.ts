@@ -190,6 +190,7 @@ const device = (over: Row): Row => ({
   desired_ntp_server: null,
   reported_json: null,
   reported_at: null,
+  connected_node: null,
   ...over,
 });
 
@@ -279,6 +280,10 @@ const ROWS: Record<TableName, Row[]> = {
       finished_at: null,
       created_by: null,
     },
+  ],
+  device_labels: [
+    { device_id: "dev_now", label: "lobby", added_at: T0 + 50 },
+    { device_id: "dev_now", label: "Floor 2", added_at: T0 + 60 },
   ],
   state_history: [
     { device_id: "dev_now", at: T0 + 100, state_json: '{"n":1}' },
@@ -404,6 +409,7 @@ const TABLE_ADDED_IN: Partial<Record<TableName, number>> = {
   server_nodes: 5,
   job_leases: 5,
   signing_key_ring: 5,
+  device_labels: 6,
 };
 
 /** Columns added to a table after it appeared: the SQLite version of each. */
@@ -422,7 +428,11 @@ const ADDED_IN: Partial<Record<TableName, Record<string, number>>> = {
 };
 
 /** Columns the store generates, numbered from 1 in the order rows are inserted. */
-const GENERATED: Partial<Record<TableName, string>> = { state_history: "id", audit_log: "seq" };
+const GENERATED: Partial<Record<TableName, string>> = {
+  device_labels: "id",
+  state_history: "id",
+  audit_log: "seq",
+};
 
 /** Rows the migrations themselves write. */
 const SEEDED: Partial<Record<TableName, Row[]>> = {
