@@ -207,6 +207,7 @@ export async function startServer(
     store,
     repository: new EnrollmentRepository(dialect),
     devices,
+    labels,
     commands,
     events,
     clock,

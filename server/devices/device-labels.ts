@@ -6,7 +6,7 @@
  */
 import { MdmError } from "../errors.js";
 import type { DeviceLabelRepository, LabelCount } from "../store/repositories/device-label-repository.js";
-import type { Store } from "../store/store.js";
+import type { Queryable, Store } from "../store/store.js";
 import type { DeviceService } from "./device-service.js";
 import { type DeviceTarget, resolveDeviceTarget } from "./device-target.js";
 
@@ -72,6 +72,8 @@ export class DeviceLabels {
     const { repository, devices } = this.deps;
     const result = await this.deps.store.unit(async (tx) => {
       const ids = await resolveDeviceTarget(devices, target, tx);
+      // Changes to the same devices take turns, so the limit below holds for both.
+      await devices.lockRows(tx, ids);
       const lost = await repository.remove(tx, ids, remove);
       const gained = await repository.add(tx, ids, add, this.deps.clock());
       const over = await repository.overLimit(tx, gained, MAX_LABELS_PER_DEVICE);
@@ -88,6 +90,21 @@ export class DeviceLabels {
     });
     await devices.announceMany(result.changedIds);
     return { targeted: result.targeted, changed: result.changedIds.length };
+  }
+
+  /**
+   * Inside an enrolling unit: the token's labels are added to those the device has (a device
+   * that comes back keeps its own), as many as fit under {@link MAX_LABELS_PER_DEVICE}, in the
+   * token's order. Enrollment is never refused for labels.
+   */
+  async addAtEnrollment(tx: Queryable, deviceId: string, labels: readonly string[]): Promise<void> {
+    if (labels.length === 0) return;
+    const { repository } = this.deps;
+    const has = (await repository.labelsOf(tx, [deviceId])).get(deviceId) ?? [];
+    const fresh = labels
+      .filter((l) => !has.includes(l))
+      .slice(0, Math.max(0, MAX_LABELS_PER_DEVICE - has.length));
+    await repository.add(tx, [deviceId], fresh, this.deps.clock());
   }
 
   /** Every label in use, with how many devices carry it. */

@@ -262,6 +262,11 @@ export class DeviceService {
     return this.repo.countsOfManaged(this.db, this.clockDrift.thresholdMs);
   }
 
+  /** Inside a unit: these devices' rows locked until it ends (see DeviceRepository.lockRows). */
+  lockRows(tx: Queryable, deviceIds: readonly string[]): Promise<void> {
+    return this.repo.lockRows(tx, deviceIds);
+  }
+
   /** The ids of the devices with these serials, by serial; inside a unit, pass its transaction. */
   idsOfSerials(serials: readonly string[], q: Queryable = this.db): Promise<Map<string, string>> {
     return this.repo.idsOfSerials(q, serials);

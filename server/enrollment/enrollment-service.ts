@@ -7,6 +7,7 @@
 import type { TimeSettings } from "../../proto/wire.js";
 import { failoverOrder } from "../cluster/failover-order.js";
 import { type CommandService, Consequences } from "../commands/command-service.js";
+import { type DeviceLabels, normalizeLabel } from "../devices/device-labels.js";
 import type { DeviceService, EnrolledDevice } from "../devices/device-service.js";
 import { MdmError } from "../errors.js";
 import type { EventBus } from "../events/event-bus.js";
@@ -43,6 +44,8 @@ export interface EnrollmentServiceDeps {
   store: Store;
   repository: EnrollmentRepository;
   devices: DeviceService;
+  /** Gives enrolled devices their token's labels, in the enrolling unit. */
+  labels: Pick<DeviceLabels, "addAtEnrollment">;
   /** Ends a replaced device's open commands in the claiming transaction. */
   commands: Pick<CommandService, "endForReplacement" | "settle">;
   events: EventBus<ServerEvents>;
@@ -70,6 +73,8 @@ export interface EnrollmentTokenView {
   lastUsedAt: string | null;
   revokedAt: string | null;
   state: EnrollmentTokenState;
+  /** Labels each device it enrolls gets. */
+  labels: string[];
 }
 
 export const ENROLLMENT_TOKEN_STATES = ["usable", "used_up", "expired", "revoked"] as const;
@@ -89,9 +94,10 @@ export class EnrollmentService {
   // ---- enrollment tokens --------------------------------------------------------------------
 
   async createToken(
-    input: { maxUses: number; expiresInSeconds: number; name?: string },
+    input: { maxUses: number; expiresInSeconds: number; name?: string; labels?: readonly string[] },
     createdBy: string | null = null,
   ): Promise<EnrollmentTokenView & { token: string }> {
+    const labels = [...new Set((input.labels ?? []).map((l) => normalizeLabel(l, "labels")))];
     const token = newSecret("pet_");
     const now = this.deps.clock();
     const record = await this.deps.store.unit((tx) =>
@@ -103,6 +109,7 @@ export class EnrollmentService {
         expiresAtMs: now + input.expiresInSeconds * 1000,
         createdAtMs: now,
         createdBy,
+        labels,
       }),
     );
     return { ...this.tokenView(record), token };
@@ -157,6 +164,7 @@ export class EnrollmentService {
       lastUsedAt: isoOrNull(record.lastUsedAtMs),
       revokedAt: isoOrNull(record.revokedAtMs),
       state,
+      labels: record.labels,
     };
   }
 
@@ -194,6 +202,7 @@ export class EnrollmentService {
         ...device,
         time: await this.deps.globalTime(tx),
       });
+      await this.deps.labels.addAtEnrollment(tx, enrolled.deviceId, record.labels);
       // Counted in place and only while usable: two servers cannot both take its last use. Taken
       // last, so that the token's row stays locked only until the commit right after (devices
       // enrolling on one token take turns on that row); a refusal rolls the enrollment back.

@@ -277,7 +277,8 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
-  // 6: labels on devices, any number each, for targeting and filtering.
+  // 6: labels on devices, any number each, for targeting and filtering; an enrollment token's
+  // labels, given to each device it enrolls.
   `
   CREATE TABLE device_labels (
     id         INTEGER PRIMARY KEY,
@@ -287,6 +288,7 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (device_id, label)
   );
   CREATE INDEX device_labels_by_label ON device_labels (label, device_id);
+  ALTER TABLE enrollment_tokens ADD COLUMN labels_json TEXT NOT NULL DEFAULT '[]';
   `,
 ];
 

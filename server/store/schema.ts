@@ -97,6 +97,8 @@ export interface EnrollmentTokensTable {
   created_by: string | null;
   last_used_at: number | null;
   revoked_at: number | null;
+  /** Labels each device it enrolls gets: a JSON array of strings. */
+  labels_json: Generated<string>;
 }
 
 export interface DeviceCodesTable {

@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../agent/simulated-device.js";
 import type { BatchView } from "../../server/commands/batch-service.js";
 import type { DeviceView } from "../../server/devices/device.js";
+import { dialectOf } from "../../server/store/dialect.js";
+import { DeviceLabelRepository } from "../../server/store/repositories/device-label-repository.js";
+import { someoneWaitsForALock } from "../helpers/concurrent-units.js";
 import { createEnrollmentToken, startDevice, uniqueSerial, waitForBatch } from "../helpers/devices.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
@@ -112,6 +115,29 @@ describe("device labels", () => {
     expect(nothing.status).toBe(400);
   });
 
+  it("gives each device an enrollment token enrolls the token's labels", async () => {
+    const token = await t.api.post<{ token: string; labels: string[] }>("/enrollment-tokens", {
+      maxUses: 1,
+      expiresInSeconds: 600,
+      labels: [" Berlin ", "lobby", "Berlin"],
+    });
+    expect(token.status).toBe(201);
+    expect(token.body.labels).toEqual(["Berlin", "lobby"]);
+    const device = await startDevice(t, {
+      enrollmentToken: token.body.token,
+      serial: uniqueSerial("LBL-TOKEN"),
+    });
+    fleet.push(device);
+    expect(await labelsOf(device.deviceId)).toEqual(["Berlin", "lobby"]);
+    const bad = await t.api.post<ErrorBody>("/enrollment-tokens", {
+      maxUses: 1,
+      expiresInSeconds: 600,
+      labels: ["tab\there"],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("validation_failed");
+  });
+
   it("keeps a device at 20 labels at most: a change that would pass it changes nothing", async () => {
     const d = fleet[3]!;
     const first = Array.from({ length: 15 }, (_, i) => `tag-${i}`);
@@ -122,5 +148,38 @@ describe("device labels", () => {
     expect(refused.body.error.code).toBe("too_many_labels");
     expect(await labelsOf(d.deviceId)).toHaveLength(15);
     expect(await labelsOf(fleet[0]!.deviceId)).toEqual(["lobby"]);
+  });
+
+  it("makes changes to the same device take turns, so the limit holds for both", async () => {
+    const d = fleet[2]!;
+    expect(await labelsOf(d.deviceId)).toEqual(["lobby"]);
+    const labels = (prefix: string) => Array.from({ length: 10 }, (_, i) => `${prefix}-${i}`);
+    const { store } = t.server;
+    const repository = new DeviceLabelRepository(dialectOf(store.dialect));
+    // Another change, in a unit of its own, holds the device while it adds ten labels.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let holding = () => {};
+    const locked = new Promise<void>((resolve) => {
+      holding = resolve;
+    });
+    const other = store.unit(async (tx) => {
+      await t.server.services.devices.lockRows(tx, [d.deviceId]);
+      await repository.add(tx, [d.deviceId], labels("east"), 1);
+      holding();
+      await held;
+    });
+    await locked;
+    // Ten more would pass 20 together with those: this one waits for the other, then sees them.
+    const change2 = change({ target: { deviceIds: [d.deviceId] }, add: labels("west") });
+    await someoneWaitsForALock(store);
+    release();
+    await other;
+    const refused = await change2;
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe("too_many_labels");
+    expect(await labelsOf(d.deviceId)).toHaveLength(11);
   });
 });

@@ -1,4 +1,5 @@
 import Type from "typebox";
+import { MAX_LABEL_LENGTH, MAX_LABELS_PER_DEVICE } from "../../devices/device-labels.js";
 import { ENROLLMENT_TOKEN_STATES } from "../../enrollment/enrollment-service.js";
 import { audited } from "../audit-request.js";
 import type { ApiServices, App } from "../context.js";
@@ -25,6 +26,7 @@ const EnrollmentToken = Type.Object({
   lastUsedAt: Type.Union([Type.String(), Type.Null()]),
   revokedAt: Type.Union([Type.String(), Type.Null()]),
   state: Type.Enum([...ENROLLMENT_TOKEN_STATES]),
+  labels: Type.Array(Type.String(), { description: "labels each device it enrolls gets" }),
 });
 
 export function enrollmentRoutes(app: App, { enrollment, audit }: ApiServices, rates: EnrollmentRates): void {
@@ -40,6 +42,13 @@ export function enrollmentRoutes(app: App, { enrollment, audit }: ApiServices, r
           expiresInSeconds: Type.Integer({ minimum: 60, maximum: 365 * 24 * 3600 }),
           name: Type.Optional(
             Type.String({ maxLength: 100, description: "what it is for, e.g. 'Berlin office rollout'" }),
+          ),
+          labels: Type.Optional(
+            Type.Array(Type.String({ minLength: 1, maxLength: MAX_LABEL_LENGTH }), {
+              maxItems: MAX_LABELS_PER_DEVICE,
+              description:
+                "labels each device it enrolls gets, added to those it has (as many as fit under the per-device limit)",
+            }),
           ),
         }),
         response: { 201: Type.Object({ ...EnrollmentToken.properties, token: Type.String() }) },

@@ -715,7 +715,18 @@ export class DeviceRepository {
    * statement locks it as this would. On SQLite units run one at a time.
    */
   private async lockInIdOrder(q: Queryable, ids: readonly string[]): Promise<void> {
-    if (this.dialect.name !== "postgres" || ids.length <= 1) return;
+    if (ids.length <= 1) return;
+    await this.lockRows(q, ids);
+  }
+
+  /**
+   * Inside a unit on PostgreSQL: these devices' rows locked (FOR NO KEY UPDATE, in id order)
+   * until the commit, so that units changing what belongs to the same devices take turns (their
+   * labels: a limit checked by each would otherwise let two together pass it). On SQLite units
+   * run one at a time.
+   */
+  async lockRows(q: Queryable, ids: readonly string[]): Promise<void> {
+    if (this.dialect.name !== "postgres" || ids.length === 0) return;
     await q
       .selectFrom("devices")
       .select("id")

@@ -19,6 +19,8 @@ export interface EnrollmentTokenRecord {
   createdBy: string | null;
   lastUsedAtMs: number | null;
   revokedAtMs: number | null;
+  /** Labels each device it enrolls gets. */
+  labels: string[];
 }
 
 export type EnrollmentTokenState = "usable" | "used_up" | "expired" | "revoked";
@@ -46,6 +48,7 @@ function tokenRecord(row: Selectable<EnrollmentTokensTable>): EnrollmentTokenRec
     createdBy: row.created_by,
     lastUsedAtMs: row.last_used_at,
     revokedAtMs: row.revoked_at,
+    labels: JSON.parse(row.labels_json) as string[],
   };
 }
 
@@ -94,6 +97,7 @@ export class EnrollmentRepository {
       expiresAtMs: number;
       createdAtMs: number;
       createdBy: string | null;
+      labels: readonly string[];
     },
   ): Promise<EnrollmentTokenRecord> {
     const row = await q
@@ -106,6 +110,7 @@ export class EnrollmentRepository {
         expires_at: token.expiresAtMs,
         created_at: token.createdAtMs,
         created_by: token.createdBy,
+        labels_json: JSON.stringify(token.labels),
       })
       .returningAll()
       .executeTakeFirstOrThrow();

@@ -25,6 +25,7 @@ describe.each(STORE_BACKENDS)("enrollment repository on %s", (dialect) => {
       expiresAtMs,
       createdAtMs: 1,
       createdBy: "ana@example.com",
+      labels: ["lobby", "Floor 2"],
     });
 
   it("gives each use of a token to exactly one of many enrollments at once", async () => {
@@ -33,7 +34,11 @@ describe.each(STORE_BACKENDS)("enrollment repository on %s", (dialect) => {
       Array.from({ length: 20 }, () => t.store.unit((tx) => repo.takeTokenUse(tx, "tok_race", 100))),
     );
     expect(taken.filter(Boolean)).toHaveLength(5);
-    expect(await repo.tokenById(t.store.db, "tok_race")).toMatchObject({ uses: 5, lastUsedAtMs: 100 });
+    expect(await repo.tokenById(t.store.db, "tok_race")).toMatchObject({
+      uses: 5,
+      lastUsedAtMs: 100,
+      labels: ["lobby", "Floor 2"],
+    });
   });
 
   it("lists tokens newest first by state, and keeps the first revocation time", async () => {

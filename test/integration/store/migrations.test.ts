@@ -301,6 +301,7 @@ const ROWS: Record<TableName, Row[]> = {
       created_by: "adm_1",
       last_used_at: T0 + 5,
       revoked_at: null,
+      labels_json: '["lobby"]',
     },
   ],
   device_codes: [
@@ -415,7 +416,7 @@ const TABLE_ADDED_IN: Partial<Record<TableName, number>> = {
 /** Columns added to a table after it appeared: the SQLite version of each. */
 const ADDED_IN: Partial<Record<TableName, Record<string, number>>> = {
   admin_tokens: { admin_id: 2, rights_json: 2, expires_at: 2 },
-  enrollment_tokens: { name: 3, created_by: 3, last_used_at: 3 },
+  enrollment_tokens: { name: 3, created_by: 3, last_used_at: 3, labels_json: 6 },
   devices: {
     reported_locked: 4,
     reported_timezone: 4,
@@ -477,7 +478,12 @@ function filled(table: TableName, row: Row, builtAt: number): Row {
   const out: Row = { ...row };
   for (const [column, version] of Object.entries(added)) {
     if (version <= builtAt) continue;
-    out[column] = table === "enrollment_tokens" && column === "name" ? "" : null;
+    out[column] =
+      table === "enrollment_tokens" && column === "name"
+        ? ""
+        : table === "enrollment_tokens" && column === "labels_json"
+          ? "[]"
+          : null;
   }
   if (table === "devices") Object.assign(out, reportedColumns(row.reported_json));
   return out;
