@@ -102,6 +102,7 @@ export class DeviceLabelRepository {
   }
 }
 
-function byCodePoint(a: string, b: string): number {
+/** Strings in code-point order, as both stores' byte order sorts them. */
+export function byCodePoint(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

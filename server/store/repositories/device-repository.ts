@@ -20,6 +20,7 @@ import { among, amongParam, listParam, type SqlDialect } from "../dialect.js";
 import { prepared } from "../prepared.js";
 import type { StoreSchema } from "../schema.js";
 import type { Queryable } from "../store.js";
+import { byCodePoint } from "./device-label-repository.js";
 
 export interface DeviceRecord {
   id: string;
@@ -181,10 +182,6 @@ function deviceRecord(row: DeviceRow): DeviceRecord {
   };
 }
 
-function byCodePoint(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /**
  * What each order of the list sorts by: never null, so that a keyset cursor can compare it.
  * The migrations index exactly these expressions; an edit here needs the same edit there.
@@ -233,24 +230,20 @@ export class DeviceRepository {
     q.selectFrom("devices").select(this.recordColumns).where("id", "=", p.id),
   );
 
-  private readonly seqsTaken = prepared<{ ids: unknown }, { id: string; next_seq: number }>(["ids"], (q, p) =>
-    q
-      .updateTable("devices")
-      .set((eb) => ({ next_seq: eb("next_seq", "+", 1) }))
-      .where(amongParam(this.dialect, "id", p.ids))
-      .returning(["id", "next_seq"]),
-  );
-
-  private readonly activeSeqsTaken = prepared<{ ids: unknown }, { id: string; next_seq: number }>(
-    ["ids"],
-    (q, p) =>
+  /** Takes the next seq of each device among `ids` (with `onlyActive`, of the active ones). */
+  private seqsTakenStatement(onlyActive: boolean) {
+    return prepared<{ ids: unknown }, { id: string; next_seq: number }>(["ids"], (q, p) =>
       q
         .updateTable("devices")
         .set((eb) => ({ next_seq: eb("next_seq", "+", 1) }))
         .where(amongParam(this.dialect, "id", p.ids))
-        .where("status", "=", "active")
+        .$if(onlyActive, (update) => update.where("status", "=", "active"))
         .returning(["id", "next_seq"]),
-  );
+    );
+  }
+
+  private readonly seqsTaken = this.seqsTakenStatement(false);
+  private readonly activeSeqsTaken = this.seqsTakenStatement(true);
 
   /** The statements of every enrollment, likewise. */
   private readonly bySerial = prepared<{ serial: string }, DeviceRow>(["serial"], (q, p) =>
