@@ -63,8 +63,11 @@ export class DeviceLink implements DeviceEventHandler {
       this.gateway().disconnect(deviceId);
       return;
     }
-    // Delivery does not wait for the presence write; both are done when this resolves.
+    // Delivery does not wait for the presence write; both are done when this resolves. A
+    // presence write that fails before the config is pushed is this call's error (the finally
+    // below), not an unhandled rejection meanwhile.
     const presence = this.devices.recordPresence(deviceId, true);
+    presence.catch(() => undefined);
     try {
       // Config first, then commands: a command may depend on the name or time the device runs.
       await this.devices.pushDesiredConfig(deviceId);

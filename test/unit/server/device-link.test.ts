@@ -48,3 +48,36 @@ describe("DeviceLink.commandResult", () => {
     }
   });
 });
+
+describe("DeviceLink.deviceReady", () => {
+  it("rejects when the presence write fails before the config is pushed, and nothing floats away", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    const delivered: string[] = [];
+    const devices = {
+      statusOf: async () => "active",
+      recordPresence: async () => {
+        throw new Error("driver has already been destroyed");
+      },
+      pushDesiredConfig: async () => {
+        // Slower than the failing presence write, as a config read and publish is.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      },
+    } as unknown as DeviceService;
+    const commands = {
+      delivery: { deviceReady: async (deviceId: string) => void delivered.push(deviceId) },
+    } as unknown as CommandService;
+    const link = new DeviceLink(devices, commands, () => {
+      throw new Error("no gateway in this test");
+    });
+    try {
+      await expect(link.deviceReady("dev_1")).rejects.toThrow("driver has already been destroyed");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+      expect(delivered).toEqual(["dev_1"]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+});
