@@ -32,6 +32,7 @@ import {
   tlsEnabled,
 } from "./config.js";
 import { DeviceLink } from "./device-link.js";
+import { DeviceGroups } from "./devices/device-groups.js";
 import { DeviceLabels } from "./devices/device-labels.js";
 import { DeviceService } from "./devices/device-service.js";
 import { EnrollmentService } from "./enrollment/enrollment-service.js";
@@ -40,8 +41,10 @@ import type { ServerEvents } from "./events/server-events.js";
 import type { Logger } from "./logger.js";
 import { RefusalLog } from "./refusal-log.js";
 import { everySeconds, Scheduler } from "./scheduler.js";
+import { Schedules } from "./schedules/schedule-service.js";
 import { SettingsService } from "./settings/settings-service.js";
 import { openSharedSigner, type SharedCommandSigner } from "./signing/shared-signer.js";
+import { Sites } from "./sites/site-service.js";
 import { SERVER_PID_FILE } from "./store/backup.js";
 import { dialectOf } from "./store/dialect.js";
 import type { ExternalChanges } from "./store/external-changes.js";
@@ -53,13 +56,16 @@ import { AdminRepository } from "./store/repositories/admin-repository.js";
 import { ApiTokenRepository } from "./store/repositories/api-token-repository.js";
 import { AuditRepository } from "./store/repositories/audit-repository.js";
 import { CommandRepository } from "./store/repositories/command-repository.js";
+import { DeviceGroupRepository } from "./store/repositories/device-group-repository.js";
 import { DeviceLabelRepository } from "./store/repositories/device-label-repository.js";
 import { DeviceRepository } from "./store/repositories/device-repository.js";
 import { EnrollmentRepository } from "./store/repositories/enrollment-repository.js";
 import { NodeRepository } from "./store/repositories/node-repository.js";
 import { RoleRepository } from "./store/repositories/role-repository.js";
+import { ScheduleRepository } from "./store/repositories/schedule-repository.js";
 import { SessionRepository } from "./store/repositories/session-repository.js";
 import { SettingsRepository } from "./store/repositories/settings-repository.js";
+import { SiteRepository } from "./store/repositories/site-repository.js";
 import { StateHistoryRepository } from "./store/repositories/state-history-repository.js";
 import { ExternalCommits } from "./store/sqlite/external-commits.js";
 import { SERVER_VERSION } from "./version.js";
@@ -68,6 +74,8 @@ export { DATABASE_FILE };
 
 const WS_MQTT_PATH = "/mqtt";
 const HTTP_CLOSE_GRACE_MS = 2000;
+/** How often one node looks for scheduled runs that are due. */
+const SCHEDULE_LOOK_SECONDS = 5;
 
 export interface RunningServer {
   httpPort: number;
@@ -89,6 +97,9 @@ export interface RunningServer {
   services: {
     devices: DeviceService;
     labels: DeviceLabels;
+    groups: DeviceGroups;
+    sites: Sites;
+    schedules: Schedules;
     commands: CommandService;
     batches: BatchService;
     enrollment: EnrollmentService;
@@ -201,13 +212,48 @@ export async function startServer(
     clock,
     defaultTtlSeconds: config.commandTtlSeconds,
   });
-  const batches = new BatchService(store, commandRepository, devices, commands, clock);
-  const labels = new DeviceLabels({ store, repository: new DeviceLabelRepository(dialect), devices, clock });
+  const groups = new DeviceGroups({
+    store,
+    repository: new DeviceGroupRepository(dialect),
+    devices,
+    events,
+    clock,
+  });
+  const batches = new BatchService(store, commandRepository, devices, commands, clock, groups);
+  const labels = new DeviceLabels({
+    store,
+    repository: new DeviceLabelRepository(dialect),
+    devices,
+    groups,
+    clock,
+  });
+  const schedules = new Schedules({
+    store,
+    repository: new ScheduleRepository(dialect),
+    batches,
+    commands,
+    events,
+    logger: logger.child({ component: "schedules" }),
+    clock,
+  });
+  const enrollmentRepository = new EnrollmentRepository(dialect);
+  const sites = new Sites({
+    store,
+    repository: new SiteRepository(dialect),
+    deviceRepository,
+    enrollmentRepository,
+    devices,
+    groups,
+    globalTime: (q) => settings.time(q),
+    events,
+    clock,
+  });
   const enrollment = new EnrollmentService({
     store,
-    repository: new EnrollmentRepository(dialect),
+    repository: enrollmentRepository,
     devices,
     labels,
+    sites,
     commands,
     events,
     clock,
@@ -303,6 +349,9 @@ export async function startServer(
     {
       devices,
       labels,
+      groups,
+      sites,
+      schedules,
       commands,
       batches,
       enrollment,
@@ -384,6 +433,12 @@ export async function startServer(
       run: () => nodes.sweepSilentNodes(),
     },
     {
+      name: "schedules",
+      expression: everySeconds(SCHEDULE_LOOK_SECONDS),
+      leaseMs: frequentLeaseMs(SCHEDULE_LOOK_SECONDS),
+      run: () => schedules.runDue(),
+    },
+    {
       name: "prune-state-history",
       expression: "0 17 3 * * *",
       leaseMs: 600_000,
@@ -435,6 +490,9 @@ export async function startServer(
     services: {
       devices,
       labels,
+      groups,
+      sites,
+      schedules,
       commands,
       batches,
       enrollment,

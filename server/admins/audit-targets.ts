@@ -11,10 +11,13 @@ export const AUDIT_TARGET_KINDS = [
   "batch",
   "admin",
   "role",
+  "group",
   "api_token",
   "enrollment_token",
   "setting",
   "signing_key",
+  "site",
+  "schedule",
 ] as const;
 export type AuditTargetKind = (typeof AUDIT_TARGET_KINDS)[number];
 
@@ -43,6 +46,18 @@ export const TARGET_KIND_BY_ACTION: Record<AuditAction, AuditTargetKind> = {
   "device.revoke_credential": "device",
   "device.config_resend": "device",
   "device.labels.change": "device",
+  "group.create": "group",
+  "group.update": "group",
+  "group.delete": "group",
+  "site.create": "site",
+  "site.update": "site",
+  "site.delete": "site",
+  "site.assign": "site",
+  "schedule.create": "schedule",
+  "schedule.update": "schedule",
+  "schedule.pause": "schedule",
+  "schedule.resume": "schedule",
+  "schedule.delete": "schedule",
   "settings.time.update": "setting",
   "settings.clock_drift.update": "setting",
   "enrollment_token.create": "enrollment_token",
@@ -74,8 +89,11 @@ export function settingName(target: string): string | null {
 const NAME_PARAM_BY_KIND: Partial<Record<AuditTargetKind, string>> = {
   admin: "email",
   role: "name",
+  group: "name",
   api_token: "name",
   enrollment_token: "name",
+  site: "name",
+  schedule: "name",
 };
 
 export function recordedTargetName(kind: AuditTargetKind, params: Record<string, unknown>): string | null {

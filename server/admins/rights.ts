@@ -21,7 +21,7 @@ export const RIGHT_DESCRIPTIONS: Record<Right, string> = {
   "devices:wipe": "factory reset",
   "devices:unenroll": "stop managing a device",
   "devices:deactivate": "permanently deactivate a device (its serial can never enroll again)",
-  "devices:organize": "label devices",
+  "devices:organize": "label devices, save and change device groups",
   "settings:manage": "change global settings (date & time)",
   "enrollment:manage": "create enrollment tokens, claim device codes",
   "admins:manage": "create, change, deactivate admins and set temporary passwords",

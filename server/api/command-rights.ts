@@ -10,6 +10,7 @@ import type { Right } from "../admins/rights.js";
 import type { BatchService } from "../commands/batch-service.js";
 import { COMMAND_CATALOG, commandSpec } from "../commands/command-catalog.js";
 import type { CommandService } from "../commands/command-service.js";
+import type { Schedules } from "../schedules/schedule-service.js";
 import type { RightByRequest } from "./auth.js";
 
 const COMMAND_RIGHTS: readonly Right[] = [...new Set([...COMMAND_CATALOG.values()].map((s) => s.right))];
@@ -37,5 +38,14 @@ export function rightOfBatch(batches: BatchService): RightByRequest {
     oneOf: COMMAND_RIGHTS,
     resolve: async (request) =>
       commandSpec((await batches.get((request.params as { id: string }).id)).type as CommandType).right,
+  };
+}
+
+/** A schedule's changes need the right of its command's type, like its fleet commands. */
+export function rightOfSchedule(schedules: Schedules): RightByRequest {
+  return {
+    oneOf: COMMAND_RIGHTS,
+    resolve: async (request) =>
+      commandSpec(await schedules.commandTypeOf((request.params as { id: string }).id)).right,
   };
 }

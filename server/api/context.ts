@@ -11,18 +11,24 @@ import type { RoleService } from "../admins/roles.js";
 import type { SessionService } from "../admins/sessions.js";
 import type { BatchService } from "../commands/batch-service.js";
 import type { CommandService } from "../commands/command-service.js";
+import type { DeviceGroups } from "../devices/device-groups.js";
 import type { DeviceLabels } from "../devices/device-labels.js";
 import type { DeviceService } from "../devices/device-service.js";
 import type { EnrollmentService } from "../enrollment/enrollment-service.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
+import type { Schedules } from "../schedules/schedule-service.js";
 import type { SettingsService } from "../settings/settings-service.js";
+import type { Sites } from "../sites/site-service.js";
 import type { RightByRequest } from "./auth.js";
 
 /** What the API layer is given: services, never the store or the broker. */
 export interface ApiServices {
   devices: DeviceService;
   labels: DeviceLabels;
+  groups: DeviceGroups;
+  sites: Sites;
+  schedules: Schedules;
   commands: CommandService;
   batches: BatchService;
   enrollment: EnrollmentService;

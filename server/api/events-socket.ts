@@ -28,6 +28,13 @@ const EVENT_NAMES: (keyof ServerEvents)[] = [
   "device.clock_drift",
   "command.updated",
   "settings.time.updated",
+  "group.created",
+  "group.updated",
+  "group.deleted",
+  "site.updated",
+  "site.deleted",
+  "schedule.updated",
+  "schedule.deleted",
   "audit.appended",
 ];
 /** The right each event needs beyond devices:read. */

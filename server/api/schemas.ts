@@ -7,6 +7,7 @@ import Type, { type TSchema } from "typebox";
 import { COMMAND_TYPES } from "../../proto/wire.js";
 import { COMMAND_STATES } from "../commands/command.js";
 import { DEVICE_STATUSES } from "../devices/device.js";
+import { MAX_GROUP_NAME_LENGTH } from "../devices/device-groups.js";
 import { MAX_LABEL_LENGTH } from "../devices/device-labels.js";
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -96,6 +97,24 @@ export const Device = Type.Object(
     labels: Type.Array(Type.String(), {
       description: "its labels, in code-point order (POST /devices/labels)",
     }),
+    site: Nullable(
+      Type.Object(
+        { id: Type.String(), name: Type.String() },
+        { description: "the site it belongs to (POST /sites/:id/devices); null: none" },
+      ),
+    ),
+    effectiveTime: Type.Object(
+      {
+        timezone: Type.String({ description: "an IANA zone, or auto" }),
+        ntpServer: Nullable(Type.String()),
+        source: Type.Enum(["site", "global", "device"], {
+          description:
+            "site: its site's date & time; global: the global one (no site, or a site without its own); " +
+            "device: a time settings command for this device alone, until its site's or the global setting changes or it moves",
+        }),
+      },
+      { description: "the date & time it is to run, and where that comes from" },
+    ),
     desiredChangedAt: Type.Optional(
       Type.String({
         format: "date-time",
@@ -161,6 +180,13 @@ const LabelName = Type.String({ minLength: 1, maxLength: MAX_LABEL_LENGTH });
  * export and fleet command targets alike.
  */
 export const DEVICE_REPORT_FILTERS = {
+  site: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: "belongs to the site with this id; `none`: to no site",
+    }),
+  ),
   label: Type.Optional(
     Type.String({ minLength: 1, maxLength: MAX_LABEL_LENGTH, description: "carries this label (exactly)" }),
   ),
@@ -245,6 +271,16 @@ export const BatchTargetSchema = Type.Union([
   ),
   Type.Object({ all: Type.Literal(true) }, { additionalProperties: false }),
   Type.Object({ filter: DeviceFilterSchema }, { additionalProperties: false }),
+  Type.Object(
+    {
+      group: Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: "a dynamic group's id: the devices its saved filter matches when the action runs",
+      }),
+    },
+    { additionalProperties: false },
+  ),
 ]);
 
 export const Batch = Type.Object(
@@ -343,3 +379,31 @@ export const LabelList = Type.Object({
     }),
   ),
 });
+
+/** Dynamic groups (server/devices/device-groups.ts): a name and a saved device filter. */
+export const GroupName = Type.String({ minLength: 1, maxLength: MAX_GROUP_NAME_LENGTH });
+
+export const Group = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    filter: DeviceFilterSchema,
+    devices: Type.Integer({ description: "devices its filter matches now" }),
+    createdAt: IsoTime,
+    updatedAt: IsoTime,
+  },
+  { $id: "Group" },
+);
+
+export const GroupBody = Type.Object(
+  {
+    name: GroupName,
+    filter: DeviceFilterSchema,
+  },
+  { additionalProperties: false },
+);
+
+export const GroupPatch = Type.Object(
+  { name: Type.Optional(GroupName), filter: Type.Optional(DeviceFilterSchema) },
+  { additionalProperties: false },
+);

@@ -22,6 +22,13 @@ export const RELAYED_EVENTS: readonly EventName[] = [
   "device.clock_drift",
   "command.updated",
   "settings.time.updated",
+  "site.updated",
+  "site.deleted",
+  "schedule.updated",
+  "schedule.deleted",
+  "group.created",
+  "group.updated",
+  "group.deleted",
 ];
 const RELAYED = new Set<string>(RELAYED_EVENTS);
 

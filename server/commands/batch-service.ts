@@ -4,12 +4,17 @@
  */
 import type { CommandAction } from "../../proto/wire.js";
 import type { DeviceService } from "../devices/device-service.js";
-import { type DeviceTarget, resolveDeviceTarget } from "../devices/device-target.js";
+import {
+  type DeviceTarget,
+  type RecordedTarget,
+  resolveTarget,
+  type SavedGroups,
+} from "../devices/device-target.js";
 import { MdmError } from "../errors.js";
 import { newTimeOrderedId } from "../ids.js";
 import { pageFrom } from "../paging.js";
 import type { BatchRow, CommandRepository } from "../store/repositories/command-repository.js";
-import type { Store } from "../store/store.js";
+import type { Queryable, Store } from "../store/store.js";
 import {
   actionParams,
   COMMAND_STATES,
@@ -33,7 +38,8 @@ export interface BatchView {
   id: string;
   type: string;
   params: Record<string, unknown>;
-  target: BatchTarget;
+  /** As given, but a group with its name and filter when the fleet command was created. */
+  target: RecordedTarget;
   total: number;
   /** Targeted devices that were not active (reset, unmanaged, deactivated) and got no command. */
   skipped: number;
@@ -50,6 +56,8 @@ export class BatchService {
     private readonly devices: DeviceService,
     private readonly commands: CommandService,
     private readonly clock: () => number,
+    /** For targets that name a dynamic group. */
+    private readonly groups?: SavedGroups,
   ) {}
 
   /**
@@ -57,25 +65,46 @@ export class BatchService {
    * same issuing path as a single command (the type's effects, announcements and delivery).
    */
   async create(target: BatchTarget, action: CommandAction, options: IssueOptions = {}): Promise<BatchView> {
-    const batchId = newTimeOrderedId("bat", this.clock());
     const consequences = new Consequences();
-    await this.store.unit(async (tx) => {
-      const targeted = await resolveDeviceTarget(this.devices, target, tx);
-      const active = new Set(await this.devices.idsMatching({ status: "active" }, tx));
-      const eligible = targeted.filter((id) => active.has(id));
-      await this.repository.insertBatch(tx, {
-        id: batchId,
-        type: action.type,
-        paramsJson: JSON.stringify(actionParams(action)),
-        targetJson: JSON.stringify({ target, skipped: targeted.length - eligible.length }),
-        total: eligible.length,
-        createdAtMs: this.clock(),
-        createdBy: options.actor ?? null,
-      });
-      await this.commands.issueInUnit(tx, eligible, action, { ...options, batchId }, consequences);
-    });
+    const batchId = await this.store.unit((tx) =>
+      this.createInUnit(tx, target, action, options, consequences),
+    );
     await this.commands.settle(consequences);
     return this.get(batchId);
+  }
+
+  /** How many devices the target names now; unknown ids, serials or groups are refused by name. */
+  async targetSize(target: BatchTarget, q: Queryable = this.store.db): Promise<number> {
+    return (await resolveTarget(this.devices, target, q, this.groups)).deviceIds.length;
+  }
+
+  /**
+   * {@link create} inside the caller's unit (a schedule's run commits with its fleet command):
+   * the target is resolved now; the caller settles `consequences` after the commit. The new
+   * batch's id.
+   */
+  async createInUnit(
+    tx: Queryable,
+    target: BatchTarget,
+    action: CommandAction,
+    options: IssueOptions,
+    consequences: Consequences,
+  ): Promise<string> {
+    const batchId = newTimeOrderedId("bat", this.clock());
+    const { deviceIds: targeted, recorded } = await resolveTarget(this.devices, target, tx, this.groups);
+    const active = new Set(await this.devices.idsMatching({ status: "active" }, tx));
+    const eligible = targeted.filter((id) => active.has(id));
+    await this.repository.insertBatch(tx, {
+      id: batchId,
+      type: action.type,
+      paramsJson: JSON.stringify(actionParams(action)),
+      targetJson: JSON.stringify({ target: recorded, skipped: targeted.length - eligible.length }),
+      total: eligible.length,
+      createdAtMs: this.clock(),
+      createdBy: options.actor ?? null,
+    });
+    await this.commands.issueInUnit(tx, eligible, action, { ...options, batchId }, consequences);
+    return batchId;
   }
 
   /**
@@ -152,7 +181,7 @@ export class BatchService {
       number
     >;
     const open = counts.queued + counts.sent + counts.accepted;
-    const target = JSON.parse(row.target_json) as { target: BatchTarget; skipped: number };
+    const target = JSON.parse(row.target_json) as { target: RecordedTarget; skipped: number };
     return {
       id: row.id,
       type: row.type,

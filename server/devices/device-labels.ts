@@ -8,7 +8,7 @@ import { MdmError } from "../errors.js";
 import type { DeviceLabelRepository, LabelCount } from "../store/repositories/device-label-repository.js";
 import type { Queryable, Store } from "../store/store.js";
 import type { DeviceService } from "./device-service.js";
-import { type DeviceTarget, resolveDeviceTarget } from "./device-target.js";
+import { type DeviceTarget, resolveDeviceTarget, type SavedGroups } from "./device-target.js";
 
 export const MAX_LABELS_PER_DEVICE = 20;
 export const MAX_LABEL_LENGTH = 40;
@@ -29,6 +29,8 @@ export interface DeviceLabelsDeps {
   store: Store;
   repository: DeviceLabelRepository;
   devices: DeviceService;
+  /** For targets that name a dynamic group. */
+  groups?: SavedGroups;
   clock: () => number;
 }
 
@@ -71,7 +73,7 @@ export class DeviceLabels {
     }
     const { repository, devices } = this.deps;
     const result = await this.deps.store.unit(async (tx) => {
-      const ids = await resolveDeviceTarget(devices, target, tx);
+      const ids = await resolveDeviceTarget(devices, target, tx, this.deps.groups);
       // Changes to the same devices take turns, so the limit below holds for both.
       await devices.lockRows(tx, ids);
       const lost = await repository.remove(tx, ids, remove);

@@ -60,9 +60,13 @@ export interface DeviceFilter {
   timezone?: string;
   /** Carries this label. */
   label?: string;
+  /** Belongs to the site with this id; `none`: to no site. */
+  site?: string;
 }
 
 const DAY_MS = 86_400_000;
+/** The `site` filter's value for devices that belong to no site. */
+export const NO_SITE = "none";
 /** Devices read per query when many are announced at once. */
 const ANNOUNCE_PAGE_SIZE = 500;
 
@@ -310,6 +314,7 @@ export class DeviceService {
     if (filter.agentVersion) out.agentVersion = filter.agentVersion;
     if (filter.timezone) out.timezones = namesOfZone(filter.timezone);
     if (filter.label !== undefined) out.label = filter.label;
+    if (filter.site !== undefined) out.siteId = filter.site === NO_SITE ? null : filter.site;
     return out;
   }
 
@@ -519,8 +524,8 @@ export class DeviceService {
   }
 
   /** Applies global time settings to every device that is still managed. */
-  async setDesiredTimeForAll(q: Queryable, time: TimeSettings): Promise<void> {
-    await this.repo.setDesiredTimeOfManaged(q, time);
+  async setDesiredTimeForAll(q: Queryable, time: TimeSettings): Promise<string[]> {
+    return this.repo.setDesiredTimeOfManaged(q, time, "global");
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { ConfigError, DeviceState, Telemetry } from "../../proto/wire.js";
-import type { DeviceRecord } from "../store/repositories/device-repository.js";
+import type { DesiredTimeSource, DeviceRecord } from "../store/repositories/device-repository.js";
 import { isoOrNull as iso } from "../time-format.js";
 import { clockOffsetExceeds } from "./clock-drift.js";
 
@@ -54,6 +54,15 @@ export interface DeviceView {
   clockOffsetExceeded: boolean;
   /** Its labels, in code-point order. */
   labels: string[];
+  /** The site it belongs to; null: none. */
+  site: { id: string; name: string } | null;
+  /**
+   * The date & time it is to run, and where that comes from: its site's (`site`), the global
+   * setting (`global`: it has no site, or its site has no date & time of its own), or a time
+   * settings command for it alone (`device`, until its site's or the global setting changes, or
+   * it moves).
+   */
+  effectiveTime: { timezone: string; ntpServer: string | null; source: DesiredTimeSource };
 }
 
 /**
@@ -122,5 +131,11 @@ export function deviceView(device: DeviceRecord, clockDriftThresholdMs: number):
     reported,
     clockOffsetExceeded: clockOffsetExceeds(reported, clockDriftThresholdMs),
     labels: device.labels,
+    site: device.site,
+    effectiveTime: {
+      timezone: device.desiredTimezone,
+      ntpServer: device.desiredNtpServer,
+      source: device.desiredTimeSource,
+    },
   };
 }

@@ -15,6 +15,7 @@ import type { ServerEvents } from "../events/server-events.js";
 import { hashSecret, newSecret, newTimeOrderedId } from "../ids.js";
 import { pageFrom } from "../paging.js";
 import type { PublishedKeySet } from "../signing/command-signer.js";
+import type { Sites } from "../sites/site-service.js";
 import type {
   EnrollmentRepository,
   EnrollmentTokenRecord,
@@ -46,6 +47,8 @@ export interface EnrollmentServiceDeps {
   devices: DeviceService;
   /** Gives enrolled devices their token's labels, in the enrolling unit. */
   labels: Pick<DeviceLabels, "addAtEnrollment">;
+  /** Puts enrolled devices in their token's (or claim's) site, in the enrolling unit. */
+  sites: Pick<Sites, "joinAtEnrollment" | "requireExists">;
   /** Ends a replaced device's open commands in the claiming transaction. */
   commands: Pick<CommandService, "endForReplacement" | "settle">;
   events: EventBus<ServerEvents>;
@@ -75,6 +78,8 @@ export interface EnrollmentTokenView {
   state: EnrollmentTokenState;
   /** Labels each device it enrolls gets. */
   labels: string[];
+  /** The site each device it enrolls joins; null: none. */
+  siteId: string | null;
 }
 
 export const ENROLLMENT_TOKEN_STATES = ["usable", "used_up", "expired", "revoked"] as const;
@@ -94,14 +99,22 @@ export class EnrollmentService {
   // ---- enrollment tokens --------------------------------------------------------------------
 
   async createToken(
-    input: { maxUses: number; expiresInSeconds: number; name?: string; labels?: readonly string[] },
+    input: {
+      maxUses: number;
+      expiresInSeconds: number;
+      name?: string;
+      labels?: readonly string[];
+      siteId?: string | null;
+    },
     createdBy: string | null = null,
   ): Promise<EnrollmentTokenView & { token: string }> {
     const labels = [...new Set((input.labels ?? []).map((l) => normalizeLabel(l, "labels")))];
+    const siteId = input.siteId ?? null;
     const token = newSecret("pet_");
     const now = this.deps.clock();
-    const record = await this.deps.store.unit((tx) =>
-      this.repo.insertToken(tx, {
+    const record = await this.deps.store.unit(async (tx) => {
+      if (siteId !== null) await this.deps.sites.requireExists(siteId, tx);
+      return this.repo.insertToken(tx, {
         id: newTimeOrderedId("tok", now),
         tokenHash: hashSecret(token),
         name: input.name ?? "",
@@ -110,8 +123,9 @@ export class EnrollmentService {
         createdAtMs: now,
         createdBy,
         labels,
-      }),
-    );
+        siteId,
+      });
+    });
     return { ...this.tokenView(record), token };
   }
 
@@ -165,6 +179,7 @@ export class EnrollmentService {
       revokedAt: isoOrNull(record.revokedAtMs),
       state,
       labels: record.labels,
+      siteId: record.siteId,
     };
   }
 
@@ -203,6 +218,7 @@ export class EnrollmentService {
         time: await this.deps.globalTime(tx),
       });
       await this.deps.labels.addAtEnrollment(tx, enrolled.deviceId, record.labels);
+      await this.deps.sites.joinAtEnrollment(tx, enrolled.deviceId, record.siteId);
       // Counted in place and only while usable: two servers cannot both take its last use. Taken
       // last, so that the token's row stays locked only until the commit right after (devices
       // enrolling on one token take turns on that row); a refusal rolls the enrollment back.
@@ -266,7 +282,7 @@ export class EnrollmentService {
    */
   async claim(
     userCodeInput: string,
-    options: { replaceDeviceId?: string } = {},
+    options: { replaceDeviceId?: string; siteId?: string } = {},
   ): Promise<{ deviceId: string; serial: string; model: string; name: string; replaced: boolean }> {
     const userCode = normalizeUserCode(userCodeInput);
     const notFound = () =>
@@ -302,6 +318,10 @@ export class EnrollmentService {
         time: await this.deps.globalTime(tx),
         replacing: replacing?.id,
       });
+      if (options.siteId !== undefined) {
+        await this.deps.sites.requireExists(options.siteId, tx);
+        await this.deps.sites.joinAtEnrollment(tx, enrolled.deviceId, options.siteId);
+      }
       if (!(await this.repo.markClaimed(tx, userCode, enrolled.deviceId, now))) throw alreadyClaimed();
       return {
         deviceId: enrolled.deviceId,

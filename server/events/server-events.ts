@@ -2,6 +2,9 @@ import type { TimeSettings } from "../../proto/wire.js";
 import type { AuditItem } from "../admins/audit-log.js";
 import type { CommandView } from "../commands/command.js";
 import type { DeviceView } from "../devices/device.js";
+import type { GroupView } from "../devices/device-groups.js";
+import type { ScheduleView } from "../schedules/schedule-service.js";
+import type { SiteView } from "../sites/site-service.js";
 
 /** Everything the server announces; the `/api/v1/events` WebSocket forwards these. */
 export interface ServerEvents {
@@ -24,6 +27,17 @@ export interface ServerEvents {
   };
   "command.updated": { command: CommandView };
   "settings.time.updated": { time: TimeSettings };
+  /** A dynamic group was created, renamed or given a new filter; with its device count then. */
+  "group.created": { group: GroupView };
+  "group.updated": { group: GroupView };
+  /** The group as it was. */
+  "group.deleted": { group: GroupView };
+  /** A site was created, renamed, given a date & time, or devices moved into it. */
+  "site.updated": { site: SiteView };
+  "site.deleted": { siteId: string };
+  /** A schedule was created, changed, paused, resumed, or ran. */
+  "schedule.updated": { schedule: ScheduleView };
+  "schedule.deleted": { scheduleId: string };
   /** A row was appended to the audit log (streamed only to holders of audit:read). */
   "audit.appended": { item: AuditItem };
   /** Sessions, tokens, roles or accounts changed: open event streams re-check their credential. */

@@ -70,22 +70,27 @@ export class SettingsService {
   async timeView(): Promise<TimeSettingsView> {
     const stored = await this.deps.repository.get(this.db, "time");
     const time = stored ? (stored.value as TimeSettings) : DEFAULT_TIME_SETTINGS;
-    const counts = await this.deps.deviceRepository.countTimeApplied(this.db, time);
+    // The devices that follow it: of no site, or of a site without a date & time of its own.
+    const counts = (await this.deps.deviceRepository.countTimeAppliedBySite(this.db, time)).filter(
+      (c) => c.followsGlobal,
+    );
+    const total = counts.reduce((sum, c) => sum + c.total, 0);
+    const applied = counts.reduce((sum, c) => sum + c.applied, 0);
     return {
       ...time,
       updatedAt: stored ? new Date(stored.updatedAtMs).toISOString() : null,
-      applied: counts.applied,
-      pending: counts.total - counts.applied,
+      applied,
+      pending: total - applied,
     };
   }
 
-  /** Managed devices that have not applied the global time (yet), by id. */
+  /** Managed devices following the global time that have not applied it (yet), by id. */
   async pendingDevices(
     limit: number,
     cursor: string | null,
   ): Promise<{ items: DeviceView[]; nextCursor: string | null }> {
     const time = await this.time();
-    const records = await this.deps.deviceRepository.listTimePending(this.db, time, {
+    const records = await this.deps.deviceRepository.listTimePending(this.db, time, "global", {
       afterId: cursor,
       limit: limit + 1,
     });
@@ -100,15 +105,15 @@ export class SettingsService {
   async setTime(input: { timezone: string; ntpServer: string | null }): Promise<TimeSettingsView> {
     const time = normalizeTimeSettings(input);
     const now = this.deps.clock();
-    await this.deps.store.unit(async (tx) => {
+    const changed = await this.deps.store.unit(async (tx) => {
       await this.deps.repository.put(tx, "time", time, now);
-      await this.deps.devices.setDesiredTimeForAll(tx, time);
+      return this.deps.devices.setDesiredTimeForAll(tx, time);
     });
     this.deps.events.emit("settings.time.updated", { time });
-    // Every managed device with a connection now; the stored online flag may lag behind a
-    // device that has just connected (and one that connects later gets it at its connect).
-    const managed = await this.deps.devices.idsMatching({ status: "active" });
-    await Promise.all(managed.map((id) => this.deps.devices.pushDesiredConfig(id)));
+    // Each device it changed that has a connection now, whatever the stored online flag says
+    // (it may lag behind a device that has just connected; one that connects later gets it at
+    // its connect). Devices of sites with their own date & time are not among them.
+    await Promise.all(changed.map((id) => this.deps.devices.pushDesiredConfig(id)));
     return this.timeView();
   }
 

@@ -17,6 +17,7 @@ type TableName = keyof StoreSchema;
 
 /** Parents before the tables that refer to them. */
 export const TABLES_IN_COPY_ORDER: readonly TableName[] = [
+  "sites",
   "devices",
   "device_labels",
   "device_credentials",
@@ -36,10 +37,17 @@ export const TABLES_IN_COPY_ORDER: readonly TableName[] = [
   "server_nodes",
   "job_leases",
   "signing_key_ring",
+  "device_groups",
+  "schedules",
+  "schedule_runs",
 ];
 
 /** The column each table is paged by (unique, ordered). */
 const PAGE_KEY: Record<TableName, string> = {
+  sites: "id",
+  device_groups: "id",
+  schedules: "id",
+  schedule_runs: "id",
   devices: "id",
   device_labels: "id",
   device_credentials: "device_id",
@@ -64,6 +72,7 @@ const PAGE_KEY: Record<TableName, string> = {
 /** Tables whose key the store generates: copied with the source's values, then the target's counter moved past them. */
 const IDENTITY_COLUMNS: Partial<Record<TableName, string>> = {
   device_labels: "id",
+  schedule_runs: "id",
   state_history: "id",
   audit_log: "seq",
 };

@@ -290,6 +290,64 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX device_labels_by_label ON device_labels (label, device_id);
   ALTER TABLE enrollment_tokens ADD COLUMN labels_json TEXT NOT NULL DEFAULT '[]';
   `,
+  // 7: sites (at most one per device, with their own date & time), and dynamic groups (saved
+  // device filters).
+  `
+  CREATE TABLE sites (
+    id              TEXT PRIMARY KEY,
+    name            TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    -- NULL: the site's devices follow the global date & time.
+    time_timezone   TEXT,
+    time_ntp_server TEXT,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+  );
+  ALTER TABLE devices ADD COLUMN site_id TEXT REFERENCES sites (id);
+  -- What set the desired date & time last: 'global', 'site' or 'device' (a command for it).
+  ALTER TABLE devices ADD COLUMN desired_time_source TEXT NOT NULL DEFAULT 'global';
+  CREATE INDEX devices_by_site ON devices (site_id, id);
+  ALTER TABLE enrollment_tokens ADD COLUMN site_id TEXT REFERENCES sites (id);
+
+  CREATE TABLE device_groups (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    filter_json TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+
+  -- Scheduled fleet commands: one-off (cron NULL, at starts_at) or recurring (cron in timezone).
+  CREATE TABLE schedules (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    command_json  TEXT NOT NULL,
+    target_json   TEXT NOT NULL,
+    cron          TEXT,
+    timezone      TEXT NOT NULL,
+    starts_at     INTEGER,
+    ends_at       INTEGER,
+    missed_runs   TEXT NOT NULL CHECK (missed_runs IN ('skip', 'run_late')),
+    state         TEXT NOT NULL CHECK (state IN ('active', 'paused', 'finished')),
+    next_run_at   INTEGER,
+    last_run_at   INTEGER,
+    runs          INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    created_by    TEXT
+  );
+  CREATE INDEX schedules_due ON schedules (state, next_run_at);
+  -- Each run of a schedule, once per due time: the fleet command it started, or why none.
+  CREATE TABLE schedule_runs (
+    id          INTEGER PRIMARY KEY,
+    schedule_id TEXT NOT NULL REFERENCES schedules (id) ON DELETE CASCADE,
+    due_at      INTEGER NOT NULL,
+    ran_at      INTEGER NOT NULL,
+    outcome     TEXT NOT NULL CHECK (outcome IN ('started', 'skipped', 'failed')),
+    batch_id    TEXT REFERENCES batches (id),
+    message     TEXT,
+    UNIQUE (schedule_id, due_at)
+  );
+  `,
 ];
 
 /**

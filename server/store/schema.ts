@@ -36,6 +36,10 @@ export interface DevicesTable {
   reported_applied_config_version: number | null;
   /** The server node holding the device's connection while it is online (null otherwise). */
   connected_node: string | null;
+  /** The site it belongs to (at most one); null: none. */
+  site_id: string | null;
+  /** What set the desired date & time last: `global`, `site` or `device` (a command for it). */
+  desired_time_source: Generated<string>;
 }
 
 export interface DeviceCredentialsTable {
@@ -99,6 +103,8 @@ export interface EnrollmentTokensTable {
   revoked_at: number | null;
   /** Labels each device it enrolls gets: a JSON array of strings. */
   labels_json: Generated<string>;
+  /** The site each device it enrolls joins; null: none. */
+  site_id: string | null;
 }
 
 export interface DeviceCodesTable {
@@ -219,8 +225,63 @@ export interface DeviceLabelsTable {
   added_at: number;
 }
 
+export interface SitesTable {
+  id: string;
+  name: string;
+  /** Null: the site's devices follow the global date & time. */
+  time_timezone: string | null;
+  time_ntp_server: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DeviceGroupsTable {
+  id: string;
+  name: string;
+  /** The saved device filter, as the API takes it. */
+  filter_json: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SchedulesTable {
+  id: string;
+  name: string;
+  /** The command as the API took it: `{ type, ...fields, ttlSeconds? }`. */
+  command_json: string;
+  /** The device target, resolved at each run. */
+  target_json: string;
+  /** Null: a one-off run at `starts_at`. */
+  cron: string | null;
+  timezone: string;
+  starts_at: number | null;
+  ends_at: number | null;
+  missed_runs: "skip" | "run_late";
+  state: "active" | "paused" | "finished";
+  next_run_at: number | null;
+  last_run_at: number | null;
+  runs: Generated<number>;
+  created_at: number;
+  updated_at: number;
+  created_by: string | null;
+}
+
+export interface ScheduleRunsTable {
+  id: Generated<number>;
+  schedule_id: string;
+  due_at: number;
+  ran_at: number;
+  outcome: "started" | "skipped" | "failed";
+  batch_id: string | null;
+  message: string | null;
+}
+
 export interface StoreSchema {
   devices: DevicesTable;
+  sites: SitesTable;
+  device_groups: DeviceGroupsTable;
+  schedules: SchedulesTable;
+  schedule_runs: ScheduleRunsTable;
   device_labels: DeviceLabelsTable;
   device_credentials: DeviceCredentialsTable;
   denied_serials: DeniedSerialsTable;

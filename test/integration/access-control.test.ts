@@ -60,6 +60,19 @@ async function enrollDevice(): Promise<string> {
   return res.body.deviceId;
 }
 
+async function createGroup(): Promise<string> {
+  const res = await t.api.post<{ id: string }>("/groups", {
+    name: unique("group"),
+    filter: { model: "Portal" },
+  });
+  return res.body.id;
+}
+
+async function createSite(): Promise<string> {
+  const res = await t.api.post<{ id: string }>("/sites", { name: unique("site") });
+  return res.body.id;
+}
+
 async function issue(type: string): Promise<string> {
   const res = await t.api.post<{ id: string }>(`/devices/${await enrollDevice()}/commands`, { type });
   return res.body.id;
@@ -174,6 +187,75 @@ const batchRow = (type: string, need: Right): Row => ({
   }),
 });
 
+async function createSchedule(type: string): Promise<string> {
+  const res = await t.api.post<{ id: string }>("/schedules", {
+    name: unique("schedule"),
+    command: { type },
+    target: { deviceIds: [await enrollDevice()] },
+    cron: "0 3 * * 0",
+    timezone: "Europe/Berlin",
+  });
+  return res.body.id;
+}
+
+/** A schedule's routes need the right of its command's type. */
+const scheduleRows = (type: string, need: Right): Row[] => [
+  {
+    method: "POST",
+    route: "/api/v1/schedules",
+    label: type,
+    need,
+    ok: 201,
+    audit: "schedule.create",
+    prepare: async () => ({
+      path: "/schedules",
+      body: {
+        name: unique("schedule"),
+        command: { type },
+        target: { deviceIds: [await enrollDevice()] },
+        cron: "0 3 * * 0",
+        timezone: "Europe/Berlin",
+      },
+    }),
+  },
+  {
+    method: "PATCH",
+    route: "/api/v1/schedules/{id}",
+    label: type,
+    need,
+    ok: 200,
+    audit: "schedule.update",
+    prepare: async () => ({ path: `/schedules/${await createSchedule(type)}`, body: { cron: "0 4 * * 0" } }),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/schedules/{id}/pause",
+    label: type,
+    need,
+    ok: 200,
+    audit: "schedule.pause",
+    prepare: async () => ({ path: `/schedules/${await createSchedule(type)}/pause` }),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/schedules/{id}/resume",
+    label: type,
+    need,
+    ok: 200,
+    audit: "schedule.resume",
+    prepare: async () => ({ path: `/schedules/${await createSchedule(type)}/resume` }),
+  },
+  {
+    method: "DELETE",
+    route: "/api/v1/schedules/{id}",
+    label: type,
+    need,
+    ok: 204,
+    audit: "schedule.delete",
+    prepare: async () => ({ path: `/schedules/${await createSchedule(type)}` }),
+  },
+];
+
 const ROWS: Row[] = [
   // devices and commands
   { method: "GET", route: "/api/v1/devices", need: "devices:read", ok: 200, prepare: fixed("/devices") },
@@ -187,6 +269,104 @@ const ROWS: Row[] = [
     prepare: async () => ({
       path: "/devices/labels",
       body: { target: { deviceIds: [await enrollDevice()] }, add: ["access"] },
+    }),
+  },
+  // dynamic groups
+  { method: "GET", route: "/api/v1/groups", need: "devices:read", ok: 200, prepare: fixed("/groups") },
+  {
+    method: "GET",
+    route: "/api/v1/groups/{id}",
+    need: "devices:read",
+    ok: 200,
+    prepare: async () => ({ path: `/groups/${await createGroup()}` }),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/groups",
+    need: "devices:organize",
+    ok: 201,
+    audit: "group.create",
+    prepare: async () => ({ path: "/groups", body: { name: unique("group"), filter: { online: false } } }),
+  },
+  {
+    method: "PATCH",
+    route: "/api/v1/groups/{id}",
+    need: "devices:organize",
+    ok: 200,
+    audit: "group.update",
+    prepare: async () => ({ path: `/groups/${await createGroup()}`, body: { filter: { online: true } } }),
+  },
+  {
+    method: "DELETE",
+    route: "/api/v1/groups/{id}",
+    need: "devices:organize",
+    ok: 204,
+    audit: "group.delete",
+    prepare: async () => ({ path: `/groups/${await createGroup()}` }),
+  },
+  // sites
+  { method: "GET", route: "/api/v1/sites", need: "devices:read", ok: 200, prepare: fixed("/sites") },
+  {
+    method: "GET",
+    route: "/api/v1/sites/{id}",
+    need: "devices:read",
+    ok: 200,
+    prepare: async () => ({ path: `/sites/${await createSite()}` }),
+  },
+  {
+    method: "GET",
+    route: "/api/v1/sites/{id}/time/pending",
+    need: "devices:read",
+    ok: 200,
+    prepare: async () => ({ path: `/sites/${await createSite()}/time/pending` }),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/sites",
+    need: "settings:manage",
+    ok: 201,
+    audit: "site.create",
+    prepare: async () => ({
+      path: "/sites",
+      body: { name: unique("site"), time: { timezone: "Europe/Berlin", ntpServer: null } },
+    }),
+  },
+  {
+    method: "PATCH",
+    route: "/api/v1/sites/{id}",
+    need: "settings:manage",
+    ok: 200,
+    audit: "site.update",
+    prepare: async () => ({ path: `/sites/${await createSite()}`, body: { time: null } }),
+  },
+  {
+    method: "DELETE",
+    route: "/api/v1/sites/{id}",
+    need: "settings:manage",
+    ok: 200,
+    audit: "site.delete",
+    prepare: async () => ({ path: `/sites/${await createSite()}` }),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/sites/{id}/devices",
+    need: "devices:organize",
+    ok: 200,
+    audit: "site.assign",
+    prepare: async () => ({
+      path: `/sites/${await createSite()}/devices`,
+      body: { target: { deviceIds: [await enrollDevice()] } },
+    }),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/sites/none/devices",
+    need: "devices:organize",
+    ok: 200,
+    audit: "site.assign",
+    prepare: async () => ({
+      path: "/sites/none/devices",
+      body: { target: { deviceIds: [await enrollDevice()] } },
     }),
   },
   {
@@ -269,6 +449,24 @@ const ROWS: Row[] = [
   batchRow("reboot", "devices:command"),
   batchRow("factory_reset", "devices:wipe"),
   batchRow("deactivate", "devices:deactivate"),
+  // schedules
+  { method: "GET", route: "/api/v1/schedules", need: "devices:read", ok: 200, prepare: fixed("/schedules") },
+  {
+    method: "GET",
+    route: "/api/v1/schedules/{id}",
+    need: "devices:read",
+    ok: 200,
+    prepare: async () => ({ path: `/schedules/${await createSchedule("reboot")}` }),
+  },
+  {
+    method: "GET",
+    route: "/api/v1/schedules/{id}/runs",
+    need: "devices:read",
+    ok: 200,
+    prepare: async () => ({ path: `/schedules/${await createSchedule("reboot")}/runs` }),
+  },
+  ...scheduleRows("reboot", "devices:command"),
+  ...scheduleRows("factory_reset", "devices:wipe"),
   { method: "GET", route: "/api/v1/batches", need: "devices:read", ok: 200, prepare: fixed("/batches") },
   {
     method: "POST",

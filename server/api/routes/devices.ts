@@ -31,6 +31,16 @@ const DeviceListQuery = {
     }),
   ),
   ...DEVICE_REPORT_FILTERS,
+  group: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description:
+        "a dynamic group's id: the devices its saved filter matches now, and the other filters " +
+        "given too (both must hold); a filter the group sets already must have the group's " +
+        "value (400 validation_failed otherwise); 404 group_not_found",
+    }),
+  ),
   sort: Type.Optional(
     Type.Enum([...DEVICE_SORT_KEYS], {
       description: "order by this column (default: id); clockOffsetMs sorts by size",
@@ -42,7 +52,7 @@ const DeviceListQuery = {
 /** Devices read from the store per page while a CSV export streams. */
 const EXPORT_PAGE_SIZE = 500;
 
-export function deviceRoutes(app: App, { devices, commands, audit }: ApiServices): void {
+export function deviceRoutes(app: App, { devices, groups, commands, audit }: ApiServices): void {
   app.get(
     "/devices",
     {
@@ -55,9 +65,9 @@ export function deviceRoutes(app: App, { devices, commands, audit }: ApiServices
       },
     },
     async (request) => {
-      const { limit = 50, cursor, sort, order, ...filter } = request.query;
+      const { limit = 50, cursor, sort, order, group, ...filter } = request.query;
       return devices.list(
-        filter,
+        group === undefined ? filter : await groups.filterWith(group, filter),
         limit,
         cursor ?? null,
         sort ? { by: sort, descending: order === "desc" } : null,
@@ -89,16 +99,17 @@ export function deviceRoutes(app: App, { devices, commands, audit }: ApiServices
         description:
           "RFC 4180 with a header row: id, name, serial, model, status, online, last_seen_at, locked, " +
           "timezone, clock_offset_ms, agent_version, applied_config_version, desired_config_version. " +
-          "The same filters and order as GET /devices; streamed, read from the store a page at a time. " +
+          "The same filters (a group among them) and order as GET /devices; streamed, read from the " +
+          "store a page at a time. " +
           "Text that a spreadsheet would run as a formula (starting with = + - @) gets a leading '.",
         querystring: Type.Object(DeviceListQuery),
         produces: ["text/csv"],
       },
     },
     async (request, reply) => {
-      const { sort, order, ...filter } = request.query;
+      const { sort, order, group, ...filter } = request.query;
       const pages = devices.pagesMatching(
-        filter,
+        group === undefined ? filter : await groups.filterWith(group, filter),
         sort ? { by: sort, descending: order === "desc" } : null,
         EXPORT_PAGE_SIZE,
       );

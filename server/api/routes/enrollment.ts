@@ -27,6 +27,7 @@ const EnrollmentToken = Type.Object({
   revokedAt: Type.Union([Type.String(), Type.Null()]),
   state: Type.Enum([...ENROLLMENT_TOKEN_STATES]),
   labels: Type.Array(Type.String(), { description: "labels each device it enrolls gets" }),
+  siteId: Type.Union([Type.String(), Type.Null()], { description: "the site each device it enrolls joins" }),
 });
 
 export function enrollmentRoutes(app: App, { enrollment, audit }: ApiServices, rates: EnrollmentRates): void {
@@ -48,6 +49,12 @@ export function enrollmentRoutes(app: App, { enrollment, audit }: ApiServices, r
               maxItems: MAX_LABELS_PER_DEVICE,
               description:
                 "labels each device it enrolls gets, added to those it has (as many as fit under the per-device limit)",
+            }),
+          ),
+          siteId: Type.Optional(
+            Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()], {
+              description:
+                "the site each device it enrolls joins (a device that comes back moves to it); a site deleted later leaves the token's devices in none",
             }),
           ),
         }),
@@ -184,6 +191,9 @@ export function enrollmentRoutes(app: App, { enrollment, audit }: ApiServices, r
         body: Type.Object({
           code: Type.String({ minLength: 1, maxLength: 32 }),
           replaceDeviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          siteId: Type.Optional(
+            Type.String({ minLength: 1, maxLength: 64, description: "the site the device joins" }),
+          ),
         }),
         response: {
           201: Type.Object({
@@ -202,13 +212,21 @@ export function enrollmentRoutes(app: App, { enrollment, audit }: ApiServices, r
         request,
         {
           action: "enrollment.claim",
-          params: { code: request.body.code, replaceDeviceId: request.body.replaceDeviceId ?? null },
+          params: {
+            code: request.body.code,
+            replaceDeviceId: request.body.replaceDeviceId ?? null,
+            siteId: request.body.siteId ?? null,
+          },
           fromResult: (d) => ({
             target: d.deviceId,
             params: { serial: d.serial, model: d.model, replaced: d.replaced },
           }),
         },
-        () => enrollment.claim(request.body.code, { replaceDeviceId: request.body.replaceDeviceId }),
+        () =>
+          enrollment.claim(request.body.code, {
+            replaceDeviceId: request.body.replaceDeviceId,
+            siteId: request.body.siteId,
+          }),
       );
       return reply.code(201).send(claimed);
     },

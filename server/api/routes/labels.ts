@@ -24,7 +24,8 @@ export function labelRoutes(app: App, { labels, audit }: ApiServices): void {
         tags: ["devices"],
         summary: "Add labels to, or remove them from, many devices at once",
         description:
-          "The target is a list of device ids, a list of serials, a device filter or all devices, " +
+          "The target is a list of device ids, a list of serials, a device filter, a dynamic group or " +
+          "all devices, " +
           "resolved when the change runs. A device carries at most 20 labels; a change that would give " +
           "any device more changes nothing (409 too_many_labels). Labels are trimmed and compared " +
           "exactly. Each device whose labels changed is announced on the event stream (device.updated).",

@@ -287,13 +287,17 @@ const NAV: { section: string; items: NavItem[] }[] = [
     section: "Devices",
     items: [
       { href: "/devices", label: "Devices", icon: "devices" },
+      { href: "/groups", label: "Groups", icon: "groups" },
       { href: "/fleet", label: "Fleet actions", icon: "fleet" },
       { href: "/connect", label: "Connect a device", icon: "connect" },
     ],
   },
   {
     section: "Settings",
-    items: [{ href: "/settings/time", label: "Date and time", icon: "clock" }],
+    items: [
+      { href: "/settings/time", label: "Date and time", icon: "clock" },
+      { href: "/sites", label: "Sites", icon: "sites" },
+    ],
   },
   {
     section: "Administration",

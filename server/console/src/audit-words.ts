@@ -40,6 +40,18 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "device.revoke_credential": "Revoked a device's credential",
   "device.config_resend": "Sent a device its configuration again",
   "device.labels.change": "Changed devices' labels",
+  "group.create": "Created a device group",
+  "group.update": "Changed a device group",
+  "group.delete": "Deleted a device group",
+  "site.create": "Created a site",
+  "site.update": "Changed a site",
+  "site.delete": "Deleted a site",
+  "site.assign": "Moved devices to a site",
+  "schedule.create": "Created a schedule",
+  "schedule.update": "Changed a schedule",
+  "schedule.pause": "Paused a schedule",
+  "schedule.resume": "Resumed a schedule",
+  "schedule.delete": "Deleted a schedule",
   "settings.time.update": "Changed the date and time",
   "settings.clock_drift.update": "Changed the clock drift threshold",
   "enrollment_token.create": "Created an enrollment token",
@@ -77,6 +89,7 @@ const ERROR_LABELS: Record<string, string> = {
   bad_request: "Bad request",
   validation_failed: "Invalid input",
   invalid_timezone: "Unknown time zone",
+  invalid_cron: "Invalid cron expression",
   invalid_ntp_server: "Invalid NTP server",
   weak_password: "Password too weak",
   unauthorized: "Not signed in",
@@ -98,8 +111,11 @@ const ERROR_LABELS: Record<string, string> = {
   device_code_not_found: "No device shows this code",
   admin_not_found: "No such admin",
   role_not_found: "No such role",
+  site_not_found: "No such site",
+  schedule_not_found: "No such schedule",
   token_not_found: "No such token",
   enrollment_token_not_found: "No such enrollment token",
+  group_not_found: "No such group",
   device_not_managed: "Device not managed",
   device_online: "Device is online",
   device_offline: "Device is offline",
@@ -113,6 +129,12 @@ const ERROR_LABELS: Record<string, string> = {
   role_in_use: "Role still given to admins",
   last_system_admin: "Last system admin",
   too_many_labels: "Too many labels",
+  group_name_taken: "Group name already in use",
+  too_many_groups: "Too many groups",
+  site_name_taken: "Site name already in use",
+  too_many_sites: "Too many sites",
+  too_many_schedules: "Too many schedules",
+  schedule_finished: "Schedule has no run left",
   device_code_expired: "Code expired",
   payload_too_large: "Request too large",
   unsupported_media_type: "Unsupported content type",
@@ -133,10 +155,13 @@ export const TARGET_KIND_LABELS: Record<string, string> = {
   batch: "Fleet action",
   admin: "Admin",
   role: "Role",
+  group: "Device group",
   api_token: "API token",
   enrollment_token: "Enrollment token",
   setting: "Setting",
   signing_key: "Signing key",
+  site: "Site",
+  schedule: "Schedule",
 };
 
 /** The console page that shows an entry's target, if one does. */
@@ -155,12 +180,18 @@ export function targetHref(entry: WordedEntry): string | null {
       return entry.targetName ? `/admins?q=${encodeURIComponent(entry.targetName)}` : null;
     case "role":
       return `/roles?role=${encodeURIComponent(id)}`;
+    case "group":
+      return `/groups?group=${encodeURIComponent(id)}`;
     case "api_token":
       return "/tokens";
     case "enrollment_token":
       return "/connect?tokens=all";
     case "setting":
       return "/settings/time";
+    case "site":
+      return `/sites/${encodeURIComponent(id)}`;
+    case "schedule":
+      return "/schedules";
     default:
       return null;
   }

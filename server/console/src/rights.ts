@@ -7,7 +7,7 @@ export const RIGHT_LABELS: Record<Right, string> = {
   "devices:wipe": "Factory reset",
   "devices:unenroll": "Stop managing devices",
   "devices:deactivate": "Permanently deactivate devices",
-  "devices:organize": "Label devices",
+  "devices:organize": "Label and group devices",
   "settings:manage": "Change global settings",
   "enrollment:manage": "Connect devices, enrollment tokens",
   "admins:manage": "Manage admins",

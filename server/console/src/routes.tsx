@@ -11,8 +11,10 @@ import { ConnectPage } from "./pages/connect";
 import { DeviceDetailsPage } from "./pages/device-details";
 import { DevicesPage } from "./pages/devices";
 import { FleetPage } from "./pages/fleet";
+import { GroupsPage } from "./pages/groups";
 import { ResetPasswordPage } from "./pages/login";
 import { RolesPage } from "./pages/roles";
+import { SiteDetailsPage, SitesPage } from "./pages/sites";
 import { TimeSettingsPage } from "./pages/time-settings";
 import { TokensPage } from "./pages/tokens";
 import { RIGHT_LABELS } from "./rights";
@@ -48,6 +50,13 @@ export const ROUTES: readonly RouteSpec[] = [
     render: ([id]) => <DeviceDetailsPage deviceId={id!} />,
   },
   {
+    pattern: /^\/groups$/,
+    title: "Groups",
+    right: "devices:read",
+    purpose: "Seeing device groups",
+    render: () => <GroupsPage />,
+  },
+  {
     pattern: /^\/fleet$/,
     title: "Fleet actions",
     right: "devices:read",
@@ -74,6 +83,20 @@ export const ROUTES: readonly RouteSpec[] = [
     right: "devices:read",
     purpose: "Seeing the date and time settings",
     render: () => <TimeSettingsPage />,
+  },
+  {
+    pattern: /^\/sites$/,
+    title: "Sites",
+    right: "devices:read",
+    purpose: "Seeing sites",
+    render: () => <SitesPage />,
+  },
+  {
+    pattern: /^\/sites\/([^/]+)$/,
+    title: "Site",
+    right: "devices:read",
+    purpose: "Seeing a site",
+    render: ([id]) => <SiteDetailsPage siteId={id!} />,
   },
   {
     pattern: /^\/admins$/,

@@ -79,6 +79,10 @@ export interface Device {
   clockOffsetExceeded: boolean;
   /** Its labels, in code-point order. */
   labels: string[];
+  /** The site it belongs to; null: none. */
+  site: { id: string; name: string } | null;
+  /** The date & time it is to run, and whose it is: its site's, the global one, or its own. */
+  effectiveTime: EffectiveTime;
   /** When the desired config took its current version (only from GET /devices/:id). */
   desiredChangedAt?: string;
 }
@@ -146,6 +150,16 @@ export interface Batch {
   createdBy: string | null;
 }
 
+/** A dynamic group: a saved device filter, with how many devices match it now. */
+export interface DeviceGroup {
+  id: string;
+  name: string;
+  filter: Record<string, string | number | boolean>;
+  devices: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -191,6 +205,42 @@ export interface EnrollmentToken {
   lastUsedAt: string | null;
   revokedAt: string | null;
   state: EnrollmentTokenState;
+  /** Labels each device it enrolls gets. */
+  labels: string[];
+  /** The site each device it enrolls joins; null: none. */
+  siteId: string | null;
+}
+
+/** A date & time setting: a zone name or "auto", and an NTP server (null: the network's). */
+export interface TimeSetting {
+  timezone: string;
+  ntpServer: string | null;
+}
+
+/** What a device runs, and where it comes from: its site, the global setting, or a command for it. */
+export interface EffectiveTime extends TimeSetting {
+  source: "site" | "global" | "device";
+}
+
+/** A site: devices grouped by place, with a date & time of their own or the global one. */
+export interface Site {
+  id: string;
+  name: string;
+  /** Its own date & time; null: its devices follow the global setting. */
+  time: TimeSetting | null;
+  effectiveTime: TimeSetting & { source: "site" | "global" };
+  /** Its managed devices, those that run its effective date & time, and those that do not (yet). */
+  devices: number;
+  applied: number;
+  pending: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A label of GET /labels, with how many devices carry it. */
+export interface LabelCount {
+  label: string;
+  devices: number;
 }
 
 export interface TimeSettingsView {
@@ -262,6 +312,7 @@ export type AuditTargetKind =
   | "batch"
   | "admin"
   | "role"
+  | "group"
   | "api_token"
   | "enrollment_token"
   | "setting"
@@ -290,4 +341,40 @@ export interface ServerEvent {
   type: string;
   at: string;
   data: Record<string, unknown>;
+}
+
+export type ScheduleState = "active" | "paused" | "finished";
+export type MissedRuns = "skip" | "run_late";
+
+/** A scheduled command: once (`at`) or recurring (`cron` read in `timezone`). */
+export interface Schedule {
+  id: string;
+  name: string;
+  command: { type: CommandType } & Record<string, unknown>;
+  target: unknown;
+  kind: "once" | "cron";
+  at: string | null;
+  cron: string | null;
+  timezone: string;
+  startsAt: string | null;
+  endsAt: string | null;
+  missedRuns: MissedRuns;
+  state: ScheduleState;
+  nextRunAt: string | null;
+  /** The next few run times of an active recurring schedule. */
+  upcoming: string[];
+  lastRunAt: string | null;
+  runs: number;
+  createdAt: string;
+  updatedAt: string;
+  createdBy: string | null;
+}
+
+/** One due time of a schedule: the fleet command it started, or why none. */
+export interface ScheduleRun {
+  dueAt: string;
+  ranAt: string;
+  outcome: "started" | "skipped" | "failed";
+  batchId: string | null;
+  message: string | null;
 }

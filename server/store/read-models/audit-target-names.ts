@@ -1,6 +1,7 @@
 /**
  * The names the audit log shows for its targets, read from the tables of the things it names:
- * devices, commands, fleet commands (batches), admins, roles, API tokens and enrollment tokens.
+ * devices, commands, fleet commands (batches), admins, roles, device groups, API tokens and
+ * enrollment tokens.
  * Those tables belong to other repositories; this module only reads them (no statement here
  * inserts, updates or deletes, and `test/unit/server/store-read-models.test.ts` holds it to
  * that), so each table keeps one writer.
@@ -66,6 +67,11 @@ const NAME_SELECTS: Record<NamedTargetKind, (q: Queryable, ids: string[]) => Nam
       .selectFrom("roles")
       .select([sql.lit<string>("role").as("kind"), "id", sql<string | null>`CAST(name AS TEXT)`.as("name")])
       .where("id", "in", ids),
+  group: (q, ids) =>
+    q
+      .selectFrom("device_groups")
+      .select([sql.lit<string>("group").as("kind"), "id", sql<string | null>`CAST(name AS TEXT)`.as("name")])
+      .where("id", "in", ids),
   api_token: (q, ids) =>
     q
       .selectFrom("admin_tokens")
@@ -80,6 +86,16 @@ const NAME_SELECTS: Record<NamedTargetKind, (q: Queryable, ids: string[]) => Nam
         "id",
         sql<string | null>`NULLIF(name, '')`.as("name"),
       ])
+      .where("id", "in", ids),
+  schedule: (q, ids) =>
+    q
+      .selectFrom("schedules")
+      .select([sql.lit<string>("schedule").as("kind"), "id", sql<string | null>`name`.as("name")])
+      .where("id", "in", ids),
+  site: (q, ids) =>
+    q
+      .selectFrom("sites")
+      .select([sql.lit<string>("site").as("kind"), "id", sql<string | null>`CAST(name AS TEXT)`.as("name")])
       .where("id", "in", ids),
 };
 
@@ -133,8 +149,11 @@ export class AuditTargetNames {
           .where((admins) => admins.or([contains("email"), contains("name")])),
       ),
       eb("target", "in", eb.selectFrom("roles").select("id").where(contains("name"))),
+      eb("target", "in", eb.selectFrom("device_groups").select("id").where(contains("name"))),
       eb("target", "in", eb.selectFrom("admin_tokens").select("id").where(contains("name"))),
       eb("target", "in", eb.selectFrom("enrollment_tokens").select("id").where(contains("name"))),
+      eb("target", "in", eb.selectFrom("sites").select("id").where(contains("name"))),
+      eb("target", "in", eb.selectFrom("schedules").select("id").where(contains("name"))),
     ]);
   }
 }

@@ -43,6 +43,26 @@ export interface DeviceRecord {
   reportedAtMs: number | null;
   /** Its labels, in code-point order. */
   labels: string[];
+  /** The site it belongs to; null: none. */
+  site: { id: string; name: string } | null;
+  /** What set its desired date & time last. */
+  desiredTimeSource: DesiredTimeSource;
+}
+
+/**
+ * What set a device's desired date & time last: the global setting, its site's, or a time
+ * settings command for the device alone (which holds until its site or the global setting it
+ * follows changes, or it moves).
+ */
+export type DesiredTimeSource = "global" | "site" | "device";
+
+/** Managed devices of one site (null: of none) and how many run the date & time they should. */
+export interface SiteTimeCount {
+  siteId: string | null;
+  /** Of no site, or of a site without a date & time of its own. */
+  followsGlobal: boolean;
+  total: number;
+  applied: number;
 }
 
 /** What a device's desired config push needs, for lookups in bulk. */
@@ -76,6 +96,8 @@ export interface DeviceRecordFilter {
   timezones?: readonly string[];
   /** Carries this label. */
   label?: string;
+  /** Belongs to this site; null: to none. */
+  siteId?: string | null;
 }
 
 /** Managed devices per tile of the console's devices page. */
@@ -138,6 +160,8 @@ const RECORD_COLUMNS = [
   "desired_ntp_server",
   "reported_json",
   "reported_at",
+  "site_id",
+  "desired_time_source",
 ] as const;
 
 interface DeviceRow {
@@ -157,7 +181,10 @@ interface DeviceRow {
   desired_ntp_server: string | null;
   reported_json: string | null;
   reported_at: number | null;
+  site_id: string | null;
+  desired_time_source: string;
   labels_json: string | null;
+  site_name: string | null;
 }
 
 function deviceRecord(row: DeviceRow): DeviceRecord {
@@ -179,6 +206,8 @@ function deviceRecord(row: DeviceRow): DeviceRecord {
     reported: row.reported_json === null ? null : (JSON.parse(row.reported_json) as ReportedView),
     reportedAtMs: row.reported_at === null ? null : Number(row.reported_at),
     labels: row.labels_json === null ? [] : (JSON.parse(row.labels_json) as string[]).sort(byCodePoint),
+    site: row.site_id === null ? null : { id: row.site_id, name: row.site_name ?? row.site_id },
+    desiredTimeSource: row.desired_time_source as DesiredTimeSource,
   };
 }
 
@@ -215,14 +244,25 @@ function clockDriftFlag(thresholdMs: number): RawBuilder<number> {
 
 type DevicesExpressions = ExpressionBuilder<StoreSchema, "devices">;
 
+/** The devices a date & time setting is for: those that follow the global one, or one site's. */
+export type TimeScope = "global" | { siteId: string };
+
+/** Sites whose devices follow the global date & time (a read of `sites`). */
+const FOLLOWING_GLOBAL_SITES = (eb: DevicesExpressions) =>
+  eb.selectFrom("sites").select("sites.id").where("sites.time_timezone", "is", null);
+
 export class DeviceRepository {
   constructor(readonly dialect: SqlDialect) {}
 
-  /** A device record's columns, with its labels read along (a JSON array, in one subquery). */
+  /**
+   * A device record's columns, with its labels (a JSON array) and its site's name read along,
+   * a subquery each.
+   */
   private get recordColumns() {
     const labels = sql<string>`(SELECT ${this.dialect.jsonTextArray("device_labels.label")} FROM device_labels
       WHERE device_labels.device_id = devices.id)`;
-    return [...RECORD_COLUMNS, labels.as("labels_json")] as const;
+    const siteName = sql<string | null>`(SELECT sites.name FROM sites WHERE sites.id = devices.site_id)`;
+    return [...RECORD_COLUMNS, labels.as("labels_json"), siteName.as("site_name")] as const;
   }
 
   /** Read for every command issued and every device page: built once (see prepared.ts). */
@@ -393,6 +433,9 @@ export class DeviceRepository {
           ),
         );
       }
+      if (filter.siteId !== undefined) {
+        all.push(filter.siteId === null ? eb("site_id", "is", null) : eb("site_id", "=", filter.siteId));
+      }
       if (filter.text) {
         all.push(
           eb.or([d.containsInsensitive("name", filter.text), d.containsInsensitive("serial", filter.text)]),
@@ -535,31 +578,58 @@ export class DeviceRepository {
       ]);
   }
 
-  /** Active devices, and how many of them have applied the given time. */
-  async countTimeApplied(q: Queryable, time: TimeSettings): Promise<{ total: number; applied: number }> {
-    const row = await q
-      .selectFrom("devices")
-      .select((eb) => [
-        eb.fn.countAll().as("total"),
-        sql<number>`coalesce(sum(CASE WHEN ${this.timeApplied(time)(eb)} THEN 1 ELSE 0 END), 0)`.as(
-          "applied",
-        ),
-      ])
-      .where("status", "=", "active")
-      .executeTakeFirstOrThrow();
-    return { total: Number(row.total), applied: Number(row.applied) };
+  /** The devices a date & time setting is for: those following the global one, or one site's. */
+  private timeScope(scope: TimeScope) {
+    return (eb: DevicesExpressions): Expression<SqlBool> =>
+      scope === "global"
+        ? eb.or([eb("site_id", "is", null), eb("site_id", "in", FOLLOWING_GLOBAL_SITES(eb))])
+        : eb("site_id", "=", scope.siteId);
   }
 
-  /** Active devices that have not applied the given time (yet), in id order after `afterId`. */
+  /**
+   * Active devices of each site (and of none, `siteId` null), and how many of them run the date
+   * & time they should: their site's, or the global `time` for those of no site or of a site
+   * without its own. One grouped scan.
+   */
+  async countTimeAppliedBySite(q: Queryable, global: TimeSettings): Promise<SiteTimeCount[]> {
+    const expected = sql`(CASE WHEN s.time_timezone IS NULL THEN ${global.timezone} ELSE s.time_timezone END)`;
+    const expectedNtp = sql`(CASE WHEN s.time_timezone IS NULL THEN ${global.ntpServer ?? ""}
+      ELSE coalesce(s.time_ntp_server, '') END)`;
+    const applied = sql<number>`coalesce(sum(CASE WHEN d.desired_timezone = ${expected}
+      AND coalesce(d.desired_ntp_server, '') = ${expectedNtp}
+      AND coalesce(d.reported_applied_config_version, 0) >= d.desired_version THEN 1 ELSE 0 END), 0)`;
+    const rows = await q
+      .selectFrom("devices as d")
+      .leftJoin("sites as s", "s.id", "d.site_id")
+      .select((eb) => [
+        "d.site_id",
+        eb.fn.countAll().as("total"),
+        applied.as("applied"),
+        sql<number>`max(CASE WHEN s.time_timezone IS NULL THEN 1 ELSE 0 END)`.as("follows_global"),
+      ])
+      .where("d.status", "=", "active")
+      .groupBy("d.site_id")
+      .execute();
+    return rows.map((r) => ({
+      siteId: r.site_id,
+      followsGlobal: Number(r.follows_global) === 1,
+      total: Number(r.total),
+      applied: Number(r.applied),
+    }));
+  }
+
+  /** Active devices in `scope` that have not applied `time` (yet), in id order after `afterId`. */
   async listTimePending(
     q: Queryable,
     time: TimeSettings,
+    scope: TimeScope,
     page: { afterId: string | null; limit: number },
   ): Promise<DeviceRecord[]> {
     let select = q
       .selectFrom("devices")
       .select(this.recordColumns)
       .where("status", "=", "active")
+      .where(this.timeScope(scope))
       .where((eb) => eb.not(this.timeApplied(time)(eb)));
     if (page.afterId !== null) select = select.where("id", ">", page.afterId);
     const rows = await select.orderBy("id").limit(page.limit).execute();
@@ -674,29 +744,86 @@ export class DeviceRepository {
       .execute();
   }
 
+  /** A time settings command for this device alone succeeded: its own date & time until the next change. */
   async setDesiredTime(q: Queryable, deviceId: string, time: TimeSettings): Promise<void> {
     await q
       .updateTable("devices")
       .set((eb) => ({
         desired_timezone: time.timezone,
         desired_ntp_server: time.ntpServer,
+        desired_time_source: "device",
         desired_version: eb("desired_version", "+", 1),
       }))
       .where("id", "=", deviceId)
       .execute();
   }
 
-  /** The desired time of every device still managed (active, reset or unmanaged). */
-  async setDesiredTimeOfManaged(q: Queryable, time: TimeSettings): Promise<void> {
-    await q
+  /**
+   * The desired time of every device still managed (active, reset or unmanaged) in `scope`:
+   * those following the global setting, or one site's. The ids of the devices changed.
+   */
+  async setDesiredTimeOfManaged(
+    q: Queryable,
+    time: TimeSettings,
+    scope: TimeScope = "global",
+  ): Promise<string[]> {
+    const rows = await q
       .updateTable("devices")
       .set((eb) => ({
         desired_timezone: time.timezone,
         desired_ntp_server: time.ntpServer,
+        desired_time_source: scope === "global" ? "global" : "site",
         desired_version: eb("desired_version", "+", 1),
       }))
       .where("status", "in", ["active", "reset", "unmanaged"])
+      .where(this.timeScope(scope))
+      .returning("id")
       .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Moves these devices (those that exist and are not there already) to a site, or out of any
+   * (null), giving the managed ones the date & time they follow there; the ids of the devices
+   * moved.
+   */
+  async moveToSite(
+    q: Queryable,
+    deviceIds: readonly string[],
+    siteId: string | null,
+    time: { settings: TimeSettings; source: "global" | "site" },
+  ): Promise<string[]> {
+    if (deviceIds.length === 0) return [];
+    const managed = sql<boolean>`status IN ('active', 'reset', 'unmanaged')`;
+    const rows = await q
+      .updateTable("devices")
+      .set((eb) => ({
+        site_id: siteId,
+        desired_timezone: sql`CASE WHEN ${managed} THEN ${time.settings.timezone} ELSE desired_timezone END`,
+        desired_ntp_server: sql`CASE WHEN ${managed} THEN ${time.settings.ntpServer} ELSE desired_ntp_server END`,
+        desired_time_source: sql`CASE WHEN ${managed} THEN ${time.source} ELSE desired_time_source END`,
+        desired_version: sql`CASE WHEN ${managed} THEN ${eb("desired_version", "+", 1)} ELSE desired_version END`,
+      }))
+      .where(among(this.dialect, "id", deviceIds))
+      .where((eb) =>
+        siteId === null
+          ? eb("site_id", "is not", null)
+          : eb.or([eb("site_id", "is", null), eb("site_id", "!=", siteId)]),
+      )
+      .returning("id")
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** The ids of a site's devices. */
+  async idsOfSite(q: Queryable, siteId: string): Promise<string[]> {
+    const rows = await q
+      .selectFrom("devices")
+      .select("id")
+      .where("site_id", "=", siteId)
+      .orderBy("id")
+      .execute();
+    return rows.map((r) => r.id);
   }
 
   /**

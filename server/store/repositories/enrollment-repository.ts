@@ -21,6 +21,8 @@ export interface EnrollmentTokenRecord {
   revokedAtMs: number | null;
   /** Labels each device it enrolls gets. */
   labels: string[];
+  /** The site each device it enrolls joins; null: none. */
+  siteId: string | null;
 }
 
 export type EnrollmentTokenState = "usable" | "used_up" | "expired" | "revoked";
@@ -49,6 +51,7 @@ function tokenRecord(row: Selectable<EnrollmentTokensTable>): EnrollmentTokenRec
     lastUsedAtMs: row.last_used_at,
     revokedAtMs: row.revoked_at,
     labels: JSON.parse(row.labels_json) as string[],
+    siteId: row.site_id,
   };
 }
 
@@ -98,6 +101,7 @@ export class EnrollmentRepository {
       createdAtMs: number;
       createdBy: string | null;
       labels: readonly string[];
+      siteId: string | null;
     },
   ): Promise<EnrollmentTokenRecord> {
     const row = await q
@@ -111,10 +115,16 @@ export class EnrollmentRepository {
         created_at: token.createdAtMs,
         created_by: token.createdBy,
         labels_json: JSON.stringify(token.labels),
+        site_id: token.siteId,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
     return tokenRecord(row);
+  }
+
+  /** Tokens naming a site that is being deleted enroll into none from now on. */
+  async clearSite(q: Queryable, siteId: string): Promise<void> {
+    await q.updateTable("enrollment_tokens").set({ site_id: null }).where("site_id", "=", siteId).execute();
   }
 
   async tokenByHash(q: Queryable, tokenHash: string): Promise<EnrollmentTokenRecord | null> {

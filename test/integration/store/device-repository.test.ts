@@ -143,6 +143,8 @@ describe.each(STORE_BACKENDS)("device repository on %s", (dialect: StoreDialect)
         reported: null,
         reportedAtMs: null,
         labels: [],
+        site: null,
+        desiredTimeSource: "global",
       };
       expect(await repo.deviceById(store.db, "dev_new")).toEqual(expected);
       expect(await repo.deviceBySerial(store.db, "SN-dev_new")).toEqual(expected);
@@ -1071,6 +1073,9 @@ describe.each(STORE_BACKENDS)("the device list on %s", (dialect: StoreDialect) =
         reported: d.reported,
         reportedAtMs: d.reported ? Date.parse(d.reported.reportedAt) : null,
         labels: [],
+        site: null,
+        // A time settings command for the device alone set its time (version 3 and up).
+        desiredTimeSource: d.desiredVersion >= 3 ? "device" : "global",
       });
     }
   });
@@ -1162,13 +1167,13 @@ describe.each(STORE_BACKENDS)("the device list on %s", (dialect: StoreDialect) =
         d.desiredTimezone === time.timezone &&
         d.desiredNtpServer === time.ntpServer &&
         (d.reported?.appliedConfigVersion ?? 0) >= d.desiredVersion;
-      expect(await repo.countTimeApplied(t.store.db, time)).toEqual({
-        total: active.length,
-        applied: active.filter(applied).length,
-      });
+      // No sites: every device follows the global time, counted under no site.
+      expect(await repo.countTimeAppliedBySite(t.store.db, time)).toEqual([
+        { siteId: null, followsGlobal: true, total: active.length, applied: active.filter(applied).length },
+      ]);
       const pending: string[] = [];
       for (let afterId: string | null = null; ; ) {
-        const page = await repo.listTimePending(t.store.db, time, { afterId, limit: 4 });
+        const page = await repo.listTimePending(t.store.db, time, "global", { afterId, limit: 4 });
         pending.push(...page.map((r) => r.id));
         if (page.length < 4) break;
         afterId = page.at(-1)!.id;

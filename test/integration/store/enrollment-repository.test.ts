@@ -26,6 +26,7 @@ describe.each(STORE_BACKENDS)("enrollment repository on %s", (dialect) => {
       createdAtMs: 1,
       createdBy: "ana@example.com",
       labels: ["lobby", "Floor 2"],
+      siteId: null,
     });
 
   it("gives each use of a token to exactly one of many enrollments at once", async () => {

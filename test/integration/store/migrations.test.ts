@@ -191,6 +191,8 @@ const device = (over: Row): Row => ({
   reported_json: null,
   reported_at: null,
   connected_node: null,
+  site_id: null,
+  desired_time_source: "global",
   ...over,
 });
 
@@ -199,6 +201,63 @@ const device = (over: Row): Row => ({
  * `ADDED_IN` a later version than the database is built at, and those the store generates.
  */
 const ROWS: Record<TableName, Row[]> = {
+  sites: [
+    {
+      id: "site_berlin",
+      name: "Berlin office",
+      time_timezone: "Europe/Berlin",
+      time_ntp_server: "ntp.berlin.example.com",
+      created_at: T0,
+      updated_at: T0 + 5,
+    },
+    {
+      id: "site_nyc",
+      name: "NYC lobby",
+      time_timezone: null,
+      time_ntp_server: null,
+      created_at: T0,
+      updated_at: T0,
+    },
+  ],
+  device_groups: [
+    {
+      id: "grp_1",
+      name: "Lobby screens offline",
+      filter_json: '{"label":"lobby","online":false}',
+      created_at: T0,
+      updated_at: T0 + 1,
+    },
+  ],
+  schedules: [
+    {
+      id: "sch_1",
+      name: "Sunday reboot",
+      command_json: '{"type":"reboot"}',
+      target_json: '{"filter":{"label":"lobby"}}',
+      cron: "0 3 * * 0",
+      timezone: "Europe/Berlin",
+      starts_at: null,
+      ends_at: T0 + 9_000_000,
+      missed_runs: "skip",
+      state: "active",
+      next_run_at: T0 + 100_000,
+      last_run_at: T0,
+      runs: 1,
+      created_at: T0 - 10,
+      updated_at: T0,
+      created_by: "adm_1",
+    },
+  ],
+  schedule_runs: [
+    {
+      schedule_id: "sch_1",
+      due_at: T0,
+      ran_at: T0 + 3,
+      outcome: "started",
+      batch_id: "bat_1",
+      message: null,
+    },
+  ],
   devices: [
     device({
       id: "dev_now",
@@ -213,6 +272,8 @@ const ROWS: Record<TableName, Row[]> = {
       desired_ntp_server: "ntp.example.com",
       reported_json: JSON.stringify(REPORT_NOW),
       reported_at: T0 + 400,
+      site_id: "site_berlin",
+      desired_time_source: "site",
     }),
     device({
       id: "dev_before",
@@ -302,6 +363,7 @@ const ROWS: Record<TableName, Row[]> = {
       last_used_at: T0 + 5,
       revoked_at: null,
       labels_json: '["lobby"]',
+      site_id: "site_nyc",
     },
   ],
   device_codes: [
@@ -411,12 +473,16 @@ const TABLE_ADDED_IN: Partial<Record<TableName, number>> = {
   job_leases: 5,
   signing_key_ring: 5,
   device_labels: 6,
+  sites: 7,
+  device_groups: 7,
+  schedules: 7,
+  schedule_runs: 7,
 };
 
 /** Columns added to a table after it appeared: the SQLite version of each. */
 const ADDED_IN: Partial<Record<TableName, Record<string, number>>> = {
   admin_tokens: { admin_id: 2, rights_json: 2, expires_at: 2 },
-  enrollment_tokens: { name: 3, created_by: 3, last_used_at: 3, labels_json: 6 },
+  enrollment_tokens: { name: 3, created_by: 3, last_used_at: 3, labels_json: 6, site_id: 7 },
   devices: {
     reported_locked: 4,
     reported_timezone: 4,
@@ -425,12 +491,15 @@ const ADDED_IN: Partial<Record<TableName, Record<string, number>>> = {
     reported_agent_version: 4,
     reported_applied_config_version: 4,
     connected_node: 5,
+    site_id: 7,
+    desired_time_source: 7,
   },
 };
 
 /** Columns the store generates, numbered from 1 in the order rows are inserted. */
 const GENERATED: Partial<Record<TableName, string>> = {
   device_labels: "id",
+  schedule_runs: "id",
   state_history: "id",
   audit_log: "seq",
 };
@@ -483,7 +552,9 @@ function filled(table: TableName, row: Row, builtAt: number): Row {
         ? ""
         : table === "enrollment_tokens" && column === "labels_json"
           ? "[]"
-          : null;
+          : table === "devices" && column === "desired_time_source"
+            ? "global"
+            : null;
   }
   if (table === "devices") Object.assign(out, reportedColumns(row.reported_json));
   return out;

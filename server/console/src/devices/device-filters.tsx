@@ -1,9 +1,12 @@
 /**
  * The devices page's search and filters. The search runs as the admin types (after a pause of
- * {@link SEARCH_DEBOUNCE_MS}), at once on Enter, and clearing the box clears the filter.
+ * {@link SEARCH_DEBOUNCE_MS}), at once on Enter, and clearing the box clears the filter. While
+ * a dynamic group is shown, the fields its saved filter sets show the group's values and
+ * cannot change.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { activeFilterCount, FILTER_KEYS, type Filters } from "./device-query";
+import { FILTER_KEYS, type FilterKey, type Filters } from "./device-query";
+import { NO_SITE, useLabels, useSites } from "./organize";
 
 const SEARCH_DEBOUNCE_MS = 250;
 
@@ -13,9 +16,13 @@ export function DeviceFilterBar(props: {
   suggestions: { models: string[]; agentVersions: string[]; timezones: string[] };
   /** `typing`: a search refined while typing, which replaces the history entry. */
   onChange: (changes: Partial<Filters>, options?: { typing?: boolean }) => void;
+  /** Fields set by the group shown: they show its values and cannot change. */
+  fixed?: ReadonlySet<FilterKey>;
   actions?: preact.ComponentChildren;
 }) {
   const { filters, onChange, suggestions } = props;
+  const fixed = props.fixed ?? new Set<FilterKey>();
+  const own = FILTER_KEYS.filter((k) => !fixed.has(k));
   const [search, setSearch] = useState(filters.q);
   /** The last search this box sent: the address catching up with it must not undo typing. */
   const sent = useRef(filters.q);
@@ -59,6 +66,8 @@ export function DeviceFilterBar(props: {
           type="search"
           placeholder="Search name or serial…"
           autocomplete="off"
+          disabled={fixed.has("q")}
+          title={fixed.has("q") ? "Set by the group" : undefined}
           value={search}
           onInput={(e) => {
             const value = e.currentTarget.value;
@@ -73,6 +82,7 @@ export function DeviceFilterBar(props: {
       <FilterSelect
         label="Connection"
         value={filters.online}
+        disabled={fixed.has("online")}
         onChange={(v) => onChange({ online: v })}
         options={[
           ["", "Any connection"],
@@ -83,6 +93,7 @@ export function DeviceFilterBar(props: {
       <FilterSelect
         label="Status"
         value={filters.status}
+        disabled={fixed.has("status")}
         onChange={(v) => onChange({ status: v })}
         options={[
           ["", "Any status"],
@@ -95,6 +106,7 @@ export function DeviceFilterBar(props: {
       <FilterSelect
         label="Screen"
         value={filters.locked}
+        disabled={fixed.has("locked")}
         onChange={(v) => onChange({ locked: v })}
         options={[
           ["", "Locked or not"],
@@ -105,6 +117,7 @@ export function DeviceFilterBar(props: {
       <FilterSelect
         label="Clock"
         value={filters.clockDrift}
+        disabled={fixed.has("clockDrift")}
         onChange={(v) => onChange({ clockDrift: v })}
         options={[
           ["", "Any clock"],
@@ -115,6 +128,7 @@ export function DeviceFilterBar(props: {
       <FilterSelect
         label="Settings"
         value={filters.configPending}
+        disabled={fixed.has("configPending")}
         onChange={(v) => onChange({ configPending: v })}
         options={[
           ["", "Any settings"],
@@ -125,6 +139,7 @@ export function DeviceFilterBar(props: {
       <FilterSelect
         label="Last seen"
         value={filters.notSeenForDays}
+        disabled={fixed.has("notSeenForDays")}
         onChange={(v) => onChange({ notSeenForDays: v })}
         options={[
           ["", "Seen any time"],
@@ -144,6 +159,7 @@ export function DeviceFilterBar(props: {
         label="Model"
         placeholder="Any model"
         value={filters.model}
+        disabled={fixed.has("model")}
         options={suggestions.models}
         onChange={(v) => onChange({ model: v })}
       />
@@ -152,6 +168,7 @@ export function DeviceFilterBar(props: {
         label="Agent version"
         placeholder="Any agent version"
         value={filters.agentVersion}
+        disabled={fixed.has("agentVersion")}
         options={suggestions.agentVersions}
         onChange={(v) => onChange({ agentVersion: v })}
       />
@@ -160,17 +177,21 @@ export function DeviceFilterBar(props: {
         label="Time zone"
         placeholder="Any time zone"
         value={filters.timezone}
+        disabled={fixed.has("timezone")}
         options={suggestions.timezones}
         onChange={(v) => onChange({ timezone: v })}
       />
-      {activeFilterCount(filters) > 0 && (
+      <SiteAndLabelFilters filters={filters} fixed={fixed} onChange={onChange} />
+      {own.some((k) => filters[k]) && (
         <button
           type="button"
           class="button button-ghost"
           onClick={() => {
-            sent.current = "";
-            setSearch("");
-            onChange(Object.fromEntries(FILTER_KEYS.map((k) => [k, ""])));
+            if (!fixed.has("q")) {
+              sent.current = "";
+              setSearch("");
+            }
+            onChange(Object.fromEntries(own.map((k) => [k, ""])));
           }}
         >
           Clear filters
@@ -187,6 +208,7 @@ function FilterSelect(props: {
   options: [string, string][];
   /** An option the address asks for that the list does not have. */
   extra?: [string, string];
+  disabled?: boolean;
   onChange: (value: string) => void;
 }) {
   const id = `filter-${props.label.toLowerCase().replaceAll(" ", "-")}`;
@@ -200,6 +222,8 @@ function FilterSelect(props: {
         id={id}
         class="input"
         value={props.value}
+        disabled={props.disabled}
+        title={props.disabled ? "Set by the group" : undefined}
         onChange={(e) => props.onChange(e.currentTarget.value)}
       >
         {options.map(([value, label]) => (
@@ -219,6 +243,7 @@ function FilterInput(props: {
   placeholder: string;
   value: string;
   options: string[];
+  disabled?: boolean;
   onChange: (value: string) => void;
 }) {
   // What is typed stays until it is applied; the address then says the same.
@@ -241,6 +266,8 @@ function FilterInput(props: {
         class="input input-narrow"
         list={`${props.id}-options`}
         placeholder={props.placeholder}
+        disabled={props.disabled}
+        title={props.disabled ? "Set by the group" : undefined}
         value={text}
         onInput={(e) => setText(e.currentTarget.value)}
         onChange={(e) => {
@@ -254,5 +281,46 @@ function FilterInput(props: {
         ))}
       </datalist>
     </div>
+  );
+}
+
+/** Site (any, none, or one of the sites) and label (one of those in use). */
+function SiteAndLabelFilters(props: {
+  filters: Filters;
+  fixed: ReadonlySet<FilterKey>;
+  onChange: (changes: Partial<Filters>) => void;
+}) {
+  const { filters, fixed, onChange } = props;
+  const sites = useSites();
+  const labels = useLabels();
+  const siteKnown =
+    !filters.site || filters.site === NO_SITE || sites.items?.some((s) => s.id === filters.site);
+  const labelKnown = !filters.label || labels.items?.some((l) => l.label === filters.label);
+  return (
+    <>
+      <FilterSelect
+        label="Site"
+        value={filters.site}
+        disabled={fixed.has("site")}
+        onChange={(v) => onChange({ site: v })}
+        options={[
+          ["", "Any site"],
+          [NO_SITE, "No site"],
+          ...(sites.items ?? []).map((s): [string, string] => [s.id, s.name]),
+        ]}
+        extra={siteKnown ? undefined : [filters.site, sites.items ? "Deleted site" : "Loading…"]}
+      />
+      <FilterSelect
+        label="Label"
+        value={filters.label}
+        disabled={fixed.has("label")}
+        onChange={(v) => onChange({ label: v })}
+        options={[
+          ["", "Any label"],
+          ...(labels.items ?? []).map((l): [string, string] => [l.label, l.label]),
+        ]}
+        extra={labelKnown ? undefined : [filters.label, filters.label]}
+      />
+    </>
   );
 }

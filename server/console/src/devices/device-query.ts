@@ -14,6 +14,8 @@ export const FILTER_KEYS = [
   "notSeenForDays",
   "agentVersion",
   "timezone",
+  "site",
+  "label",
 ] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 export type Filters = Record<FilterKey, string>;
@@ -24,6 +26,8 @@ const MAX_PAGE_SIZE = 1000;
 
 export interface DeviceQuery {
   filters: Filters;
+  /** The dynamic group shown (`?group=<id>`): its saved filter and `filters` both hold; "" for none. */
+  group: string;
   sort: string;
   order: "asc" | "desc";
   pageSize: number;
@@ -34,6 +38,7 @@ export function deviceQueryFrom(search: URLSearchParams): DeviceQuery {
   const size = Number(search.get("size"));
   return {
     filters,
+    group: search.get("group") ?? "",
     sort: search.get("sort") ?? "name",
     order: search.get("order") === "desc" ? "desc" : "asc",
     // Any size the API takes, not only those the menu offers: an address may ask for 8.
@@ -43,7 +48,13 @@ export function deviceQueryFrom(search: URLSearchParams): DeviceQuery {
 
 /** What identifies one listing: a change starts again from the first page. */
 export function listKeyOf(query: DeviceQuery): string {
-  return JSON.stringify([FILTER_KEYS.map((k) => query.filters[k]), query.sort, query.order, query.pageSize]);
+  return JSON.stringify([
+    FILTER_KEYS.map((k) => query.filters[k]),
+    query.group,
+    query.sort,
+    query.order,
+    query.pageSize,
+  ]);
 }
 
 export function activeFilterCount(filters: Filters): number {
@@ -68,4 +79,40 @@ export function fleetFilterOf(
     else filter[key] = value;
   }
   return Object.keys(filter).length > 0 ? { filter } : { all: true };
+}
+
+/** A saved filter's fields as the address holds them (text), for the fields the page shows. */
+export function filtersOfSaved(saved: Record<string, string | number | boolean>): Partial<Filters> {
+  const out: Partial<Filters> = {};
+  for (const key of FILTER_KEYS) {
+    const value = saved[key];
+    if (value !== undefined) out[key] = String(value);
+  }
+  return out;
+}
+
+const FILTER_WORDS: Record<string, (value: string | number | boolean) => string> = {
+  q: (v) => `name or serial contains “${v}”`,
+  online: (v) => (v ? "online" : "offline"),
+  status: (v) =>
+    ({ active: "managed", reset: "factory reset", unmanaged: "not managed", deactivated: "deactivated" })[
+      String(v)
+    ] ?? `status ${v}`,
+  model: (v) => `model ${v}`,
+  locked: (v) => (v ? "screen locked" : "screen unlocked"),
+  clockDrift: (v) => (v ? "clock drifting" : "clock in sync"),
+  configPending: (v) => (v ? "settings not applied" : "settings applied"),
+  notSeenForDays: (v) => `not seen for ${v} ${Number(v) === 1 ? "day" : "days"}`,
+  agentVersion: (v) => `agent ${v}`,
+  timezone: (v) => `time zone ${v}`,
+  label: (v) => `label “${v}”`,
+  site: (v) => (v === "none" ? "in no site" : `site ${v}`),
+};
+
+/** A saved filter in words: "offline · label “lobby” · model Portal". */
+export function filterSummary(saved: Record<string, string | number | boolean>): string {
+  const parts = Object.entries(saved).map(([key, value]) =>
+    Object.hasOwn(FILTER_WORDS, key) ? FILTER_WORDS[key]!(value) : `${key} ${String(value)}`,
+  );
+  return parts.length > 0 ? parts.join(" · ") : "every device";
 }

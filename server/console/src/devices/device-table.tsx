@@ -7,6 +7,7 @@ import { formatOffset, timezoneLabel } from "../format";
 import { sinceServerTime } from "../server-clock";
 import type { Device } from "../types";
 import { Badge, DeviceStatusBadge, Link, OnlineBadge } from "../ui";
+import { SiteAndLabels } from "./organize";
 
 interface Column {
   key: string;
@@ -136,6 +137,7 @@ function DeviceRow(props: {
             </span>
           )}
         </span>
+        <SiteAndLabels device={device} />
       </td>
       <td>
         <OnlineBadge online={device.online} />

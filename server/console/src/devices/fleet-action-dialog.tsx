@@ -1,7 +1,8 @@
 /**
  * A fleet action on the selected devices (or every device matching the filters), confirmed in
  * proportion to what it does: what cannot be undone (a factory reset, a permanent
- * deactivation) waits until the admin has typed how many devices it reaches.
+ * deactivation) waits until the admin has typed how many devices it reaches. Sent to a
+ * dynamic group, it reaches the devices in the group when it runs.
  */
 import { plural } from "../format";
 import type { CommandType, Right } from "../types";
@@ -74,6 +75,8 @@ export const FLEET_ACTIONS: readonly FleetAction[] = [
 export function FleetActionDialog(props: {
   action: FleetAction;
   count: number;
+  /** The dynamic group it is sent to (the target is the group), if it is. */
+  groupName?: string;
   onConfirm: () => Promise<void>;
   onClose: () => void;
 }) {
@@ -89,6 +92,12 @@ export function FleetActionDialog(props: {
       onConfirm={props.onConfirm}
     >
       <p>{action.copy}</p>
+      {props.groupName !== undefined && (
+        <p>
+          It goes to the group <strong>{props.groupName}</strong>: the devices in it when it starts, {count}{" "}
+          now.
+        </p>
+      )}
       {action.irreversible && (
         <p>
           <strong>

@@ -5,6 +5,7 @@
  */
 import { useRef, useState } from "preact/hooks";
 import { ApiError } from "../api";
+import { NO_SITE, SiteSelect, useSites } from "../devices/organize";
 import { timeAgo } from "../format";
 import { useServerEvents, useTitle } from "../hooks";
 import { useSession } from "../session";
@@ -54,6 +55,9 @@ function ClaimByCode() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [replacing, setReplacing] = useState<EnrolledDeviceConflict | null>(null);
+  /** The site the device joins (site names need devices:read). */
+  const sites = useSites({ enabled: session.can("devices:read") });
+  const [siteId, setSiteId] = useState(NO_SITE);
   const [claimed, setClaimed] = useState<(ClaimedDevice & { online: boolean })[]>([]);
   /** Devices whose presence an event has told since they were claimed here. */
   const presenceHeard = useRef(new Set<string>());
@@ -78,10 +82,11 @@ function ClaimByCode() {
   };
 
   const claim = async (replaceDeviceId?: string) => {
-    const device = await session.api.post<ClaimedDevice>(
-      "/enrollment/claims",
-      replaceDeviceId ? { code, replaceDeviceId } : { code },
-    );
+    const device = await session.api.post<ClaimedDevice>("/enrollment/claims", {
+      code,
+      ...(replaceDeviceId ? { replaceDeviceId } : {}),
+      ...(siteId !== NO_SITE ? { siteId } : {}),
+    });
     setClaimed((list) => [
       { ...device, online: false },
       ...list.filter((c) => c.deviceId !== device.deviceId),
@@ -144,6 +149,11 @@ function ClaimByCode() {
                 />
               )}
             </Field>
+            {sites.items && sites.items.length > 0 && (
+              <Field label="Site" hint="The site the device joins, and whose date & time it takes">
+                {(id) => <SiteSelect id={id} sites={sites.items} value={siteId} onChange={setSiteId} />}
+              </Field>
+            )}
             <button type="submit" class="button button-primary" disabled={code.length !== 9 || busy}>
               {busy ? "Connecting…" : "Connect"}
             </button>

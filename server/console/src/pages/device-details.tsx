@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../api";
 import { RIGHT_OF, useDeviceActions } from "../device-actions";
+import { DeviceSiteCard } from "../devices/organize";
 import {
   COMMAND_LABELS,
   formatBytes,
@@ -244,6 +245,8 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
         </Card>
       </div>
 
+      <DeviceSiteCard device={device} onChanged={setDevice} />
+
       <Card title="Command history" class="card-flush">
         {commands.length === 0 ? (
           <EmptyState title="No commands yet" />
@@ -470,7 +473,7 @@ function CommandParams(props: { command: Command }) {
   return parts.length ? <span class="muted"> {parts.join(", ")}</span> : null;
 }
 
-function Fact(props: { label: string; value: preact.ComponentChildren }) {
+export function Fact(props: { label: string; value: preact.ComponentChildren }) {
   return (
     <div class="fact">
       <dt>{props.label}</dt>

@@ -3,6 +3,8 @@
  * cursor paging (so 50 000 devices cost one page at a time), live updates, a row menu, a fleet
  * action on a selection or on everything that matches, and a CSV export of what matches.
  * Filters and order live in the address: a reload keeps them, Back steps back through them.
+ * A dynamic group (`?group=<id>`) narrows the list to its saved filter; the filters shown can
+ * be saved as a new group.
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { query } from "../api";
@@ -12,7 +14,10 @@ import {
   activeFilterCount,
   type DeviceQuery,
   deviceQueryFrom,
+  type FilterKey,
   type Filters,
+  filterSummary,
+  filtersOfSaved,
   fleetFilterOf,
   listKeyOf,
   PAGE_SIZES,
@@ -21,13 +26,15 @@ import { DeviceTable } from "../devices/device-table";
 import { Tile, useDeviceCounts } from "../devices/device-tiles";
 import { downloadCsv } from "../devices/download";
 import { FLEET_ACTIONS, type FleetAction, FleetActionDialog } from "../devices/fleet-action-dialog";
+import { OrganizeActions } from "../devices/organize";
 import { formatCount, plural } from "../format";
 import { useResync, useServerEvents, useThrottled, useTitle } from "../hooks";
 import { navigate, useLocation } from "../router";
 import { useServerNow } from "../server-clock";
 import { useSession } from "../session";
-import type { Batch, Device, Page, Reported } from "../types";
+import type { Batch, Device, DeviceGroup, Page, Reported } from "../types";
 import { EmptyState, ErrorNote, Link, Menu, PageHeader, Spinner } from "../ui";
+import { SaveGroupDialog } from "./groups";
 import "../styles/devices.css";
 
 type ListPage = Page<Device> & { total: number };
@@ -38,8 +45,29 @@ export function DevicesPage() {
   const { api } = session;
   const location = useLocation();
   const deviceQuery = deviceQueryFrom(location.search);
-  const { filters, sort, order, pageSize } = deviceQuery;
+  const { group, sort, order, pageSize } = deviceQuery;
   const listKey = listKeyOf(deviceQuery);
+  const [groupView, setGroupView] = useState<DeviceGroup | null>(null);
+  const [groupError, setGroupError] = useState<unknown>(null);
+  const [savingGroup, setSavingGroup] = useState(false);
+  useEffect(() => {
+    setGroupView(null);
+    setGroupError(null);
+    if (!group) return;
+    let current = true;
+    api
+      .get<DeviceGroup>(`/groups/${encodeURIComponent(group)}`)
+      .then((g) => current && setGroupView(g))
+      .catch((err: unknown) => current && setGroupError(err));
+    return () => {
+      current = false;
+    };
+  }, [group]);
+  const ownFilters = deviceQuery.filters;
+  /** The group's saved fields the page shows, fixed while it is shown. */
+  const groupFields = groupView ? filtersOfSaved(groupView.filter) : {};
+  const fixed = new Set(Object.keys(groupFields) as FilterKey[]);
+  const filters: Filters = { ...ownFilters, ...groupFields };
 
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [page, setPage] = useState<ListPage | null>(null);
@@ -67,7 +95,7 @@ export function DevicesPage() {
     navigate(`/devices${text ? `?${text}` : ""}`, { replace });
   };
 
-  const listQuery = (q: DeviceQuery) => ({ ...q.filters, sort: q.sort, order: q.order });
+  const listQuery = (q: DeviceQuery) => ({ ...q.filters, group: q.group, sort: q.sort, order: q.order });
 
   const load = async (cursor: string | null) => {
     const seq = ++requestSeq.current;
@@ -162,7 +190,17 @@ export function DevicesPage() {
     };
   }, [items]);
   const firstIndex = (cursors.length - 1) * pageSize;
-  const filterCount = activeFilterCount(filters);
+  const filterCount = activeFilterCount(filters) + (group ? 1 : 0);
+  /** The filters the page applies as one saved filter: the group's and the page's own. */
+  const ownFilter = fleetFilterOf(ownFilters);
+  const appliedFilter = {
+    ...(groupView?.filter ?? {}),
+    ...("filter" in ownFilter ? ownFilter.filter : {}),
+  };
+  /** Everything matching, as the group itself while only the group filters. */
+  const targetsGroup = Boolean(group && activeFilterCount(ownFilters) === 0);
+  /** The group's filter is not known yet: nothing can be sent to, or saved from, what it shows. */
+  const groupPending = Boolean(group && !groupView);
 
   const toggle = (id: string) => {
     setAllMatching(false);
@@ -185,7 +223,12 @@ export function DevicesPage() {
     });
   };
 
-  const fleetTarget = () => (allMatching ? fleetFilterOf(filters) : { deviceIds: [...selected] });
+  const fleetTarget = () => {
+    if (!allMatching) return { deviceIds: [...selected] };
+    if (targetsGroup) return { group };
+    if (groupPending) throw new Error("The group has not loaded yet. Try again in a moment.");
+    return Object.keys(appliedFilter).length > 0 ? { filter: appliedFilter } : { all: true as const };
+  };
   const canFleet = FLEET_ACTIONS.some((f) => session.can(f.right));
 
   /** A tile narrows the list to its managed devices; clicked again it lets go. */
@@ -242,20 +285,60 @@ export function DevicesPage() {
         />
       </section>
 
+      {group && (
+        <section class="selection-bar" aria-label="Group">
+          <span>
+            Group <strong>{groupView?.name ?? "…"}</strong>
+            {groupView && <span class="muted"> · {filterSummary(groupView.filter)}</span>}
+          </span>
+          <span class="selection-actions">
+            <Link href={`/groups?group=${encodeURIComponent(group)}`} class="button button-small">
+              Groups
+            </Link>
+            <button
+              type="button"
+              class="button button-small button-ghost"
+              onClick={() => setParams({ group: null })}
+            >
+              Show all devices
+            </button>
+          </span>
+        </section>
+      )}
+      <ErrorNote error={groupError} />
+
       <DeviceFilterBar
         filters={filters}
+        fixed={fixed}
         suggestions={suggestions}
         onChange={(changes, options) => setParams(changes, options?.typing)}
         actions={
-          <button
-            type="button"
-            class="button export-button"
-            disabled={exporting}
-            title="Every device matching the filters, in this order"
-            onClick={() => void exportCsv()}
-          >
-            {exporting ? "Exporting…" : "Export CSV"}
-          </button>
+          <>
+            {session.can("devices:organize") && (
+              <button
+                type="button"
+                class="button"
+                disabled={groupPending || Object.keys(appliedFilter).length === 0}
+                title={
+                  Object.keys(appliedFilter).length === 0
+                    ? "Set a filter first"
+                    : "A group holds whatever devices match these filters, now and later"
+                }
+                onClick={() => setSavingGroup(true)}
+              >
+                Save as group
+              </button>
+            )}
+            <button
+              type="button"
+              class="button export-button"
+              disabled={exporting}
+              title="Every device matching the filters, in this order"
+              onClick={() => void exportCsv()}
+            >
+              {exporting ? "Exporting…" : "Export CSV"}
+            </button>
+          </>
         }
       />
 
@@ -284,6 +367,15 @@ export function DevicesPage() {
                   {f.label}
                 </button>
               ))}
+            <OrganizeActions
+              count={selectionCount}
+              target={fleetTarget}
+              onDone={() => {
+                setSelected(new Set());
+                setAllMatching(false);
+                reloadPage();
+              }}
+            />
             <button
               type="button"
               class="button button-small button-ghost"
@@ -377,10 +469,22 @@ export function DevicesPage() {
         </footer>
       </div>
       {actions.dialog}
+      {savingGroup && (
+        <SaveGroupDialog
+          filter={appliedFilter}
+          onClose={() => setSavingGroup(false)}
+          onSaved={(saved) => {
+            setSavingGroup(false);
+            session.toast(`Group ${saved.name} saved`, "success");
+            navigate(`/devices${query({ group: saved.id, sort, order })}`);
+          }}
+        />
+      )}
       {fleetAction && (
         <FleetActionDialog
           action={fleetAction}
           count={selectionCount}
+          groupName={allMatching && targetsGroup ? (groupView?.name ?? group) : undefined}
           onClose={() => setFleetAction(null)}
           onConfirm={async () => {
             const batch = await api.post<Batch>("/batches", {

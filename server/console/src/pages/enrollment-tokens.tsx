@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { query } from "../api";
+import { LabelChips, NO_SITE, parseLabels, SiteSelect, useLabels, useSites } from "../devices/organize";
 import { errorOfField, formError } from "../form-errors";
 import { formatCount, formatDateTime, timeAgo } from "../format";
 import { useNow, useResync, useServerEvents, useThrottled } from "../hooks";
@@ -14,6 +15,7 @@ import {
   type EnrollmentToken,
   type EnrollmentTokenState,
   type Page,
+  type Site,
 } from "../types";
 import {
   Badge,
@@ -22,6 +24,7 @@ import {
   EmptyState,
   ErrorNote,
   Field,
+  Link,
   SecretBox,
   Spinner,
   type Tone,
@@ -49,7 +52,7 @@ const STATE_TONES: Record<EnrollmentTokenState, Tone> = {
 type StateFilter = EnrollmentTokenState | "all";
 
 /** The creation form's fields, as the API names them in a refusal. */
-const TOKEN_FORM_FIELDS = ["name", "maxUses", "expiresInSeconds"];
+const TOKEN_FORM_FIELDS = ["name", "maxUses", "expiresInSeconds", "labels", "siteId"];
 
 function isStateFilter(value: string): value is StateFilter {
   return value === "all" || (ENROLLMENT_TOKEN_STATES as readonly string[]).includes(value);
@@ -79,6 +82,9 @@ export function EnrollmentTokens() {
   const [created, setCreated] = useState<{ label: string; token: string } | null>(null);
   const [revoking, setRevoking] = useState<EnrollmentToken | null>(null);
   const now = useNow(15_000);
+  // Site names need devices:read; without it a token's site shows as its id.
+  const sites = useSites({ enabled: session.can("devices:read") });
+  const siteName = (id: string) => sites.items?.find((s) => s.id === id)?.name;
   /** Answers to older requests (another filter, an earlier reload) are dropped. */
   const generation = useRef(0);
   const shown = useRef(0);
@@ -131,6 +137,7 @@ export function EnrollmentTokens() {
     <>
       <Card title="Enrollment token for many devices">
         <CreateTokenForm
+          sites={sites.items}
           onCreated={async (label, token) => {
             setCreated({ label, token });
             await reload();
@@ -194,6 +201,7 @@ export function EnrollmentTokens() {
                 <tr>
                   <th scope="col">Name</th>
                   <th scope="col">State</th>
+                  <th scope="col">Site and labels</th>
                   <th scope="col">Uses</th>
                   <th scope="col">Expires</th>
                   <th scope="col">Created by</th>
@@ -219,6 +227,20 @@ export function EnrollmentTokens() {
                         >
                           {STATE_LABELS[state]}
                         </Badge>
+                      </td>
+                      <td>
+                        {token.siteId ? (
+                          siteName(token.siteId) ? (
+                            <Link href={`/sites/${encodeURIComponent(token.siteId)}`}>
+                              {siteName(token.siteId)}
+                            </Link>
+                          ) : (
+                            <span class="mono small">{token.siteId}</span>
+                          )
+                        ) : (
+                          <span class="muted">No site</span>
+                        )}
+                        <LabelChips labels={token.labels ?? []} />
                       </td>
                       <td>
                         {formatCount(token.uses)} of {formatCount(token.maxUses)}
@@ -288,9 +310,16 @@ export function EnrollmentTokens() {
   );
 }
 
-function CreateTokenForm(props: { onCreated: (label: string, token: string) => Promise<void> }) {
+function CreateTokenForm(props: {
+  /** The sites to pick from; null while loading, or without devices:read. */
+  sites: readonly Site[] | null;
+  onCreated: (label: string, token: string) => Promise<void>;
+}) {
   const session = useSession();
   const [name, setName] = useState("");
+  const [siteId, setSiteId] = useState(NO_SITE);
+  const [labels, setLabels] = useState("");
+  const labelList = useLabels({ enabled: session.can("devices:read") });
   const [maxUses, setMaxUses] = useState(10);
   const [hours, setHours] = useState(24);
   const [busy, setBusy] = useState(false);
@@ -309,8 +338,11 @@ function CreateTokenForm(props: { onCreated: (label: string, token: string) => P
             maxUses,
             expiresInSeconds: Math.round(hours * 3600),
             ...(trimmed ? { name: trimmed } : {}),
+            ...(parseLabels(labels).length > 0 ? { labels: parseLabels(labels) } : {}),
+            ...(siteId !== NO_SITE ? { siteId } : {}),
           });
           setName("");
+          setLabels("");
           await props.onCreated(tokenLabel(created), created.token);
         } catch (err) {
           setError(err);
@@ -357,6 +389,29 @@ function CreateTokenForm(props: { onCreated: (label: string, token: string) => P
           />
         )}
       </Field>
+      {props.sites && (
+        <Field label="Site of its devices" error={errorOfField(error, "siteId")}>
+          {(id) => <SiteSelect id={id} sites={props.sites} value={siteId} onChange={setSiteId} />}
+        </Field>
+      )}
+      <Field label="Labels" error={errorOfField(error, "labels")}>
+        {(id) => (
+          <input
+            id={id}
+            class="input token-labels"
+            list="token-label-options"
+            autocomplete="off"
+            placeholder="e.g. lobby, Berlin"
+            value={labels}
+            onInput={(e) => setLabels(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <datalist id="token-label-options">
+        {labelList.items?.map((l) => (
+          <option key={l.label} value={l.label} />
+        ))}
+      </datalist>
       <button type="submit" class="button" disabled={busy}>
         {busy ? "Creating…" : "Create token"}
       </button>

@@ -3,7 +3,7 @@
  * automatic time from a given NTP server. Shows how many devices have applied it, and which
  * have not, live.
  */
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useId, useMemo, useState } from "preact/hooks";
 import { formatCount, formatDateTime, plural, timezoneLabel } from "../format";
 import { useResync, useServerEvents, useThrottled, useTitle } from "../hooks";
 import { sinceServerTime, useServerNow } from "../server-clock";
@@ -24,17 +24,12 @@ export function TimeSettingsPage() {
   const [pending, setPending] = useState<Page<Device> | null>(null);
   const [mode, setMode] = useState<Mode>("auto");
   const [zone, setZone] = useState("");
-  const [zoneQuery, setZoneQuery] = useState("");
   const [ntp, setNtp] = useState("");
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  /** The zones the server accepts, with their aliases and offsets; null until loaded. */
-  const [allZones, setAllZones] = useState<TimeZone[] | null>(null);
+  const allZones = useTimeZones(setError);
   const now = useServerNow();
-  useEffect(() => {
-    api.get<{ zones: TimeZone[] }>("/settings/timezones").then((list) => setAllZones(list.zones), setError);
-  }, []);
 
   const adopt = (v: TimeSettingsView) => {
     setView(v);
@@ -64,7 +59,6 @@ export function TimeSettingsPage() {
     reloadCounts,
   );
 
-  const filteredZones = useMemo(() => filterZones(allZones ?? [], zoneQuery), [zoneQuery, allZones]);
   // A setting stored under an old name (Asia/Calcutta) is the zone listed under its new one.
   const selectedZone = allZones ? zoneNamed(allZones, zone) : undefined;
   const zoneValue = selectedZone?.name ?? zone;
@@ -132,49 +126,7 @@ export function TimeSettingsPage() {
                 title="A specific region"
                 text="A fixed time zone; time from the network."
               >
-                {mode === "region" && (
-                  <div class="zone-picker">
-                    <label for="zone-search" class="visually-hidden">
-                      Search regions
-                    </label>
-                    <input
-                      id="zone-search"
-                      class="input"
-                      type="search"
-                      placeholder="Search regions, e.g. Paris"
-                      value={zoneQuery}
-                      onInput={(e) => setZoneQuery(e.currentTarget.value)}
-                    />
-                    <label for="zone-list" class="visually-hidden">
-                      Region
-                    </label>
-                    <select
-                      id="zone-list"
-                      class="input zone-list"
-                      size={8}
-                      value={zoneValue}
-                      onChange={(e) => setZone(e.currentTarget.value)}
-                    >
-                      {filteredZones.map((z) => (
-                        <option key={z.name} value={z.name}>
-                          {zoneLabel(z)}
-                        </option>
-                      ))}
-                    </select>
-                    <p class="hint" aria-live="polite">
-                      {!allZones
-                        ? "Loading the regions…"
-                        : zone
-                          ? [
-                              "Selected: ",
-                              <strong key="zone">{zoneValue}</strong>,
-                              selectedZone ? ` (${zoneLabel(selectedZone, false)})` : "",
-                              ` · ${plural(filteredZones.length, "region")} match`,
-                            ]
-                          : `${plural(filteredZones.length, "region")}; search by city, region, old name or offset (+05:30)`}
-                    </p>
-                  </div>
-                )}
+                {mode === "region" && <ZonePicker zones={allZones} value={zone} onChange={setZone} />}
               </Choice>
               <Choice
                 mode="ntp"
@@ -183,18 +135,7 @@ export function TimeSettingsPage() {
                 title="Automatic, with an NTP server"
                 text="Time zone from the network; time from your NTP server."
               >
-                {mode === "ntp" && (
-                  <div class="field">
-                    <label for="ntp-server">NTP server</label>
-                    <input
-                      id="ntp-server"
-                      class="input mono"
-                      placeholder="ntp.example.com or ntp.example.com:123"
-                      value={ntp}
-                      onInput={(e) => setNtp(e.currentTarget.value)}
-                    />
-                  </div>
-                )}
+                {mode === "ntp" && <NtpField value={ntp} onChange={setNtp} />}
               </Choice>
             </fieldset>
             <ErrorNote error={error} />
@@ -341,21 +282,27 @@ function ClockDriftCard() {
   );
 }
 
-function Choice(props: {
-  mode: Mode;
-  current: Mode;
-  onSelect: (mode: Mode) => void;
+/**
+ * One option of a radio group of choices, with what it needs once chosen (`children`, shown
+ * while it is selected). `name` is the radio group's; the page's own is `time-mode`.
+ */
+export function Choice<M extends string>(props: {
+  mode: M;
+  current: M;
+  onSelect: (mode: M) => void;
   title: string;
   text: string;
+  name?: string;
   children?: preact.ComponentChildren;
 }) {
-  const id = `time-mode-${props.mode}`;
+  const name = props.name ?? "time-mode";
+  const id = `${name}-${props.mode}`;
   return (
     <div class={`choice ${props.current === props.mode ? "is-selected" : ""}`}>
       <input
         type="radio"
         id={id}
-        name="time-mode"
+        name={name}
         value={props.mode}
         checked={props.current === props.mode}
         onChange={() => props.onSelect(props.mode)}
@@ -365,6 +312,93 @@ function Choice(props: {
         <span class="muted">{props.text}</span>
       </label>
       {props.children && <div class="choice-body">{props.children}</div>}
+    </div>
+  );
+}
+
+/** The zones the server accepts (GET /settings/timezones), with aliases and offsets; null until loaded. */
+export function useTimeZones(onError: (err: unknown) => void): TimeZone[] | null {
+  const { api } = useSession();
+  const [zones, setZones] = useState<TimeZone[] | null>(null);
+  useEffect(() => {
+    api.get<{ zones: TimeZone[] }>("/settings/timezones").then((list) => setZones(list.zones), onError);
+  }, []);
+  return zones;
+}
+
+/**
+ * A region picked from the server's zone list: a search box (city, name, old name, offset) over
+ * a list. `value` may be a zone's old name; the list shows it under its current one.
+ */
+export function ZonePicker(props: {
+  zones: readonly TimeZone[] | null;
+  value: string;
+  onChange: (zone: string) => void;
+}) {
+  const [zoneQuery, setZoneQuery] = useState("");
+  const ids = useId();
+  const filteredZones = useMemo(() => filterZones(props.zones ?? [], zoneQuery), [zoneQuery, props.zones]);
+  const zone = props.value;
+  const selectedZone = props.zones ? zoneNamed(props.zones, zone) : undefined;
+  const zoneValue = selectedZone?.name ?? zone;
+  return (
+    <div class="zone-picker">
+      <label for={`${ids}-search`} class="visually-hidden">
+        Search regions
+      </label>
+      <input
+        id={`${ids}-search`}
+        class="input"
+        type="search"
+        placeholder="Search regions, e.g. Paris"
+        value={zoneQuery}
+        onInput={(e) => setZoneQuery(e.currentTarget.value)}
+      />
+      <label for={`${ids}-list`} class="visually-hidden">
+        Region
+      </label>
+      <select
+        id={`${ids}-list`}
+        class="input zone-list"
+        size={8}
+        value={zoneValue}
+        onChange={(e) => props.onChange(e.currentTarget.value)}
+      >
+        {filteredZones.map((z) => (
+          <option key={z.name} value={z.name}>
+            {zoneLabel(z)}
+          </option>
+        ))}
+      </select>
+      <p class="hint" aria-live="polite">
+        {!props.zones
+          ? "Loading the regions…"
+          : zone
+            ? [
+                "Selected: ",
+                <strong key="zone">{zoneValue}</strong>,
+                selectedZone ? ` (${zoneLabel(selectedZone, false)})` : "",
+                ` · ${plural(filteredZones.length, "region")} match`,
+              ]
+            : `${plural(filteredZones.length, "region")}; search by city, region, old name or offset (+05:30)`}
+      </p>
+    </div>
+  );
+}
+
+/** The NTP server of "automatic, with an NTP server": a host, with a port if it is not 123. */
+export function NtpField(props: { value: string; onChange: (value: string) => void }) {
+  const id = useId();
+  return (
+    <div class="field">
+      <label for={id}>NTP server</label>
+      <input
+        id={id}
+        class="input mono"
+        placeholder="ntp.example.com or ntp.example.com:123"
+        value={props.value}
+        onInput={(e) => props.onChange(e.currentTarget.value)}
+      />
     </div>
   );
 }
