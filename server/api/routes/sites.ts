@@ -124,58 +124,41 @@ export function siteRoutes(app: App, { sites, audit }: ApiServices): void {
       ),
   );
 
-  app.post(
-    "/sites/:id/devices",
-    {
-      config: { right: "devices:organize" },
-      schema: {
-        tags: ["sites"],
-        summary: "Move devices into the site (a device belongs to at most one)",
-        description:
-          "The target is a list of device ids, a list of serials (a CSV's column), a device filter or all " +
-          "devices, resolved when the move runs. Each device that moves gets the date & time it follows " +
-          "there (the site's own, else the global one), pushed at once if online.",
-        params: SiteIdParams,
-        body: SiteAssignBody,
-        response: { 200: SiteAssignResult },
-      },
-    },
-    async (request) =>
-      audited(
-        audit,
-        request,
-        {
-          action: "site.assign",
-          target: request.params.id,
-          params: { ...request.body },
-          fromResult: (r) => ({ params: { targeted: r.targeted, moved: r.moved } }),
+  // Into a site, or (`none`) out of any: one handler, the site id null for the latter.
+  for (const into of ["site", "none"] as const) {
+    app.post(
+      into === "site" ? "/sites/:id/devices" : "/sites/none/devices",
+      {
+        config: { right: "devices:organize" },
+        schema: {
+          tags: ["sites"],
+          summary:
+            into === "site"
+              ? "Move devices into the site (a device belongs to at most one)"
+              : "Take devices out of their site: they follow the global date & time",
+          description:
+            "The target is a list of device ids, a list of serials (a CSV's column), a device filter, a " +
+            "dynamic group or all devices, resolved when the move runs. Each device that moves gets the " +
+            "date & time it follows there (the site's own, else the global one), pushed at once if online.",
+          ...(into === "site" ? { params: SiteIdParams } : {}),
+          body: SiteAssignBody,
+          response: { 200: SiteAssignResult },
         },
-        () => sites.assign(request.body.target, request.params.id),
-      ),
-  );
-
-  app.post(
-    "/sites/none/devices",
-    {
-      config: { right: "devices:organize" },
-      schema: {
-        tags: ["sites"],
-        summary: "Take devices out of their site: they follow the global date & time",
-        body: SiteAssignBody,
-        response: { 200: SiteAssignResult },
       },
-    },
-    async (request) =>
-      audited(
-        audit,
-        request,
-        {
-          action: "site.assign",
-          target: null,
-          params: { ...request.body, site: null },
-          fromResult: (r) => ({ params: { targeted: r.targeted, moved: r.moved } }),
-        },
-        () => sites.assign(request.body.target, null),
-      ),
-  );
+      async (request) => {
+        const siteId = into === "site" ? (request.params as { id: string }).id : null;
+        return audited(
+          audit,
+          request,
+          {
+            action: "site.assign",
+            target: siteId,
+            params: { ...request.body, ...(siteId === null ? { site: null } : {}) },
+            fromResult: (r) => ({ params: { targeted: r.targeted, moved: r.moved } }),
+          },
+          () => sites.assign(request.body.target, siteId),
+        );
+      },
+    );
+  }
 }

@@ -14,6 +14,7 @@ import { FleetPage } from "./pages/fleet";
 import { GroupsPage } from "./pages/groups";
 import { ResetPasswordPage } from "./pages/login";
 import { RolesPage } from "./pages/roles";
+import { ScheduleDetailsPage, SchedulesPage } from "./pages/schedules";
 import { SiteDetailsPage, SitesPage } from "./pages/sites";
 import { TimeSettingsPage } from "./pages/time-settings";
 import { TokensPage } from "./pages/tokens";
@@ -69,6 +70,20 @@ export const ROUTES: readonly RouteSpec[] = [
     right: "devices:read",
     purpose: "Seeing fleet actions",
     render: ([id]) => <FleetPage batchId={id!} />,
+  },
+  {
+    pattern: /^\/schedules$/,
+    title: "Schedules",
+    right: "devices:read",
+    purpose: "Seeing scheduled commands",
+    render: () => <SchedulesPage />,
+  },
+  {
+    pattern: /^\/schedules\/([^/]+)$/,
+    title: "Schedule",
+    right: "devices:read",
+    purpose: "Seeing a scheduled command",
+    render: ([id]) => <ScheduleDetailsPage scheduleId={id!} />,
   },
   {
     pattern: /^\/connect$/,

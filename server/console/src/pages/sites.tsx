@@ -11,7 +11,7 @@ import { errorOfField, formError } from "../form-errors";
 import { formatCount, formatDateTime, plural } from "../format";
 import { useResync, useServerEvents, useThrottled, useTitle } from "../hooks";
 import { navigate } from "../router";
-import { sinceServerTime, useServerNow } from "../server-clock";
+import { useServerNow } from "../server-clock";
 import { useSession } from "../session";
 import type { Device, Page, Site, TimeSetting } from "../types";
 import {
@@ -27,7 +27,7 @@ import {
   PageHeader,
   Spinner,
 } from "../ui";
-import { Choice, NtpField, useTimeZones, ZonePicker } from "./time-settings";
+import { AppliedProgress, Choice, NtpField, useTimeZones, ZonePicker } from "./time-settings";
 import "../styles/devices.css";
 import "../styles/sites.css";
 
@@ -256,7 +256,6 @@ export function SiteDetailsPage(props: { siteId: string }) {
     );
   }
   if (!site) return error ? <ErrorNote error={error} /> : <Spinner label="Loading the site" />;
-  const percent = site.devices === 0 ? 100 : Math.round((site.applied / site.devices) * 100);
 
   return (
     <>
@@ -324,38 +323,17 @@ export function SiteDetailsPage(props: { siteId: string }) {
               <Link href="/settings/time">Global date and time</Link>
             </p>
           )}
-          <p class="big-number" data-testid="site-applied">
-            {formatCount(site.applied)} <span class="muted">of {plural(site.devices, "device")} applied</span>
-          </p>
-          <div
-            class="progress"
-            role="progressbar"
-            aria-label="Devices that applied the site's date and time"
-            aria-valuemin={0}
-            aria-valuemax={100}
-            aria-valuenow={percent}
-          >
-            <span class="progress-part tone-green" style={{ width: `${percent}%` }} />
-          </div>
-          <h3 class="subheading">Not applied yet ({formatCount(site.pending)})</h3>
-          {pending && pending.items.length > 0 ? (
-            <ul class="plain-list" aria-label="Devices that have not applied the site's date and time">
-              {pending.items.map((d) => (
-                <li key={d.id}>
-                  <Link href={`/devices/${encodeURIComponent(d.id)}`}>{d.name}</Link>
-                  <OnlineBadge online={d.online} />
-                  <span class="muted small">
-                    {d.online ? "applying…" : `last seen ${sinceServerTime(d.lastSeenAt, now)}`}
-                  </span>
-                </li>
-              ))}
-              {pending.nextCursor && (
-                <li class="muted">and {formatCount(site.pending - pending.items.length)} more</li>
-              )}
-            </ul>
-          ) : (
-            <EmptyState title="Every device of this site runs it" />
-          )}
+          <AppliedProgress
+            applied={site.applied}
+            total={site.devices}
+            pending={site.pending}
+            pendingPage={pending}
+            now={now}
+            testId="site-applied"
+            what="the site's date and time"
+            allApplied="Every device of this site runs it"
+            suffix="applied"
+          />
         </Card>
       </div>
       {editing === "edit" && (

@@ -94,7 +94,6 @@ export function TimeSettingsPage() {
         ? `automatic, with the NTP server ${desired.ntpServer}`
         : "automatic"
       : `the time zone ${desired.timezone}`;
-  const percent = total === 0 ? 100 : Math.round((view.applied / total) * 100);
 
   return (
     <>
@@ -160,38 +159,16 @@ export function TimeSettingsPage() {
 
         <div class="stack">
           <Card title="Applied">
-            <p class="big-number" data-testid="time-applied">
-              {formatCount(view.applied)} <span class="muted">of {plural(total, "device")}</span>
-            </p>
-            <div
-              class="progress"
-              role="progressbar"
-              aria-label="Devices that applied the setting"
-              aria-valuemin={0}
-              aria-valuemax={100}
-              aria-valuenow={percent}
-            >
-              <span class="progress-part tone-green" style={{ width: `${percent}%` }} />
-            </div>
-            <h3 class="subheading">Not applied yet ({formatCount(view.pending)})</h3>
-            {pending && pending.items.length > 0 ? (
-              <ul class="plain-list" aria-label="Devices that have not applied the setting">
-                {pending.items.map((d) => (
-                  <li key={d.id}>
-                    <Link href={`/devices/${encodeURIComponent(d.id)}`}>{d.name}</Link>
-                    <OnlineBadge online={d.online} />
-                    <span class="muted small">
-                      {d.online ? "applying…" : `last seen ${sinceServerTime(d.lastSeenAt, now)}`}
-                    </span>
-                  </li>
-                ))}
-                {pending.nextCursor && (
-                  <li class="muted">and {formatCount(view.pending - pending.items.length)} more</li>
-                )}
-              </ul>
-            ) : (
-              <EmptyState title="Every device runs this setting" />
-            )}
+            <AppliedProgress
+              applied={view.applied}
+              total={total}
+              pending={view.pending}
+              pendingPage={pending}
+              now={now}
+              testId="time-applied"
+              what="the setting"
+              allApplied="Every device runs this setting"
+            />
           </Card>
           <ClockDriftCard />
         </div>
@@ -400,5 +377,66 @@ export function NtpField(props: { value: string; onChange: (value: string) => vo
         onInput={(e) => props.onChange(e.currentTarget.value)}
       />
     </div>
+  );
+}
+
+/**
+ * How many devices run a date & time setting, as a number and a bar, and the first of those
+ * that do not (yet): the global setting's and each site's.
+ */
+export function AppliedProgress(props: {
+  applied: number;
+  total: number;
+  pending: number;
+  pendingPage: { items: Device[]; nextCursor: string | null } | null;
+  now: number;
+  testId: string;
+  /** "the setting", "the site's date and time". */
+  what: string;
+  allApplied: string;
+  /** After "N of M devices", e.g. "applied". */
+  suffix?: string;
+}) {
+  const { applied, total, pending, pendingPage, now } = props;
+  const percent = total === 0 ? 100 : Math.round((applied / total) * 100);
+  return (
+    <>
+      <p class="big-number" data-testid={props.testId}>
+        {formatCount(applied)}{" "}
+        <span class="muted">
+          of {plural(total, "device")}
+          {props.suffix ? ` ${props.suffix}` : ""}
+        </span>
+      </p>
+      <div
+        class="progress"
+        role="progressbar"
+        aria-label={`Devices that applied ${props.what}`}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={percent}
+      >
+        <span class="progress-part tone-green" style={{ width: `${percent}%` }} />
+      </div>
+      <h3 class="subheading">Not applied yet ({formatCount(pending)})</h3>
+      {pendingPage && pendingPage.items.length > 0 ? (
+        <ul class="plain-list" aria-label={`Devices that have not applied ${props.what}`}>
+          {pendingPage.items.map((d) => (
+            <li key={d.id}>
+              <Link href={`/devices/${encodeURIComponent(d.id)}`}>{d.name}</Link>
+              <OnlineBadge online={d.online} />
+              <span class="muted small">
+                {d.online ? "applying…" : `last seen ${sinceServerTime(d.lastSeenAt, now)}`}
+              </span>
+            </li>
+          ))}
+          {pendingPage.nextCursor && (
+            <li class="muted">and {formatCount(pending - pendingPage.items.length)} more</li>
+          )}
+        </ul>
+      ) : (
+        <EmptyState title={props.allApplied} />
+      )}
+    </>
   );
 }
