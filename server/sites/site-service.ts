@@ -159,8 +159,14 @@ export class Sites {
         await this.deps.repository.update(tx, id, { name, time }, this.deps.clock());
         if (time === undefined)
           return name !== undefined && name !== site.name ? await this.deviceIdsOf(tx, id) : [];
+        // Its own date & time, or (null) the global one again: what its devices follow now.
         const effective = time ?? (await this.deps.globalTime(tx));
-        return this.deps.deviceRepository.setDesiredTimeOfManaged(tx, effective, { siteId: id });
+        return this.deps.deviceRepository.setDesiredTimeOfManaged(
+          tx,
+          effective,
+          { siteId: id },
+          time === null ? "global" : "site",
+        );
       }),
     );
     await this.pushAndAnnounce(changed);

@@ -151,6 +151,17 @@ describe("sites", () => {
     expect(global.pending).toBe(0);
   });
 
+  it("a site's date & time cleared: its devices follow the global setting, and say so", async () => {
+    const [, , c] = fleet;
+    await t.api.patch(`/sites/${nycId}`, { time: NEW_YORK });
+    expect((await runs(c!.deviceId, NEW_YORK)).effectiveTime.source).toBe("site");
+    const cleared = await t.api.patch<SiteView>(`/sites/${nycId}`, { time: null });
+    expect(cleared.body.effectiveTime.source).toBe("global");
+    const global = (await t.api.get<{ timezone: string; ntpServer: string | null }>("/settings/time")).body;
+    const seen = await runs(c!.deviceId, { timezone: global.timezone, ntpServer: global.ntpServer });
+    expect(seen.effectiveTime.source).toBe("global");
+  });
+
   it("moving a device between sites re-applies; out of any site it follows the global setting", async () => {
     const [a] = fleet;
     await t.api.patch(`/sites/${nycId}`, { time: BERLIN });

@@ -766,13 +766,14 @@ export class DeviceRepository {
     q: Queryable,
     time: TimeSettings,
     scope: TimeScope = "global",
+    source: "global" | "site" = scope === "global" ? "global" : "site",
   ): Promise<string[]> {
     const rows = await q
       .updateTable("devices")
       .set((eb) => ({
         desired_timezone: time.timezone,
         desired_ntp_server: time.ntpServer,
-        desired_time_source: scope === "global" ? "global" : "site",
+        desired_time_source: source,
         desired_version: eb("desired_version", "+", 1),
       }))
       .where("status", "in", ["active", "reset", "unmanaged"])
