@@ -9,9 +9,15 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../agent/simulated-device.js";
-import { accessibilityViolations, launchBrowser, type TestBrowser } from "../helpers/browser.js";
+import {
+  accessibilityViolations,
+  launchBrowser,
+  screenshotWhenFailed,
+  signIn,
+  type TestBrowser,
+} from "../helpers/browser.js";
 import {
   createEnrollmentToken,
   startDevice,
@@ -133,11 +139,7 @@ beforeAll(async () => {
 
   browser = await launchBrowser();
   page = browser.page;
-  await page.goto(url("/"));
-  await page.getByLabel("Email").fill(ADMIN.email);
-  await page.getByLabel("Password").fill(ADMIN.password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.getByRole("heading", { name: "Devices", level: 1 }).waitFor();
+  await signIn(page, url(""), ADMIN);
   await page.getByText(`${managedCount} managed devices`).waitFor();
 }, 120_000);
 
@@ -147,12 +149,7 @@ afterAll(async () => {
   await t?.cleanup();
 });
 
-beforeEach((context) => {
-  onTestFailed(async () => {
-    const name = context.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
-    await browser.screenshot(`failed-devices-${name}`).catch(() => undefined);
-  });
-});
+beforeEach((context) => screenshotWhenFailed(() => browser, "devices", context.task.name));
 
 describe("devices pages", () => {
   it("names the old name when renaming", async () => {

@@ -6,11 +6,17 @@
  * come, and deleted. Real server, real agents over MQTT.
  */
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../agent/simulated-device.js";
 import { nextOccurrence } from "../../server/schedules/recurrence.js";
 import type { ScheduleRunView, ScheduleView } from "../../server/schedules/schedule-service.js";
-import { accessibilityViolations, launchBrowser, type TestBrowser } from "../helpers/browser.js";
+import {
+  accessibilityViolations,
+  launchBrowser,
+  screenshotWhenFailed,
+  signIn,
+  type TestBrowser,
+} from "../helpers/browser.js";
 import { createEnrollmentToken, startDevice, uniqueSerial, waitForBatch } from "../helpers/devices.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
@@ -76,11 +82,7 @@ beforeAll(async () => {
   expect(created.status).toBe(201);
   browser = await launchBrowser();
   page = browser.page;
-  await page.goto(url("/"));
-  await page.getByLabel("Email").fill(ADMIN.email);
-  await page.getByLabel("Password").fill(ADMIN.password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.getByRole("heading", { name: "Devices", level: 1 }).waitFor();
+  await signIn(page, url(""), ADMIN);
 }, 120_000);
 
 afterAll(async () => {
@@ -89,12 +91,7 @@ afterAll(async () => {
   await t?.cleanup();
 });
 
-beforeEach((context) => {
-  onTestFailed(async () => {
-    const name = context.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
-    await browser.screenshot(`failed-schedules-${name}`).catch(() => undefined);
-  });
-});
+beforeEach((context) => screenshotWhenFailed(() => browser, "schedules", context.task.name));
 
 describe("scheduled commands in the console", () => {
   it("creates a recurring schedule for a label, after a bad cron expression is refused", async () => {

@@ -6,9 +6,15 @@
  * Real server, real agents over MQTT.
  */
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../agent/simulated-device.js";
-import { accessibilityViolations, launchBrowser, type TestBrowser } from "../helpers/browser.js";
+import {
+  accessibilityViolations,
+  launchBrowser,
+  screenshotWhenFailed,
+  signIn,
+  type TestBrowser,
+} from "../helpers/browser.js";
 import { createEnrollmentToken, startDevice, uniqueSerial, waitUntil } from "../helpers/devices.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
@@ -65,11 +71,7 @@ beforeAll(async () => {
 
   browser = await launchBrowser();
   page = browser.page;
-  await page.goto(url("/"));
-  await page.getByLabel("Email").fill(ADMIN.email);
-  await page.getByLabel("Password").fill(ADMIN.password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.getByRole("heading", { name: "Devices", level: 1 }).waitFor();
+  await signIn(page, url(""), ADMIN);
 }, 120_000);
 
 afterAll(async () => {
@@ -78,12 +80,7 @@ afterAll(async () => {
   await t?.cleanup();
 });
 
-beforeEach((context) => {
-  onTestFailed(async () => {
-    const name = context.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
-    await browser.screenshot(`failed-sites-${name}`).catch(() => undefined);
-  });
-});
+beforeEach((context) => screenshotWhenFailed(() => browser, "sites", context.task.name));
 
 describe("sites and labels in the console", () => {
   it("creates a site with a time zone of its own", async () => {

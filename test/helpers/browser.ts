@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import axe from "axe-core";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { onTestFailed } from "vitest";
 
 export const CHROMIUM_PATH = process.env.PMDM_CHROMIUM ?? "/usr/bin/chromium";
 export const ARTIFACTS_DIR = join(import.meta.dirname, "..", "artifacts");
@@ -87,4 +88,31 @@ export async function accessibilityViolations(page: Page): Promise<Accessibility
     )
   `)) as AccessibilityViolation[];
   return found.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
+/** Signs in on the console's sign-in page at `origin` and waits for the devices page. */
+export async function signIn(
+  page: Page,
+  origin: string,
+  admin: { email: string; password: string },
+): Promise<void> {
+  await page.goto(`${origin}/`);
+  await page.getByLabel("Email").fill(admin.email);
+  await page.getByLabel("Password").fill(admin.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByRole("heading", { name: "Devices", level: 1 }).waitFor();
+}
+
+/** Inside `beforeEach`: a screenshot named after the test when it fails. */
+export function screenshotWhenFailed(
+  browser: () => TestBrowser | undefined,
+  prefix: string,
+  testName: string,
+): void {
+  onTestFailed(async () => {
+    const name = testName.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
+    await browser()
+      ?.screenshot(`failed-${prefix}-${name}`)
+      .catch(() => undefined);
+  });
 }
