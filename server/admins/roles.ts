@@ -9,7 +9,7 @@ import type { ServerEvents } from "../events/server-events.js";
 import { newTimeOrderedId } from "../ids.js";
 import type { RoleRecord, RoleRepository } from "../store/repositories/role-repository.js";
 import type { Queryable, Store } from "../store/store.js";
-import { isUniqueViolation } from "../store/unique-violation.js";
+import { whenNameFree } from "../store/unique-violation.js";
 import { type Principal, requireHoldsAll, requireOutranks, roleRights } from "./principal.js";
 import { normalizeRights, type Right } from "./rights.js";
 
@@ -126,17 +126,14 @@ export class RoleService {
    * Runs a unit that may give a role `name`: the name's uniqueness (in any case) is the
    * store's own, so two units taking one name at once cannot both succeed.
    */
-  private async nameMustBeFree<T>(name: string | undefined, unit: () => Promise<T>): Promise<T> {
-    try {
-      return await unit();
-    } catch (err) {
-      if (name === undefined || !isUniqueViolation(err)) throw err;
-      const clash = await this.repository.roleByName(this.store.db, name);
-      throw new MdmError(
+  private nameMustBeFree<T>(name: string | undefined, unit: () => Promise<T>): Promise<T> {
+    return whenNameFree(name, unit, async () => {
+      const clash = await this.repository.roleByName(this.store.db, name!);
+      return new MdmError(
         "role_name_taken",
         `a role named '${name}' exists`,
         clash ? { roleId: clash.id } : undefined,
       );
-    }
+    });
   }
 }

@@ -16,7 +16,7 @@ import type {
   DeviceGroupRepository,
 } from "../store/repositories/device-group-repository.js";
 import type { Queryable, Store } from "../store/store.js";
-import { isUniqueViolation } from "../store/unique-violation.js";
+import { whenNameFree } from "../store/unique-violation.js";
 import type { DeviceFilter, DeviceService } from "./device-service.js";
 import type { SavedGroups } from "./device-target.js";
 
@@ -189,7 +189,7 @@ export class DeviceGroups implements SavedGroups {
 
   /** The group with its device count: the device list's own count, never a read of the devices. */
   private async view(record: DeviceGroupRecord): Promise<GroupView> {
-    const { total } = await this.deps.devices.list(record.filter, 1, null);
+    const total = await this.deps.devices.count(record.filter);
     return {
       id: record.id,
       name: record.name,
@@ -204,17 +204,14 @@ export class DeviceGroups implements SavedGroups {
    * Runs a unit that may give a group `name`: the name's uniqueness (in any case) is the
    * store's own, so two units taking one name at once cannot both succeed.
    */
-  private async nameMustBeFree<T>(name: string | undefined, unit: () => Promise<T>): Promise<T> {
-    try {
-      return await unit();
-    } catch (err) {
-      if (name === undefined || !isUniqueViolation(err)) throw err;
-      const clash = await this.deps.repository.byName(this.db, name);
-      throw new MdmError(
+  private nameMustBeFree<T>(name: string | undefined, unit: () => Promise<T>): Promise<T> {
+    return whenNameFree(name, unit, async () => {
+      const clash = await this.deps.repository.byName(this.db, name!);
+      return new MdmError(
         "group_name_taken",
         `a group named '${clash?.name ?? name}' exists`,
         clash ? { field: "name", groupId: clash.id } : { field: "name" },
       );
-    }
+    });
   }
 }

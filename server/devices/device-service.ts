@@ -220,8 +220,12 @@ export class DeviceService {
     sort: DeviceSort | null = null,
   ): Promise<DeviceListPage> {
     const page = await this.page(filter, limit, cursor, sort);
-    const total = await this.repo.count(this.db, this.recordFilter(filter));
-    return { ...page, total };
+    return { ...page, total: await this.count(filter) };
+  }
+
+  /** How many devices match the filter (one count query). */
+  count(filter: DeviceFilter): Promise<number> {
+    return this.repo.count(this.db, this.recordFilter(filter));
   }
 
   /**

@@ -221,8 +221,8 @@ export class Schedules {
       createdBy,
     };
     await this.deps.store.unit(async (tx) => {
-      const existing = await this.repo.list(tx, { limit: MAX_SCHEDULES, cursor: null });
-      if (existing.length >= MAX_SCHEDULES) {
+      await this.repo.lockForInsert(tx);
+      if ((await this.repo.count(tx)) >= MAX_SCHEDULES) {
         throw new MdmError(
           "too_many_schedules",
           `at most ${MAX_SCHEDULES} schedules exist at once; delete one`,

@@ -21,7 +21,7 @@ import type { DeviceRepository, SiteTimeCount } from "../store/repositories/devi
 import type { EnrollmentRepository } from "../store/repositories/enrollment-repository.js";
 import type { SiteRecord, SiteRepository } from "../store/repositories/site-repository.js";
 import type { Queryable, Store } from "../store/store.js";
-import { isUniqueViolation } from "../store/unique-violation.js";
+import { whenNameFree } from "../store/unique-violation.js";
 
 /** At most this many sites. */
 export const MAX_SITES = 1000;
@@ -132,6 +132,7 @@ export class Sites {
     };
     await this.named(name, () =>
       this.deps.store.unit(async (tx) => {
+        await this.deps.repository.lockForInsert(tx);
         if ((await this.deps.repository.count(tx)) >= MAX_SITES) {
           throw new MdmError("too_many_sites", `at most ${MAX_SITES} sites can exist; remove one first`, {
             max: MAX_SITES,
@@ -281,13 +282,12 @@ export class Sites {
   }
 
   /** A unique violation on the name as the error an admin reads. */
-  private async named<T>(name: string | undefined, unit: () => Promise<T>): Promise<T> {
-    try {
-      return await unit();
-    } catch (err) {
-      if (name === undefined || !isUniqueViolation(err)) throw err;
-      throw new MdmError("site_name_taken", `a site named '${name}' exists`, { field: "name" });
-    }
+  private named<T>(name: string | undefined, unit: () => Promise<T>): Promise<T> {
+    return whenNameFree(
+      name,
+      unit,
+      () => new MdmError("site_name_taken", `a site named '${name}' exists`, { field: "name" }),
+    );
   }
 }
 

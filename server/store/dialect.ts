@@ -9,7 +9,8 @@
  * read its fields.
  */
 import { type RawBuilder, type SqlBool, sql } from "kysely";
-import type { StoreDialect } from "./store.js";
+import type { StoreSchema } from "./schema.js";
+import type { Queryable, StoreDialect } from "./store.js";
 
 export interface SqlDialect {
   readonly name: StoreDialect;
@@ -97,6 +98,20 @@ export function listParam(dialect: SqlDialect, values: readonly unknown[]): unkn
 export function amongParam(dialect: SqlDialect, column: string, param: unknown): RawBuilder<SqlBool> {
   if (dialect.name === "postgres") return sql<SqlBool>`${sql.ref(column)} = ANY(${param})`;
   return sql<SqlBool>`${sql.ref(column)} IN (SELECT value FROM json_each(${param}) AS listed)`;
+}
+
+/**
+ * Inside a unit, before counting a table's rows to add one under a limit: on PostgreSQL, units
+ * that add rows to `table` take turns until each ends, so two at once cannot both pass the
+ * limit. On SQLite units run one at a time, so there is nothing to lock against.
+ */
+export async function lockForInsert(
+  q: Queryable,
+  dialect: SqlDialect,
+  table: keyof StoreSchema,
+): Promise<void> {
+  if (dialect.name !== "postgres") return;
+  await sql`LOCK TABLE ${sql.table(table)} IN SHARE ROW EXCLUSIVE MODE`.execute(q);
 }
 
 /** Rows for {@link SqlDialect.rowsOf}: the same encoding on both stores. */

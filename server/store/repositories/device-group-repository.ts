@@ -6,9 +6,9 @@
  * `device_groups.name` compares without case on either store (SQLite `COLLATE NOCASE`,
  * PostgreSQL `citext`), for lookups, uniqueness and order alike.
  */
-import { sql, type Updateable } from "kysely";
+import type { Updateable } from "kysely";
 import type { DeviceFilter } from "../../devices/device-service.js";
-import type { SqlDialect } from "../dialect.js";
+import { lockForInsert, type SqlDialect } from "../dialect.js";
 import type { DeviceGroupsTable } from "../schema.js";
 import type { Queryable } from "../store.js";
 
@@ -73,14 +73,9 @@ export class DeviceGroupRepository {
     return row ? groupRecord(row) : null;
   }
 
-  /**
-   * Inside a unit, before counting the groups to add one: on PostgreSQL, units that add groups
-   * take turns until each ends, so two at once cannot both pass a limit on their number. On
-   * SQLite units run one at a time, so there is nothing to lock against.
-   */
+  /** Inside a unit, before counting the groups to add one (see {@link lockForInsert}). */
   async lockForInsert(q: Queryable): Promise<void> {
-    if (this.dialect.name !== "postgres") return;
-    await sql`LOCK TABLE device_groups IN SHARE ROW EXCLUSIVE MODE`.execute(q);
+    await lockForInsert(q, this.dialect, "device_groups");
   }
 
   /** Throws a unique violation (see isUniqueViolation) when the name is taken in any case. */

@@ -5,7 +5,7 @@
  * restart) only one moves it, and a run is recorded once per due time (a unique key).
  */
 import type { Selectable } from "kysely";
-import type { SqlDialect } from "../dialect.js";
+import { lockForInsert, type SqlDialect } from "../dialect.js";
 import type { ScheduleRunsTable, SchedulesTable } from "../schema.js";
 import type { Queryable } from "../store.js";
 
@@ -101,6 +101,19 @@ export class ScheduleRepository {
         created_by: schedule.createdBy,
       })
       .execute();
+  }
+
+  /** Inside a unit, before counting the schedules to add one (see {@link lockForInsert}). */
+  async lockForInsert(q: Queryable): Promise<void> {
+    await lockForInsert(q, this.dialect, "schedules");
+  }
+
+  async count(q: Queryable): Promise<number> {
+    const row = await q
+      .selectFrom("schedules")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   async get(q: Queryable, id: string): Promise<ScheduleRecord | null> {

@@ -5,7 +5,7 @@
  * written by the device repository).
  */
 import type { TimeSettings } from "../../../proto/wire.js";
-import type { SqlDialect } from "../dialect.js";
+import { lockForInsert, type SqlDialect } from "../dialect.js";
 import type { SitesTable } from "../schema.js";
 import type { Queryable } from "../store.js";
 
@@ -37,6 +37,11 @@ export class SiteRepository {
   async list(q: Queryable): Promise<SiteRecord[]> {
     const rows = await q.selectFrom("sites").select(SITE_COLUMNS).orderBy("name").orderBy("id").execute();
     return rows.map(siteRecord);
+  }
+
+  /** Inside a unit, before counting the sites to add one (see {@link lockForInsert}). */
+  async lockForInsert(q: Queryable): Promise<void> {
+    await lockForInsert(q, this.dialect, "sites");
   }
 
   async count(q: Queryable): Promise<number> {
