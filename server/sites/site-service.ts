@@ -92,7 +92,7 @@ export class Sites {
     const site = await this.deps.repository.get(this.db, id);
     if (!site) throw notFound(id);
     const global = await this.deps.globalTime();
-    const counts = await this.deps.deviceRepository.countTimeAppliedBySite(this.db, global);
+    const counts = await this.deps.deviceRepository.countTimeAppliedBySite(this.db, global, id);
     return this.view(site, global, counts);
   }
 

@@ -589,18 +589,23 @@ export class DeviceRepository {
   /**
    * Active devices of each site (and of none, `siteId` null), and how many of them run the date
    * & time they should: their site's, or the global `time` for those of no site or of a site
-   * without its own. One grouped scan.
+   * without its own. One grouped scan; with `onlySiteId`, of that site's devices alone (by its
+   * index).
    */
-  async countTimeAppliedBySite(q: Queryable, global: TimeSettings): Promise<SiteTimeCount[]> {
+  async countTimeAppliedBySite(
+    q: Queryable,
+    global: TimeSettings,
+    onlySiteId?: string,
+  ): Promise<SiteTimeCount[]> {
     const expected = sql`(CASE WHEN s.time_timezone IS NULL THEN ${global.timezone} ELSE s.time_timezone END)`;
     const expectedNtp = sql`(CASE WHEN s.time_timezone IS NULL THEN ${global.ntpServer ?? ""}
       ELSE coalesce(s.time_ntp_server, '') END)`;
     const applied = sql<number>`coalesce(sum(CASE WHEN d.desired_timezone = ${expected}
       AND coalesce(d.desired_ntp_server, '') = ${expectedNtp}
       AND coalesce(d.reported_applied_config_version, 0) >= d.desired_version THEN 1 ELSE 0 END), 0)`;
-    const rows = await q
-      .selectFrom("devices as d")
-      .leftJoin("sites as s", "s.id", "d.site_id")
+    let select = q.selectFrom("devices as d").leftJoin("sites as s", "s.id", "d.site_id");
+    if (onlySiteId !== undefined) select = select.where("d.site_id", "=", onlySiteId);
+    const rows = await select
       .select((eb) => [
         "d.site_id",
         eb.fn.countAll().as("total"),
