@@ -120,6 +120,21 @@ function parseTime(value: string, field: string): number {
   return ms;
 }
 
+/** A stored schedule as the API would have given it. */
+function inputOf(r: ScheduleRecord): ScheduleInput {
+  const base = {
+    name: r.name,
+    command: r.command as ScheduledCommand,
+    target: r.target as BatchTarget,
+    timezone: r.timezone,
+    missedRuns: r.missedRuns,
+    endsAt: isoOrNull(r.endsAtMs),
+  };
+  return r.cron === null
+    ? { ...base, at: new Date(r.startsAtMs!).toISOString() }
+    : { ...base, cron: r.cron, startsAt: isoOrNull(r.startsAtMs) };
+}
+
 function notFound(id: string): MdmError {
   return new MdmError("schedule_not_found", `no schedule has the id '${id}'`, { scheduleId: id });
 }
@@ -251,25 +266,14 @@ export class Schedules {
           { field: "command.type" },
         );
       }
+      // The patch over the schedule as given; new timing (at or cron) replaces the old whole.
+      const given = inputOf(current);
       const timingGiven = patch.at !== undefined || patch.cron !== undefined;
       const merged: ScheduleInput = {
-        name: patch.name ?? current.name,
-        command: (patch.command ?? current.command) as ScheduledCommand,
-        target: (patch.target ?? current.target) as BatchTarget,
-        timezone: patch.timezone ?? current.timezone,
-        missedRuns: patch.missedRuns ?? current.missedRuns,
-        ...(timingGiven
-          ? { at: patch.at, cron: patch.cron }
-          : current.cron === null
-            ? { at: new Date(current.startsAtMs!).toISOString() }
-            : { cron: current.cron }),
-        startsAt:
-          patch.startsAt !== undefined
-            ? patch.startsAt
-            : current.startsAtMs === null || current.cron === null
-              ? null
-              : new Date(current.startsAtMs).toISOString(),
-        endsAt: patch.endsAt !== undefined ? patch.endsAt : isoOrNull(current.endsAtMs),
+        ...given,
+        ...patch,
+        at: timingGiven ? patch.at : given.at,
+        cron: timingGiven ? patch.cron : given.cron,
       };
       const definition = await this.definition(merged, tx);
       const now = this.deps.clock();
