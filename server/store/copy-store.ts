@@ -40,6 +40,9 @@ export const TABLES_IN_COPY_ORDER: readonly TableName[] = [
   "device_groups",
   "schedules",
   "schedule_runs",
+  "rollouts",
+  "rollout_phases",
+  "rollout_devices",
 ];
 
 /** The column each table is paged by (unique, ordered). */
@@ -48,6 +51,9 @@ const PAGE_KEY: Record<TableName, string> = {
   device_groups: "id",
   schedules: "id",
   schedule_runs: "id",
+  rollouts: "id",
+  rollout_phases: "id",
+  rollout_devices: "id",
   devices: "id",
   device_labels: "id",
   device_credentials: "device_id",
@@ -73,6 +79,8 @@ const PAGE_KEY: Record<TableName, string> = {
 const IDENTITY_COLUMNS: Partial<Record<TableName, string>> = {
   device_labels: "id",
   schedule_runs: "id",
+  rollout_phases: "id",
+  rollout_devices: "id",
   state_history: "id",
   audit_log: "seq",
 };

@@ -348,6 +348,67 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (schedule_id, due_at)
   );
   `,
+  // 8: maintenance windows per site and the commands that wait for them; staged rollouts.
+  `
+  -- {"start":"01:00","end":"05:00","days":[...],"timezone":"Europe/Berlin"}, or NULL: none.
+  ALTER TABLE sites ADD COLUMN window_json TEXT;
+  -- NULL: delivered at any time; 'held': waits for the device's maintenance window;
+  -- 'released': its window is open (or the device has none), delivered like any other.
+  ALTER TABLE commands ADD COLUMN window_hold TEXT CHECK (window_hold IN ('held', 'released'));
+  CREATE INDEX commands_in_window ON commands (device_id) WHERE window_hold IS NOT NULL AND state = 'queued';
+
+  CREATE TABLE rollouts (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    type          TEXT NOT NULL,
+    params_json   TEXT NOT NULL,
+    -- The target as given and as resolved (once, at creation).
+    target_json   TEXT NOT NULL,
+    -- Phases, rate, gates, abort threshold, TTL and window as the API took them.
+    plan_json     TEXT NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN
+                    ('running', 'paused', 'waiting_approval', 'completed', 'aborted', 'canceled')),
+    current_phase INTEGER NOT NULL,
+    -- The current phase's rate counts from rate_since, with rate_base devices released before it.
+    rate_since    INTEGER,
+    rate_base     INTEGER NOT NULL DEFAULT 0,
+    reason_code   TEXT,
+    reason        TEXT,
+    retry_of      TEXT REFERENCES rollouts (id),
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    finished_at   INTEGER,
+    created_by    TEXT
+  );
+  CREATE INDEX rollouts_open ON rollouts (state, id);
+  CREATE TABLE rollout_phases (
+    id          INTEGER PRIMARY KEY,
+    rollout_id  TEXT NOT NULL REFERENCES rollouts (id),
+    idx         INTEGER NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN
+                  ('pending', 'running', 'waiting_approval', 'done', 'stopped')),
+    -- The fleet command holding the phase's commands, made when the phase starts.
+    batch_id    TEXT REFERENCES batches (id),
+    devices     INTEGER NOT NULL,
+    released    INTEGER NOT NULL DEFAULT 0,
+    skipped     INTEGER NOT NULL DEFAULT 0,
+    started_at  INTEGER,
+    finished_at INTEGER,
+    UNIQUE (rollout_id, idx)
+  );
+  -- Each targeted device once, in the phase it belongs to and its place in the release order.
+  CREATE TABLE rollout_devices (
+    id          INTEGER PRIMARY KEY,
+    rollout_id  TEXT NOT NULL REFERENCES rollouts (id),
+    device_id   TEXT NOT NULL REFERENCES devices (id),
+    phase       INTEGER NOT NULL,
+    position    INTEGER NOT NULL,
+    released_at INTEGER,
+    UNIQUE (rollout_id, device_id)
+  );
+  CREATE INDEX rollout_devices_to_release ON rollout_devices (rollout_id, phase, position)
+    WHERE released_at IS NULL;
+  `,
 ];
 
 /**

@@ -81,6 +81,8 @@ export interface CommandsTable {
   accepted_at: number | null;
   finished_at: number | null;
   created_by: string | null;
+  /** Null: any time; 'held': waits for the device's maintenance window; 'released': may go. */
+  window_hold: "held" | "released" | null;
 }
 
 export interface StateHistoryTable {
@@ -231,6 +233,8 @@ export interface SitesTable {
   /** Null: the site's devices follow the global date & time. */
   time_timezone: string | null;
   time_ntp_server: string | null;
+  /** The maintenance window as JSON (start, end, days, timezone); null: none. */
+  window_json: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -276,12 +280,61 @@ export interface ScheduleRunsTable {
   message: string | null;
 }
 
+export interface RolloutsTable {
+  id: string;
+  name: string;
+  type: string;
+  params_json: string;
+  /** The target as given (a group with its name and filter) and the devices it named. */
+  target_json: string;
+  /** Phases, rate, gates, abort threshold, TTL and window as the API took them. */
+  plan_json: string;
+  state: "running" | "paused" | "waiting_approval" | "completed" | "aborted" | "canceled";
+  current_phase: number;
+  /** When the current phase's rate clock started (its start, or the last resume). */
+  rate_since: number | null;
+  /** Devices of the current phase released before `rate_since`. */
+  rate_base: Generated<number>;
+  reason_code: string | null;
+  reason: string | null;
+  retry_of: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+  created_by: string | null;
+}
+
+export interface RolloutPhasesTable {
+  id: Generated<number>;
+  rollout_id: string;
+  idx: number;
+  state: "pending" | "running" | "waiting_approval" | "done" | "stopped";
+  batch_id: string | null;
+  devices: number;
+  released: Generated<number>;
+  skipped: Generated<number>;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface RolloutDevicesTable {
+  id: Generated<number>;
+  rollout_id: string;
+  device_id: string;
+  phase: number;
+  position: number;
+  released_at: number | null;
+}
+
 export interface StoreSchema {
   devices: DevicesTable;
   sites: SitesTable;
   device_groups: DeviceGroupsTable;
   schedules: SchedulesTable;
   schedule_runs: ScheduleRunsTable;
+  rollouts: RolloutsTable;
+  rollout_phases: RolloutPhasesTable;
+  rollout_devices: RolloutDevicesTable;
   device_labels: DeviceLabelsTable;
   device_credentials: DeviceCredentialsTable;
   denied_serials: DeniedSerialsTable;

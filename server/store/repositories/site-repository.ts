@@ -18,7 +18,7 @@ export interface SiteRecord {
   updatedAtMs: number;
 }
 
-function siteRecord(row: SitesTable): SiteRecord {
+function siteRecord(row: Omit<SitesTable, "window_json">): SiteRecord {
   return {
     id: row.id,
     name: row.name,

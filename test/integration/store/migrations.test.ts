@@ -207,6 +207,7 @@ const ROWS: Record<TableName, Row[]> = {
       name: "Berlin office",
       time_timezone: "Europe/Berlin",
       time_ntp_server: "ntp.berlin.example.com",
+      window_json: '{"start":"01:00","end":"05:00","days":[],"timezone":"Europe/Berlin"}',
       created_at: T0,
       updated_at: T0 + 5,
     },
@@ -215,6 +216,7 @@ const ROWS: Record<TableName, Row[]> = {
       name: "NYC lobby",
       time_timezone: null,
       time_ntp_server: null,
+      window_json: null,
       created_at: T0,
       updated_at: T0,
     },
@@ -247,6 +249,43 @@ const ROWS: Record<TableName, Row[]> = {
       updated_at: T0,
       created_by: "adm_1",
     },
+  ],
+  rollouts: [
+    {
+      id: "rol_1",
+      name: "Reboot in waves",
+      type: "reboot",
+      params_json: "{}",
+      target_json: '{"target":{"filter":{"label":"lobby"}},"devices":1,"skipped":0}',
+      plan_json: '{"phases":[{"percent":10},{}]}',
+      state: "running",
+      current_phase: 0,
+      rate_since: T0,
+      rate_base: 0,
+      reason_code: null,
+      reason: null,
+      retry_of: null,
+      created_at: T0,
+      updated_at: T0 + 1,
+      finished_at: null,
+      created_by: "adm_1",
+    },
+  ],
+  rollout_phases: [
+    {
+      rollout_id: "rol_1",
+      idx: 0,
+      state: "running",
+      batch_id: "bat_1",
+      devices: 1,
+      released: 1,
+      skipped: 0,
+      started_at: T0,
+      finished_at: null,
+    },
+  ],
+  rollout_devices: [
+    { rollout_id: "rol_1", device_id: "dev_now", phase: 0, position: 0, released_at: T0 },
   ],
   schedule_runs: [
     {
@@ -322,6 +361,7 @@ const ROWS: Record<TableName, Row[]> = {
       accepted_at: T0 + 2,
       finished_at: T0 + 10,
       created_by: "adm_1",
+      window_hold: null,
     },
     {
       id: "cmd_2",
@@ -340,6 +380,7 @@ const ROWS: Record<TableName, Row[]> = {
       accepted_at: null,
       finished_at: null,
       created_by: null,
+      window_hold: "held",
     },
   ],
   device_labels: [
@@ -477,12 +518,17 @@ const TABLE_ADDED_IN: Partial<Record<TableName, number>> = {
   device_groups: 7,
   schedules: 7,
   schedule_runs: 7,
+  rollouts: 8,
+  rollout_phases: 8,
+  rollout_devices: 8,
 };
 
 /** Columns added to a table after it appeared: the SQLite version of each. */
 const ADDED_IN: Partial<Record<TableName, Record<string, number>>> = {
   admin_tokens: { admin_id: 2, rights_json: 2, expires_at: 2 },
   enrollment_tokens: { name: 3, created_by: 3, last_used_at: 3, labels_json: 6, site_id: 7 },
+  sites: { window_json: 8 },
+  commands: { window_hold: 8 },
   devices: {
     reported_locked: 4,
     reported_timezone: 4,
@@ -500,6 +546,8 @@ const ADDED_IN: Partial<Record<TableName, Record<string, number>>> = {
 const GENERATED: Partial<Record<TableName, string>> = {
   device_labels: "id",
   schedule_runs: "id",
+  rollout_phases: "id",
+  rollout_devices: "id",
   state_history: "id",
   audit_log: "seq",
 };
