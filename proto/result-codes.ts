@@ -48,6 +48,7 @@ export const SERVER_COMMAND_CODES = {
   device_removed: "canceled: the device was removed from management while offline",
   device_replaced: "canceled: another device took over this device's record",
   credential_revoked: "canceled: an admin revoked the device's credential",
+  rollout_stopped: "canceled: its staged rollout was aborted or canceled before it was delivered",
 } as const;
 export type ServerCommandCode = keyof typeof SERVER_COMMAND_CODES;
 /** The server's codes, for code that records or matches one: `SERVER_COMMAND_CODE.timed_out`. */

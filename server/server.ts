@@ -40,10 +40,12 @@ import { EventBus } from "./events/event-bus.js";
 import type { ServerEvents } from "./events/server-events.js";
 import type { Logger } from "./logger.js";
 import { RefusalLog } from "./refusal-log.js";
+import { Rollouts } from "./rollouts/rollout-service.js";
 import { everySeconds, Scheduler } from "./scheduler.js";
 import { Schedules } from "./schedules/schedule-service.js";
 import { SettingsService } from "./settings/settings-service.js";
 import { openSharedSigner, type SharedCommandSigner } from "./signing/shared-signer.js";
+import { MaintenanceWindows, SiteWindows } from "./sites/maintenance-windows.js";
 import { Sites } from "./sites/site-service.js";
 import { SERVER_PID_FILE } from "./store/backup.js";
 import { dialectOf } from "./store/dialect.js";
@@ -62,6 +64,7 @@ import { DeviceRepository } from "./store/repositories/device-repository.js";
 import { EnrollmentRepository } from "./store/repositories/enrollment-repository.js";
 import { NodeRepository } from "./store/repositories/node-repository.js";
 import { RoleRepository } from "./store/repositories/role-repository.js";
+import { RolloutRepository } from "./store/repositories/rollout-repository.js";
 import { ScheduleRepository } from "./store/repositories/schedule-repository.js";
 import { SessionRepository } from "./store/repositories/session-repository.js";
 import { SettingsRepository } from "./store/repositories/settings-repository.js";
@@ -76,6 +79,10 @@ const WS_MQTT_PATH = "/mqtt";
 const HTTP_CLOSE_GRACE_MS = 2000;
 /** How often one node looks for scheduled runs that are due. */
 const SCHEDULE_LOOK_SECONDS = 5;
+/** How often one node moves every open staged rollout on by a step. */
+const ROLLOUT_LOOK_SECONDS = 2;
+/** How often one node holds and releases the commands that wait for maintenance windows. */
+const WINDOW_LOOK_SECONDS = 15;
 
 export interface RunningServer {
   httpPort: number;
@@ -99,7 +106,9 @@ export interface RunningServer {
     labels: DeviceLabels;
     groups: DeviceGroups;
     sites: Sites;
+    windows: MaintenanceWindows;
     schedules: Schedules;
+    rollouts: Rollouts;
     commands: CommandService;
     batches: BatchService;
     enrollment: EnrollmentService;
@@ -201,6 +210,8 @@ export async function startServer(
     clock,
   });
   const commandRepository = new CommandRepository(dialect);
+  const siteRepository = new SiteRepository(dialect);
+  const siteWindows = new SiteWindows(siteRepository, deviceRepository);
   const commands = new CommandService({
     store,
     repository: commandRepository,
@@ -211,6 +222,16 @@ export async function startServer(
     logger,
     clock,
     defaultTtlSeconds: config.commandTtlSeconds,
+    windows: siteWindows,
+  });
+  const windows = new MaintenanceWindows({
+    store,
+    windows: siteWindows,
+    repository: commandRepository,
+    deviceRepository,
+    commands,
+    logger: logger.child({ component: "maintenance-windows" }),
+    clock,
   });
   const groups = new DeviceGroups({
     store,
@@ -239,7 +260,7 @@ export async function startServer(
   const enrollmentRepository = new EnrollmentRepository(dialect);
   const sites = new Sites({
     store,
-    repository: new SiteRepository(dialect),
+    repository: siteRepository,
     deviceRepository,
     enrollmentRepository,
     devices,
@@ -247,6 +268,7 @@ export async function startServer(
     globalTime: (q) => settings.time(q),
     events,
     clock,
+    windowsChanged: () => windows.tick(),
   });
   const enrollment = new EnrollmentService({
     store,
@@ -268,6 +290,18 @@ export async function startServer(
     repository: new AuditRepository(dialect),
     targetNames: new AuditTargetNames(dialect),
     events,
+    clock,
+  });
+  const rollouts = new Rollouts({
+    store,
+    repository: new RolloutRepository(dialect),
+    commandRepository,
+    devices,
+    groups,
+    commands,
+    audit,
+    events,
+    logger: logger.child({ component: "rollouts" }),
     clock,
   });
   const adminRepository = new AdminRepository(dialect);
@@ -352,6 +386,7 @@ export async function startServer(
       groups,
       sites,
       schedules,
+      rollouts,
       commands,
       batches,
       enrollment,
@@ -439,6 +474,18 @@ export async function startServer(
       run: () => schedules.runDue(),
     },
     {
+      name: "rollouts",
+      expression: everySeconds(ROLLOUT_LOOK_SECONDS),
+      leaseMs: frequentLeaseMs(ROLLOUT_LOOK_SECONDS),
+      run: () => rollouts.runDue(),
+    },
+    {
+      name: "maintenance-windows",
+      expression: everySeconds(WINDOW_LOOK_SECONDS),
+      leaseMs: frequentLeaseMs(WINDOW_LOOK_SECONDS),
+      run: () => windows.tick(),
+    },
+    {
       name: "prune-state-history",
       expression: "0 17 3 * * *",
       leaseMs: 600_000,
@@ -492,7 +539,9 @@ export async function startServer(
       labels,
       groups,
       sites,
+      windows,
       schedules,
+      rollouts,
       commands,
       batches,
       enrollment,

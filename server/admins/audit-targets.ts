@@ -18,6 +18,7 @@ export const AUDIT_TARGET_KINDS = [
   "signing_key",
   "site",
   "schedule",
+  "rollout",
 ] as const;
 export type AuditTargetKind = (typeof AUDIT_TARGET_KINDS)[number];
 
@@ -58,6 +59,13 @@ export const TARGET_KIND_BY_ACTION: Record<AuditAction, AuditTargetKind> = {
   "schedule.pause": "schedule",
   "schedule.resume": "schedule",
   "schedule.delete": "schedule",
+  "rollout.create": "rollout",
+  "rollout.pause": "rollout",
+  "rollout.resume": "rollout",
+  "rollout.cancel": "rollout",
+  "rollout.approve": "rollout",
+  "rollout.retry": "rollout",
+  "rollout.abort": "rollout",
   "settings.time.update": "setting",
   "settings.clock_drift.update": "setting",
   "enrollment_token.create": "enrollment_token",
@@ -94,6 +102,7 @@ const NAME_PARAM_BY_KIND: Partial<Record<AuditTargetKind, string>> = {
   enrollment_token: "name",
   site: "name",
   schedule: "name",
+  rollout: "name",
 };
 
 export function recordedTargetName(kind: AuditTargetKind, params: Record<string, unknown>): string | null {

@@ -10,6 +10,7 @@ import type { Right } from "../admins/rights.js";
 import type { BatchService } from "../commands/batch-service.js";
 import { COMMAND_CATALOG, commandSpec } from "../commands/command-catalog.js";
 import type { CommandService } from "../commands/command-service.js";
+import type { Rollouts } from "../rollouts/rollout-service.js";
 import type { Schedules } from "../schedules/schedule-service.js";
 import type { RightByRequest } from "./auth.js";
 
@@ -47,5 +48,14 @@ export function rightOfSchedule(schedules: Schedules): RightByRequest {
     oneOf: COMMAND_RIGHTS,
     resolve: async (request) =>
       commandSpec(await schedules.commandTypeOf((request.params as { id: string }).id)).right,
+  };
+}
+
+/** A rollout's actions need the right of its command's type, like its fleet commands. */
+export function rightOfRollout(rollouts: Rollouts): RightByRequest {
+  return {
+    oneOf: COMMAND_RIGHTS,
+    resolve: async (request) =>
+      commandSpec(await rollouts.commandTypeOf((request.params as { id: string }).id)).right,
   };
 }

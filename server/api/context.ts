@@ -17,6 +17,7 @@ import type { DeviceService } from "../devices/device-service.js";
 import type { EnrollmentService } from "../enrollment/enrollment-service.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { ServerEvents } from "../events/server-events.js";
+import type { Rollouts } from "../rollouts/rollout-service.js";
 import type { Schedules } from "../schedules/schedule-service.js";
 import type { SettingsService } from "../settings/settings-service.js";
 import type { Sites } from "../sites/site-service.js";
@@ -29,6 +30,7 @@ export interface ApiServices {
   groups: DeviceGroups;
   sites: Sites;
   schedules: Schedules;
+  rollouts: Rollouts;
   commands: CommandService;
   batches: BatchService;
   enrollment: EnrollmentService;

@@ -35,6 +35,7 @@ const EVENT_NAMES: (keyof ServerEvents)[] = [
   "site.deleted",
   "schedule.updated",
   "schedule.deleted",
+  "rollout.updated",
   "audit.appended",
 ];
 /** The right each event needs beyond devices:read. */

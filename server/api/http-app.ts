@@ -34,6 +34,7 @@ import { type EnrollmentRates, enrollmentRoutes } from "./routes/enrollment.js";
 import { groupRoutes } from "./routes/groups.js";
 import { labelRoutes } from "./routes/labels.js";
 import { roleRoutes } from "./routes/roles.js";
+import { rolloutRoutes } from "./routes/rollouts.js";
 import { scheduleRoutes } from "./routes/schedules.js";
 import { settingsRoutes } from "./routes/settings.js";
 import { siteRoutes } from "./routes/sites.js";
@@ -212,6 +213,7 @@ export async function buildHttpApp(services: ApiServices, options: HttpAppOption
       groupRoutes(api as App, services);
       siteRoutes(api as App, services);
       scheduleRoutes(api as App, services);
+      rolloutRoutes(api as App, services);
       commandRoutes(api as App, services);
       enrollmentRoutes(api as App, services, options.enrollmentRates);
       settingsRoutes(api as App, services);

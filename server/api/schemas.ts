@@ -143,6 +143,10 @@ export const Command = Type.Object(
     acceptedAt: Nullable(IsoTime),
     finishedAt: Nullable(IsoTime),
     createdBy: Nullable(Type.String()),
+    inWindow: Type.Boolean({ description: "sent to wait for its device's maintenance window" }),
+    waitingForWindow: Type.Boolean({
+      description: "queued and held until its device's maintenance window opens",
+    }),
   },
   { $id: "Command" },
 );
@@ -169,6 +173,13 @@ export const CommandBody = Type.Object({
   ntpServer: Type.Optional(NtpServerField),
   ttlSeconds: Type.Optional(
     Type.Integer({ minimum: 1, maximum: 365 * 24 * 3600, description: "default: 7 days" }),
+  ),
+  inWindow: Type.Optional(
+    Type.Boolean({
+      description:
+        "true: wait, queued, for each device's maintenance window (its site's); a device without one " +
+        "gets it at once. The TTL still counts from when it is issued. Not for deactivate (it acts when issued)",
+    }),
   ),
 });
 
@@ -292,6 +303,10 @@ export const Batch = Type.Object(
     total: Type.Integer(),
     skipped: Type.Integer(),
     counts: Type.Record(Type.String(), Type.Integer()),
+    waitingForWindow: Type.Integer({
+      description: "of the queued commands, those held until their devices' maintenance windows open",
+    }),
+    inWindow: Type.Boolean({ description: "its commands wait for their devices' maintenance windows" }),
     done: Type.Boolean(),
     createdAt: IsoTime,
     createdBy: Nullable(Type.String()),

@@ -1,5 +1,6 @@
 /** Request and response schemas of sites (server/sites/site-service.ts). */
 import Type, { type TSchema } from "typebox";
+import { WEEKDAYS } from "../sites/maintenance-window.js";
 import { MAX_SITE_NAME_LENGTH } from "../sites/site-service.js";
 import { BatchTargetSchema, TimeSettingsBody } from "./schemas.js";
 
@@ -14,6 +15,43 @@ const SiteTime = Nullable(
   }),
 );
 
+// Checked by the window's parse, whose refusal (invalid_window) says what a time of day is.
+const TimeOfDay = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 8, description: `${description}, local time HH:MM` });
+
+const WindowFields = {
+  start: TimeOfDay("when it opens"),
+  end: TimeOfDay("when it closes; before start: the next day (22:00 to 02:00 crosses midnight)"),
+  days: Type.Array(Type.Enum([...WEEKDAYS]), {
+    maxItems: 7,
+    uniqueItems: true,
+    description: "the days it opens on; empty or absent: every day",
+  }),
+};
+
+const SiteWindowBody = Nullable(
+  Type.Object(
+    {
+      start: WindowFields.start,
+      end: WindowFields.end,
+      days: Type.Optional(WindowFields.days),
+      timezone: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 64,
+          description:
+            "the IANA zone its times are read in; default: the site's own time zone, if it has one",
+        }),
+      ),
+    },
+    {
+      additionalProperties: false,
+      description:
+        "the site's maintenance window: commands sent with inWindow wait, queued, until it is open; null: none",
+    },
+  ),
+);
+
 export const Site = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -26,6 +64,25 @@ export const Site = Type.Object({
     },
     { description: "what its devices run: its own date & time, or the global one" },
   ),
+  window: Nullable(
+    Type.Object(
+      { ...WindowFields, timezone: Type.String() },
+      { description: "its maintenance window; null: none (commands sent with inWindow go at once)" },
+    ),
+  ),
+  windowState: Type.Object(
+    {
+      open: Type.Boolean({
+        description: "whether commands sent with inWindow go now (always, without a window)",
+      }),
+      opensAt: Nullable(IsoTime),
+      closesAt: Nullable(IsoTime),
+    },
+    {
+      description:
+        "open or closed now, and when that changes next (opensAt while closed, closesAt while open)",
+    },
+  ),
   devices: Type.Integer({ description: "its managed devices" }),
   applied: Type.Integer({ description: "of those, the devices that run its effective date & time" }),
   pending: Type.Integer({ description: "the devices that do not (yet)" }),
@@ -36,12 +93,12 @@ export const Site = Type.Object({
 export const SiteList = Type.Object({ items: Type.Array(Site) });
 
 export const SiteCreateBody = Type.Object(
-  { name: SiteName, time: Type.Optional(SiteTime) },
+  { name: SiteName, time: Type.Optional(SiteTime), window: Type.Optional(SiteWindowBody) },
   { additionalProperties: false },
 );
 
 export const SitePatchBody = Type.Object(
-  { name: Type.Optional(SiteName), time: Type.Optional(SiteTime) },
+  { name: Type.Optional(SiteName), time: Type.Optional(SiteTime), window: Type.Optional(SiteWindowBody) },
   { additionalProperties: false, minProperties: 1 },
 );
 

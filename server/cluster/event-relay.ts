@@ -26,6 +26,7 @@ export const RELAYED_EVENTS: readonly EventName[] = [
   "site.deleted",
   "schedule.updated",
   "schedule.deleted",
+  "rollout.updated",
   "group.created",
   "group.updated",
   "group.deleted",

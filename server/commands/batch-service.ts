@@ -44,6 +44,10 @@ export interface BatchView {
   /** Targeted devices that were not active (reset, unmanaged, deactivated) and got no command. */
   skipped: number;
   counts: Record<CommandState, number>;
+  /** Of the queued ones, those held until their devices' maintenance windows open. */
+  waitingForWindow: number;
+  /** Its commands wait for their devices' maintenance windows. */
+  inWindow: boolean;
   done: boolean;
   createdAt: string;
   createdBy: string | null;
@@ -109,10 +113,13 @@ export class BatchService {
 
   /**
    * A new fleet command with the same command, for the devices where this one failed, was
-   * rejected or expired. Devices no longer managed are skipped, as by {@link create}.
+   * rejected or expired. Devices no longer managed are skipped, as by {@link create}. It waits
+   * for maintenance windows as this one did, unless `inWindow` says otherwise.
    */
   async retry(batchId: string, options: IssueOptions = {}): Promise<BatchView> {
     const row = await this.getRow(batchId);
+    const inWindow =
+      options.inWindow ?? (await this.repository.progressOfBatch(this.store.db, batchId)).inWindow;
     const failed = await this.repository.devicesOfBatchIn(this.store.db, batchId, RETRYABLE_STATES);
     if (failed.length === 0) {
       throw new MdmError(
@@ -120,8 +127,13 @@ export class BatchService {
         `batch '${batchId}' has no command that failed, was rejected or expired`,
       );
     }
-    const action = { type: row.type, ...JSON.parse(row.params_json) } as CommandAction;
-    return this.create({ deviceIds: failed }, action, options);
+    // Parsed again as a request would be: a type that cannot wait for a window is refused so.
+    const { action } = this.commands.parseRequest({
+      type: row.type,
+      ...(JSON.parse(row.params_json) as Record<string, unknown>),
+      inWindow,
+    });
+    return this.create({ deviceIds: failed }, action, { ...options, inWindow });
   }
 
   /** Fleet commands, newest first. */
@@ -175,7 +187,8 @@ export class BatchService {
 
   private async viewOf(row: BatchRow): Promise<BatchView> {
     const batchId = row.id;
-    const stored = await this.repository.countsOfBatch(this.store.db, batchId);
+    const progress = await this.repository.progressOfBatch(this.store.db, batchId);
+    const stored = progress.byState;
     const counts = Object.fromEntries(COMMAND_STATES.map((s) => [s, stored.get(s) ?? 0])) as Record<
       CommandState,
       number
@@ -190,6 +203,8 @@ export class BatchService {
       total: row.total,
       skipped: target.skipped,
       counts,
+      waitingForWindow: progress.waitingForWindow,
+      inWindow: progress.inWindow,
       done: open === 0,
       createdAt: new Date(row.created_at).toISOString(),
       createdBy: row.created_by,

@@ -54,6 +54,14 @@ export interface IssueOptions {
   ttlSeconds?: number;
   actor?: string | null;
   batchId?: string | null;
+  /** Wait, queued, for each device's maintenance window (a device without one gets it at once). */
+  inWindow?: boolean;
+}
+
+/** Which devices' maintenance windows are closed: read in the issuing unit. */
+export interface WindowGate {
+  /** Of these devices, those whose site has a maintenance window that is closed at `atMs`. */
+  closedFor(q: Queryable, deviceIds: readonly string[], atMs: number): Promise<ReadonlySet<string>>;
 }
 
 export interface CommandServiceDeps {
@@ -67,6 +75,8 @@ export interface CommandServiceDeps {
   logger: Logger;
   clock: () => number;
   defaultTtlSeconds: number;
+  /** Sites' maintenance windows, for commands sent "in window"; none: every window is open. */
+  windows?: WindowGate;
 }
 
 const RESULT_TO_STATE: Record<CommandResult["status"], CommandState> = {
@@ -158,15 +168,28 @@ export class CommandService {
   }
 
   /**
-   * Splits an API command body into the action and its TTL; throws MdmError naming the bad
-   * field. Single and fleet commands share the body and this parse.
+   * Splits an API command body into the action, its TTL and whether it waits for maintenance
+   * windows; throws MdmError naming the bad field. Single and fleet commands, schedules and
+   * rollouts share the body and this parse.
    */
-  parseRequest(body: { type: CommandType; ttlSeconds?: number } & Record<string, unknown>): {
+  parseRequest(
+    body: { type: CommandType; ttlSeconds?: number; inWindow?: boolean } & Record<string, unknown>,
+  ): {
     action: CommandAction;
     ttlSeconds: number | undefined;
+    inWindow: boolean | undefined;
   } {
-    const { ttlSeconds, ...fields } = body;
-    return { action: commandSpec(body.type).parse(fields), ttlSeconds };
+    const { ttlSeconds, inWindow, ...fields } = body;
+    const spec = commandSpec(body.type);
+    // What such a type does when issued (a deactivation) cannot wait: only its delivery could.
+    if (inWindow && spec.onIssued) {
+      throw new MdmError(
+        "validation_failed",
+        `a ${body.type} command takes effect when it is issued; it cannot wait for a maintenance window (inWindow)`,
+        { field: "inWindow" },
+      );
+    }
+    return { action: spec.parse(fields), ttlSeconds, inWindow };
   }
 
   ttlMs(ttlSeconds: number | undefined): number {
@@ -210,6 +233,11 @@ export class CommandService {
     // Each device's counter moves on in place: concurrent issuers never share a seq.
     const seqs = await this.deps.devices.takeCommandSeqs(tx, deviceIds, check);
     if (seqs.size === 0) return;
+    // In window: held for the devices whose window is closed now (each site's evaluated once),
+    // released for the rest, those without a window among them.
+    const closed = options.inWindow
+      ? ((await this.deps.windows?.closedFor(tx, [...seqs.keys()], now)) ?? new Set<string>())
+      : null;
     const rows = await this.deps.repository.insertCommands(
       tx,
       [...seqs].map(([deviceId, seq]) => ({
@@ -222,6 +250,7 @@ export class CommandService {
         createdAtMs: now,
         expiresAtMs,
         createdBy: options.actor ?? null,
+        windowHold: closed === null ? null : closed.has(deviceId) ? "held" : "released",
       })),
     );
     consequences.transitions.push(...rows);
@@ -239,7 +268,7 @@ export class CommandService {
   /**
    * After the unit that produced them has committed: transitions are announced, connections
    * closed and configs pushed as the effects asked, changed devices announced, and the new
-   * commands handed to delivery.
+   * commands handed to delivery (but those held for a maintenance window, which wait).
    */
   async settle(consequences: Consequences): Promise<void> {
     for (const row of consequences.transitions) this.announce(row);
@@ -250,7 +279,9 @@ export class CommandService {
         await this.deps.devices.afterCommit(deviceId, { pushConfig: after.pushConfig });
     }
     await Promise.all(
-      consequences.issued.map((row) => this.delivery.commandIssued(deviceCommandFromRow(row))),
+      consequences.issued
+        .filter((row) => row.window_hold !== "held")
+        .map((row) => this.delivery.commandIssued(deviceCommandFromRow(row))),
     );
   }
 
@@ -476,6 +507,36 @@ export class CommandService {
         atMs: now,
       }),
     );
+    return rows.length;
+  }
+
+  /**
+   * {@link cancelBatch} for several fleet commands inside the caller's unit, each command
+   * canceled keeping a code and a message that say why (a staged rollout stopping takes back
+   * what its phases have not delivered in the unit that stops it); settle `consequences` after
+   * the commit. Answers how many were canceled.
+   */
+  async cancelUndeliveredInUnit(
+    tx: Queryable,
+    batchIds: readonly string[],
+    reason: { code: ServerCommandCode; message: string },
+    consequences: Consequences,
+  ): Promise<number> {
+    const open: { id: string; deviceId: string; state: CommandState }[] = [];
+    for (const id of batchIds) open.push(...(await this.deps.repository.undeliveredOfBatch(tx, id)));
+    const connected = await this.deps.devices.connectedAnywhere(
+      open.filter((c) => c.state === "sent").map((c) => c.deviceId),
+    );
+    const cancelable = open.filter((c) => c.state === "queued" || !connected.has(c.deviceId));
+    if (cancelable.length === 0) return 0;
+    const rows = await this.deps.repository.cancel(tx, {
+      ids: cancelable.map((c) => c.id),
+      from: ["queued", "sent"],
+      atMs: this.deps.clock(),
+      errorCode: reason.code,
+      message: reason.message,
+    });
+    await this.recordTransitions(tx, rows, consequences);
     return rows.length;
   }
 

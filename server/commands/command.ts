@@ -38,7 +38,12 @@ export interface CommandRow {
   accepted_at: number | null;
   finished_at: number | null;
   created_by: string | null;
+  /** Null: delivered any time; `held`: waits for its device's maintenance window; `released`: may go. */
+  window_hold: WindowHold | null;
 }
+
+/** Where a command sent "in window" stands: waiting for its device's window, or free to go. */
+export type WindowHold = "held" | "released";
 
 export interface CommandView {
   id: string;
@@ -57,6 +62,10 @@ export interface CommandView {
   acceptedAt: string | null;
   finishedAt: string | null;
   createdBy: string | null;
+  /** Sent to wait for its device's maintenance window. */
+  inWindow: boolean;
+  /** Queued, and not delivered until its device's maintenance window opens. */
+  waitingForWindow: boolean;
 }
 
 export function commandViewFromRow(row: CommandRow): CommandView {
@@ -77,6 +86,8 @@ export function commandViewFromRow(row: CommandRow): CommandView {
     acceptedAt: iso(row.accepted_at),
     finishedAt: iso(row.finished_at),
     createdBy: row.created_by,
+    inWindow: row.window_hold !== null,
+    waitingForWindow: row.state === "queued" && row.window_hold === "held",
   };
 }
 

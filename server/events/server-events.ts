@@ -3,6 +3,7 @@ import type { AuditItem } from "../admins/audit-log.js";
 import type { CommandView } from "../commands/command.js";
 import type { DeviceView } from "../devices/device.js";
 import type { GroupView } from "../devices/device-groups.js";
+import type { RolloutView } from "../rollouts/rollout-service.js";
 import type { ScheduleView } from "../schedules/schedule-service.js";
 import type { SiteView } from "../sites/site-service.js";
 
@@ -38,6 +39,12 @@ export interface ServerEvents {
   /** A schedule was created, changed, paused, resumed, or ran. */
   "schedule.updated": { schedule: ScheduleView };
   "schedule.deleted": { scheduleId: string };
+  /**
+   * A staged rollout was created, paused, resumed, approved, canceled, or its runner moved it
+   * on (released devices, a phase started or ended, it completed or was aborted), or its
+   * commands' counts changed: the whole view, with each phase's counts.
+   */
+  "rollout.updated": { rollout: RolloutView };
   /** A row was appended to the audit log (streamed only to holders of audit:read). */
   "audit.appended": { item: AuditItem };
   /** Sessions, tokens, roles or accounts changed: open event streams re-check their credential. */

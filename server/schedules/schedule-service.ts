@@ -47,8 +47,11 @@ const UPCOMING = 3;
 /** A one-off time this far in the past is refused (a clock a little behind is not). */
 const PAST_TOLERANCE_MS = 60_000;
 
-/** The command as the API takes it: its type, its fields, an optional ttlSeconds. */
-export type ScheduledCommand = { type: CommandType; ttlSeconds?: number } & Record<string, unknown>;
+/** The command as the API takes it: its type, its fields, an optional ttlSeconds and inWindow. */
+export type ScheduledCommand = { type: CommandType; ttlSeconds?: number; inWindow?: boolean } & Record<
+  string,
+  unknown
+>;
 
 export interface ScheduleInput {
   name: string;
@@ -413,12 +416,14 @@ export class Schedules {
       took = await this.deps.store.unit(async (tx) => {
         if (!(await this.repo.takeRun(tx, schedule.id, dueAt, next, { ranAtMs: now, started: true })))
           return false;
-        const { action, ttlSeconds } = this.deps.commands.parseRequest(schedule.command as ScheduledCommand);
+        const { action, ttlSeconds, inWindow } = this.deps.commands.parseRequest(
+          schedule.command as ScheduledCommand,
+        );
         const batchId = await this.deps.batches.createInUnit(
           tx,
           schedule.target as BatchTarget,
           action,
-          { ttlSeconds, actor: schedule.createdBy },
+          { ttlSeconds, inWindow, actor: schedule.createdBy },
           consequences,
         );
         await this.repo.recordRun(tx, schedule.id, {

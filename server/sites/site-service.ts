@@ -4,7 +4,8 @@
  * one, else the global setting. Changing a site's setting rewrites the desired config of exactly
  * its devices and pushes it; moving devices between sites gives each the date & time it follows
  * there. (A time settings command for one device sets that device's own until the next of
- * those changes; the device page says "from this device".)
+ * those changes; the device page says "from this device".) A site may have a maintenance window
+ * (see maintenance-window.ts): commands issued "in window" wait for it (maintenance-windows.ts).
  */
 import type { TimeSettings } from "../../proto/wire.js";
 import type { DeviceView } from "../devices/device.js";
@@ -22,6 +23,13 @@ import type { EnrollmentRepository } from "../store/repositories/enrollment-repo
 import type { SiteRecord, SiteRepository } from "../store/repositories/site-repository.js";
 import type { Queryable, Store } from "../store/store.js";
 import { whenNameFree } from "../store/unique-violation.js";
+import { isoOrNull } from "../time-format.js";
+import {
+  type MaintenanceWindow,
+  type MaintenanceWindowInput,
+  parseWindow,
+  windowState,
+} from "./maintenance-window.js";
 
 /** At most this many sites. */
 export const MAX_SITES = 1000;
@@ -35,6 +43,10 @@ export interface SiteView {
   time: TimeSettings | null;
   /** What its devices run: its own date & time, or the global one. */
   effectiveTime: TimeSettings & { source: "site" | "global" };
+  /** Its maintenance window; null: none (commands that wait for one go at once). */
+  window: MaintenanceWindow | null;
+  /** Whether the window is open now and its next change; without a window always open. */
+  windowState: { open: boolean; opensAt: string | null; closesAt: string | null };
   /** Its managed devices, those running its effective date & time, and those not (yet). */
   devices: number;
   applied: number;
@@ -46,11 +58,15 @@ export interface SiteView {
 export interface SiteInput {
   name: string;
   time?: { timezone: string; ntpServer: string | null } | null;
+  /** Its maintenance window; without a zone, read in the site's own (fixed) time zone. */
+  window?: MaintenanceWindowInput | null;
 }
 
 export interface SitePatch {
   name?: string;
   time?: { timezone: string; ntpServer: string | null } | null;
+  /** A new maintenance window, or null: none any more. */
+  window?: MaintenanceWindowInput | null;
 }
 
 export interface SiteAssignResult {
@@ -72,6 +88,16 @@ export interface SitesDeps {
   globalTime: (q?: Queryable) => Promise<TimeSettings>;
   events: EventBus<ServerEvents>;
   clock: () => number;
+  /**
+   * A window was set, changed or removed, or devices moved between sites: the commands waiting
+   * for windows are held or released as the windows are now, without waiting for the next look.
+   */
+  windowsChanged?: () => Promise<unknown>;
+}
+
+/** The zone a window without one is read in: the site's own fixed zone, if it has one. */
+function ownZone(time: TimeSettings | null): string | null {
+  return time && time.timezone !== "auto" ? time.timezone : null;
 }
 
 export class Sites {
@@ -122,11 +148,13 @@ export class Sites {
   async create(input: SiteInput): Promise<SiteView> {
     const name = normalizeName(input.name, MAX_SITE_NAME_LENGTH, "a site's");
     const time = input.time ? normalizeTimeSettings(input.time) : null;
+    const window = input.window ? parseWindow(input.window, ownZone(time)) : null;
     const now = this.deps.clock();
     const site: SiteRecord = {
       id: newTimeOrderedId("site", now),
       name,
       time,
+      window,
       createdAtMs: now,
       updatedAtMs: now,
     };
@@ -145,8 +173,9 @@ export class Sites {
   }
 
   /**
-   * Renames the site and/or sets its date & time (null: follow the global setting again). A new
-   * date & time goes to exactly its devices, pushed to those online.
+   * Renames the site, sets its date & time (null: follow the global setting again) and/or its
+   * maintenance window (null: none). A new date & time goes to exactly its devices, pushed to
+   * those online; a new window holds or releases their commands that wait for it at once.
    */
   async update(id: string, patch: SitePatch): Promise<SiteView> {
     const name =
@@ -157,7 +186,13 @@ export class Sites {
       this.deps.store.unit(async (tx) => {
         const site = await this.deps.repository.getForUpdate(tx, id);
         if (!site) throw notFound(id);
-        await this.deps.repository.update(tx, id, { name, time }, this.deps.clock());
+        const window =
+          patch.window === undefined
+            ? undefined
+            : patch.window === null
+              ? null
+              : parseWindow(patch.window, ownZone(time === undefined ? site.time : time));
+        await this.deps.repository.update(tx, id, { name, time, window }, this.deps.clock());
         if (time === undefined)
           return name !== undefined && name !== site.name ? await this.deviceIdsOf(tx, id) : [];
         // Its own date & time, or (null) the global one again: what its devices follow now.
@@ -171,6 +206,7 @@ export class Sites {
       }),
     );
     await this.pushAndAnnounce(changed);
+    if (patch.window !== undefined) await this.windowsChanged();
     return this.announce(id);
   }
 
@@ -189,6 +225,7 @@ export class Sites {
       return { name: site.name, moved: movedIds };
     });
     await this.pushAndAnnounce(moved);
+    if (moved.length > 0) await this.windowsChanged();
     this.deps.events.emit("site.deleted", { siteId: id });
     return { name, devicesMoved: moved.length };
   }
@@ -207,6 +244,7 @@ export class Sites {
       return { targeted: ids.length, moved };
     });
     await this.pushAndAnnounce(result.moved);
+    if (result.moved.length > 0) await this.windowsChanged();
     if (siteId !== null) this.emitUpdated(siteId);
     return { targeted: result.targeted, moved: result.moved.length };
   }
@@ -245,6 +283,11 @@ export class Sites {
       : { siteId, settings: await this.deps.globalTime(tx), source: "global" };
   }
 
+  /** What is stored is done; the commands that wait for windows catch up at the next look if this fails. */
+  private async windowsChanged(): Promise<void> {
+    await this.deps.windowsChanged?.().catch(() => undefined);
+  }
+
   private deviceIdsOf(q: Queryable, siteId: string): Promise<string[]> {
     return this.deps.deviceRepository.idsOfSite(q, siteId);
   }
@@ -268,11 +311,18 @@ export class Sites {
   private view(site: SiteRecord, global: TimeSettings, counts: readonly SiteTimeCount[]): SiteView {
     const count = counts.find((c) => c.siteId === site.id) ?? { total: 0, applied: 0 };
     const effective = site.time ?? global;
+    const state = site.window ? windowState(site.window, this.deps.clock()) : null;
     return {
       id: site.id,
       name: site.name,
       time: site.time,
       effectiveTime: { ...effective, source: site.time ? "site" : "global" },
+      window: site.window,
+      windowState: {
+        open: state?.open ?? true,
+        opensAt: isoOrNull(state?.opensAt ?? null),
+        closesAt: isoOrNull(state?.closesAt ?? null),
+      },
       devices: count.total,
       applied: count.applied,
       pending: count.total - count.applied,

@@ -3,7 +3,9 @@
  * simulated fleet on each store named (SQLite by default; PostgreSQL in a cluster of its own,
  * started for the run) and, in the same run, the same fleet echoing through a bare aedes broker
  * and through Mosquitto. With more than one store it prints them side by side with the ratio of
- * each to the first. Prints markdown tables and writes bench/results/<timestamp>.json.
+ * each to the first. Then, on each store, what a staged rollout over 10 000 devices costs beside
+ * a fleet command (see rollout-cost.ts). Prints markdown tables and writes
+ * bench/results/<timestamp>.json.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -23,6 +25,7 @@ import { mosquittoPath, startBareAedes, startMosquitto } from "./brokers.js";
 import { clusterOption, runClusterBench, stormDevicesOption } from "./cluster-bench.js";
 import { echoBaseline } from "./echo-baseline.js";
 import { describeProfile, PostgresProfiler } from "./postgres-profile.js";
+import { type RolloutFigures, rolloutRows, runRolloutBench } from "./rollout-cost.js";
 import { runServerPhases, type StoreFigures } from "./server-phases.js";
 import { freePort } from "./server-process.js";
 import { markdownTable, ms, type ResultRow } from "./stats.js";
@@ -82,6 +85,14 @@ const program = new Command("portal-bench")
     "--postgres-keep",
     "leave the PostgreSQL cluster running with the run's database, and print its URL",
   )
+  .addOption(
+    new Option("--rollout-devices <n>", "fleet size of the staged-rollout figures (0: none)")
+      .argParser(Number)
+      .default(10_000),
+  )
+  .addOption(
+    new Option("--rollout-rounds <n>", "rounds of the staged-rollout figures").argParser(Number).default(3),
+  )
   .option("--out <dir>", "where results go", "bench/results")
   .addOption(clusterOption)
   .addOption(stormDevicesOption)
@@ -101,6 +112,8 @@ const opts = program.opts<{
   postgresProfile?: boolean;
   postgresKeep?: boolean;
   out: string;
+  rolloutDevices: number;
+  rolloutRounds: number;
   profileServer?: string;
   cluster?: number;
   stormDevices?: number;
@@ -154,6 +167,7 @@ interface StoreRun {
 }
 const runs: StoreRun[] = [];
 const failures: { store: BenchStoreName; round: number; error: string; serverLog: string }[] = [];
+const rolloutFigures: { store: BenchStoreName; figures: RolloutFigures }[] = [];
 /** Rounds alternate the order (A B, B A, ...), so a machine getting busier favours no store. */
 const schedule = Array.from({ length: opts.rounds }, (_, i) =>
   (i % 2 === 0 ? stores : [...stores].reverse()).map((store) => ({ store, round: i + 1 })),
@@ -206,6 +220,23 @@ try {
       })
       .finally(() => (profiler as PostgresProfiler | null)?.close());
     if (run) runs.push({ store, round, ...run });
+  }
+  // Staged rollouts over a bigger fleet, on each store: their cost beside the fleet command.
+  if (opts.rolloutDevices > 0) {
+    for (const store of stores) {
+      const figures = await runRolloutBench({
+        store,
+        devices: opts.rolloutDevices,
+        rounds: opts.rolloutRounds,
+        say,
+      }).catch((err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        failures.push({ store: store.name, round: 0, error: `rollouts: ${message}`, serverLog: "" });
+        say(`${store.label}: rollouts failed: ${message}`);
+        return null;
+      });
+      if (figures) rolloutFigures.push({ store: store.name, figures });
+    }
   }
 } finally {
   await postgres?.stopCluster(postgresLog);
@@ -286,11 +317,21 @@ if (runs.length === 1 && schedule.length === 1) {
   }
   sections.push("### Baselines", markdownTable(baselineRows));
 }
+for (const { store, figures } of rolloutFigures) {
+  sections.push(
+    `### Staged rollouts, ${STORE_LABELS[store]} (medians of ${figures.rounds} rounds)`,
+    markdownTable(rolloutRows(figures)),
+  );
+}
 if (failures.length > 0) {
   sections.push(
     "### Runs that failed",
     failures
-      .map((f) => `- ${STORE_LABELS[f.store]}, round ${f.round}: ${f.error} (server output: ${f.serverLog})`)
+      .map(
+        (f) =>
+          `- ${STORE_LABELS[f.store]}${f.round > 0 ? `, round ${f.round}` : ""}: ${f.error}` +
+          (f.serverLog ? ` (server output: ${f.serverLog})` : ""),
+      )
       .join("\n"),
   );
 }
@@ -315,6 +356,7 @@ await writeFile(
       results: Object.fromEntries(stores.map((s) => [s.name, roundsOf(s)])),
       baselines: { bareAedesEcho: bareEcho, mosquittoEcho },
       comparison: measured.length > 1 ? comparison : null,
+      rollouts: Object.fromEntries(rolloutFigures.map((r) => [r.store, r.figures])),
       failures,
       table,
     },

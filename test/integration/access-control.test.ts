@@ -12,6 +12,7 @@ import type { SimulatedDevice } from "../../agent/simulated-device.js";
 import { RIGHTS, type Right } from "../../server/admins/rights.js";
 import { createAdmin, createRole, login, TEST_PASSWORD, type TestAdmin } from "../helpers/admins.js";
 import { startDevice, uniqueSerial, waitForBatch, waitUntil } from "../helpers/devices.js";
+import { eventually } from "../helpers/poll.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
 type Need = Right | "signed-in" | "public";
@@ -253,6 +254,112 @@ const scheduleRows = (type: string, need: Right): Row[] => [
     ok: 204,
     audit: "schedule.delete",
     prepare: async () => ({ path: `/schedules/${await createSchedule(type)}` }),
+  },
+];
+
+/**
+ * A rollout of `type` over devices that never connect: its phase's commands stay queued, so
+ * nothing moves while a row compares the store. With `approval`, it waits for one already.
+ */
+async function createRollout(type: string, approval = false): Promise<string> {
+  const deviceIds = approval ? [await enrollDevice(), await enrollDevice()] : [await enrollDevice()];
+  const res = await t.api.post<{ id: string }>("/rollouts", {
+    name: unique("rollout"),
+    command: { type },
+    target: { deviceIds },
+    phases: approval ? [{ size: { count: 1 }, gate: { approval: true } }, {}] : [{}],
+  });
+  return res.body.id;
+}
+
+/** A rollout of `type` that failed on its one device, which is offline again: a retry only queues. */
+async function failedRolloutOf(type: string): Promise<string> {
+  const device = await startDevice(t, { serial: uniqueSerial("ROLL-FAILING"), failureRate: 1 });
+  agents.push(device);
+  const res = await t.api.post<{ id: string }>("/rollouts", {
+    name: unique("rollout"),
+    command: { type },
+    target: { deviceIds: [device.deviceId] },
+    phases: [{}],
+  });
+  // One step at a time, each finished before the row goes on.
+  await eventually("the rollout completed", async () => {
+    await t.server.services.rollouts.runDue();
+    const view = await t.api.get<{ state: string }>(`/rollouts/${res.body.id}`);
+    return view.body.state === "completed" ? true : undefined;
+  });
+  await device.stop();
+  await waitUntil(t, () => !t.server.gateway.isOnline(device.deviceId), "the device went offline");
+  await t.server.services.devices.drainWrites();
+  return res.body.id;
+}
+
+const rolloutRows = (type: string, need: Right): Row[] => [
+  {
+    method: "POST",
+    route: "/api/v1/rollouts",
+    label: type,
+    need,
+    ok: 201,
+    audit: "rollout.create",
+    prepare: async () => ({
+      path: "/rollouts",
+      body: {
+        name: unique("rollout"),
+        command: { type },
+        target: { deviceIds: [await enrollDevice()] },
+        phases: [{}],
+      },
+    }),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/rollouts/{id}/pause",
+    label: type,
+    need,
+    ok: 200,
+    audit: "rollout.pause",
+    prepare: async () => ({ path: `/rollouts/${await createRollout(type)}/pause` }),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/rollouts/{id}/resume",
+    label: type,
+    need,
+    ok: 200,
+    audit: "rollout.resume",
+    prepare: async () => {
+      const id = await createRollout(type);
+      await t.api.post(`/rollouts/${id}/pause`);
+      return { path: `/rollouts/${id}/resume` };
+    },
+  },
+  {
+    method: "POST",
+    route: "/api/v1/rollouts/{id}/approve",
+    label: type,
+    need,
+    ok: 200,
+    audit: "rollout.approve",
+    prepare: async () => ({ path: `/rollouts/${await createRollout(type, true)}/approve` }),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/rollouts/{id}/cancel",
+    label: type,
+    need,
+    ok: 200,
+    audit: "rollout.cancel",
+    prepare: async () => ({ path: `/rollouts/${await createRollout(type)}/cancel` }),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/rollouts/{id}/retry",
+    label: type,
+    need,
+    ok: 201,
+    audit: "rollout.retry",
+    prepare: async () => ({ path: `/rollouts/${await failedRolloutOf(type)}/retry` }),
   },
 ];
 
@@ -516,6 +623,17 @@ const ROWS: Row[] = [
     audit: "batch.cancel",
     prepare: async () => ({ path: `/batches/${await batchOf("factory_reset")}/cancel` }),
   },
+  // staged rollouts
+  { method: "GET", route: "/api/v1/rollouts", need: "devices:read", ok: 200, prepare: fixed("/rollouts") },
+  {
+    method: "GET",
+    route: "/api/v1/rollouts/{id}",
+    need: "devices:read",
+    ok: 200,
+    prepare: async () => ({ path: `/rollouts/${await createRollout("lock")}` }),
+  },
+  ...rolloutRows("lock", "devices:command"),
+  ...rolloutRows("factory_reset", "devices:wipe"),
   // settings
   {
     method: "GET",

@@ -60,7 +60,7 @@ export function commandRoutes(app: App, { commands, batches, audit }: ApiService
       },
     },
     async (request, reply) => {
-      const { action, ttlSeconds } = commands.parseRequest(request.body.command);
+      const { action, ttlSeconds, inWindow } = commands.parseRequest(request.body.command);
       const batch = await audited(
         audit,
         request,
@@ -70,7 +70,11 @@ export function commandRoutes(app: App, { commands, batches, audit }: ApiService
           fromResult: (b) => ({ target: b.id, params: { total: b.total, skipped: b.skipped } }),
         },
         () =>
-          batches.create(request.body.target, action, { ttlSeconds, actor: request.admin?.email ?? null }),
+          batches.create(request.body.target, action, {
+            ttlSeconds,
+            inWindow,
+            actor: request.admin?.email ?? null,
+          }),
       );
       return reply.code(202).send(batch);
     },
@@ -129,11 +133,17 @@ export function commandRoutes(app: App, { commands, batches, audit }: ApiService
         summary: "Send the same command again to the devices where a fleet command failed",
         description:
           "A new fleet command for the devices whose command failed, was rejected or expired (those no " +
-          "longer managed are skipped). 409 batch_nothing_to_retry when there are none.",
+          "longer managed are skipped). It waits for maintenance windows as the first one did, unless " +
+          "inWindow says otherwise. 409 batch_nothing_to_retry when there are none.",
         params: IdParams,
         body: Type.Optional(
           Type.Object(
-            { ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 * 24 * 3600 })) },
+            {
+              ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 * 24 * 3600 })),
+              inWindow: Type.Optional(
+                Type.Boolean({ description: "wait for maintenance windows; default: as the first one did" }),
+              ),
+            },
             { additionalProperties: false },
           ),
         ),
@@ -152,6 +162,7 @@ export function commandRoutes(app: App, { commands, batches, audit }: ApiService
         () =>
           batches.retry(request.params.id, {
             ttlSeconds: request.body?.ttlSeconds,
+            inWindow: request.body?.inWindow,
             actor: request.admin?.email ?? null,
           }),
       );

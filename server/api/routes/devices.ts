@@ -203,7 +203,7 @@ export function deviceRoutes(app: App, { devices, groups, commands, audit }: Api
       },
     },
     async (request, reply) => {
-      const { action, ttlSeconds } = commands.parseRequest(request.body);
+      const { action, ttlSeconds, inWindow } = commands.parseRequest(request.body);
       const command = await audited(
         audit,
         request,
@@ -213,7 +213,12 @@ export function deviceRoutes(app: App, { devices, groups, commands, audit }: Api
           params: { ...request.body },
           fromResult: (c) => ({ params: { commandId: c.id } }),
         },
-        () => commands.issue(request.params.id, action, { ttlSeconds, actor: request.admin?.email ?? null }),
+        () =>
+          commands.issue(request.params.id, action, {
+            ttlSeconds,
+            inWindow,
+            actor: request.admin?.email ?? null,
+          }),
       );
       return reply.code(202).send(command);
     },

@@ -289,6 +289,7 @@ const NAV: { section: string; items: NavItem[] }[] = [
       { href: "/devices", label: "Devices", icon: "devices" },
       { href: "/groups", label: "Groups", icon: "groups" },
       { href: "/fleet", label: "Fleet actions", icon: "fleet" },
+      { href: "/rollouts", label: "Rollouts", icon: "rollouts" },
       { href: "/schedules", label: "Schedules", icon: "schedules" },
       { href: "/connect", label: "Connect a device", icon: "connect" },
     ],

@@ -52,6 +52,13 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "schedule.pause": "Paused a schedule",
   "schedule.resume": "Resumed a schedule",
   "schedule.delete": "Deleted a schedule",
+  "rollout.create": "Started a staged rollout",
+  "rollout.pause": "Paused a rollout",
+  "rollout.resume": "Resumed a rollout",
+  "rollout.cancel": "Canceled a rollout",
+  "rollout.approve": "Approved a rollout's next phase",
+  "rollout.retry": "Retried a rollout's failed devices",
+  "rollout.abort": "Aborted a rollout",
   "settings.time.update": "Changed the date and time",
   "settings.clock_drift.update": "Changed the clock drift threshold",
   "enrollment_token.create": "Created an enrollment token",
@@ -78,7 +85,7 @@ export function commandTypeOf(entry: Pick<WordedEntry, "action" | "params">): st
   const type =
     entry.action === "command.issue"
       ? params?.type
-      : entry.action === "batch.create"
+      : entry.action === "batch.create" || entry.action === "rollout.create"
         ? (params?.command as Record<string, unknown> | undefined)?.type
         : undefined;
   return typeof type === "string" ? type : null;
@@ -90,6 +97,7 @@ const ERROR_LABELS: Record<string, string> = {
   validation_failed: "Invalid input",
   invalid_timezone: "Unknown time zone",
   invalid_cron: "Invalid cron expression",
+  invalid_window: "Invalid maintenance window",
   invalid_ntp_server: "Invalid NTP server",
   weak_password: "Password too weak",
   unauthorized: "Not signed in",
@@ -113,6 +121,7 @@ const ERROR_LABELS: Record<string, string> = {
   role_not_found: "No such role",
   site_not_found: "No such site",
   schedule_not_found: "No such schedule",
+  rollout_not_found: "No such rollout",
   token_not_found: "No such token",
   enrollment_token_not_found: "No such enrollment token",
   group_not_found: "No such group",
@@ -135,6 +144,12 @@ const ERROR_LABELS: Record<string, string> = {
   too_many_sites: "Too many sites",
   too_many_schedules: "Too many schedules",
   schedule_finished: "Schedule has no run left",
+  too_many_rollouts: "Too many open rollouts",
+  rollout_finished: "Rollout already ended",
+  rollout_not_running: "Rollout not running",
+  rollout_not_paused: "Rollout not paused",
+  rollout_not_waiting_approval: "Rollout not waiting for approval",
+  rollout_nothing_to_retry: "Nothing to retry",
   device_code_expired: "Code expired",
   payload_too_large: "Request too large",
   unsupported_media_type: "Unsupported content type",
@@ -162,6 +177,7 @@ export const TARGET_KIND_LABELS: Record<string, string> = {
   signing_key: "Signing key",
   site: "Site",
   schedule: "Schedule",
+  rollout: "Rollout",
 };
 
 /** The console page that shows an entry's target, if one does. */
@@ -192,6 +208,8 @@ export function targetHref(entry: WordedEntry): string | null {
       return `/sites/${encodeURIComponent(id)}`;
     case "schedule":
       return "/schedules";
+    case "rollout":
+      return `/rollouts/${encodeURIComponent(id)}`;
     default:
       return null;
   }

@@ -30,6 +30,12 @@ export const RIGHT_OF: Record<CommandType, Right> = {
   deactivate: "devices:deactivate",
 };
 
+/** Command types that take effect when issued, not when the device runs them: none waits for a window. */
+export const ACTS_WHEN_ISSUED: ReadonlySet<CommandType> = new Set(["deactivate"]);
+
+/** Command types that cannot be undone: sending one to many devices asks for their count to be typed. */
+export const IRREVERSIBLE: ReadonlySet<CommandType> = new Set(["factory_reset", "deactivate"]);
+
 export function useDeviceActions(options: { withDetails?: boolean } = {}) {
   const session = useSession();
   const [pending, setPending] = useState<Pending>(null);

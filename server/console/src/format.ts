@@ -81,6 +81,7 @@ const SERVER_COMMAND_CODE_LABELS: Record<ServerCommandCode, string> = {
   device_removed: "Removed from management",
   device_replaced: "Replaced by another device",
   credential_revoked: "Credential revoked",
+  rollout_stopped: "Rollout stopped",
 };
 
 /** A command's error code in words; a device's own codes show as they are. */

@@ -5,6 +5,7 @@ const PATHS: Record<string, string> = {
   groups: "M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM13 13h7v7h-7z",
   connect: "M12 5v14M5 12h14",
   schedules: "M4 6h16v14H4zM4 10h16M8 3v4M16 3v4M8 14h3v3H8z",
+  rollouts: "M4 20h4v-5H4zM10 20h4V10h-4zM16 20h4V4h-4z",
   clock: "M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zM12 7v5l3 2",
   sites:
     "M12 21s-7-6.2-7-11.5a7 7 0 0 1 14 0C19 14.8 12 21 12 21zM12 12a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5z",

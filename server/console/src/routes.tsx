@@ -14,6 +14,7 @@ import { FleetPage } from "./pages/fleet";
 import { GroupsPage } from "./pages/groups";
 import { ResetPasswordPage } from "./pages/login";
 import { RolesPage } from "./pages/roles";
+import { RolloutsPage } from "./pages/rollouts";
 import { ScheduleDetailsPage, SchedulesPage } from "./pages/schedules";
 import { SiteDetailsPage, SitesPage } from "./pages/sites";
 import { TimeSettingsPage } from "./pages/time-settings";
@@ -70,6 +71,20 @@ export const ROUTES: readonly RouteSpec[] = [
     right: "devices:read",
     purpose: "Seeing fleet actions",
     render: ([id]) => <FleetPage batchId={id!} />,
+  },
+  {
+    pattern: /^\/rollouts$/,
+    title: "Rollouts",
+    right: "devices:read",
+    purpose: "Seeing rollouts",
+    render: () => <RolloutsPage rolloutId={null} />,
+  },
+  {
+    pattern: /^\/rollouts\/([^/]+)$/,
+    title: "Rollout",
+    right: "devices:read",
+    purpose: "Seeing a rollout",
+    render: ([id]) => <RolloutsPage rolloutId={id!} />,
   },
   {
     pattern: /^\/schedules$/,

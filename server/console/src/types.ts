@@ -130,6 +130,10 @@ export interface Command {
   acceptedAt: string | null;
   finishedAt: string | null;
   createdBy: string | null;
+  /** Sent to wait for its device's maintenance window. */
+  inWindow: boolean;
+  /** Queued and held until its device's maintenance window opens. */
+  waitingForWindow: boolean;
 }
 
 /** One device's command of a fleet command. */
@@ -145,6 +149,10 @@ export interface Batch {
   total: number;
   skipped: number;
   counts: Record<CommandState, number>;
+  /** Of the queued ones, those held until their devices' maintenance windows open. */
+  waitingForWindow: number;
+  /** Its commands wait for their devices' maintenance windows. */
+  inWindow: boolean;
   done: boolean;
   createdAt: string;
   createdBy: string | null;
@@ -229,12 +237,27 @@ export interface Site {
   /** Its own date & time; null: its devices follow the global setting. */
   time: TimeSetting | null;
   effectiveTime: TimeSetting & { source: "site" | "global" };
+  /** Its maintenance window; null: none (commands sent "in window" go at once). */
+  window: MaintenanceWindow | null;
+  /** Open or closed now, and the next change (opensAt while closed, closesAt while open). */
+  windowState: { open: boolean; opensAt: string | null; closesAt: string | null };
   /** Its managed devices, those that run its effective date & time, and those that do not (yet). */
   devices: number;
   applied: number;
   pending: number;
   createdAt: string;
   updatedAt: string;
+}
+
+export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** A site's maintenance window: local times of day on some days (none: every day), in a zone. */
+export interface MaintenanceWindow {
+  start: string;
+  end: string;
+  days: Weekday[];
+  timezone: string;
 }
 
 /** A label of GET /labels, with how many devices carry it. */
@@ -377,4 +400,65 @@ export interface ScheduleRun {
   outcome: "started" | "skipped" | "failed";
   batchId: string | null;
   message: string | null;
+}
+
+export type RolloutState = "running" | "paused" | "waiting_approval" | "completed" | "aborted" | "canceled";
+export type RolloutPhaseState = "pending" | "running" | "waiting_approval" | "done" | "stopped";
+/** A phase's share of the rollout's target: a percentage of it or a number of devices. */
+export type RolloutSize = { percent: number } | { count: number };
+/** What a phase must reach before the next one starts: a success rate, or an admin's approval. */
+export type RolloutGate = { successPercent: number } | { approval: true };
+/** How fast commands go out: per minute, multiplied by `growthFactor` every `growEveryMinutes`. */
+export interface RolloutRate {
+  perMinute: number;
+  growthFactor?: number;
+  growEveryMinutes?: number;
+}
+/** Stop the rollout once this share of the commands executed so far failed (after `minExecuted`). */
+export interface RolloutAbort {
+  failurePercent: number;
+  minExecuted: number;
+}
+
+/** One phase of a rollout: a fleet command (`batchId`) released at the rollout's rate. */
+export interface RolloutPhase {
+  index: number;
+  name: string | null;
+  size: RolloutSize | null;
+  target: unknown;
+  gate: RolloutGate | null;
+  state: RolloutPhaseState;
+  batchId: string | null;
+  devices: number;
+  released: number;
+  skipped: number;
+  /** Devices of the phase whose command has not been released yet. */
+  pending: number;
+  counts: Record<CommandState, number>;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** A staged rollout: a command sent phase by phase, with gates between and an abort threshold. */
+export interface Rollout {
+  id: string;
+  name: string;
+  type: CommandType;
+  params: Record<string, unknown>;
+  command: { type: CommandType } & Record<string, unknown>;
+  target: unknown;
+  state: RolloutState;
+  currentPhase: number;
+  reason: { code: string; message: string } | null;
+  rate: RolloutRate | null;
+  abort: RolloutAbort | null;
+  retryOf: string | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  createdBy: string | null;
+  devices: number;
+  skipped: number;
+  counts: Record<CommandState | "pending", number>;
+  phases: RolloutPhase[];
 }

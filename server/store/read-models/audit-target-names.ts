@@ -92,6 +92,11 @@ const NAME_SELECTS: Record<NamedTargetKind, (q: Queryable, ids: string[]) => Nam
       .selectFrom("schedules")
       .select([sql.lit<string>("schedule").as("kind"), "id", sql<string | null>`name`.as("name")])
       .where("id", "in", ids),
+  rollout: (q, ids) =>
+    q
+      .selectFrom("rollouts")
+      .select([sql.lit<string>("rollout").as("kind"), "id", sql<string | null>`name`.as("name")])
+      .where("id", "in", ids),
   site: (q, ids) =>
     q
       .selectFrom("sites")
@@ -154,6 +159,7 @@ export class AuditTargetNames {
       eb("target", "in", eb.selectFrom("enrollment_tokens").select("id").where(contains("name"))),
       eb("target", "in", eb.selectFrom("sites").select("id").where(contains("name"))),
       eb("target", "in", eb.selectFrom("schedules").select("id").where(contains("name"))),
+      eb("target", "in", eb.selectFrom("rollouts").select("id").where(contains("name"))),
     ]);
   }
 }

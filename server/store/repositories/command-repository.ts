@@ -11,7 +11,7 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from "kysely";
 import { SERVER_COMMAND_CODE, SIGNATURE_REFUSAL_CODES } from "../../../proto/result-codes.js";
 import type { CommandType } from "../../../proto/wire.js";
-import type { CommandRow, CommandState } from "../../commands/command.js";
+import type { CommandRow, CommandState, WindowHold } from "../../commands/command.js";
 import { among, amongParam, encodeRows, listParam, type SqlDialect } from "../dialect.js";
 import { prepared } from "../prepared.js";
 import type { StoreSchema } from "../schema.js";
@@ -34,12 +34,15 @@ const COMMAND_COLUMNS = [
   "accepted_at",
   "finished_at",
   "created_by",
+  "window_hold",
 ] as const;
 
 /** The columns qualified, for RETURNING in an UPDATE … FROM (which would return the FROM's too). */
 const RETURNED = COMMAND_COLUMNS.map((c) => `commands.${c}` as const);
 
 const OPEN_STATES = ["queued", "sent", "accepted"] as const satisfies readonly CommandState[];
+/** Why a command expired that never left: its device's maintenance window did not open in time. */
+const WAITED_FOR_WINDOW = "its TTL passed while it waited for its device's maintenance window";
 const UNDELIVERED_STATES = ["queued", "sent"] as const satisfies readonly CommandState[];
 
 export interface NewCommand {
@@ -52,6 +55,24 @@ export interface NewCommand {
   createdAtMs: number;
   expiresAtMs: number;
   createdBy: string | null;
+  /** Sent "in window": held for its device's maintenance window, or released; absent: neither. */
+  windowHold?: WindowHold | null;
+}
+
+/** How a fleet command's commands stand: per state, and those waiting for a maintenance window. */
+export interface BatchProgress {
+  /** States without any command are absent. */
+  byState: Map<CommandState, number>;
+  /** Queued commands held for their device's maintenance window. */
+  waitingForWindow: number;
+  /** Its commands were sent to wait for their devices' windows. */
+  inWindow: boolean;
+}
+
+/** A held command given the seq it is delivered with once released. */
+export interface CommandRelease {
+  commandId: string;
+  seq: number;
 }
 
 /** A device's word about one of its commands. */
@@ -178,6 +199,7 @@ export class CommandRepository {
         "expires_at",
         "updated_at",
         "created_by",
+        "window_hold",
       ])
       .expression((eb) =>
         eb
@@ -194,6 +216,7 @@ export class CommandRepository {
             d.rowNumber("u", 7).as("expires_at"),
             d.rowNumber("u", 6).as("updated_at"),
             d.rowText("u", 8).as("created_by"),
+            d.rowText("u", 9).$castTo<WindowHold | null>().as("window_hold"),
           ]),
       )
       .returning(COMMAND_COLUMNS);
@@ -211,6 +234,8 @@ export class CommandRepository {
           state: "sent",
           sent_at: d.rowNumber("u", 1),
           updated_at: d.rowNumber("u", 1).$castTo<number>(),
+          // One held again as its window closed while on its way: delivered all the same.
+          window_hold: sql<WindowHold | null>`CASE WHEN commands.window_hold IS NULL THEN NULL ELSE 'released' END`,
         })
         .where("commands.id", "=", d.rowText("u", 0))
         .where("commands.state", "=", "queued")
@@ -293,7 +318,10 @@ export class CommandRepository {
     return (await query.orderBy("seq", "desc").limit(limit).execute()) as CommandRow[];
   }
 
-  /** The open commands of each of these devices, in seq order, in one query. */
+  /**
+   * The open commands of each of these devices that may be delivered, in seq order, in one
+   * query: those held for a maintenance window wait.
+   */
   async openOfDevices(q: Queryable, deviceIds: readonly string[]): Promise<Map<string, CommandRow[]>> {
     const byDevice = new Map<string, CommandRow[]>();
     if (deviceIds.length === 0) return byDevice;
@@ -302,6 +330,7 @@ export class CommandRepository {
       .select(COMMAND_COLUMNS)
       .where(among(this.dialect, "device_id", deviceIds))
       .where("state", "in", OPEN_STATES)
+      .where((eb) => eb.or([eb("window_hold", "is", null), eb("window_hold", "<>", "held")]))
       .orderBy("device_id")
       .orderBy("seq")
       .execute()) as CommandRow[];
@@ -342,13 +371,24 @@ export class CommandRepository {
 
   /** How many of the fleet command's commands are in each state (states without any are absent). */
   async countsOfBatch(q: Queryable, batchId: string): Promise<Map<CommandState, number>> {
+    return (await this.progressOfBatch(q, batchId)).byState;
+  }
+
+  /** {@link countsOfBatch} with those waiting for a maintenance window, in the same one scan. */
+  async progressOfBatch(q: Queryable, batchId: string): Promise<BatchProgress> {
     const rows = await q
       .selectFrom("commands")
-      .select(["state", (eb) => eb.fn.countAll<number>().as("n")])
+      .select(["state", "window_hold", (eb) => eb.fn.countAll<number>().as("n")])
       .where("batch_id", "=", batchId)
-      .groupBy("state")
+      .groupBy(["state", "window_hold"])
       .execute();
-    return new Map(rows.map((r) => [r.state, Number(r.n)]));
+    const byState = new Map<CommandState, number>();
+    let waitingForWindow = 0;
+    for (const r of rows) {
+      byState.set(r.state, (byState.get(r.state) ?? 0) + Number(r.n));
+      if (r.state === "queued" && r.window_hold === "held") waitingForWindow += Number(r.n);
+    }
+    return { byState, waitingForWindow, inWindow: rows.some((r) => r.window_hold !== null) };
   }
 
   /** A fleet command's commands in one of `states`, by command id, after `afterId`, with device names. */
@@ -410,6 +450,7 @@ export class CommandRepository {
       c.createdAtMs,
       c.expiresAtMs,
       c.createdBy,
+      c.windowHold ?? null,
     ]);
     return this.insertStatement.rows(q, { rows: encodeRows(rows) });
   }
@@ -503,17 +544,102 @@ export class CommandRepository {
       .execute()) as CommandRow[];
   }
 
-  /** Undelivered commands past their TTL (or these ones, when `ids` is given) expire. */
+  /**
+   * Undelivered commands past their TTL (or these ones, when `ids` is given) expire; one still
+   * held for its maintenance window says so.
+   */
   async expire(q: Queryable, atMs: number, ids?: readonly string[]): Promise<CommandRow[]> {
     let update = q
       .updateTable("commands")
-      .set({ state: "expired", updated_at: atMs, finished_at: atMs })
+      .set({
+        state: "expired",
+        updated_at: atMs,
+        finished_at: atMs,
+        error_message: sql<string | null>`CASE WHEN state = 'queued' AND window_hold = 'held'
+          THEN CAST(${WAITED_FOR_WINDOW} AS TEXT) ELSE error_message END`,
+      })
       .where("state", "in", UNDELIVERED_STATES);
     update =
       ids === undefined
         ? update.where("expires_at", "<=", atMs)
         : update.where(among(this.dialect, "id", ids));
     return (await update.returning(COMMAND_COLUMNS).execute()) as CommandRow[];
+  }
+
+  // ---- maintenance windows ------------------------------------------------------------------
+
+  /**
+   * Queued commands held for a maintenance window whose device is of none of `closedSiteIds`
+   * (its site's window is open, its site has none, or it is of no site): the first `limit`, by
+   * device and seq, to be released.
+   */
+  async heldToRelease(
+    q: Queryable,
+    closedSiteIds: readonly string[],
+    limit: number,
+  ): Promise<{ id: string; deviceId: string }[]> {
+    let select = q
+      .selectFrom("commands as c")
+      .innerJoin("devices as d", "d.id", "c.device_id")
+      .select(["c.id", "c.device_id"])
+      .where("c.window_hold", "=", "held")
+      .where("c.state", "=", "queued");
+    if (closedSiteIds.length > 0) {
+      select = select.where((eb) =>
+        eb.or([
+          eb("d.site_id", "is", null),
+          sql<SqlBool>`NOT (${among(this.dialect, "d.site_id", closedSiteIds)})`,
+        ]),
+      );
+    }
+    const rows = await select.orderBy("c.device_id").orderBy("c.seq").limit(limit).execute();
+    return rows.map((r) => ({ id: r.id, deviceId: r.device_id }));
+  }
+
+  /**
+   * Held commands released, each with its new seq, where they are still queued and held (one
+   * canceled or expired meanwhile stays as it is); returns those released.
+   */
+  async release(q: Queryable, releases: readonly CommandRelease[], atMs: number): Promise<CommandRow[]> {
+    if (releases.length === 0) return [];
+    const d = this.dialect;
+    return (await q
+      .updateTable("commands")
+      .from(d.rows(releases.map((r) => [r.commandId, r.seq])).as("u"))
+      .where(
+        among(
+          d,
+          "commands.id",
+          releases.map((r) => r.commandId),
+        ),
+      )
+      .set({ seq: d.rowNumber("u", 1).$castTo<number>(), window_hold: "released", updated_at: atMs })
+      .where("commands.id", "=", d.rowText("u", 0))
+      .where("commands.state", "=", "queued")
+      .where("commands.window_hold", "=", "held")
+      .returning(RETURNED)
+      .execute()) as CommandRow[];
+  }
+
+  /**
+   * Queued commands released for a maintenance window, of devices in `closedSiteIds` (whose
+   * windows are closed now): held again until their windows open; returns them.
+   */
+  async holdAgain(q: Queryable, closedSiteIds: readonly string[], atMs: number): Promise<CommandRow[]> {
+    if (closedSiteIds.length === 0) return [];
+    return (await q
+      .updateTable("commands")
+      .set({ window_hold: "held", updated_at: atMs })
+      .where("window_hold", "=", "released")
+      .where("state", "=", "queued")
+      .where("device_id", "in", (eb) =>
+        eb
+          .selectFrom("devices")
+          .select("devices.id")
+          .where(among(this.dialect, "devices.site_id", closedSiteIds)),
+      )
+      .returning(COMMAND_COLUMNS)
+      .execute()) as CommandRow[];
   }
 
   /**

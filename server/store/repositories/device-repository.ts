@@ -888,6 +888,43 @@ export class DeviceRepository {
   }
 
   /**
+   * `count` seqs in a row of each device given, taken as {@link takeSeqs} takes one (its rows
+   * locked in id order first): the first of each device's range, for devices that exist.
+   */
+  async takeSeqRanges(q: Queryable, counts: ReadonlyMap<string, number>): Promise<Map<string, number>> {
+    if (counts.size === 0) return new Map();
+    const ids = [...counts.keys()];
+    await this.lockInIdOrder(q, ids);
+    const d = this.dialect;
+    const rows = await q
+      .updateTable("devices")
+      .from(d.rows([...counts]).as("u"))
+      // Qualified: SQLite's json_each has an id column of its own.
+      .where(among(d, "devices.id", ids))
+      .set({ next_seq: sql`devices.next_seq + ${d.rowNumber("u", 1)}` })
+      .where("devices.id", "=", d.rowText("u", 0))
+      .returning(["devices.id", "devices.next_seq"])
+      .execute();
+    return new Map(rows.map((r) => [r.id, Number(r.next_seq) - counts.get(r.id)!]));
+  }
+
+  /** Those of these devices that belong to one of these sites. */
+  async idsInSites(
+    q: Queryable,
+    deviceIds: readonly string[],
+    siteIds: readonly string[],
+  ): Promise<string[]> {
+    if (deviceIds.length === 0 || siteIds.length === 0) return [];
+    const rows = await q
+      .selectFrom("devices")
+      .select("id")
+      .where(this.among("id", deviceIds))
+      .where(among(this.dialect, "site_id", siteIds))
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /**
    * Every device's next command seq and desired config version move up by `gap`, in one
    * statement (after a restore: docs/reliability.md gives the same statement by hand). Returns
    * how many devices.

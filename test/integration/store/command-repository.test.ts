@@ -15,6 +15,7 @@ import {
   type NewCommand,
 } from "../../../server/store/repositories/command-repository.js";
 import { DeviceRepository } from "../../../server/store/repositories/device-repository.js";
+import { SiteRepository } from "../../../server/store/repositories/site-repository.js";
 import type { Queryable } from "../../../server/store/store.js";
 import { recordStatements } from "../../helpers/statements.js";
 import { openTestStore, STORE_BACKENDS, type TestStore } from "../../helpers/stores.js";
@@ -54,7 +55,13 @@ describe.each(STORE_BACKENDS)("command repository on %s", (dialect) => {
   const issue = async (
     q: Queryable,
     deviceIds: readonly string[],
-    options: { batchId?: string; type?: NewCommand["type"]; nowMs?: number; ttlMs?: number } = {},
+    options: {
+      batchId?: string;
+      type?: NewCommand["type"];
+      nowMs?: number;
+      ttlMs?: number;
+      windowHold?: NewCommand["windowHold"];
+    } = {},
   ): Promise<CommandRow[]> => {
     const now = options.nowMs ?? 1000;
     const seqs = await devices.takeSeqs(q, deviceIds);
@@ -70,6 +77,7 @@ describe.each(STORE_BACKENDS)("command repository on %s", (dialect) => {
         createdAtMs: now,
         expiresAtMs: now + (options.ttlMs ?? 60_000),
         createdBy: "ana@example.com",
+        windowHold: options.windowHold ?? null,
       })),
     );
   };
@@ -404,6 +412,81 @@ describe.each(STORE_BACKENDS)("command repository on %s", (dialect) => {
       type: "reboot",
       total: 5,
     });
+  });
+
+  it("holds commands for maintenance windows, releases them with new seqs once, and holds them again", async () => {
+    const sites = new SiteRepository(dialectOf(dialect));
+    const site = (id: string) => ({ id, name: id, time: null, window: null, createdAtMs: 1, updatedAtMs: 1 });
+    const closedSite = `site_closed_${dialect}`;
+    const openSite = `site_open_${dialect}`;
+    await sites.insert(t.store.db, site(closedSite));
+    await sites.insert(t.store.db, site(openSite));
+    const [inClosed, inOpen, inNone] = await newDevices(3);
+    const time = { settings: { timezone: "auto", ntpServer: null }, source: "site" as const };
+    await devices.moveToSite(t.store.db, [inClosed!], closedSite, time);
+    await devices.moveToSite(t.store.db, [inOpen!], openSite, time);
+    const all = [inClosed!, inOpen!, inNone!];
+
+    const held = await issue(t.store.db, all, { windowHold: "held", nowMs: 40_000 });
+    expect(held.map((r) => [r.seq, r.window_hold])).toEqual(all.map(() => [1, "held"]));
+    const plain = await issue(t.store.db, all, { nowMs: 40_000 });
+    expect(plain.every((r) => r.seq === 2 && r.window_hold === null)).toBe(true);
+    // Delivery never sees what is held.
+    const open = await repo.openOfDevices(t.store.db, all);
+    expect(
+      [...open.values()]
+        .flat()
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(plain.map((r) => r.id).sort());
+
+    const toRelease = await repo.heldToRelease(t.store.db, [closedSite], 100);
+    expect(toRelease.map((c) => c.deviceId).sort()).toEqual([inOpen!, inNone!].sort());
+    const released = await t.store.unit(async (tx) => {
+      const first = await devices.takeSeqRanges(tx, new Map(toRelease.map((c) => [c.deviceId, 1])));
+      return repo.release(
+        tx,
+        toRelease.map((c) => ({ commandId: c.id, seq: first.get(c.deviceId)! })),
+        41_000,
+      );
+    });
+    expect(released.map((r) => [r.seq, r.window_hold, r.state, r.updated_at])).toEqual(
+      released.map(() => [3, "released", "queued", 41_000]),
+    );
+    // Released once: a second release of the same commands changes nothing.
+    expect(await repo.release(t.store.db, [{ commandId: released[0]!.id, seq: 99 }], 42_000)).toEqual([]);
+    expect((await repo.openOfDevices(t.store.db, [inOpen!])).get(inOpen!)!.map((r) => r.seq)).toEqual([2, 3]);
+    // The next seq of a device comes after every range taken.
+    expect((await devices.takeSeqRanges(t.store.db, new Map([[inOpen!, 2]]))).get(inOpen!)).toBe(4);
+    expect((await devices.takeSeqs(t.store.db, [inOpen!])).get(inOpen!)).toBe(6);
+
+    // Its window closed: the released, undelivered command of the open site's device waits again.
+    const again = await repo.holdAgain(t.store.db, [openSite], 43_000);
+    expect(again.map((r) => [r.device_id, r.window_hold])).toEqual([[inOpen!, "held"]]);
+    expect(await repo.holdAgain(t.store.db, [], 43_000)).toEqual([]);
+    // One held past its TTL expires and says why.
+    const stillHeld = held.find((r) => r.device_id === inClosed)!;
+    const [expired] = await repo.expire(t.store.db, 40_000 + 60_000, [stillHeld.id]);
+    expect(expired).toMatchObject({ state: "expired", window_hold: "held" });
+    expect(expired!.error_message).toContain("maintenance window");
+  });
+
+  it("counts a fleet command's commands waiting for maintenance windows", async () => {
+    const batchId = newTimeOrderedId("bat", 21_000);
+    await repo.insertBatch(t.store.db, {
+      id: batchId,
+      type: "lock",
+      paramsJson: "{}",
+      targetJson: "{}",
+      total: 3,
+      createdAtMs: 21_000,
+      createdBy: null,
+    });
+    const rows = await issue(t.store.db, await newDevices(3), { batchId, windowHold: "held" });
+    await repo.cancel(t.store.db, { ids: [rows[0]!.id], from: ["queued"], atMs: 21_001 });
+    const progress = await repo.progressOfBatch(t.store.db, batchId);
+    expect(Object.fromEntries(progress.byState)).toEqual({ queued: 2, canceled: 1 });
+    expect(progress).toMatchObject({ waitingForWindow: 2, inWindow: true });
   });
 
   it("pages fleet commands newest first", async () => {

@@ -36,7 +36,14 @@ describe.each(STORE_BACKENDS)("limited inserts on %s", (dialect: StoreDialect) =
       "sites",
       sites,
       (q, n) =>
-        sites.insert(q, { id: `site_${n}`, name: `Site ${n}`, time: null, createdAtMs: n, updatedAtMs: n }),
+        sites.insert(q, {
+          id: `site_${n}`,
+          name: `Site ${n}`,
+          time: null,
+          window: null,
+          createdAtMs: n,
+          updatedAtMs: n,
+        }),
     ],
     [
       "dynamic groups",

@@ -284,9 +284,7 @@ const ROWS: Record<TableName, Row[]> = {
       finished_at: null,
     },
   ],
-  rollout_devices: [
-    { rollout_id: "rol_1", device_id: "dev_now", phase: 0, position: 0, released_at: T0 },
-  ],
+  rollout_devices: [{ rollout_id: "rol_1", device_id: "dev_now", phase: 0, position: 0, released_at: T0 }],
   schedule_runs: [
     {
       schedule_id: "sch_1",

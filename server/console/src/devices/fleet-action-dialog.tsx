@@ -2,8 +2,12 @@
  * A fleet action on the selected devices (or every device matching the filters), confirmed in
  * proportion to what it does: what cannot be undone (a factory reset, a permanent
  * deactivation) waits until the admin has typed how many devices it reaches. Sent to a
- * dynamic group, it reaches the devices in the group when it runs.
+ * dynamic group, it reaches the devices in the group when it runs. "Only in the maintenance
+ * window" makes it wait for each device's site's window.
  */
+import { useState } from "preact/hooks";
+import { InWindowCheck } from "../command-form";
+import { IRREVERSIBLE } from "../device-actions";
 import { plural } from "../format";
 import type { CommandType, Right } from "../types";
 import { ConfirmDialog } from "../ui";
@@ -16,9 +20,13 @@ export interface FleetAction {
   verb: string;
   right: Right;
   danger?: boolean;
-  /** Cannot be undone from here: the device count must be typed. */
-  irreversible?: boolean;
   copy: string;
+}
+
+/** How the fleet action is sent. */
+export interface FleetActionOptions {
+  /** Wait for each device's maintenance window. */
+  inWindow: boolean;
 }
 
 export const FLEET_ACTIONS: readonly FleetAction[] = [
@@ -50,7 +58,6 @@ export const FLEET_ACTIONS: readonly FleetAction[] = [
     verb: "Factory reset",
     right: "devices:wipe",
     danger: true,
-    irreversible: true,
     copy: "Everything on each device is erased and it leaves management. This cannot be undone from here.",
   },
   {
@@ -67,7 +74,6 @@ export const FLEET_ACTIONS: readonly FleetAction[] = [
     verb: "Permanently deactivate",
     right: "devices:deactivate",
     danger: true,
-    irreversible: true,
     copy: "Each device stops working and its serial number can never be enrolled again. This cannot be undone.",
   },
 ];
@@ -77,28 +83,36 @@ export function FleetActionDialog(props: {
   count: number;
   /** The dynamic group it is sent to (the target is the group), if it is. */
   groupName?: string;
-  onConfirm: () => Promise<void>;
+  onConfirm: (options: FleetActionOptions) => Promise<void>;
   onClose: () => void;
 }) {
   const { action, count } = props;
   const devices = plural(count, "device");
+  const [inWindow, setInWindow] = useState(false);
+  const irreversible = IRREVERSIBLE.has(action.type);
   return (
     <ConfirmDialog
       title={`${action.verb} ${devices}?`}
       confirmLabel={`${action.verb} ${devices}`}
       danger={action.danger}
-      typeToConfirm={action.irreversible ? String(count) : undefined}
+      typeToConfirm={irreversible ? String(count) : undefined}
       onClose={props.onClose}
-      onConfirm={props.onConfirm}
+      onConfirm={() => props.onConfirm({ inWindow })}
     >
       <p>{action.copy}</p>
+      <InWindowCheck
+        type={action.type}
+        checked={inWindow}
+        onChange={setInWindow}
+        note="each device gets it when its site's window is open; devices without one at once"
+      />
       {props.groupName !== undefined && (
         <p>
           It goes to the group <strong>{props.groupName}</strong>: the devices in it when it starts, {count}{" "}
           now.
         </p>
       )}
-      {action.irreversible && (
+      {irreversible && (
         <p>
           <strong>
             This reaches {devices}. To go ahead, type the number of devices, {count}.

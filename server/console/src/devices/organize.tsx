@@ -4,6 +4,7 @@
  * devices into a site or change their labels. A dialog takes a target as the fleet actions do:
  * the devices selected, or every device matching the filters.
  */
+import type { ComponentChildren } from "preact";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { formatCount, plural, timezoneLabel } from "../format";
 import { useResync, useServerEvents, useThrottled } from "../hooks";
@@ -129,6 +130,66 @@ export function parseLabels(text: string): string[] {
   ];
 }
 
+/** What moving devices to `site` (null: out of any) does to their date & time, in a sentence. */
+export function moveTimeWords(site: Site | null): string {
+  if (!site) return "Each device belongs to no site and follows the global date & time.";
+  return site.time
+    ? `Each device takes the site's date & time, ${timeSettingWords(site.time)}.`
+    : `Each device follows the global date & time (${timeSettingWords(site.effectiveTime)}), as the site does.`;
+}
+
+/**
+ * Labels to add and to remove, typed in two fields that suggest the labels devices carry.
+ * `body` is what POST /devices/labels takes besides the target; null while there is nothing
+ * to change, or a label is both added and removed (said at the field).
+ */
+export function useLabelChange(): {
+  body: { add?: string[]; remove?: string[] } | null;
+  view: ComponentChildren;
+} {
+  const labels = useLabels();
+  const listId = useId();
+  const [add, setAdd] = useState("");
+  const [remove, setRemove] = useState("");
+  const adding = parseLabels(add);
+  const removing = parseLabels(remove);
+  const both = adding.filter((l) => removing.includes(l));
+  const body =
+    (adding.length === 0 && removing.length === 0) || both.length > 0
+      ? null
+      : { ...(adding.length ? { add: adding } : {}), ...(removing.length ? { remove: removing } : {}) };
+  /** Labels typed, suggested from those devices carry. */
+  const labelInput = (value: string, onInput: (value: string) => void) => (id: string) => (
+    <input
+      id={id}
+      class="input"
+      list={listId}
+      autocomplete="off"
+      value={value}
+      onInput={(e) => onInput(e.currentTarget.value)}
+    />
+  );
+  const view = (
+    <>
+      <Field label="Add labels" hint="Separated by commas, e.g. lobby, Berlin">
+        {labelInput(add, setAdd)}
+      </Field>
+      <Field
+        label="Remove labels"
+        error={both.length > 0 ? `Added and removed at once: ${both.join(", ")}` : undefined}
+      >
+        {labelInput(remove, setRemove)}
+      </Field>
+      <datalist id={listId}>
+        {labels.items?.map((l) => (
+          <option key={l.label} value={l.label} />
+        ))}
+      </datalist>
+    </>
+  );
+  return { body, view };
+}
+
 /** A select of sites, "No site" first (or, with `noneLabel` null, nothing to pick yet). */
 export function SiteSelect(props: {
   id: string;
@@ -202,14 +263,7 @@ export function MoveToSiteDialog(props: {
         <SiteSelect id={selectId} sites={sites.items} value={siteId} onChange={setSiteId} />
       </div>
       <ErrorNote error={sites.error} />
-      <p>
-        {site
-          ? site.time
-            ? `Each device takes the site's date & time, ${timeSettingWords(site.time)}.`
-            : `Each device follows the global date & time (${timeSettingWords(site.effectiveTime)}), as the site does.`
-          : "Each device belongs to no site and follows the global date & time."}{" "}
-        Online devices get it at once, the others when they connect.
-      </p>
+      <p>{moveTimeWords(site)} Online devices get it at once, the others when they connect.</p>
     </ConfirmDialog>
   );
 }
@@ -222,25 +276,18 @@ export function LabelsDialog(props: {
   onDone?: () => void;
 }) {
   const session = useSession();
-  const labels = useLabels();
-  const listId = useId();
-  const [add, setAdd] = useState("");
-  const [remove, setRemove] = useState("");
+  const change = useLabelChange();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const adding = parseLabels(add);
-  const removing = parseLabels(remove);
-  const both = adding.filter((l) => removing.includes(l));
   const devices = plural(props.count, "device");
   const submit = async () => {
-    if (busy || (adding.length === 0 && removing.length === 0) || both.length > 0) return;
+    if (busy || !change.body) return;
     setBusy(true);
     setError(null);
     try {
       const result = await session.api.post<{ targeted: number; changed: number }>("/devices/labels", {
         target: props.target(),
-        ...(adding.length ? { add: adding } : {}),
-        ...(removing.length ? { remove: removing } : {}),
+        ...change.body,
       });
       session.toast(`Labels changed on ${plural(result.changed, "device")}`, "success");
       props.onDone?.();
@@ -260,48 +307,13 @@ export function LabelsDialog(props: {
           <button type="button" class="button" onClick={props.onClose}>
             Cancel
           </button>
-          <button
-            type="submit"
-            class="button button-primary"
-            disabled={busy || (adding.length === 0 && removing.length === 0) || both.length > 0}
-          >
+          <button type="submit" class="button button-primary" disabled={busy || !change.body}>
             {busy ? "Working…" : `Change labels of ${devices}`}
           </button>
         </>
       }
     >
-      <Field label="Add labels" hint="Separated by commas, e.g. lobby, Berlin">
-        {(id) => (
-          <input
-            id={id}
-            class="input"
-            list={listId}
-            autocomplete="off"
-            value={add}
-            onInput={(e) => setAdd(e.currentTarget.value)}
-          />
-        )}
-      </Field>
-      <Field
-        label="Remove labels"
-        error={both.length > 0 ? `Added and removed at once: ${both.join(", ")}` : undefined}
-      >
-        {(id) => (
-          <input
-            id={id}
-            class="input"
-            list={listId}
-            autocomplete="off"
-            value={remove}
-            onInput={(e) => setRemove(e.currentTarget.value)}
-          />
-        )}
-      </Field>
-      <datalist id={listId}>
-        {labels.items?.map((l) => (
-          <option key={l.label} value={l.label} />
-        ))}
-      </datalist>
+      {change.view}
       <p class="muted small">
         Labels are compared exactly (Lobby and lobby are two labels); a device carries at most 20.
       </p>

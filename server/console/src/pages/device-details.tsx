@@ -283,6 +283,9 @@ export function DeviceDetailsPage(props: { deviceId: string }) {
                     </td>
                     <td>
                       <CommandStateBadge state={c.state} />
+                      {c.waitingForWindow && (
+                        <span class="small muted command-window">waiting for the maintenance window</span>
+                      )}
                     </td>
                     <td title={formatDateTime(c.createdAt)}>{formatTime(c.createdAt)}</td>
                     <td>{formatTime(c.sentAt)}</td>

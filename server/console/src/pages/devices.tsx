@@ -4,11 +4,13 @@
  * action on a selection or on everything that matches, and a CSV export of what matches.
  * Filters and order live in the address: a reload keeps them, Back steps back through them.
  * A dynamic group (`?group=<id>`) narrows the list to its saved filter; the filters shown can
- * be saved as a new group.
+ * be saved as a new group. *Import serials…* moves the devices of a CSV or list of serial
+ * numbers to a site, or changes their labels (devices/bulk-serials.tsx).
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { query } from "../api";
 import { useDeviceActions } from "../device-actions";
+import { ImportSerialsDialog } from "../devices/bulk-serials";
 import { DeviceFilterBar } from "../devices/device-filters";
 import {
   activeFilterCount,
@@ -50,6 +52,7 @@ export function DevicesPage() {
   const [groupView, setGroupView] = useState<DeviceGroup | null>(null);
   const [groupError, setGroupError] = useState<unknown>(null);
   const [savingGroup, setSavingGroup] = useState(false);
+  const [importing, setImporting] = useState(false);
   useEffect(() => {
     setGroupView(null);
     setGroupError(null);
@@ -329,6 +332,16 @@ export function DevicesPage() {
                 Save as group
               </button>
             )}
+            {session.can("devices:organize") && (
+              <button
+                type="button"
+                class="button"
+                title="Move devices to a site or change their labels by a CSV or list of serial numbers"
+                onClick={() => setImporting(true)}
+              >
+                Import serials…
+              </button>
+            )}
             <button
               type="button"
               class="button export-button"
@@ -480,16 +493,25 @@ export function DevicesPage() {
           }}
         />
       )}
+      {importing && (
+        <ImportSerialsDialog
+          onClose={() => setImporting(false)}
+          onDone={() => {
+            reloadPage();
+            reloadCounts();
+          }}
+        />
+      )}
       {fleetAction && (
         <FleetActionDialog
           action={fleetAction}
           count={selectionCount}
           groupName={allMatching && targetsGroup ? (groupView?.name ?? group) : undefined}
           onClose={() => setFleetAction(null)}
-          onConfirm={async () => {
+          onConfirm={async ({ inWindow }) => {
             const batch = await api.post<Batch>("/batches", {
               target: fleetTarget(),
-              command: { type: fleetAction.type },
+              command: { type: fleetAction.type, ...(inWindow ? { inWindow: true } : {}) },
             });
             setSelected(new Set());
             setAllMatching(false);

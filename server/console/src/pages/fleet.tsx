@@ -1,7 +1,7 @@
 /** Fleet actions: recent batches, and one batch's live progress with cancel and the result. */
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../api";
-import { RIGHT_OF } from "../device-actions";
+import { IRREVERSIBLE, RIGHT_OF } from "../device-actions";
 import { COMMAND_LABELS, formatCount, formatDateTime, plural } from "../format";
 import { useResync, useServerEvents, useThrottled, useTitle } from "../hooks";
 import { navigate } from "../router";
@@ -25,8 +25,6 @@ import "../styles/devices.css";
 
 /** What a retry sends again: the commands that ended without the device doing them. */
 const RETRYABLE_STATES = ["failed", "rejected", "expired"] as const;
-/** Fleet actions that cannot be undone: a retry asks for the device count to be typed. */
-const IRREVERSIBLE: ReadonlySet<string> = new Set(["factory_reset", "deactivate"]);
 
 export function FleetPage(props: { batchId: string | null }) {
   return props.batchId ? <BatchDetails batchId={props.batchId} /> : <BatchList />;
@@ -77,6 +75,11 @@ function BatchList() {
                 <strong>{COMMAND_LABELS[b.type] ?? b.type}</strong>
                 <span class="muted">{plural(b.total, "device")}</span>
                 <BatchOutcome batch={b} />
+                {b.waitingForWindow > 0 && (
+                  <span class="muted small">
+                    {formatCount(b.waitingForWindow)} waiting for the maintenance window
+                  </span>
+                )}
                 <span class="muted small batch-when">
                   {sinceServerTime(b.createdAt, now)}
                   {b.createdBy ? ` by ${b.createdBy}` : ""}
@@ -157,7 +160,7 @@ function BatchDetails(props: { batchId: string }) {
       </nav>
       <PageHeader
         title={`${label} on ${plural(batch.total, "device")}`}
-        subtitle={`Started ${formatDateTime(batch.createdAt)}${batch.createdBy ? ` by ${batch.createdBy}` : ""}${batch.skipped ? ` · ${plural(batch.skipped, "device")} skipped (not managed)` : ""}`}
+        subtitle={`Started ${formatDateTime(batch.createdAt)}${batch.createdBy ? ` by ${batch.createdBy}` : ""}${batch.inWindow ? " · only in the maintenance window" : ""}${batch.skipped ? ` · ${plural(batch.skipped, "device")} skipped (not managed)` : ""}`}
         actions={
           mayAct && (
             <>
@@ -201,6 +204,14 @@ function BatchDetails(props: { batchId: string }) {
             </div>
           ))}
         </dl>
+        {batch.waitingForWindow > 0 && (
+          <p class="window-note" role="status" data-testid="batch-waiting-for-window">
+            {formatCount(batch.waitingForWindow)} waiting for the maintenance window{" "}
+            <span class="muted small">
+              (queued until their site's window opens; a window closing stops what has not been received yet)
+            </span>
+          </p>
+        )}
         {batch.done && (
           <p class="result" role="status">
             {resultSentence(batch)}

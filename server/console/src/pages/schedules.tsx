@@ -1,30 +1,29 @@
 /**
  * Scheduled commands: a command for a target that runs once at a time or recurs (a cron
  * expression read in an IANA zone). The list shows when each runs next and how it went; a
- * schedule's page shows its runs, each with the fleet command it started. Creating, pausing,
- * resuming and deleting one needs the right of its command's type; all of it is live.
+ * schedule's page shows its runs, each with the fleet command it started. Creating, editing,
+ * pausing, resuming and deleting one needs the right of its command's type; all of it is live.
+ * One dialog creates a schedule and edits one (PATCH /schedules/:id, with what changed).
  */
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../api";
+import {
+  commandWords,
+  type TargetNames,
+  targetWords,
+  useCommandPicker,
+  useCommandTypes,
+  useTargetNames,
+  useTargetPicker,
+} from "../command-form";
 import { RIGHT_OF } from "../device-actions";
-import { filterSummary } from "../devices/device-query";
-import { NO_SITE, SiteSelect, timeSettingWords, useLabels, useSites } from "../devices/organize";
-import { errorOfField, formError } from "../form-errors";
-import { COMMAND_LABELS, formatCount, formatDateTime, plural } from "../format";
+import { errorOfField, fieldOfError, formError } from "../form-errors";
+import { formatCount, formatDateTime, plural } from "../format";
 import { useResync, useServerEvents, useThrottled, useTitle } from "../hooks";
 import { navigate } from "../router";
 import { useSession } from "../session";
 import { zoneLabel, zoneNamed } from "../time-zones";
-import type {
-  CommandType,
-  DeviceGroup,
-  MissedRuns,
-  Schedule,
-  ScheduleRun,
-  ScheduleState,
-  Site,
-  TimeZone,
-} from "../types";
+import type { MissedRuns, Schedule, ScheduleRun, ScheduleState, TimeZone } from "../types";
 import {
   Badge,
   Card,
@@ -42,7 +41,7 @@ import {
 } from "../ui";
 import { useList } from "./admins";
 import { Fact } from "./device-details";
-import { Choice, NtpField, useTimeZones, ZonePicker } from "./time-settings";
+import { Choice } from "./time-settings";
 import "../styles/schedules.css";
 
 const scheduleHref = (schedule: Pick<Schedule, "id">) => `/schedules/${encodeURIComponent(schedule.id)}`;
@@ -64,53 +63,6 @@ function ScheduleStateBadge(props: { state: ScheduleState }) {
   return <Badge tone={STATE_TONES[props.state]}>{props.state}</Badge>;
 }
 
-/** "Reboot", "Rename to “Lobby”", "Set date & time: Europe/Berlin". */
-function commandWords(command: Schedule["command"]): string {
-  const label = COMMAND_LABELS[command.type] ?? command.type;
-  if (command.type === "rename" && typeof command.name === "string") return `${label} to “${command.name}”`;
-  if (command.type === "set_time" && typeof command.timezone === "string") {
-    const ntp = typeof command.ntpServer === "string" ? command.ntpServer : null;
-    return `${label}: ${timeSettingWords({ timezone: command.timezone, ntpServer: ntp })}`;
-  }
-  return label;
-}
-
-/** The sites and groups a target may name, so it reads with their names rather than ids. */
-interface TargetNames {
-  sites: readonly Site[] | null;
-  groups: readonly DeviceGroup[] | null;
-}
-
-function useTargetNames(): TargetNames {
-  const sites = useSites();
-  const groups = useList<DeviceGroup>("/groups");
-  useServerEvents(["group.created", "group.updated", "group.deleted"], () => void groups.reload());
-  return { sites: sites.items, groups: groups.items };
-}
-
-/** A target in words: "every device", "3 devices", "group Lobby screens", "site Berlin office". */
-function targetWords(target: unknown, names: TargetNames): string {
-  const t = (target ?? {}) as {
-    all?: boolean;
-    deviceIds?: string[];
-    serials?: string[];
-    group?: string;
-    filter?: Record<string, string | number | boolean>;
-  };
-  if (t.all) return "every device";
-  if (t.deviceIds) return plural(t.deviceIds.length, "device");
-  if (t.serials) return `${plural(t.serials.length, "device")} by serial number`;
-  if (t.group !== undefined) {
-    const group = names.groups?.find((g) => g.id === t.group);
-    return group ? `group ${group.name}` : `group ${t.group}`;
-  }
-  if (t.filter) {
-    const site = names.sites?.find((s) => s.id === t.filter?.site);
-    return filterSummary(site ? { ...t.filter, site: site.name } : t.filter);
-  }
-  return "—";
-}
-
 /** "Once at 3 Dec 2026, 18:00:00" or "cron `0 3 * * 0` in Europe/Berlin". */
 function WhenWords(props: { schedule: Schedule }) {
   const { schedule } = props;
@@ -122,10 +74,11 @@ function WhenWords(props: { schedule: Schedule }) {
   );
 }
 
-/** Pausing, resuming and deleting a schedule, and the dialog that confirms a deletion. */
-function useScheduleActions(onChanged: () => void, onDeleted: () => void) {
+/** Editing, pausing, resuming and deleting a schedule, and the dialogs they open. */
+function useScheduleActions(names: TargetNames, onChanged: () => void, onDeleted: () => void) {
   const session = useSession();
   const [deleting, setDeleting] = useState<Schedule | null>(null);
+  const [editing, setEditing] = useState<Schedule | null>(null);
 
   const setPaused = async (schedule: Schedule, paused: boolean) => {
     try {
@@ -146,6 +99,7 @@ function useScheduleActions(onChanged: () => void, onDeleted: () => void) {
         ? { label: "Resume", onSelect: () => void setPaused(schedule, false) }
         : { label: "Pause", onSelect: () => void setPaused(schedule, true) };
     return [
+      { label: "Edit…", disabled: !allowed, reason, onSelect: () => setEditing(schedule) },
       {
         ...toggle,
         disabled: !allowed || schedule.state === "finished",
@@ -156,7 +110,20 @@ function useScheduleActions(onChanged: () => void, onDeleted: () => void) {
     ];
   };
 
-  const dialog = deleting && (
+  const editDialog = editing && (
+    <ScheduleDialog
+      schedule={editing}
+      targetText={targetWords(editing.target, names)}
+      onClose={() => setEditing(null)}
+      onSaved={(saved) => {
+        setEditing(null);
+        session.toast(`Schedule ${saved.name} saved · ${nextRunWords(saved)}`, "success");
+        onChanged();
+      }}
+    />
+  );
+
+  const deleteDialog = deleting && (
     <ConfirmDialog
       title={`Delete the schedule ${deleting.name}?`}
       confirmLabel="Delete schedule"
@@ -175,7 +142,20 @@ function useScheduleActions(onChanged: () => void, onDeleted: () => void) {
     </ConfirmDialog>
   );
 
-  return { items, setPaused, setDeleting, dialog };
+  const dialog = (
+    <>
+      {editDialog}
+      {deleteDialog}
+    </>
+  );
+
+  return { items, setPaused, setDeleting, setEditing, dialog };
+}
+
+/** "next run 3 Dec 2026, 03:00:00", or that none is left. */
+function nextRunWords(schedule: Schedule): string {
+  if (schedule.state === "finished" || !schedule.nextRunAt) return "it has no run left";
+  return `next run ${formatDateTime(schedule.nextRunAt)}${schedule.state === "paused" ? " (paused)" : ""}`;
 }
 
 export function SchedulesPage() {
@@ -187,8 +167,8 @@ export function SchedulesPage() {
   const reload = useThrottled(() => void schedules.reload(), 1000);
   useServerEvents(["schedule.updated", "schedule.deleted"], reload);
   useResync(reload);
-  const actions = useScheduleActions(reload, reload);
-  const mayCreate = Object.values(RIGHT_OF).some((right) => session.can(right));
+  const actions = useScheduleActions(names, reload, reload);
+  const mayCreate = useCommandTypes().length > 0;
 
   return (
     <>
@@ -278,7 +258,7 @@ export function SchedulesPage() {
         </div>
       )}
       {creating && (
-        <NewScheduleDialog
+        <ScheduleDialog
           onClose={() => setCreating(false)}
           onSaved={(schedule) => {
             setCreating(false);
@@ -336,7 +316,7 @@ export function ScheduleDetailsPage(props: { scheduleId: string }) {
     setSchedule(data.schedule);
     reload();
   });
-  const actions = useScheduleActions(reload, () => navigate("/schedules"));
+  const actions = useScheduleActions(names, reload, () => navigate("/schedules"));
 
   if (deleted || (error instanceof ApiError && error.status === 404)) {
     return (
@@ -366,6 +346,9 @@ export function ScheduleDetailsPage(props: { scheduleId: string }) {
         actions={
           mayChange && (
             <>
+              <button type="button" class="button" onClick={() => actions.setEditing(schedule)}>
+                Edit schedule
+              </button>
               {schedule.state !== "finished" && (
                 <button
                   type="button"
@@ -460,22 +443,23 @@ export function ScheduleDetailsPage(props: { scheduleId: string }) {
   );
 }
 
-type TargetKind = "all" | "site" | "label" | "group" | "devices";
-type TimeMode = "region" | "auto" | "ntp";
+/** `YYYY-MM-DDTHH:mm` of a datetime-local input: this time in the browser's zone. */
+function localInput(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
 
-/** The form's fields, as the API names them in a refusal. */
-const SCHEDULE_FORM_FIELDS = ["name", "at", "cron", "timezone"];
-
-/** `YYYY-MM-DDTHH:mm` of a datetime-local input: the next full hour, in the browser's zone. */
+/** The next full hour, for a new one-off schedule. */
 function nextHourLocal(): string {
   const d = new Date();
   d.setHours(d.getHours() + 1, 0, 0, 0);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:00`;
+  return localInput(d.getTime());
 }
 
-/** "A1, A2\nA3" → ["A1", "A2", "A3"]. */
-const listed = (text: string) => [...new Set(text.split(/[\s,;]+/).filter(Boolean))];
+/** A datetime-local value as an ISO time; null when empty, NaN-free only when it is a time. */
+const isoOf = (local: string) => (local ? new Date(local).toISOString() : null);
+const isTime = (local: string) => !Number.isNaN(new Date(local).getTime());
 
 /** A select of the server's zones, by name; the value may be an old name of one. */
 function ZoneSelect(props: {
@@ -507,79 +491,177 @@ function ZoneSelect(props: {
   );
 }
 
-function NewScheduleDialog(props: { onClose: () => void; onSaved: (schedule: Schedule) => void }) {
+/** A schedule's timing as the form holds it; a new schedule's defaults without one. */
+function formOf(schedule: Schedule | undefined) {
+  const form = {
+    name: "",
+    kind: "once" as Schedule["kind"],
+    at: nextHourLocal(),
+    cron: "",
+    zone: browserZone(),
+    startsAt: "",
+    endsAt: "",
+    missed: null as MissedRuns | null,
+  };
+  if (!schedule) return form;
+  form.name = schedule.name;
+  form.kind = schedule.kind;
+  if (schedule.at) form.at = localInput(Date.parse(schedule.at));
+  form.cron = schedule.cron ?? "";
+  // A one-off schedule's zone is UTC unless given: a new cron is read in the browser's by default.
+  if (schedule.kind === "cron") form.zone = schedule.timezone;
+  if (schedule.startsAt) form.startsAt = localInput(Date.parse(schedule.startsAt));
+  if (schedule.endsAt) form.endsAt = localInput(Date.parse(schedule.endsAt));
+  form.missed = schedule.missedRuns;
+  return form;
+}
+
+/** A datetime-local input with a button that empties it. */
+function OptionalTime(props: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  "aria-describedby"?: string;
+  "aria-invalid"?: boolean;
+}) {
+  return (
+    <span class="optional-time">
+      <input
+        id={props.id}
+        class="input"
+        type="datetime-local"
+        value={props.value}
+        aria-describedby={props["aria-describedby"]}
+        aria-invalid={props["aria-invalid"]}
+        onInput={(e) => props.onChange(e.currentTarget.value)}
+      />
+      {props.value && (
+        <button
+          type="button"
+          class="button button-small button-ghost"
+          aria-label={`Clear ${props.label}`}
+          onClick={() => props.onChange("")}
+        >
+          Clear
+        </button>
+      )}
+    </span>
+  );
+}
+
+/**
+ * A new schedule, or (with `schedule`) one edited: the same fields, the command's type fixed.
+ * An edit sends only what changed (PATCH /schedules/:id); the server works the next run out again.
+ */
+function ScheduleDialog(props: {
+  /** The schedule edited; none for a new one. */
+  schedule?: Schedule;
+  /** The edited schedule's target in words, for one the form cannot show as a choice. */
+  targetText?: string;
+  onClose: () => void;
+  onSaved: (schedule: Schedule) => void;
+}) {
   const session = useSession();
-  const types = (Object.keys(RIGHT_OF) as CommandType[]).filter((type) => session.can(RIGHT_OF[type]));
-  const [name, setName] = useState("");
-  const [type, setType] = useState<CommandType>(types[0] ?? "lock");
-  const [newName, setNewName] = useState("");
-  const [timeMode, setTimeMode] = useState<TimeMode>("region");
-  const [commandZone, setCommandZone] = useState("");
-  const [ntp, setNtp] = useState("");
-  const [targetKind, setTargetKind] = useState<TargetKind>("all");
-  const [siteId, setSiteId] = useState("");
-  const [label, setLabel] = useState("");
-  const [groupId, setGroupId] = useState("");
-  const [listedBy, setListedBy] = useState<"serials" | "deviceIds">("serials");
-  const [devicesText, setDevicesText] = useState("");
-  const [kind, setKind] = useState<Schedule["kind"]>("once");
-  const [at, setAt] = useState(nextHourLocal);
-  const [cron, setCron] = useState("");
-  const [zone, setZone] = useState(browserZone);
-  const [missed, setMissed] = useState<MissedRuns | null>(null);
+  const editing = props.schedule;
+  const [initial] = useState(() => formOf(editing));
+  const [name, setName] = useState(initial.name);
+  const [kind, setKind] = useState<Schedule["kind"]>(initial.kind);
+  const [at, setAt] = useState(initial.at);
+  const [cron, setCron] = useState(initial.cron);
+  const [zone, setZone] = useState(initial.zone);
+  const [startsAt, setStartsAt] = useState(initial.startsAt);
+  const [endsAt, setEndsAt] = useState(initial.endsAt);
+  const [missed, setMissed] = useState<MissedRuns | null>(initial.missed);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const zones = useTimeZones(setError);
-  const sites = useSites({ enabled: targetKind === "site" });
-  const labels = useLabels({ enabled: targetKind === "label" });
-  const groups = useList<DeviceGroup>("/groups");
+  const picked = useCommandPicker({
+    name: "schedule",
+    error,
+    onError: setError,
+    initial: editing?.command,
+    typeHint: editing ? "A schedule keeps its command; create another schedule for another one." : undefined,
+    windowNote: "each run waits for each device's site's window",
+  });
+  const target = useTargetPicker({
+    name: "schedule",
+    legend: "Devices it goes to when it runs",
+    when: "at the time",
+    error,
+    initial: editing?.target,
+    keptText: props.targetText ?? "The target the schedule has now.",
+  });
+  const { zones } = picked;
+  // A refusal about a field no longer holds once the form changes.
+  const picks = [JSON.stringify(picked.command), JSON.stringify(target.target), target.fields.join()];
+  useEffect(
+    () => setError((current: unknown) => (fieldOfError(current) !== null ? null : current)),
+    [name, ...picks, kind, at, cron, zone, startsAt, endsAt, missed],
+  );
 
-  const site = siteId || sites.items?.[0]?.id || NO_SITE;
-  const labelValue = label || labels.items?.[0]?.label || "";
-  const group = groupId || groups.items?.[0]?.id || "";
-  const devices = listed(devicesText);
   const missedRuns = missed ?? DEFAULT_MISSED[kind];
-
-  const target =
-    targetKind === "all"
-      ? { all: true }
-      : targetKind === "site"
-        ? { filter: { site } }
-        : targetKind === "label"
-          ? labelValue && { filter: { label: labelValue } }
-          : targetKind === "group"
-            ? group && { group }
-            : devices.length > 0 && { [listedBy]: devices };
-  const command =
-    type === "rename"
-      ? { type, name: newName.trim() }
-      : type === "set_time"
-        ? {
-            type,
-            timezone: timeMode === "region" ? commandZone : "auto",
-            ntpServer: timeMode === "ntp" ? ntp.trim() : null,
-          }
-        : { type };
+  // Kept with the command: its TTL.
+  const command = picked.command && {
+    ...picked.command,
+    ...(editing?.command.ttlSeconds !== undefined ? { ttlSeconds: editing.command.ttlSeconds } : {}),
+  };
+  const endsBeforeStart =
+    kind === "cron" && startsAt && endsAt && isTime(startsAt) && isTime(endsAt) && endsAt <= startsAt;
   const invalid =
     !name.trim() ||
-    !target ||
-    (type === "rename" && !newName.trim()) ||
-    (type === "set_time" &&
-      ((timeMode === "region" && !commandZone) || (timeMode === "ntp" && !ntp.trim()))) ||
-    (kind === "once" ? !at || Number.isNaN(new Date(at).getTime()) : !cron.trim() || !zone);
+    !target.target ||
+    !command ||
+    (kind === "once"
+      ? !at || !isTime(at)
+      : !cron.trim() ||
+        !zone ||
+        (startsAt !== "" && !isTime(startsAt)) ||
+        (endsAt !== "" && !isTime(endsAt)) ||
+        Boolean(endsBeforeStart));
+
+  /** What an edit changes, as PATCH /schedules/:id takes it. */
+  const changes = (schedule: Schedule): Record<string, unknown> => {
+    const patch: Record<string, unknown> = {};
+    if (name.trim() !== schedule.name) patch.name = name.trim();
+    if (picked.changed) patch.command = command;
+    if (target.changed) patch.target = target.target;
+    if (kind === "once") {
+      if (kind !== schedule.kind || at !== initial.at) patch.at = isoOf(at);
+    } else {
+      if (kind !== schedule.kind || cron.trim() !== initial.cron) {
+        patch.cron = cron.trim();
+        patch.timezone = zone;
+      } else if (zone !== initial.zone) patch.timezone = zone;
+      if (startsAt !== initial.startsAt) patch.startsAt = isoOf(startsAt);
+      if (endsAt !== initial.endsAt) patch.endsAt = isoOf(endsAt);
+    }
+    if (missedRuns !== schedule.missedRuns) patch.missedRuns = missedRuns;
+    return patch;
+  };
+  const patch = editing ? changes(editing) : null;
+  const unchanged = patch !== null && Object.keys(patch).length === 0;
 
   const save = async () => {
-    if (invalid || busy) return;
+    if (invalid || busy || unchanged) return;
     setBusy(true);
     setError(null);
     try {
-      const saved = await session.api.post<Schedule>("/schedules", {
-        name: name.trim(),
-        command,
-        target,
-        ...(kind === "once" ? { at: new Date(at).toISOString() } : { cron: cron.trim(), timezone: zone }),
-        missedRuns,
-      });
+      const saved = editing
+        ? await session.api.patch<Schedule>(scheduleHref(editing), patch)
+        : await session.api.post<Schedule>("/schedules", {
+            name: name.trim(),
+            command,
+            target: target.target,
+            ...(kind === "once"
+              ? { at: isoOf(at) }
+              : {
+                  cron: cron.trim(),
+                  timezone: zone,
+                  ...(startsAt ? { startsAt: isoOf(startsAt) } : {}),
+                  ...(endsAt ? { endsAt: isoOf(endsAt) } : {}),
+                }),
+            missedRuns,
+          });
       props.onSaved(saved);
     } catch (err) {
       setError(err);
@@ -587,19 +669,30 @@ function NewScheduleDialog(props: { onClose: () => void; onSaved: (schedule: Sch
     }
   };
 
+  /** The fields this form shows now, as the API names them in a refusal. */
+  const shownFields = [
+    "name",
+    ...picked.fields,
+    "missedRuns",
+    ...target.fields,
+    ...(kind === "once" ? ["at"] : ["cron", "timezone", "startsAt", "endsAt"]),
+  ];
+  const inYourZone = `In your browser's time zone, ${browserZone()}.`;
+
   return (
     <Dialog
-      title="New schedule"
+      title={editing ? `Edit schedule ${editing.name}` : "New schedule"}
       wide
       onClose={props.onClose}
       onSubmit={() => void save()}
       footer={
         <>
+          {unchanged && <span class="muted small">Nothing changed yet</span>}
           <button type="button" class="button" onClick={props.onClose}>
             Cancel
           </button>
-          <button type="submit" class="button button-primary" disabled={busy || invalid}>
-            {busy ? "Saving…" : "Create schedule"}
+          <button type="submit" class="button button-primary" disabled={busy || invalid || unchanged}>
+            {busy ? "Saving…" : editing ? "Save changes" : "Create schedule"}
           </button>
         </>
       }
@@ -617,200 +710,8 @@ function NewScheduleDialog(props: { onClose: () => void; onSaved: (schedule: Sch
             />
           )}
         </Field>
-        <Field label="Command">
-          {(id) => (
-            <select
-              id={id}
-              class="input"
-              value={type}
-              onChange={(e) => setType(e.currentTarget.value as CommandType)}
-            >
-              {types.map((t) => (
-                <option key={t} value={t}>
-                  {COMMAND_LABELS[t] ?? t}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        {type === "rename" && (
-          <Field label="New device name" hint="Every device of the target gets this name.">
-            {(id) => (
-              <input
-                id={id}
-                class="input"
-                maxLength={256}
-                value={newName}
-                onInput={(e) => setNewName(e.currentTarget.value)}
-              />
-            )}
-          </Field>
-        )}
-        {type === "set_time" && (
-          <fieldset class="choices">
-            <legend class="field-label">Date and time to set</legend>
-            <Choice
-              name="schedule-time"
-              mode="region"
-              current={timeMode}
-              onSelect={setTimeMode}
-              title="A time zone"
-              text="A fixed time zone; time from the network."
-            >
-              {timeMode === "region" && (
-                <ZonePicker zones={zones} value={commandZone} onChange={setCommandZone} />
-              )}
-            </Choice>
-            <Choice
-              name="schedule-time"
-              mode="auto"
-              current={timeMode}
-              onSelect={setTimeMode}
-              title="Automatic"
-              text="Time zone and time from the network."
-            />
-            <Choice
-              name="schedule-time"
-              mode="ntp"
-              current={timeMode}
-              onSelect={setTimeMode}
-              title="Automatic, with an NTP server"
-              text="Time zone from the network; time from your NTP server."
-            >
-              {timeMode === "ntp" && <NtpField value={ntp} onChange={setNtp} />}
-            </Choice>
-          </fieldset>
-        )}
-        <fieldset class="choices">
-          <legend class="field-label">Devices it goes to when it runs</legend>
-          <Choice
-            name="schedule-target"
-            mode="all"
-            current={targetKind}
-            onSelect={setTargetKind}
-            title="All devices"
-            text="Every managed device at the time."
-          />
-          <Choice
-            name="schedule-target"
-            mode="site"
-            current={targetKind}
-            onSelect={setTargetKind}
-            title="A site"
-            text="The devices in the site at the time."
-          >
-            {targetKind === "site" && (
-              <Field label="Site">
-                {(id) => (
-                  <SiteSelect
-                    id={id}
-                    sites={sites.items}
-                    value={site}
-                    noneLabel="Devices in no site"
-                    onChange={setSiteId}
-                  />
-                )}
-              </Field>
-            )}
-          </Choice>
-          <Choice
-            name="schedule-target"
-            mode="label"
-            current={targetKind}
-            onSelect={setTargetKind}
-            title="A label"
-            text="The devices carrying the label at the time."
-          >
-            {targetKind === "label" && (
-              <Field
-                label="Label"
-                hint={labels.items?.length === 0 ? "No device carries a label yet." : undefined}
-              >
-                {(id) => (
-                  <select
-                    id={id}
-                    class="input"
-                    value={labelValue}
-                    onChange={(e) => setLabel(e.currentTarget.value)}
-                  >
-                    {labels.items?.map((l) => (
-                      <option key={l.label} value={l.label}>
-                        {l.label} ({plural(l.devices, "device")})
-                      </option>
-                    ))}
-                  </select>
-                )}
-              </Field>
-            )}
-          </Choice>
-          <Choice
-            name="schedule-target"
-            mode="group"
-            current={targetKind}
-            onSelect={setTargetKind}
-            title="A group"
-            text="The devices its filter matches at the time."
-          >
-            {targetKind === "group" && (
-              <Field label="Group" hint={groups.items?.length === 0 ? "There are no groups yet." : undefined}>
-                {(id) => (
-                  <select
-                    id={id}
-                    class="input"
-                    value={group}
-                    onChange={(e) => setGroupId(e.currentTarget.value)}
-                  >
-                    {groups.items?.map((g) => (
-                      <option key={g.id} value={g.id}>
-                        {g.name} ({plural(g.devices, "device")})
-                      </option>
-                    ))}
-                  </select>
-                )}
-              </Field>
-            )}
-          </Choice>
-          <Choice
-            name="schedule-target"
-            mode="devices"
-            current={targetKind}
-            onSelect={setTargetKind}
-            title="Listed devices"
-            text="Serial numbers or device ids, pasted."
-          >
-            {targetKind === "devices" && (
-              <>
-                <Field label="Listed by">
-                  {(id) => (
-                    <select
-                      id={id}
-                      class="input"
-                      value={listedBy}
-                      onChange={(e) => setListedBy(e.currentTarget.value as "serials" | "deviceIds")}
-                    >
-                      <option value="serials">Serial number</option>
-                      <option value="deviceIds">Device id</option>
-                    </select>
-                  )}
-                </Field>
-                <Field
-                  label="Devices"
-                  hint={`One a line, or separated by commas${devices.length > 0 ? ` · ${plural(devices.length, "device")}` : ""}`}
-                >
-                  {(id) => (
-                    <textarea
-                      id={id}
-                      class="input mono"
-                      rows={4}
-                      value={devicesText}
-                      onInput={(e) => setDevicesText(e.currentTarget.value)}
-                    />
-                  )}
-                </Field>
-              </>
-            )}
-          </Choice>
-        </fieldset>
+        {picked.view}
+        {target.view}
         <fieldset class="choices">
           <legend class="field-label">When it runs</legend>
           <Choice
@@ -822,11 +723,7 @@ function NewScheduleDialog(props: { onClose: () => void; onSaved: (schedule: Sch
             text="At a date and time."
           >
             {kind === "once" && (
-              <Field
-                label="Date and time"
-                hint={`In your browser's time zone, ${browserZone()}.`}
-                error={errorOfField(error, "at")}
-              >
+              <Field label="Date and time" hint={inYourZone} error={errorOfField(error, "at")}>
                 {(id) => (
                   <input
                     id={id}
@@ -869,6 +766,24 @@ function NewScheduleDialog(props: { onClose: () => void; onSaved: (schedule: Sch
                 <Field label="Time zone" error={errorOfField(error, "timezone")}>
                   {(id) => <ZoneSelect id={id} zones={zones} value={zone} onChange={setZone} />}
                 </Field>
+                <div class="schedule-span">
+                  <Field
+                    label="Not before"
+                    hint={`Optional: no run before this. ${inYourZone}`}
+                    error={errorOfField(error, "startsAt")}
+                  >
+                    {(id) => (
+                      <OptionalTime id={id} label="Not before" value={startsAt} onChange={setStartsAt} />
+                    )}
+                  </Field>
+                  <Field
+                    label="Not after"
+                    hint={`Optional: no run after this. ${inYourZone}`}
+                    error={endsBeforeStart ? "It ends before it starts." : errorOfField(error, "endsAt")}
+                  >
+                    {(id) => <OptionalTime id={id} label="Not after" value={endsAt} onChange={setEndsAt} />}
+                  </Field>
+                </div>
               </>
             )}
           </Choice>
@@ -878,6 +793,7 @@ function NewScheduleDialog(props: { onClose: () => void; onSaved: (schedule: Sch
           hint={`Late by more than 10 minutes, as when no server was up. Default for ${
             kind === "once" ? "a one-off schedule" : "a recurring schedule"
           }: ${MISSED_WORDS[DEFAULT_MISSED[kind]].toLowerCase()}.`}
+          error={errorOfField(error, "missedRuns")}
         >
           {(id) => (
             <select
@@ -892,7 +808,7 @@ function NewScheduleDialog(props: { onClose: () => void; onSaved: (schedule: Sch
           )}
         </Field>
       </div>
-      <ErrorNote error={formError(error, kind === "cron" ? SCHEDULE_FORM_FIELDS : ["name", "at"])} />
+      <ErrorNote error={formError(error, shownFields)} />
     </Dialog>
   );
 }

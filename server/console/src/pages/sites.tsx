@@ -1,11 +1,14 @@
 /**
  * Sites: devices grouped by place, each with a date & time of its own or the global one. The
  * list shows each site's date & time and how many of its devices run it; a site's page shows
- * its devices and those that have not applied it yet. Creating, editing and deleting a site
- * needs settings:manage; all of it is live.
+ * its devices and those that have not applied it yet. A site's maintenance window (when
+ * commands sent "in window" reach its devices) is shown open or closed with its next change.
+ * Creating, editing and deleting a site needs settings:manage; all of it is live. A site's page
+ * adds devices to it by serial number (devices/bulk-serials.tsx) for holders of devices:organize.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useId, useState } from "preact/hooks";
 import { ApiError, query } from "../api";
+import { ImportSerialsDialog } from "../devices/bulk-serials";
 import { timeSettingWords, useSites } from "../devices/organize";
 import { errorOfField, formError } from "../form-errors";
 import { formatCount, formatDateTime, plural } from "../format";
@@ -13,8 +16,17 @@ import { useResync, useServerEvents, useThrottled, useTitle } from "../hooks";
 import { navigate } from "../router";
 import { useServerNow } from "../server-clock";
 import { useSession } from "../session";
-import type { Device, Page, Site, TimeSetting } from "../types";
 import {
+  type Device,
+  type MaintenanceWindow,
+  type Page,
+  type Site,
+  type TimeSetting,
+  WEEKDAYS,
+  type Weekday,
+} from "../types";
+import {
+  Badge,
   Card,
   ConfirmDialog,
   Dialog,
@@ -34,6 +46,73 @@ import "../styles/sites.css";
 const devicesOf = (site: Pick<Site, "id">) => `/devices${query({ site: site.id })}`;
 const siteHref = (site: Pick<Site, "id">) => `/sites/${encodeURIComponent(site.id)}`;
 
+const DAY_NAMES: Record<Weekday, string> = {
+  mon: "Mon",
+  tue: "Tue",
+  wed: "Wed",
+  thu: "Thu",
+  fri: "Fri",
+  sat: "Sat",
+  sun: "Sun",
+};
+
+/** A maintenance window in a few words: "01:00–05:00 daily, Europe/Berlin". */
+export function windowWords(window: MaintenanceWindow): string {
+  const days = window.days.length === 0 ? "daily" : window.days.map((d) => DAY_NAMES[d]).join(", ");
+  return `${window.start}–${window.end} ${days}, ${window.timezone}`;
+}
+
+/** A moment as the window's own clock reads it: "Mon 01:00". */
+function windowTime(iso: string, timezone: string): string {
+  return new Intl.DateTimeFormat("en-GB", {
+    timeZone: timezone,
+    weekday: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).format(new Date(iso));
+}
+
+/** Open or closed now, and when that changes: "Open · until Tue 05:00". */
+function WindowState(props: { site: Site }) {
+  const { window, windowState } = props.site;
+  if (!window) return <span class="muted">None</span>;
+  const next = windowState.open ? windowState.closesAt : windowState.opensAt;
+  return (
+    <span class="window-state" data-testid="site-window">
+      <span>{windowWords(window)}</span>{" "}
+      <Badge tone={windowState.open ? "green" : "neutral"}>{windowState.open ? "Open" : "Closed"}</Badge>{" "}
+      {next && (
+        <span class="small muted">
+          {windowState.open ? "until" : "opens"} {windowTime(next, window.timezone)}
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** The earliest next change of these sites' windows, to reload the list then. */
+function nextWindowChange(sites: readonly Site[]): string | null {
+  const times = sites
+    .flatMap((s) => (s.window ? [s.windowState.opensAt ?? s.windowState.closesAt] : []))
+    .filter((t): t is string => t !== null)
+    .sort();
+  return times[0] ?? null;
+}
+
+/** Reloads when the earliest window shown opens or closes (on the server's clock). */
+function useReloadAtWindowChange(sites: readonly Site[] | null, reload: () => void): void {
+  const { api } = useSession();
+  const next = sites ? nextWindowChange(sites) : null;
+  useEffect(() => {
+    if (!next) return;
+    // A second after the change; timers hold at most about 24 days.
+    const waitMs = Math.min(Math.max(1000, Date.parse(next) - api.serverClock.now() + 1000), 2 ** 31 - 1);
+    const timer = window.setTimeout(reload, waitMs);
+    return () => window.clearTimeout(timer);
+  }, [next]);
+}
+
 /** A site's date & time in a few words: its own, or "Global: Asia/Tokyo". */
 function siteTimeWords(site: Site): string {
   return site.time ? timeSettingWords(site.time) : `Global: ${timeSettingWords(site.effectiveTime)}`;
@@ -47,6 +126,7 @@ export function SitesPage() {
   const sites = useSites({ withCounts: true });
   const [editing, setEditing] = useState<Editing>(null);
   const mayManage = session.can("settings:manage");
+  useReloadAtWindowChange(sites.items, () => void sites.reload());
 
   return (
     <>
@@ -78,6 +158,7 @@ export function SitesPage() {
                 <tr>
                   <th scope="col">Name</th>
                   <th scope="col">Date and time</th>
+                  <th scope="col">Maintenance window</th>
                   <th scope="col" class="num">
                     Devices
                   </th>
@@ -105,6 +186,9 @@ export function SitesPage() {
                         <span class="muted">{siteTimeWords(site)}</span>
                       )}
                     </td>
+                    <td>
+                      <WindowState site={site} />
+                    </td>
                     <td class="num" data-testid="site-devices">
                       <Link
                         href={devicesOf(site)}
@@ -123,7 +207,7 @@ export function SitesPage() {
                           label={`Actions for ${site.name}`}
                           items={[
                             {
-                              label: "Edit name and date & time",
+                              label: "Edit name, date & time and window",
                               onSelect: () => setEditing({ kind: "edit", site }),
                             },
                             "separator",
@@ -209,10 +293,12 @@ export function SiteDetailsPage(props: { siteId: string }) {
   const [devices, setDevices] = useState<(Page<Device> & { total: number }) | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [deleted, setDeleted] = useState(false);
-  const [editing, setEditing] = useState<"edit" | "delete" | null>(null);
+  const [editing, setEditing] = useState<"edit" | "delete" | "import" | null>(null);
   const mayManage = session.can("settings:manage");
+  const mayOrganize = session.can("devices:organize");
   const now = useServerNow();
   useTitle(site?.name ?? "Site");
+  useReloadAtWindowChange(site ? [site] : null, () => void load());
 
   const load = async () => {
     try {
@@ -266,14 +352,32 @@ export function SiteDetailsPage(props: { siteId: string }) {
         title={site.name}
         subtitle={`${plural(site.devices, "device")} · date and time: ${siteTimeWords(site)}`}
         actions={
-          mayManage && (
+          (mayOrganize || mayManage) && (
             <>
-              <button type="button" class="button" onClick={() => setEditing("edit")}>
-                Edit name and date & time
-              </button>
-              <button type="button" class="button button-danger-outline" onClick={() => setEditing("delete")}>
-                Delete site
-              </button>
+              {mayOrganize && (
+                <button
+                  type="button"
+                  class="button"
+                  title="Move devices into this site by a CSV or list of serial numbers"
+                  onClick={() => setEditing("import")}
+                >
+                  Add devices by serial…
+                </button>
+              )}
+              {mayManage && (
+                <>
+                  <button type="button" class="button" onClick={() => setEditing("edit")}>
+                    Edit site
+                  </button>
+                  <button
+                    type="button"
+                    class="button button-danger-outline"
+                    onClick={() => setEditing("delete")}
+                  >
+                    Delete site
+                  </button>
+                </>
+              )}
             </>
           )
         }
@@ -335,6 +439,23 @@ export function SiteDetailsPage(props: { siteId: string }) {
             suffix="applied"
           />
         </Card>
+        <Card title="Maintenance window">
+          {site.window ? (
+            <>
+              <p>
+                <WindowState site={site} />
+              </p>
+              <p class="muted small">
+                Commands sent “only in the maintenance window” wait, queued, until it opens; a window closing
+                stops what its devices have not received yet. Other commands go at once.
+              </p>
+            </>
+          ) : (
+            <p class="muted">
+              None: commands sent “only in the maintenance window” reach its devices at once.
+            </p>
+          )}
+        </Card>
       </div>
       {editing === "edit" && (
         <SiteDialog
@@ -347,6 +468,9 @@ export function SiteDetailsPage(props: { siteId: string }) {
             session.toast(`Site ${saved.name} saved`, "success");
           }}
         />
+      )}
+      {editing === "import" && (
+        <ImportSerialsDialog initialSiteId={site.id} onClose={() => setEditing(null)} onDone={reload} />
       )}
       {editing === "delete" && (
         <DeleteSiteDialog site={site} onClose={() => setEditing(null)} onDeleted={() => navigate("/sites")} />
@@ -364,7 +488,48 @@ function modeOf(time: TimeSetting | null): SiteTimeMode {
 }
 
 /** The form's fields, as the API names them in a refusal. */
-const SITE_FORM_FIELDS = ["name"];
+const SITE_FORM_FIELDS = ["name", "window.start", "window.end", "window.days", "window.timezone"];
+
+/** The window as the form holds it: times, days (none: every day), zone ("": the site's own). */
+interface WindowForm {
+  enabled: boolean;
+  start: string;
+  end: string;
+  days: ReadonlySet<Weekday>;
+  timezone: string;
+}
+
+function windowFormOf(window: MaintenanceWindow | null): WindowForm {
+  return {
+    enabled: window !== null,
+    start: window?.start ?? "01:00",
+    end: window?.end ?? "05:00",
+    days: new Set(window?.days ?? []),
+    timezone: window?.timezone ?? "",
+  };
+}
+
+/** What the API takes for the form's window; null: none. */
+function windowBody(form: WindowForm) {
+  if (!form.enabled) return null;
+  return {
+    start: form.start,
+    end: form.end,
+    days: WEEKDAYS.filter((d) => form.days.has(d)),
+    ...(form.timezone ? { timezone: form.timezone } : {}),
+  };
+}
+
+function windowFormChanged(form: WindowForm, existing: MaintenanceWindow | null): boolean {
+  if (!form.enabled || existing === null) return form.enabled !== (existing !== null);
+  const body = windowBody(form)!;
+  return (
+    body.start !== existing.start ||
+    body.end !== existing.end ||
+    body.days.join() !== existing.days.join() ||
+    (form.timezone || null) !== existing.timezone
+  );
+}
 
 /** Creates a site, or edits one's name and date & time (only what changed is sent). */
 function SiteDialog(props: { site?: Site; onClose: () => void; onSaved: (site: Site) => void }) {
@@ -376,6 +541,7 @@ function SiteDialog(props: { site?: Site; onClose: () => void; onSaved: (site: S
     existing?.time && existing.time.timezone !== "auto" ? existing.time.timezone : "",
   );
   const [ntp, setNtp] = useState(existing?.time?.ntpServer ?? "");
+  const [windowForm, setWindowForm] = useState<WindowForm>(windowFormOf(existing?.window ?? null));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const zones = useTimeZones(setError);
@@ -385,7 +551,11 @@ function SiteDialog(props: { site?: Site; onClose: () => void; onSaved: (site: S
     mode === "global"
       ? null
       : { timezone: mode === "region" ? zone : "auto", ntpServer: mode === "ntp" ? ntp.trim() : null };
-  const invalid = !name.trim() || (mode === "region" && !zone) || (mode === "ntp" && !ntp.trim());
+  const windowInvalid =
+    windowForm.enabled && (!windowForm.start || !windowForm.end || windowForm.start === windowForm.end);
+  const invalid =
+    !name.trim() || (mode === "region" && !zone) || (mode === "ntp" && !ntp.trim()) || windowInvalid;
+  const windowChanged = windowFormChanged(windowForm, existing?.window ?? null);
   const timeChanged =
     !existing ||
     (existing.time === null) !== (time === null) ||
@@ -403,8 +573,13 @@ function SiteDialog(props: { site?: Site; onClose: () => void; onSaved: (site: S
         ? await session.api.patch<Site>(`/sites/${encodeURIComponent(existing.id)}`, {
             ...(nameChanged ? { name: name.trim() } : {}),
             ...(timeChanged ? { time } : {}),
+            ...(windowChanged ? { window: windowBody(windowForm) } : {}),
           })
-        : await session.api.post<Site>("/sites", { name: name.trim(), time });
+        : await session.api.post<Site>("/sites", {
+            name: name.trim(),
+            time,
+            window: windowBody(windowForm),
+          });
       props.onSaved(saved);
     } catch (err) {
       setError(err);
@@ -426,7 +601,9 @@ function SiteDialog(props: { site?: Site; onClose: () => void; onSaved: (site: S
           <button
             type="submit"
             class="button button-primary"
-            disabled={busy || invalid || (existing !== undefined && !nameChanged && !timeChanged)}
+            disabled={
+              busy || invalid || (existing !== undefined && !nameChanged && !timeChanged && !windowChanged)
+            }
           >
             {busy ? "Saving…" : existing ? "Save site" : "Create site"}
           </button>
@@ -490,8 +667,114 @@ function SiteDialog(props: { site?: Site; onClose: () => void; onSaved: (site: S
           connect.
         </p>
       )}
+      <WindowFields
+        form={windowForm}
+        onChange={setWindowForm}
+        zones={zones}
+        siteZone={mode === "region" ? zone : null}
+        error={error}
+      />
       <ErrorNote error={formError(error, SITE_FORM_FIELDS)} />
     </Dialog>
+  );
+}
+
+/** The site dialog's maintenance window: on or off, start and end, days, zone. */
+function WindowFields(props: {
+  form: WindowForm;
+  onChange: (form: WindowForm) => void;
+  zones: readonly { name: string }[] | null;
+  /** The site's own fixed zone, which a window without one is read in. */
+  siteZone: string | null;
+  error: unknown;
+}) {
+  const { form } = props;
+  const set = (patch: Partial<WindowForm>) => props.onChange({ ...form, ...patch });
+  const ids = useId();
+  /** A time of day, in a Field. */
+  const timeInput = (value: string, onInput: (value: string) => void) => (id: string) => (
+    <input
+      id={id}
+      class="input"
+      type="time"
+      required
+      value={value}
+      onInput={(e) => onInput(e.currentTarget.value)}
+    />
+  );
+  return (
+    <fieldset class="choices window-fields">
+      <legend class="field-label">Maintenance window</legend>
+      <div class="check">
+        <input
+          type="checkbox"
+          id={`${ids}-on`}
+          checked={form.enabled}
+          onChange={(e) => set({ enabled: e.currentTarget.checked })}
+        />
+        <label for={`${ids}-on`}>
+          Commands sent “only in the maintenance window” wait for it{" "}
+          <span class="muted small">(others go at any time)</span>
+        </label>
+      </div>
+      {form.enabled && (
+        <>
+          <div class="window-times">
+            <Field label="Opens at" error={errorOfField(props.error, "window.start")}>
+              {timeInput(form.start, (start) => set({ start }))}
+            </Field>
+            <Field
+              label="Closes at"
+              hint={form.end && form.start && form.end < form.start ? "The next day" : undefined}
+              error={
+                errorOfField(props.error, "window.end") ??
+                (form.start && form.start === form.end ? "Must differ from the opening time" : undefined)
+              }
+            >
+              {timeInput(form.end, (end) => set({ end }))}
+            </Field>
+          </div>
+          <fieldset class="window-days">
+            <legend class="small">Opens on (none checked: every day)</legend>
+            {WEEKDAYS.map((day) => (
+              <span key={day} class="check">
+                <input
+                  type="checkbox"
+                  id={`${ids}-${day}`}
+                  checked={form.days.has(day)}
+                  onChange={(e) => {
+                    const days = new Set(form.days);
+                    if (e.currentTarget.checked) days.add(day);
+                    else days.delete(day);
+                    set({ days });
+                  }}
+                />
+                <label for={`${ids}-${day}`}>{DAY_NAMES[day]}</label>
+              </span>
+            ))}
+          </fieldset>
+          <Field label="Time zone of the window" error={errorOfField(props.error, "window.timezone")}>
+            {(id) => (
+              <select
+                id={id}
+                class="input"
+                value={form.timezone}
+                onChange={(e) => set({ timezone: e.currentTarget.value })}
+              >
+                <option value="">
+                  {props.siteZone ? `The site's time zone (${props.siteZone})` : "Choose a time zone"}
+                </option>
+                {(props.zones ?? []).map((z) => (
+                  <option key={z.name} value={z.name}>
+                    {z.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        </>
+      )}
+    </fieldset>
   );
 }
 
