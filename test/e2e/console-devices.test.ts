@@ -9,24 +9,22 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../agent/simulated-device.js";
-import {
-  accessibilityViolations,
-  launchBrowser,
-  screenshotWhenFailed,
-  signIn,
-  type TestBrowser,
-} from "../helpers/browser.js";
+import { accessibilityViolations, launchBrowser, type TestBrowser } from "../helpers/browser.js";
+import { useConsoleFixture } from "../helpers/console-fixture.js";
 import {
   createEnrollmentToken,
+  type EnrolledDevice,
+  enrollCredentials,
   startDevice,
+  startDevices,
   uniqueSerial,
   waitForBatch,
   waitUntil,
 } from "../helpers/devices.js";
 import { csvObjects } from "../helpers/rfc4180.js";
-import { startTestServer, type TestServer } from "../helpers/test-server.js";
+import type { TestServer } from "../helpers/test-server.js";
 
 const ADMIN = { email: "dana@example.com", name: "Dana Devices", password: "steady-Lantern-harbor-4" };
 /** Plain displays; with the stuck one and the flaky ones the fleet has 60 simulated devices. */
@@ -54,10 +52,10 @@ let t: TestServer;
 let browser: TestBrowser;
 let page: Page;
 const devices: SimulatedDevice[] = [];
-let rooms: (SimulatedDevice & { deviceId: string })[] = [];
-let stuck: SimulatedDevice & { deviceId: string };
-let drifting: SimulatedDevice & { deviceId: string };
-let flaky: (SimulatedDevice & { deviceId: string })[] = [];
+let rooms: EnrolledDevice[] = [];
+let stuck: EnrolledDevice;
+let drifting: EnrolledDevice;
+let flaky: EnrolledDevice[] = [];
 /** While true, every platform action of the flaky displays fails. */
 let flakyFailing = false;
 /** Enrolled through the API and never connected: never seen. */
@@ -83,73 +81,42 @@ function colourOf(locator: ReturnType<Page["locator"]>): Promise<string> {
   return locator.evaluate("(e) => getComputedStyle(e).color") as Promise<string>;
 }
 
+const fixture = useConsoleFixture("devices");
+
 beforeAll(async () => {
-  t = await startTestServer();
-  const created = await t.api.post("/admins", {
-    email: ADMIN.email,
-    name: ADMIN.name,
-    roleId: "system_admin",
-    password: ADMIN.password,
-    mustResetPassword: false,
-  });
-  expect(created.status).toBe(201);
+  ({ server: t, browser, page } = await fixture.open({ admin: ADMIN, devices }));
 
   const token = await createEnrollmentToken(t, ROOMS + FLAKY + 2);
   // Every display reports every few seconds: the traffic of an idle page at a busy fleet.
   const common = { enrollmentToken: token, stateReportIntervalMs: 3000 };
-  rooms = await Promise.all(
-    Array.from({ length: ROOMS }, (_, i) =>
-      startDevice(t, {
-        ...common,
-        serial: uniqueSerial(`ROOM${String(i).padStart(2, "0")}`),
-        model: i % 3 ? "Portal" : "Portal Go",
-        agentVersion: i < 5 ? BETA_AGENT : undefined,
-        clockOffsetMs: i === 7 ? 4200 : i * 3,
-      }),
-    ),
-  );
+  rooms = await startDevices(t, ROOMS, (i) => uniqueSerial(`ROOM${String(i).padStart(2, "0")}`), {
+    ...common,
+    concurrently: true,
+    each: (i) => ({
+      model: i % 3 ? "Portal" : "Portal Go",
+      agentVersion: i < 5 ? BETA_AGENT : undefined,
+      clockOffsetMs: i === 7 ? 4200 : i * 3,
+    }),
+  });
   drifting = rooms[7]!;
   stuck = await startDevice(t, {
     ...common,
     serial: uniqueSerial("STUCK"),
     unsupportedTimezones: [REFUSED_ZONE],
   });
-  flaky = await Promise.all(
-    Array.from({ length: FLAKY }, () =>
-      startDevice(t, {
-        ...common,
-        serial: uniqueSerial("FLAKY"),
-        failureRate: 0.5,
-        random: () => (flakyFailing ? 0 : 0.99),
-      }),
-    ),
-  );
+  flaky = await startDevices(t, FLAKY, () => uniqueSerial("FLAKY"), {
+    ...common,
+    concurrently: true,
+    failureRate: 0.5,
+    random: () => (flakyFailing ? 0 : 0.99),
+  });
   devices.push(...rooms, stuck, ...flaky);
-  for (let i = 0; i < 2; i++) {
-    const res = await t.api.post<{ deviceId: string }>("/enrollment/enroll", {
-      token: await createEnrollmentToken(t),
-      serial: uniqueSerial("GHOST"),
-      model: "Portal",
-      agentVersion: "1.0.0",
-    });
-    expect(res.status).toBe(201);
-    ghostIds.push(res.body.deviceId);
-  }
+  for (let i = 0; i < 2; i++) ghostIds.push((await enrollCredentials(t, uniqueSerial("GHOST"))).deviceId);
   managedCount = devices.length + ghostIds.length;
 
-  browser = await launchBrowser();
-  page = browser.page;
-  await signIn(page, url(""), ADMIN);
+  await fixture.signIn();
   await page.getByText(`${managedCount} managed devices`).waitFor();
 }, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all(devices.map((d) => d.stop({ abrupt: true })));
-  await t?.cleanup();
-});
-
-beforeEach((context) => screenshotWhenFailed(() => browser, "devices", context.task.name));
 
 describe("devices pages", () => {
   it("names the old name when renaming", async () => {

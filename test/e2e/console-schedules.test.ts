@@ -3,22 +3,16 @@
  * displays and a server clock the test moves: a recurring schedule for a label created in the
  * console (a bad cron expression refused beside its field first), listed with its next run and
  * state, paused and resumed, its run shown with the fleet action it started once its time has
- * come, and deleted. Real server, real agents over MQTT.
+ * come, edited (cron, zone and end, the next run following), and deleted. Real server, real agents over MQTT.
  */
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { SimulatedDevice } from "../../agent/simulated-device.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { nextOccurrence } from "../../server/schedules/recurrence.js";
 import type { ScheduleRunView, ScheduleView } from "../../server/schedules/schedule-service.js";
-import {
-  accessibilityViolations,
-  launchBrowser,
-  screenshotWhenFailed,
-  signIn,
-  type TestBrowser,
-} from "../helpers/browser.js";
-import { createEnrollmentToken, startDevice, uniqueSerial, waitForBatch } from "../helpers/devices.js";
-import { startTestServer, type TestServer } from "../helpers/test-server.js";
+import { accessibilityViolations, type TestBrowser } from "../helpers/browser.js";
+import { useConsoleFixture } from "../helpers/console-fixture.js";
+import { type EnrolledDevice, startDevices, uniqueSerial, waitForBatch } from "../helpers/devices.js";
+import type { TestServer } from "../helpers/test-server.js";
 
 const ADMIN = { email: "sky@example.com", name: "Sky Schedules", password: "amber-Harbor-window-4" };
 const NAME = "Lock the lobby on Sundays";
@@ -36,7 +30,7 @@ const setClock = (atMs: number) => {
 let t: TestServer;
 let browser: TestBrowser;
 let page: Page;
-const devices: (SimulatedDevice & { deviceId: string })[] = [];
+const devices: EnrolledDevice[] = [];
 const serials: string[] = [];
 /** The schedule's first run: the next Sunday 03:00 in Berlin. */
 let firstRun = 0;
@@ -55,13 +49,12 @@ const shown = (iso: string) =>
     iso,
   );
 
+const fixture = useConsoleFixture("schedules");
+
 beforeAll(async () => {
-  t = await startTestServer({}, undefined, clock);
-  const token = await createEnrollmentToken(t, 2);
-  for (let i = 0; i < 2; i++) {
-    serials.push(uniqueSerial(`SCHED${i}`));
-    devices.push(await startDevice(t, { enrollmentToken: token, serial: serials[i]! }));
-  }
+  ({ server: t, browser, page } = await fixture.open({ clock, admin: ADMIN, devices }));
+  devices.push(...(await startDevices(t, 2, (i) => uniqueSerial(`SCHED${i}`))));
+  serials.push(...devices.map((d) => d.serial));
   const labeled = await t.api.post("/devices/labels", {
     target: { deviceIds: devices.map((d) => d.deviceId) },
     add: [LABEL],
@@ -71,27 +64,8 @@ beforeAll(async () => {
   // Ten minutes before the first run: nothing is due until the test moves the clock on.
   firstRun = nextOccurrence(CRON, ZONE, Date.now())!;
   setClock(firstRun - 10 * 60_000);
-
-  const created = await t.api.post("/admins", {
-    email: ADMIN.email,
-    name: ADMIN.name,
-    roleId: "system_admin",
-    password: ADMIN.password,
-    mustResetPassword: false,
-  });
-  expect(created.status).toBe(201);
-  browser = await launchBrowser();
-  page = browser.page;
-  await signIn(page, url(""), ADMIN);
+  await fixture.signIn();
 }, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all(devices.map((d) => d.stop({ abrupt: true })));
-  await t?.cleanup();
-});
-
-beforeEach((context) => screenshotWhenFailed(() => browser, "schedules", context.task.name));
 
 describe("scheduled commands in the console", () => {
   it("creates a recurring schedule for a label, after a bad cron expression is refused", async () => {
@@ -220,6 +194,77 @@ describe("scheduled commands in the console", () => {
     expect((await t.api.delete(`/schedules/${once.id}`)).status).toBe(204);
     // Live: gone from the list without a reload.
     await row.waitFor({ state: "detached" });
+  });
+
+  it("edits its cron, zone and end on its page, and shows the next run that follows", async () => {
+    const [before] = await listed();
+    await page.goto(url(`/schedules/${before!.id}`));
+    await page.getByRole("heading", { name: NAME, level: 1 }).waitFor();
+    await page.getByRole("button", { name: "Edit schedule" }).click();
+    const dialog = page.getByRole("dialog", { name: `Edit schedule ${NAME}` });
+    // The create dialog, holding the schedule as it is; its command cannot change.
+    expect(await dialog.getByLabel("Schedule name").inputValue()).toBe(NAME);
+    expect(await dialog.getByLabel("Command", { exact: true }).isDisabled()).toBe(true);
+    await expect.poll(() => dialog.getByLabel("Label", { exact: true }).inputValue()).toBe(LABEL);
+    expect(await dialog.getByLabel("Cron expression").inputValue()).toBe(CRON);
+    await expect.poll(() => dialog.getByLabel("Time zone", { exact: true }).inputValue()).toBe(ZONE);
+    expect(await dialog.getByRole("button", { name: "Save changes" }).isDisabled()).toBe(true);
+
+    // The server's refusal is shown at its field.
+    await dialog.getByLabel("Cron expression").fill("0 3 * * * *");
+    await dialog.getByRole("button", { name: "Save changes" }).click();
+    await dialog.getByRole("alert").filter({ hasText: "is not a cron expression of 5 fields" }).waitFor();
+    await expect.poll(() => dialog.getByLabel("Cron expression").getAttribute("aria-invalid")).toBe("true");
+
+    // Every day at 04:30 in New York, ending an hour after the second run: two runs are left.
+    const cron = "30 4 * * *";
+    const zone = "America/New_York";
+    const next = nextOccurrence(cron, zone, clock())!;
+    const second = nextOccurrence(cron, zone, next)!;
+    const endsAt = new Date(second + 60 * 60_000).toISOString();
+    // As a datetime-local input takes it: in the browser's zone.
+    const endsLocal = await page.evaluate((iso) => {
+      const d = new Date(iso);
+      const pad = (n: number) => String(n).padStart(2, "0");
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    }, endsAt);
+    await dialog.getByLabel("Cron expression").fill(cron);
+    await dialog.getByLabel("Time zone", { exact: true }).selectOption(zone);
+    await dialog.getByLabel("Not after", { exact: true }).fill(endsLocal);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await browser.screenshot("schedules-04-edit");
+    await dialog.getByRole("button", { name: "Save changes" }).click();
+    const nextShown = await shown(new Date(next).toISOString());
+    await page.getByText(`Schedule ${NAME} saved · next run ${nextShown}`).waitFor();
+    await dialog.waitFor({ state: "detached" });
+
+    // The page shows the new timing and next run at once.
+    await expect.poll(() => page.getByTestId("schedule-next-run").textContent()).toBe(nextShown);
+    await page.getByText(`cron ${cron} in ${zone}`).waitFor();
+    await page.getByText(await shown(endsAt), { exact: true }).waitFor();
+    await page.getByText(await shown(new Date(second).toISOString()), { exact: true }).waitFor();
+    const [after] = await listed();
+    expect(after).toMatchObject({
+      id: before!.id,
+      name: NAME,
+      target: { filter: { label: LABEL } },
+      cron,
+      timezone: zone,
+      endsAt,
+      state: "active",
+      nextRunAt: new Date(next).toISOString(),
+      upcoming: [new Date(next).toISOString(), new Date(second).toISOString()],
+    });
+    expect(after!.nextRunAt).not.toBe(before!.nextRunAt);
+    // The audit row holds only what changed.
+    const audit = await t.api.get<{ items: { params: unknown }[] }>("/audit?action=schedule.update");
+    expect(audit.body.items[0]?.params).toEqual({ cron, timezone: zone, endsAt });
+
+    // And the list.
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Schedules" }).click();
+    const row = scheduleRow(NAME);
+    await row.getByRole("cell", { name: `cron ${cron} in ${zone}`, exact: true }).waitFor();
+    await expect.poll(() => row.getByTestId("schedule-next-run").textContent()).toBe(nextShown);
   });
 
   it("deletes it after asking", async () => {

@@ -9,12 +9,13 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createRole, TEST_PASSWORD } from "../helpers/admins.js";
 import { accessibilityViolations, launchBrowser, type TestBrowser } from "../helpers/browser.js";
+import { useConsoleFixture } from "../helpers/console-fixture.js";
 import { enrollCredentials, uniqueSerial } from "../helpers/devices.js";
 import { csvObjects } from "../helpers/rfc4180.js";
-import { startTestServer, type TestServer } from "../helpers/test-server.js";
+import type { TestServer } from "../helpers/test-server.js";
 
 const ERIN = { email: "erin@example.com", name: "Erin Admin" };
 
@@ -24,31 +25,13 @@ let page: Page;
 let deviceId: string;
 let deviceName: string;
 
+// A failed step leaves a picture of what the browser showed.
+const fixture = useConsoleFixture("shell");
+
 beforeAll(async () => {
-  t = await startTestServer();
-  browser = await launchBrowser();
-  page = browser.page;
-  const created = await t.api.post("/admins", {
-    ...ERIN,
-    roleId: "system_admin",
-    password: TEST_PASSWORD,
-    mustResetPassword: false,
-  });
-  expect(created.status).toBe(201);
+  ({ server: t, browser, page } = await fixture.open({ admin: { ...ERIN, password: TEST_PASSWORD } }));
   deviceId = (await enrollCredentials(t, uniqueSerial("SHELL"))).deviceId;
   deviceName = (await t.api.get<{ name: string }>(`/devices/${deviceId}`)).body.name;
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.cleanup();
-});
-
-// A failed step leaves a picture of what the browser showed.
-beforeEach((context) => {
-  onTestFailed(async () => {
-    const name = context.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
-    await browser.screenshot(`failed-shell-${name}`).catch(() => undefined);
-  });
 });
 
 const url = (path: string) => `${t.server.httpUrl}${path}`;

@@ -6,17 +6,11 @@
  * Real server, real agents over MQTT.
  */
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { SimulatedDevice } from "../../agent/simulated-device.js";
-import {
-  accessibilityViolations,
-  launchBrowser,
-  screenshotWhenFailed,
-  signIn,
-  type TestBrowser,
-} from "../helpers/browser.js";
-import { createEnrollmentToken, startDevice, uniqueSerial, waitUntil } from "../helpers/devices.js";
-import { startTestServer, type TestServer } from "../helpers/test-server.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { accessibilityViolations, type TestBrowser } from "../helpers/browser.js";
+import { useConsoleFixture } from "../helpers/console-fixture.js";
+import { type EnrolledDevice, startDevices, uniqueSerial, waitUntil } from "../helpers/devices.js";
+import type { TestServer } from "../helpers/test-server.js";
 
 const ADMIN = { email: "sam@example.com", name: "Sam Sites", password: "quiet-Meadow-lantern-7" };
 const SITE = "Berlin office";
@@ -35,7 +29,7 @@ interface ViewedDevice {
 let t: TestServer;
 let browser: TestBrowser;
 let page: Page;
-const devices: (SimulatedDevice & { deviceId: string })[] = [];
+const devices: EnrolledDevice[] = [];
 /** Their names, as the server gave them at enrollment. */
 const names: string[] = [];
 
@@ -49,38 +43,19 @@ async function loaded(): Promise<void> {
   await expect.poll(() => page.locator("main .spinner").count()).toBe(0);
 }
 
+const fixture = useConsoleFixture("sites");
+
 beforeAll(async () => {
-  t = await startTestServer();
-  const created = await t.api.post("/admins", {
-    email: ADMIN.email,
-    name: ADMIN.name,
-    roleId: "system_admin",
-    password: ADMIN.password,
-    mustResetPassword: false,
-  });
-  expect(created.status).toBe(201);
+  ({ server: t, browser, page } = await fixture.open({ admin: ADMIN, devices }));
   // Devices outside a site follow this; those in the site must not.
   expect((await t.api.put("/settings/time", { timezone: GLOBAL_ZONE, ntpServer: null })).status).toBe(200);
 
-  const token = await createEnrollmentToken(t, 3);
-  for (let i = 0; i < 3; i++) {
-    devices.push(await startDevice(t, { enrollmentToken: token, serial: uniqueSerial(`SITE${i}`) }));
-  }
+  devices.push(...(await startDevices(t, 3, (i) => uniqueSerial(`SITE${i}`))));
   for (const d of devices) names.push((await apiDevice(d.deviceId)).name);
   expect(new Set(names).size).toBe(3);
 
-  browser = await launchBrowser();
-  page = browser.page;
-  await signIn(page, url(""), ADMIN);
+  await fixture.signIn();
 }, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all(devices.map((d) => d.stop({ abrupt: true })));
-  await t?.cleanup();
-});
-
-beforeEach((context) => screenshotWhenFailed(() => browser, "sites", context.task.name));
 
 describe("sites and labels in the console", () => {
   it("creates a site with a time zone of its own", async () => {
@@ -108,6 +83,33 @@ describe("sites and labels in the console", () => {
     ).body.items;
     expect(sites.map((s) => [s.name, s.time?.timezone])).toEqual([[SITE, SITE_ZONE]]);
     await browser.screenshot("sites-01-list");
+  });
+
+  it("gives the site a maintenance window, shown open or closed with its next change", async () => {
+    const row = siteRow(SITE);
+    await row.getByRole("button", { name: `Actions for ${SITE}` }).click();
+    await page.getByRole("menuitem", { name: "Edit name, date & time and window" }).click();
+    const dialog = page.getByRole("dialog", { name: `Edit ${SITE}` });
+    await dialog.getByLabel("Commands sent “only in the maintenance window” wait for it").check();
+    await dialog.getByLabel("Opens at").fill("01:00");
+    await dialog.getByLabel("Closes at").fill("05:00");
+    await dialog.getByLabel("Sat", { exact: true }).check();
+    await dialog.getByLabel("Sun", { exact: true }).check();
+    // Without a zone of its own, the window is read in the site's.
+    await dialog
+      .getByRole("option", { name: `The site's time zone (${SITE_ZONE})` })
+      .waitFor({ state: "attached" });
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await dialog.getByRole("button", { name: "Save site" }).click();
+    await page.getByText(`Site ${SITE} saved`).waitFor();
+    const site = (await t.api.get<{ items: { window: unknown; windowState: { open: boolean } }[] }>("/sites"))
+      .body.items[0]!;
+    expect(site.window).toEqual({ start: "01:00", end: "05:00", days: ["sat", "sun"], timezone: SITE_ZONE });
+    const cell = row.getByTestId("site-window");
+    await cell.getByText(`01:00–05:00 Sat, Sun, ${SITE_ZONE}`).waitFor();
+    await cell.getByText(site.windowState.open ? "Open" : "Closed", { exact: true }).waitFor();
+    await cell.getByText(site.windowState.open ? /^until / : /^opens (Sat|Sun) 01:00$/).waitFor();
+    await browser.screenshot("sites-01b-window");
   });
 
   it("moves two devices into the site from the devices page's selection", async () => {

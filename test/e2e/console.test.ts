@@ -9,9 +9,10 @@
  * test/artifacts/.
  */
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../agent/simulated-device.js";
 import { accessibilityViolations, launchBrowser, type TestBrowser } from "../helpers/browser.js";
+import { useConsoleFixture } from "../helpers/console-fixture.js";
 import {
   createEnrollmentToken,
   deviceShowingCode,
@@ -49,24 +50,11 @@ let coded: SimulatedDevice & { deviceId: string };
 let codedId: string;
 const devices: SimulatedDevice[] = [];
 
-beforeAll(async () => {
-  t = await startTestServer();
-  browser = await launchBrowser();
-  page = browser.page;
-});
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all(devices.map((d) => d.stop({ abrupt: true })));
-  await restarted?.stop();
-  await t?.cleanup();
-});
-
 // A failed step leaves a picture of what the browser showed.
-beforeEach((context) => {
-  onTestFailed(async () => {
-    const name = context.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
-    await browser.screenshot(`failed-${name}`).catch(() => undefined);
-  });
+const fixture = useConsoleFixture("");
+
+beforeAll(async () => {
+  ({ server: t, browser, page } = await fixture.open({ devices, beforeCleanup: () => restarted?.stop() }));
 });
 
 const url = (path: string) => `${t.server.httpUrl}${path}`;

@@ -5,9 +5,9 @@
  * every console error is collected, and there must be none.
  */
 import type { ConsoleMessage, Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
-import { launchBrowser, type TestBrowser } from "../helpers/browser.js";
-import { startTestServer, type TestServer } from "../helpers/test-server.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useConsoleFixture } from "../helpers/console-fixture.js";
+import type { TestServer } from "../helpers/test-server.js";
 
 const ADMIN = { email: "casey@example.com", name: "Casey Policy", password: "quiet-Harbor-lantern-7" };
 
@@ -30,14 +30,13 @@ const RECORD_VIOLATIONS = `
 const EXPECTED_NETWORK_ERROR = /^Failed to load resource: the server responded with a status of 401/;
 
 let t: TestServer;
-let browser: TestBrowser;
 let page: Page;
 const consoleErrors: string[] = [];
 
+const fixture = useConsoleFixture("csp");
+
 beforeAll(async () => {
-  t = await startTestServer();
-  browser = await launchBrowser();
-  page = browser.page;
+  ({ server: t, page } = await fixture.open());
   await page.addInitScript(RECORD_VIOLATIONS);
   page.on("console", (message: ConsoleMessage) => {
     if (message.type() === "error" && !EXPECTED_NETWORK_ERROR.test(message.text())) {
@@ -45,17 +44,6 @@ beforeAll(async () => {
     }
   });
   page.on("pageerror", (err) => consoleErrors.push(`${page.url()}: ${err.message}`));
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.cleanup();
-});
-
-beforeEach((context) => {
-  onTestFailed(async () => {
-    const name = context.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
-    await browser.screenshot(`failed-csp-${name}`).catch(() => undefined);
-  });
 });
 
 const url = (path: string) => `${t.server.httpUrl}${path}`;

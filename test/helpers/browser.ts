@@ -103,7 +103,10 @@ export async function signIn(
   await page.getByRole("heading", { name: "Devices", level: 1 }).waitFor();
 }
 
-/** Inside `beforeEach`: a screenshot named after the test when it fails. */
+/**
+ * Inside `beforeEach`: a screenshot named after the test when it fails,
+ * `failed-<prefix>-<test>` (`failed-<test>` with an empty prefix).
+ */
 export function screenshotWhenFailed(
   browser: () => TestBrowser | undefined,
   prefix: string,
@@ -112,7 +115,7 @@ export function screenshotWhenFailed(
   onTestFailed(async () => {
     const name = testName.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
     await browser()
-      ?.screenshot(`failed-${prefix}-${name}`)
+      ?.screenshot(prefix ? `failed-${prefix}-${name}` : `failed-${name}`)
       .catch(() => undefined);
   });
 }

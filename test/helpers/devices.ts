@@ -60,11 +60,14 @@ export function deviceShowingCode(
   return { device, userCode };
 }
 
+/** A simulated device that has enrolled: it has its id. */
+export type EnrolledDevice = SimulatedDevice & { deviceId: string };
+
 /** A device enrolled by token and online. */
 export async function startDevice(
   t: TestServer,
   options: Partial<SimulatedDeviceOptions> = {},
-): Promise<SimulatedDevice & { deviceId: string }> {
+): Promise<EnrolledDevice> {
   const device = new SimulatedDevice({
     serial: options.serial ?? uniqueSerial(),
     serverUrl: t.server.httpUrl,
@@ -77,7 +80,35 @@ export async function startDevice(
   await device.start();
   await online;
   await waitUntil(t, () => t.server.gateway.isOnline(device.deviceId!), "device online at the server");
-  return device as SimulatedDevice & { deviceId: string };
+  return device as EnrolledDevice;
+}
+
+/**
+ * `count` devices, each enrolled and online ({@link startDevice}), by one enrollment token of
+ * `count` uses unless the options name one. Every device takes the options, device `i` also
+ * `each(i)` and the serial `serial(i)`. One after the other, or with `concurrently` all at
+ * once; in index order either way.
+ */
+export async function startDevices(
+  t: TestServer,
+  count: number,
+  serial: (i: number) => string,
+  {
+    each,
+    concurrently = false,
+    ...shared
+  }: Partial<SimulatedDeviceOptions> & {
+    each?: (i: number) => Partial<SimulatedDeviceOptions>;
+    concurrently?: boolean;
+  } = {},
+): Promise<EnrolledDevice[]> {
+  const enrollmentToken = shared.enrollmentToken ?? (await createEnrollmentToken(t, count));
+  const start = (i: number) =>
+    startDevice(t, { ...shared, enrollmentToken, ...each?.(i), serial: serial(i) });
+  if (concurrently) return Promise.all(Array.from({ length: count }, (_, i) => start(i)));
+  const devices: EnrolledDevice[] = [];
+  for (let i = 0; i < count; i++) devices.push(await start(i));
+  return devices;
 }
 
 const TERMINAL: ReadonlySet<CommandState> = new Set([
