@@ -135,7 +135,11 @@ export function registerAuth(app: App, services: ApiServices): void {
     }
     route.schema ??= {};
     const schema = route.schema as { description?: string; security?: unknown[] };
-    schema.description = [schema.description, describeAccess(config)].filter(Boolean).join("\n\n");
+    // A GET route's HEAD twin shares its schema object: say it once.
+    const access = describeAccess(config);
+    if (!schema.description?.endsWith(access)) {
+      schema.description = [schema.description, access].filter(Boolean).join("\n\n");
+    }
     if (config.access === "public") schema.security = [];
   });
 

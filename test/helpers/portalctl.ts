@@ -1,0 +1,48 @@
+/**
+ * portalctl as its own process (the `bin` launcher, as `npx portalctl` runs it), with a home and
+ * config dir of its own and none of the caller's PORTALCTL_* settings. No terminal: stdin is a
+ * pipe and stdout/stderr are captured, as in a script.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const PORTALCTL = fileURLToPath(new URL("../../cli/portalctl.js", import.meta.url));
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Portalctl {
+  home: string;
+  configFile: string;
+  run(args: string[], options?: { env?: Record<string, string>; stdin?: string }): Promise<RunResult>;
+  cleanup(): Promise<void>;
+}
+
+export async function portalctlHome(): Promise<Portalctl> {
+  const home = await mkdtemp(join(tmpdir(), "portalctl-test-"));
+  const base: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, ".config") };
+  for (const key of Object.keys(base))
+    if (key.startsWith("PORTALCTL_") || key === "NO_COLOR") delete base[key];
+  return {
+    home,
+    configFile: join(home, ".config", "portalctl", "config.json"),
+    run: (args, options = {}) =>
+      new Promise((resolve) => {
+        const child = execFile(
+          process.execPath,
+          [PORTALCTL, ...args],
+          { env: { ...base, ...options.env }, timeout: 60_000 },
+          (err, stdout, stderr) =>
+            resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+        child.stdin?.end(options.stdin ?? "");
+      }),
+    cleanup: () => rm(home, { recursive: true, force: true }),
+  };
+}
