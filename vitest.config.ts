@@ -44,6 +44,15 @@ const SQLITE_ONLY = [
   "test/integration/data-dir-permissions.test.ts",
 ];
 
+/**
+ * Integration tests of programs that see the server only through its HTTP API, whatever store
+ * it runs on: once is enough, in the sqlite project.
+ */
+const HTTP_CLIENTS_ONLY = [
+  // portalctl, run as a child process against a test server.
+  "test/integration/portalctl/**",
+];
+
 export default defineConfig({
   test: {
     // One run: the console is built once and one PostgreSQL cluster serves both projects.
@@ -60,7 +69,7 @@ export default defineConfig({
           // The integration suite again, each test server's store a PostgreSQL database of its own.
           name: "postgres",
           include: ["test/integration/**/*.test.ts"],
-          exclude: [...OWN_STORES, ...SQLITE_ONLY],
+          exclude: [...OWN_STORES, ...SQLITE_ONLY, ...HTTP_CLIENTS_ONLY],
           env: { PMDM_TEST_STORE: "postgres" },
         },
       },
