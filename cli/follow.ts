@@ -3,10 +3,13 @@
  * none of its commands is open, with counts per command state: a live bar on a terminal, else a
  * line `progress: 3/5 queued=2 sent=0 … succeeded=3 …` at most once a second and at the end,
  * both on stderr. Then a summary and the devices where it did not succeed, with their reasons
- * (`GET /batches/:id/commands?state=…`).
+ * (`GET /batches/:id/commands?state=…`). With `--timeout 10m` it gives up after that long: exit
+ * code 1, `error: … (timed_out)`; the commands go on.
  */
 import cliProgress from "cli-progress";
+import { Option } from "commander";
 import { type Api, allPages, type Schemas, unwrap } from "./api.js";
+import { parseDuration } from "./duration.js";
 import { CliError, EXIT } from "./errors.js";
 import { componentEnum } from "./openapi/document.js";
 import { type Column, type Format, paint, print, renderItem, renderTable } from "./output.js";
@@ -22,6 +25,40 @@ const POLL_MS = 500;
 const LINE_EVERY_MS = 1000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long `--wait` waits at most: the `--timeout` as given, in seconds. */
+export interface WaitTimeout {
+  given: string;
+  seconds: number;
+}
+
+export const timeoutOption = () =>
+  new Option("--timeout <duration>", "with --wait: give up after this long (30s, 10m, 1h; exit code 1)");
+
+/** The `--timeout` of a command (checked before anything is sent); none without the flag. */
+export function waitTimeout(given: string | undefined): WaitTimeout | undefined {
+  if (given === undefined) return undefined;
+  return { given, seconds: parseDuration(given, "--timeout") };
+}
+
+/** The clock of a `--timeout` starts when the following does. */
+const deadlineOf = (timeout: WaitTimeout | undefined) =>
+  timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeout.seconds * 1000;
+
+function checkTimeout(
+  timeout: WaitTimeout | undefined,
+  deadline: number,
+  what: string,
+  stop: () => void,
+): void {
+  if (timeout === undefined || Date.now() < deadline) return;
+  stop();
+  throw new CliError(
+    `${what} still not finished after ${timeout.given}; stopped waiting (it goes on)`,
+    "timed_out",
+    EXIT.failed,
+  );
+}
 
 interface ProgressView {
   update(counts: Record<string, number>): void;
@@ -89,11 +126,23 @@ const failureColumns: Column<Schemas["BatchCommand"]>[] = [
 ];
 
 /** Follows a fleet command to its end; resolves when all succeeded, else throws (exit code 1). */
-export async function followBatch(api: Api, start: BatchView, format: Format): Promise<void> {
+export async function followBatch(
+  api: Api,
+  start: BatchView,
+  format: Format,
+  timeout?: WaitTimeout,
+): Promise<void> {
+  const deadline = deadlineOf(timeout);
   const progress = progressView(start.total);
   let batch = start;
   progress.update(batch.counts);
   while (!batch.done) {
+    checkTimeout(
+      timeout,
+      deadline,
+      `fleet command ${batch.id} (${finished(batch.counts)}/${batch.total} done)`,
+      () => progress.stop(batch.counts),
+    );
     await sleep(POLL_MS);
     batch = await unwrap(api.GET("/api/v1/batches/{id}", { params: { path: { id: batch.id } } }));
     progress.update(batch.counts);
@@ -130,11 +179,20 @@ export async function followBatch(api: Api, start: BatchView, format: Format): P
 }
 
 /** Follows one command to its final state; resolves when it succeeded, else throws (exit code 1). */
-export async function followCommand(api: Api, start: CommandView, format: Format): Promise<void> {
+export async function followCommand(
+  api: Api,
+  start: CommandView,
+  format: Format,
+  timeout?: WaitTimeout,
+): Promise<void> {
+  const deadline = deadlineOf(timeout);
   const progress = progressView(1);
   let command = start;
   progress.update({ [command.state]: 1 });
   while (OPEN_STATES.includes(command.state)) {
+    checkTimeout(timeout, deadline, `command ${command.id} (${command.state})`, () =>
+      progress.stop({ [command.state]: 1 }),
+    );
     await sleep(POLL_MS);
     command = await unwrap(api.GET("/api/v1/commands/{id}", { params: { path: { id: command.id } } }));
     progress.update({ [command.state]: 1 });

@@ -8,11 +8,19 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { SERVER_VERSION } from "../server/version.js";
+import { registerAdminResources } from "./commands/admins.js";
+import { registerAudit } from "./commands/audit.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDeviceActions } from "./commands/device-actions.js";
 import { registerDevices } from "./commands/devices.js";
+import { registerEnrollTokens } from "./commands/enroll-tokens.js";
+import { registerLabels } from "./commands/labels.js";
 import { registerLogin } from "./commands/login.js";
+import { registerRollouts } from "./commands/rollouts.js";
+import { registerSchedules } from "./commands/schedules.js";
+import { registerSites } from "./commands/sites.js";
+import { registerTime } from "./commands/time.js";
 import { ENV } from "./contexts.js";
 import { EXIT, errorLine } from "./errors.js";
 
@@ -30,6 +38,14 @@ export function buildProgram(): Command {
   registerConfig(program);
   registerDevices(program);
   registerDeviceActions(program);
+  registerTime(program);
+  registerSites(program);
+  registerLabels(program);
+  registerSchedules(program);
+  registerRollouts(program);
+  registerEnrollTokens(program);
+  registerAdminResources(program);
+  registerAudit(program);
   registerCompletion(program);
   return program;
 }

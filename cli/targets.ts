@@ -1,6 +1,6 @@
 /**
  * Which devices a command is for: one device by its id, or a fleet command's target (`--all`,
- * `--site`, `--label`, `--filter key=value`, `--ids-from FILE`), as `POST /batches` takes it.
+ * `--site`, `--label`, `--filter key=value`, `--ids-from FILE`, `--group ID`), as `POST /batches` takes it.
  */
 import { readFile } from "node:fs/promises";
 import { text } from "node:stream/consumers";
@@ -19,6 +19,7 @@ export interface TargetOptions {
   label?: string;
   filter?: string[];
   idsFrom?: string;
+  group?: string;
 }
 
 export type Target = { deviceId: string } | { batch: BatchTarget };
@@ -26,16 +27,21 @@ export type Target = { deviceId: string } | { batch: BatchTarget };
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function addTargetOptions(command: Command): Command {
+  return addTargetFlags(command.argument("[id]", "one device's id (else a target below)"));
+}
+
+/** The target flags without the device argument (for commands whose last argument is variadic). */
+export function addTargetFlags(command: Command): Command {
   const keys = deviceFilterFields()
     .map((f) => `${f.name}=${valueHint(f)}`)
     .join(", ");
   return command
-    .argument("[id]", "one device's id (else a target below)")
     .option("--all", "every managed device")
     .option("--site <id>", "the devices of a site (`none`: of no site)")
     .option("--label <label>", "the devices carrying a label")
     .option("--filter <key=value>", `the devices matching a filter, repeatable (${keys})`, collect)
-    .option("--ids-from <file>", "device ids or serials, one per line ('-': standard input)");
+    .option("--ids-from <file>", "device ids or serials, one per line ('-': standard input)")
+    .option("--group <id>", "the devices a dynamic group's saved filter matches when it runs");
 }
 
 /** Device ids look like `dev_…`; anything else on an --ids-from line is a serial. */
@@ -68,12 +74,16 @@ export async function resolveTarget(id: string | undefined, options: TargetOptio
   if (options.site !== undefined) filter.site = options.site;
   if (options.label !== undefined) filter.label = options.label;
   const hasFilter = Object.keys(filter).length > 0;
-  const chosen = [id !== undefined, options.all === true, options.idsFrom !== undefined, hasFilter].filter(
-    Boolean,
-  ).length;
+  const chosen = [
+    id !== undefined,
+    options.all === true,
+    options.idsFrom !== undefined,
+    options.group !== undefined,
+    hasFilter,
+  ].filter(Boolean).length;
   if (chosen !== 1) {
     throw new CliError(
-      "name the devices once: an ID, --all, --ids-from FILE, or filters (--site, --label, --filter)",
+      "name the devices once: an ID, --all, --ids-from FILE, --group ID, or filters (--site, --label, --filter)",
       "usage",
       EXIT.usage,
     );
@@ -81,8 +91,14 @@ export async function resolveTarget(id: string | undefined, options: TargetOptio
   if (id !== undefined) return { deviceId: id };
   if (options.all) return { batch: { all: true } };
   if (options.idsFrom !== undefined) return { batch: await idsFrom(options.idsFrom) };
+  if (options.group !== undefined) return { batch: { group: options.group } };
   // Converted field by field from the document's filter schema (parsePairs).
   return { batch: { filter: filter as DeviceFilter } };
+}
+
+/** The target as a fleet target: one device is a list of one id. */
+export function batchTargetOf(target: Target): BatchTarget {
+  return "deviceId" in target ? { deviceIds: [target.deviceId] } : target.batch;
 }
 
 /** The target in words, for confirmations and summaries. */

@@ -9,7 +9,7 @@ import { connect, type Schemas, unwrap } from "../api.js";
 import { confirmDestructive } from "../confirm.js";
 import type { ConnectionFlags } from "../contexts.js";
 import { CliError, EXIT } from "../errors.js";
-import { followBatch, followCommand } from "../follow.js";
+import { followBatch, followCommand, timeoutOption, waitTimeout } from "../follow.js";
 import { type Format, outputOption, print, renderItem } from "../output.js";
 import { addTargetOptions, describeTarget, resolveTarget, type TargetOptions } from "../targets.js";
 
@@ -49,6 +49,7 @@ export const VERBS: readonly Verb[] = [
 interface ActionOptions extends TargetOptions {
   yes?: boolean;
   wait?: boolean;
+  timeout?: string;
   ttl?: string;
   inWindow?: boolean;
   output: Format;
@@ -67,6 +68,7 @@ export function registerDeviceActions(program: Command): void {
     const command = program.command(verb).description(`${description}: one device or a target`);
     addTargetOptions(command)
       .option("--wait", "follow it to the end with progress; exit code 0 only if every device succeeded")
+      .addOption(timeoutOption())
       .option("--ttl <seconds>", "expire undelivered commands after this long (server default: 7 days)")
       .option("--in-window", "wait for each device's site's maintenance window")
       .option(
@@ -76,6 +78,7 @@ export function registerDeviceActions(program: Command): void {
       .addOption(outputOption())
       .action(async (id: string | undefined, options: ActionOptions, cmd: Command) => {
         const target = await resolveTarget(id, options);
+        const timeout = waitTimeout(options.timeout);
         const api = await connect(cmd.optsWithGlobals<ConnectionFlags>());
         const body = {
           type,
@@ -87,7 +90,7 @@ export function registerDeviceActions(program: Command): void {
           const issued = await unwrap(
             api.POST("/api/v1/devices/{id}/commands", { params: { path: { id: target.deviceId } }, body }),
           );
-          if (options.wait) return followCommand(api, issued, options.output);
+          if (options.wait) return followCommand(api, issued, options.output, timeout);
           print(
             options.output === "table"
               ? `${verb} ${target.deviceId}: command ${issued.id} (${issued.state})\n`
@@ -98,7 +101,7 @@ export function registerDeviceActions(program: Command): void {
         const batch = await unwrap(
           api.POST("/api/v1/batches", { body: { target: target.batch, command: body } }),
         );
-        if (options.wait) return followBatch(api, batch, options.output);
+        if (options.wait) return followBatch(api, batch, options.output, timeout);
         const skipped = batch.skipped > 0 ? `, ${batch.skipped} not managed (skipped)` : "";
         print(
           options.output === "table"

@@ -7,7 +7,7 @@ import { type Command, Option } from "commander";
 import { allPages, connect, type Schemas, unwrap } from "../api.js";
 import { confirmDestructive } from "../confirm.js";
 import type { ConnectionFlags } from "../contexts.js";
-import { followCommand } from "../follow.js";
+import { followCommand, timeoutOption, waitTimeout } from "../follow.js";
 import type { paths } from "../openapi/api-types.js";
 import { convertValue, type Field, parsePairs, queryFields, valueHint } from "../openapi/document.js";
 import { type Column, type Format, outputOption, print, renderItem, renderList } from "../output.js";
@@ -134,9 +134,16 @@ export function registerDevices(program: Command): void {
     .argument("<id>", "the device's id")
     .argument("<name>", "the new name")
     .option("--wait", "wait until the device has applied it")
+    .addOption(timeoutOption())
     .addOption(outputOption())
     .action(
-      async (id: string, name: string, options: { wait?: boolean; output: Format }, command: Command) => {
+      async (
+        id: string,
+        name: string,
+        options: { wait?: boolean; timeout?: string; output: Format },
+        command: Command,
+      ) => {
+        const timeout = waitTimeout(options.timeout);
         const api = await connect(command.optsWithGlobals<ConnectionFlags>());
         const issued = await unwrap(
           api.POST("/api/v1/devices/{id}/commands", {
@@ -144,7 +151,7 @@ export function registerDevices(program: Command): void {
             body: { type: "rename", name },
           }),
         );
-        if (options.wait) return followCommand(api, issued, options.output);
+        if (options.wait) return followCommand(api, issued, options.output, timeout);
         print(
           options.output === "table"
             ? `rename ${id} to '${name}': command ${issued.id} (${issued.state})\n`

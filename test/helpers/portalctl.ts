@@ -8,6 +8,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
+import { type EnrolledDevice, startDevices, waitUntil } from "./devices.js";
+import { startTestServer, type TestServer } from "./test-server.js";
 
 export const PORTALCTL = fileURLToPath(new URL("../../cli/portalctl.js", import.meta.url));
 
@@ -45,4 +48,43 @@ export async function portalctlHome(): Promise<Portalctl> {
       }),
     cleanup: () => rm(home, { recursive: true, force: true }),
   };
+}
+
+/** A file's test server with real agents online (in the API too), and portalctl pointed at it. */
+export interface PortalctlFleet {
+  t: TestServer;
+  cli: Portalctl;
+  devices: EnrolledDevice[];
+  /** PORTALCTL_SERVER and PORTALCTL_TOKEN (the test server's admin token). */
+  env: Record<string, string>;
+}
+
+/**
+ * Registers the file's setup and teardown of a {@link PortalctlFleet} of `count` devices with the
+ * given serials; its fields are there from the file's first `beforeAll` on.
+ */
+export function usePortalctlFleet(
+  count: number,
+  serial: (i: number) => string,
+  options: { concurrently?: boolean } = {},
+): PortalctlFleet {
+  const fleet = { devices: [] as EnrolledDevice[] } as PortalctlFleet;
+  beforeAll(async () => {
+    fleet.t = await startTestServer();
+    fleet.cli = await portalctlHome();
+    fleet.devices = await startDevices(fleet.t, count, serial, options);
+    fleet.env = { PORTALCTL_SERVER: fleet.t.server.httpUrl, PORTALCTL_TOKEN: fleet.t.api.token! };
+    // Online at the broker comes a moment before online in the store the API reads.
+    await waitUntil(
+      fleet.t,
+      async () => (await fleet.t.api.get<{ total: number }>("/devices?online=true")).body.total === count,
+      "the devices online in the API",
+    );
+  });
+  afterAll(async () => {
+    for (const d of fleet.devices) await d.stop();
+    await fleet.cli?.cleanup();
+    await fleet.t?.cleanup();
+  });
+  return fleet;
 }

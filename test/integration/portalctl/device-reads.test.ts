@@ -2,34 +2,21 @@
  * portalctl's device reads as a child process against a real server with real agents, in every
  * output format: JSON and YAML exactly the API's objects, tables and RFC 4180 CSV.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { type EnrolledDevice, startDevices, waitUntil } from "../../helpers/devices.js";
-import { type Portalctl, portalctlHome } from "../../helpers/portalctl.js";
+import type { EnrolledDevice } from "../../helpers/devices.js";
+import { type Portalctl, usePortalctlFleet } from "../../helpers/portalctl.js";
 import { parseCsv } from "../../helpers/rfc4180.js";
-import { startTestServer, type TestServer } from "../../helpers/test-server.js";
+import type { TestServer } from "../../helpers/test-server.js";
 
 let t: TestServer;
 let cli: Portalctl;
 let devices: EnrolledDevice[];
 let env: Record<string, string>;
 
-beforeAll(async () => {
-  t = await startTestServer();
-  cli = await portalctlHome();
-  devices = await startDevices(t, 2, (i) => `CTL-${process.pid}-${i}`);
-  env = { PORTALCTL_SERVER: t.server.httpUrl, PORTALCTL_TOKEN: t.api.token! };
-  // Online at the broker comes a moment before online in the store the API reads.
-  await waitUntil(
-    t,
-    async () => (await t.api.get<{ total: number }>("/devices?online=true")).body.total === devices.length,
-    "the devices online in the API",
-  );
-});
-afterAll(async () => {
-  for (const d of devices ?? []) await d.stop();
-  await cli?.cleanup();
-  await t?.cleanup();
+const fleet = usePortalctlFleet(2, (i) => `CTL-${process.pid}-${i}`);
+beforeAll(() => {
+  ({ t, cli, devices, env } = fleet);
 });
 
 /**

@@ -6,27 +6,20 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createAdmin } from "../../helpers/admins.js";
-import { type EnrolledDevice, startDevices } from "../../helpers/devices.js";
-import { type Portalctl, portalctlHome } from "../../helpers/portalctl.js";
-import { startTestServer, type TestServer } from "../../helpers/test-server.js";
+import type { EnrolledDevice } from "../../helpers/devices.js";
+import { type Portalctl, usePortalctlFleet } from "../../helpers/portalctl.js";
+import type { TestServer } from "../../helpers/test-server.js";
 
 let t: TestServer;
 let cli: Portalctl;
 let devices: EnrolledDevice[];
 let env: Record<string, string>;
 
-beforeAll(async () => {
-  t = await startTestServer();
-  cli = await portalctlHome();
-  devices = await startDevices(t, 3, (i) => `FLEET-${process.pid}-${i}`, { concurrently: true });
-  env = { PORTALCTL_SERVER: t.server.httpUrl, PORTALCTL_TOKEN: t.api.token! };
-});
-afterAll(async () => {
-  for (const d of devices ?? []) await d.stop();
-  await cli?.cleanup();
-  await t?.cleanup();
+const fleet = usePortalctlFleet(3, (i) => `FLEET-${process.pid}-${i}`, { concurrently: true });
+beforeAll(() => {
+  ({ t, cli, devices, env } = fleet);
 });
 
 const PROGRESS =
