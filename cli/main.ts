@@ -15,6 +15,7 @@ import { registerConfig } from "./commands/config.js";
 import { registerDeviceActions } from "./commands/device-actions.js";
 import { registerDevices } from "./commands/devices.js";
 import { registerEnrollTokens } from "./commands/enroll-tokens.js";
+import { registerGroups } from "./commands/groups.js";
 import { registerLabels } from "./commands/labels.js";
 import { registerLogin } from "./commands/login.js";
 import { registerRollouts } from "./commands/rollouts.js";
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerTime(program);
   registerSites(program);
   registerLabels(program);
+  registerGroups(program);
   registerSchedules(program);
   registerRollouts(program);
   registerEnrollTokens(program);

@@ -94,7 +94,12 @@ export function registerDeviceActions(program: Command): void {
           print(
             options.output === "table"
               ? `${verb} ${target.deviceId}: command ${issued.id} (${issued.state})\n`
-              : renderItem(issued, options.output, []),
+              : renderItem(issued, options.output, [
+                  { name: "id", value: (c) => c.id },
+                  { name: "deviceId", value: (c) => c.deviceId },
+                  { name: "type", value: (c) => c.type },
+                  { name: "state", value: (c) => c.state },
+                ]),
           );
           return;
         }
@@ -106,7 +111,12 @@ export function registerDeviceActions(program: Command): void {
         print(
           options.output === "table"
             ? `${verb} ${describeTarget(target)}: fleet command ${batch.id} to ${batch.total} device(s)${skipped}\n`
-            : renderItem(batch, options.output, []),
+            : renderItem(batch, options.output, [
+                { name: "id", value: (b) => b.id },
+                { name: "type", value: (b) => b.type },
+                { name: "total", value: (b) => b.total },
+                { name: "skipped", value: (b) => b.skipped },
+              ]),
         );
       });
   }

@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createAdmin } from "../../helpers/admins.js";
 import type { EnrolledDevice } from "../../helpers/devices.js";
 import { type Portalctl, usePortalctlFleet } from "../../helpers/portalctl.js";
+import { parseCsv } from "../../helpers/rfc4180.js";
 import type { TestServer } from "../../helpers/test-server.js";
 
 let t: TestServer;
@@ -53,6 +54,15 @@ describe("portalctl command verbs", () => {
       done: true,
       counts: { succeeded: 2 },
     });
+  });
+
+  it("prints the fleet command it issued as CSV: a header and its row", async () => {
+    const res = await cli.run(["lock", "--all", "-o", "csv"], { env });
+    expect(res.code).toBe(0);
+    const [header, row, ...rest] = parseCsv(res.stdout);
+    expect(header).toEqual(["id", "type", "total", "skipped"]);
+    expect(row).toEqual([expect.stringMatching(/^bat_/), "lock", "3", "0"]);
+    expect(rest).toEqual([]);
   });
 
   it("refuses a right the credential does not hold: a clear error and exit code 3", async () => {
