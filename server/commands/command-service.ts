@@ -493,21 +493,26 @@ export class CommandService {
    * were canceled.
    */
   async cancelBatch(batchId: string): Promise<number> {
-    const open = await this.deps.repository.undeliveredOfBatch(this.deps.store.db, batchId);
-    const connected = await this.deps.devices.connectedAnywhere(
-      open.filter((c) => c.state === "sent").map((c) => c.deviceId),
-    );
-    const cancelable = open.filter((c) => c.state === "queued" || !connected.has(c.deviceId));
+    const cancelable = await this.undeliveredOfBatches(this.deps.store.db, [batchId]);
     if (cancelable.length === 0) return 0;
     const now = this.deps.clock();
     const { rows } = await this.transition((tx) =>
-      this.deps.repository.cancel(tx, {
-        ids: cancelable.map((c) => c.id),
-        from: ["queued", "sent"],
-        atMs: now,
-      }),
+      this.deps.repository.cancel(tx, { ids: cancelable, from: ["queued", "sent"], atMs: now }),
     );
     return rows.length;
+  }
+
+  /**
+   * What these fleet commands can still take back: the ids of their queued commands, and of
+   * those sent to devices that are offline (an undelivered message dies with the connection).
+   */
+  private async undeliveredOfBatches(q: Queryable, batchIds: readonly string[]): Promise<string[]> {
+    const open: { id: string; deviceId: string; state: CommandState }[] = [];
+    for (const id of batchIds) open.push(...(await this.deps.repository.undeliveredOfBatch(q, id)));
+    const connected = await this.deps.devices.connectedAnywhere(
+      open.filter((c) => c.state === "sent").map((c) => c.deviceId),
+    );
+    return open.filter((c) => c.state === "queued" || !connected.has(c.deviceId)).map((c) => c.id);
   }
 
   /**
@@ -522,15 +527,10 @@ export class CommandService {
     reason: { code: ServerCommandCode; message: string },
     consequences: Consequences,
   ): Promise<number> {
-    const open: { id: string; deviceId: string; state: CommandState }[] = [];
-    for (const id of batchIds) open.push(...(await this.deps.repository.undeliveredOfBatch(tx, id)));
-    const connected = await this.deps.devices.connectedAnywhere(
-      open.filter((c) => c.state === "sent").map((c) => c.deviceId),
-    );
-    const cancelable = open.filter((c) => c.state === "queued" || !connected.has(c.deviceId));
+    const cancelable = await this.undeliveredOfBatches(tx, batchIds);
     if (cancelable.length === 0) return 0;
     const rows = await this.deps.repository.cancel(tx, {
-      ids: cancelable.map((c) => c.id),
+      ids: cancelable,
       from: ["queued", "sent"],
       atMs: this.deps.clock(),
       errorCode: reason.code,
